@@ -1,0 +1,168 @@
+// ESLint flat config for Switchyard.
+//
+// Besides the usual recommended sets this file enforces the layering of the code base with
+// `no-restricted-imports` (so a violation is reported under that rule id, and the message names
+// the layering rule). The same layering is checked a second time, on the resolved import graph,
+// by dependency-cruiser (.dependency-cruiser.cjs); keep the two in step.
+//
+//   domain   = src/core/**, src/domain/**  -> no Slack/queue/Redis/Vault/HTTP libraries,
+//                                            no src/adapters, src/app, src/local-slack
+//   commands = commands/**                 -> same: commands talk to ports and domain services only
+//   src/local-slack/**                     -> stand-alone Slack fake: nothing from src/core,
+//                                            src/domain, src/adapters, src/app, commands
+//
+// Relative specifiers are matched with globs of the form `../**/<layer>/**` (a layer can only be
+// reached by leaving the current folder), plus `src/<layer>/**` forms for non-relative spellings.
+// A sub-folder of your own layer named like another layer (e.g. src/core/x/app/) reached via
+// `../` would be a false positive: rename it rather than weakening the rule.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** npm packages that belong to the transport/infrastructure side (mirrors .dependency-cruiser.cjs). */
+const TRANSPORT_PACKAGES = ['@slack/bolt', '@slack/web-api', '@slack/socket-mode', 'bullmq', 'ioredis', 'node-vault', 'express'];
+// Any @slack/* package, and the others with or without a sub-path (e.g. 'bullmq/dist/esm/x.js').
+const TRANSPORT_REGEX = '^(?:@slack/[^/]+|bullmq|ioredis|node-vault|express)(?:/.*)?$';
+
+/** Globs that catch an import of src/<layer> (or commands) from another top-level area. */
+const layerGlobs = (/** @type {string[]} */ layers) =>
+  layers.flatMap((layer) => [`../**/${layer}/**`, `src/${layer}/**`, `**/src/${layer}/**`]);
+
+/**
+ * @param {{transportRule: string, layerRule: string, why: string, layers: string[]}} spec
+ *   rule names are the ones used in .dependency-cruiser.cjs
+ */
+const transportAndLayers = ({ transportRule, layerRule, why, layers }) => ({
+  patterns: [
+    {
+      regex: TRANSPORT_REGEX,
+      caseSensitive: true,
+      message: `[layering: ${transportRule}] ${why} Transport/infrastructure libraries (${TRANSPORT_PACKAGES.join(', ')}, any @slack/*) belong in src/adapters or src/app; depend on a port in src/core/ports instead.`,
+    },
+    {
+      group: layerGlobs(layers),
+      caseSensitive: true,
+      message: `[layering: ${layerRule}] ${why} It may not import from ${layers.map((l) => `src/${l}`).join(', ')}; depend on a port in src/core/ports instead.`,
+    },
+  ],
+});
+
+/** Globals for plain Node.js scripts/config files (.js/.mjs/.cjs). TypeScript files do not need them. */
+const nodeGlobals = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  URLSearchParams: 'readonly',
+  AbortController: 'readonly',
+  TextEncoder: 'readonly',
+  TextDecoder: 'readonly',
+  fetch: 'readonly',
+  structuredClone: 'readonly',
+  queueMicrotask: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  setImmediate: 'readonly',
+  clearImmediate: 'readonly',
+};
+const commonJsGlobals = {
+  module: 'writable',
+  exports: 'writable',
+  require: 'readonly',
+  __dirname: 'readonly',
+  __filename: 'readonly',
+};
+
+export default tseslint.config(
+  {
+    name: 'switchyard/ignores',
+    ignores: ['**/node_modules/**', '.switchyard/**', 'coverage/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    name: 'switchyard/files',
+    files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
+  },
+  {
+    name: 'switchyard/node-scripts',
+    files: ['**/*.{js,mjs}'],
+    languageOptions: { sourceType: 'module', globals: nodeGlobals },
+  },
+  {
+    name: 'switchyard/commonjs',
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, ...commonJsGlobals } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    name: 'switchyard/unused',
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
+  },
+
+  // ---- layering ---------------------------------------------------------------------------
+  {
+    name: 'switchyard/layering/domain',
+    files: ['src/core/**', 'src/domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        transportAndLayers({
+          transportRule: 'domain-no-transport',
+          layerRule: 'domain-no-adapters',
+          why: 'Domain code (src/core, src/domain) must stay transport-free.',
+          layers: ['adapters', 'app', 'local-slack'],
+        }),
+      ],
+    },
+  },
+  {
+    name: 'switchyard/layering/commands',
+    files: ['commands/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        transportAndLayers({
+          transportRule: 'commands-through-ports',
+          layerRule: 'commands-through-ports',
+          why: 'Commands (commands/**) talk to ports and domain services only.',
+          layers: ['adapters', 'app', 'local-slack'],
+        }),
+      ],
+    },
+  },
+  {
+    name: 'switchyard/layering/local-slack',
+    files: ['src/local-slack/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // top-level commands/ is at least two levels up from src/local-slack/*; a folder of the fake
+              // itself named commands/ (../commands/ from a sub-folder) stays allowed.
+              group: [...layerGlobs(['core', 'domain', 'adapters', 'app']), '../../**/commands/**'],
+              caseSensitive: true,
+              message:
+                '[layering: local-slack-standalone] src/local-slack is a stand-alone Slack fake: it may not import from src/core, src/domain, src/adapters, src/app or commands.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
