@@ -5,13 +5,14 @@
  * `update()` is optimistic: WATCH key, GET, compute, MULTI/SET|DEL/EXEC, retried when EXEC reports
  * a concurrent change. WATCH state belongs to the connection, not to the caller, so two updates
  * interleaved on one connection would silently clear each other's WATCH (the second EXEC runs
- * unguarded). Updates are therefore serialised per connection (see `txLock`); other commands may
+ * unguarded). Updates are therefore serialised per connection (see tx-lock.ts); other commands may
  * interleave freely. Nothing else may issue WATCH/MULTI/EXEC on the connection given to RedisStore
  * (this class itself uses Lua for its other multi-step operations for that reason).
  */
 import type { Redis } from 'ioredis';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
+import { txState, withTxLock } from './tx-lock.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
 const DEFAULT_STREAM_MAXLEN = 10_000;
@@ -28,43 +29,6 @@ if cap > 0 and n > cap then
   return cap
 end
 return n`;
-
-/** Per-connection transaction state: a FIFO lock and a counter bumped on every disconnect. */
-interface TxState {
-  tail: Promise<void>;
-  epoch: number;
-}
-const txStates = new WeakMap<Redis, TxState>();
-
-function txState(redis: Redis): TxState {
-  let state = txStates.get(redis);
-  if (!state) {
-    const created: TxState = { tail: Promise.resolve(), epoch: 0 };
-    // A WATCH does not survive a reconnect: an EXEC queued across one would run unguarded.
-    redis.on('close', () => {
-      created.epoch += 1;
-    });
-    txStates.set(redis, created);
-    state = created;
-  }
-  return state;
-}
-
-/** Runs `fn` while holding this connection's transaction lock. */
-async function withTxLock<R>(redis: Redis, fn: () => Promise<R>): Promise<R> {
-  const state = txState(redis);
-  const previous = state.tail;
-  let release!: () => void;
-  state.tail = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  await previous;
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
