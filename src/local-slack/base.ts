@@ -1,0 +1,169 @@
+// LocalSlackBase: workspace state, the loopback server's lifecycle, and the inspection API for tests and the console.
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createLocalServer } from './http.js';
+import { Workspace } from './state.js';
+import type { ApiCall, Bookmark, Channel, Ephemeral, Failure, LocalSlackOptions, Message, User, View } from './types.js';
+
+export class LocalSlackBase extends EventEmitter {
+  protected readonly ws: Workspace;
+  protected readonly server: Server;
+  protected botUrl: string | undefined;
+  private baseUrl = '';
+  private readonly failures = new Map<string, Failure[]>();
+
+  constructor(protected readonly opts: LocalSlackOptions) {
+    super();
+    this.botUrl = opts.botUrl;
+    this.ws = new Workspace({
+      seed: opts.seed, botUserId: opts.botUserId, botId: opts.botId, botName: opts.botName ?? 'bot',
+      appId: opts.appId ?? 'A0LOCALAPP', now: opts.now ?? Date.now, emit: (event, payload) => this.emit(event, payload),
+    });
+    this.server = createLocalServer({
+      ws: this.ws, botToken: opts.botToken, baseUrl: () => this.baseUrl, takeFailure: (m) => this.takeFailure(m),
+    });
+  }
+
+  /** Start listening on 127.0.0.1 (startLocalSlack does this for you). */
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}/`;
+    return this;
+  }
+
+  /** http://127.0.0.1:PORT/ */
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  /** http://127.0.0.1:PORT/api/ : give it to Bolt as clientOptions.slackApiUrl. */
+  get apiUrl(): string {
+    return `${this.baseUrl}api/`;
+  }
+
+  get botUserId(): string {
+    return this.opts.botUserId;
+  }
+
+  setBotUrl(url: string): void {
+    this.botUrl = url;
+  }
+
+  users(): User[] {
+    return [...this.ws.users.values()];
+  }
+
+  user(id: string): User | undefined {
+    return this.ws.user(id);
+  }
+
+  /** A user by id, handle ("alice", "@alice") or email. */
+  findUser(ref: string): User | undefined {
+    const r = ref.replace(/^@/, '').toLowerCase();
+    return this.ws.user(ref) ?? this.users().find((u) => u.name === r || u.profile.email?.toLowerCase() === r);
+  }
+
+  channels(): Channel[] {
+    return [...this.ws.channels.values()];
+  }
+
+  channel(idOrName: string): Channel | undefined {
+    return this.ws.channel(idOrName);
+  }
+
+  /** The DM channel between the bot and a user (created on first use, as conversations.open does). */
+  dmChannel(userId: string): Channel {
+    return this.ws.imFor(userId);
+  }
+
+  /** Oldest first. Default: top-level messages; threadTs: that thread (root first); includeReplies: everything. */
+  messages(channelId: string, opts: { threadTs?: string; includeReplies?: boolean } = {}): Message[] {
+    const ch = this.ws.channel(channelId);
+    if (!ch) return [];
+    return this.ws.allMessages(ch.id).filter((m) => {
+      if (m.deleted) return false;
+      if (opts.threadTs) return m.ts === opts.threadTs || m.thread_ts === opts.threadTs;
+      return opts.includeReplies || !m.thread_ts || m.thread_ts === m.ts;
+    });
+  }
+
+  message(channelId: string, ts: string): Message | undefined {
+    const ch = this.ws.channel(channelId);
+    return ch ? this.ws.findMessage(ch.id, ts) : undefined;
+  }
+
+  ephemerals(userId?: string): Ephemeral[] {
+    return this.ws.ephemerals.filter((e) => !e.deleted && (userId === undefined || e.user === userId));
+  }
+
+  /** Modals, oldest first (open flag tells whether the user still sees it). */
+  views(): View[] {
+    return [...this.ws.views.values()].filter((v) => v.type === 'modal');
+  }
+
+  view(id: string): View | undefined {
+    return this.ws.views.get(id);
+  }
+
+  homeView(userId: string): View | undefined {
+    const id = this.ws.homes.get(userId);
+    return id ? this.ws.views.get(id) : undefined;
+  }
+
+  pins(channelId: string): string[] {
+    return [...(this.ws.pins.get(this.ws.channel(channelId)?.id ?? channelId) ?? [])];
+  }
+
+  bookmarks(channelId: string): Bookmark[] {
+    return [...(this.ws.bookmarks.get(this.ws.channel(channelId)?.id ?? channelId) ?? [])];
+  }
+
+  /** Web API calls received (and 'response_url' posts), oldest first. */
+  calls(method?: string): ApiCall[] {
+    return this.ws.calls.filter((c) => method === undefined || c.method === method);
+  }
+
+  /** Make the next `times` calls of `method` fail: HTTP 429 + Retry-After, or {ok:false,error}. */
+  failNext(method: string, failure: Failure, times = 1): void {
+    const list = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) list.push(failure);
+    this.failures.set(method, list);
+  }
+
+  private takeFailure(method: string): Failure | undefined {
+    return this.failures.get(method)?.shift();
+  }
+
+  /** Poll fn every 20 ms until it returns a truthy value; throws `message` after timeoutMs (default 10 s). */
+  async waitFor<T>(fn: () => T | undefined | false | null, opts: { timeoutMs?: number; message?: string } = {}): Promise<T> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      const v = fn();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(opts.message ?? `waitFor timed out after ${opts.timeoutMs ?? 10_000} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Store a message written by a human (no event is sent); returns it. */
+  postAsUser(user: string, channel: string, text: string, threadTs?: string): Message {
+    if (!this.ws.user(user)) throw new Error(`local-slack: unknown user ${user}`);
+    const ch = this.ws.channel(channel) ?? (channel === this.opts.botUserId ? this.ws.imFor(user) : undefined);
+    if (!ch) throw new Error(`local-slack: unknown channel ${channel}`);
+    if ((ch.is_private || ch.is_im) && !ch.members.includes(user)) throw new Error(`local-slack: ${user} is not in ${ch.name}`);
+    return this.ws.addMessage({ channel: ch.id, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
