@@ -71,7 +71,8 @@ describe('manifest.yml', () => {
     expect(command.description.trim()).not.toBe('');
     expect(command.usage_hint?.trim() ?? '', `${name} needs a usage_hint`).not.toBe('');
     expect(command.usage_hint?.length ?? 0).toBeLessThanOrEqual(100);
-    expect(command.should_escape).toBe(false);
+    // Escaping turns @mentions into <@U…|name>, so commands receive user ids, not display names.
+    expect(command.should_escape).toBe(true);
   });
 
   it.each(Object.entries(EXPECTED_COMMANDS))('%s: usage hint mentions every subcommand', (name, subcommands) => {
