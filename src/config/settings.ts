@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * Every setting Switchyard reads, parsed once at start-up. This is the only file that reads
+ * process.env (main.ts passes it in); everything else receives a typed Settings object.
+ */
+const optionalUrl = z.url().optional();
+const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const settingsSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-').optional(),
+    SLACK_SIGNING_SECRET: z.string().min(8, 'the app signing secret').optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: optionalUrl,
+    SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
+    SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/).optional(),
+    /** Minimum spacing of messages posted to one channel (Slack allows about 1 per second). */
+    SLACK_CHANNEL_INTERVAL_MS: ms(1100),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** Key prefix for every Redis and BullMQ key; braces keep them in one cluster slot. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _').default('switchyard'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CONFIG_DIR: z.string().default('config'),
+    WORKFLOWS_DIR: z.string().default('workflows'),
+    /** Where `npm start` keeps a private redis-server's data when none answers. */
+    DATA_DIR: z.string().default('.switchyard'),
+    PUBLIC_URL: optionalUrl,
+
+    VAULT_ADDR: optionalUrl,
+    VAULT_TOKEN: z.string().optional(),
+    VAULT_ROLE_ID: z.string().optional(),
+    VAULT_SECRET_ID: z.string().optional(),
+    VAULT_NAMESPACE: z.string().optional(),
+    VAULT_KV_MOUNT: z.string().default('secret'),
+    CONSUL_HTTP_ADDR: optionalUrl,
+    CONSUL_HTTP_TOKEN: z.string().optional(),
+    CONSUL_PREFIX: z.string().default('switchyard'),
+    CONSUL_WATCH: bool(false),
+    CONFIG_CACHE_MS: ms(30_000),
+
+    ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    HELPDESK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    HELPDESK_WEBHOOK_URL: optionalUrl,
+    HELPDESK_WEBHOOK_SECRET: z.string().optional(),
+
+    GITHUB_API_URL: z.url().default('https://api.github.com'),
+    GITHUB_TOKEN: z.string().optional(),
+    GITLAB_URL: optionalUrl,
+    GITLAB_TRIGGER_TOKEN: z.string().optional(),
+    GITLAB_TOKEN: z.string().optional(),
+    JENKINS_URL: optionalUrl,
+    JENKINS_USER: z.string().optional(),
+    JENKINS_API_TOKEN: z.string().optional(),
+    /** Polling interval of CI backends. */
+    CI_POLL_MS: ms(5000),
+  })
+  .superRefine((s, ctx) => {
+    if (Boolean(s.SLACK_BOT_TOKEN) !== Boolean(s.SLACK_SIGNING_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'],
+        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack, neither for the local workspace)',
+      });
+    }
+    if (s.SLACK_APP_TOKEN && !s.SLACK_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN' });
+    }
+    if (s.VAULT_ADDR && !s.VAULT_TOKEN && !(s.VAULT_ROLE_ID && s.VAULT_SECRET_ID)) {
+      ctx.addIssue({ code: 'custom', path: ['VAULT_TOKEN'], message: 'VAULT_ADDR needs VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID' });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Parses the environment; a bad value stops start-up with the variable named and what it expects. */
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = settingsSchema.safeParse(relevant);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
+  throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
+}
+
+/** Names of settings that hold secrets: never logged, never echoed. */
+export const SECRET_SETTINGS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'VAULT_TOKEN',
+  'VAULT_SECRET_ID',
+  'CONSUL_HTTP_TOKEN',
+  'ALERTMANAGER_TOKEN',
+  'HELPDESK_SECRET',
+  'HELPDESK_WEBHOOK_SECRET',
+  'GITHUB_TOKEN',
+  'GITLAB_TRIGGER_TOKEN',
+  'GITLAB_TOKEN',
+  'JENKINS_API_TOKEN',
+] as const;

@@ -1,0 +1,67 @@
+/**
+ * Block Kit as plain data, with small builders. Domain code renders messages with these and never
+ * touches a Slack SDK type, so the same content goes to Slack, the console and tests.
+ */
+export type Block = { type: string; block_id?: string; [key: string]: unknown };
+
+export interface MessageContent {
+  /** Fallback text: notifications, screen readers, and the console's first line. */
+  text: string;
+  blocks?: Block[];
+}
+
+export interface ButtonSpec {
+  text: string;
+  actionId: string;
+  value?: string;
+  style?: 'primary' | 'danger';
+  url?: string;
+}
+
+/** Slack rejects section text over 3000 characters; cut politely instead of failing the post. */
+export function clip(text: string, max = 2900): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export const md = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, 150) } });
+export const divider = (): Block => ({ type: 'divider' });
+export const context = (...texts: string[]): Block => ({
+  type: 'context',
+  elements: texts.slice(0, 10).map((t) => ({ type: 'mrkdwn', text: clip(t, 2000) })),
+});
+export const fields = (pairs: Array<[string, string]>): Block => ({
+  type: 'section',
+  fields: pairs.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: clip(`*${k}*\n${v}`, 2000) })),
+});
+
+export function button(b: ButtonSpec): Record<string, unknown> {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clip(b.text, 75) },
+    action_id: b.actionId,
+    ...(b.value !== undefined ? { value: b.value } : {}),
+    ...(b.style ? { style: b.style } : {}),
+    ...(b.url ? { url: b.url } : {}),
+  };
+}
+
+/** Slack wants action_ids unique within a block: suffix duplicates, handlers match on the prefix. */
+export function actions(buttons: ButtonSpec[], blockId?: string): Block {
+  const seen = new Map<string, number>();
+  const elements = buttons.slice(0, 25).map((b) => {
+    const n = seen.get(b.actionId) ?? 0;
+    seen.set(b.actionId, n + 1);
+    return button(n === 0 ? b : { ...b, actionId: `${b.actionId}#${n}` });
+  });
+  return { type: 'actions', ...(blockId ? { block_id: blockId } : {}), elements };
+}
+
+/** Slack mentions. */
+export const mention = (userId: string): string => `<@${userId}>`;
+export const channelLink = (channelId: string): string => `<#${channelId}>`;
+
+/** Escape user-provided text for mrkdwn so it cannot ping @channel or forge links. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,127 @@
+import type { AccessControl, Actor } from './access.js';
+import type { AuditLog } from './audit.js';
+import type { CommandSpec, Reply } from './commands/spec.js';
+import type { EventBus, Subscription } from './events.js';
+import type { HomeSection, HomeService } from './home.js';
+import type { ChatPort } from './ports/chat.js';
+import type { JobProcessor, JobQueue } from './ports/jobs.js';
+import type { Clock, Logger } from './ports/runtime.js';
+import type { Store } from './ports/store.js';
+
+/**
+ * A capability (pipelines, incidents, ...) is a Module: the commands, buttons, modals, events,
+ * jobs and webhooks it adds. The app wires every module into the transport and the workers;
+ * nothing in a module knows about Bolt or BullMQ.
+ */
+export interface AppContext {
+  store: Store;
+  jobs: JobQueue;
+  chat: ChatPort;
+  access: AccessControl;
+  audit: AuditLog;
+  events: EventBus;
+  home: HomeService;
+  clock: Clock;
+  log: Logger;
+  /** Folder of YAML configuration (access.yml, landing-zone.yml, ...). */
+  configDir: string;
+}
+
+export interface InteractionContext {
+  actor: Actor;
+  requestId: string;
+  triggerId?: string;
+  /** Answer the presser only. */
+  respond(reply: Reply): Promise<void>;
+}
+
+export interface ActionContext extends InteractionContext {
+  actionId: string;
+  value: string;
+  channelId?: string;
+  messageTs?: string;
+  /** Set when the button sits in a modal or the App Home. */
+  viewId?: string;
+}
+
+/** A button. `actionId` matches the pressed action_id up to an optional `#n` suffix. */
+export interface ActionHandler {
+  actionId: string;
+  /** Role needed to press it at all (finer rules belong in the handler); null for anyone. */
+  permission: string | null;
+  handle(ctx: ActionContext): Promise<Reply | void>;
+}
+
+export interface ViewSubmission extends InteractionContext {
+  callbackId: string;
+  viewId: string;
+  privateMetadata: string;
+  /** Input values by block_id (one input per block): text, selected option value(s) or user(s). */
+  values: Record<string, string | string[] | undefined>;
+}
+
+/** Returning `errors` (block_id -> message) keeps the modal open with those messages. */
+export type ViewResult = void | { errors: Record<string, string> };
+
+export interface ViewHandler {
+  callbackId: string;
+  handle(ctx: ViewSubmission): Promise<ViewResult>;
+}
+
+export interface ShortcutContext extends InteractionContext {
+  callbackId: string;
+  channelId: string;
+  message: { ts: string; text: string; user?: string; threadTs?: string };
+}
+
+export interface ShortcutHandler {
+  callbackId: string;
+  handle(ctx: ShortcutContext): Promise<void>;
+}
+
+/** Events API callbacks (reaction_added, member_joined_channel, app_mention, app_home_opened). */
+export interface SlackEventHandler {
+  type: string;
+  handle(event: Record<string, unknown>, ctx: { eventId: string; log: Logger }): Promise<void>;
+}
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+  requestId: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  body?: unknown;
+}
+
+/** Inbound webhooks such as POST /hooks/alertmanager. */
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: HttpRequest): Promise<HttpResponse>;
+}
+
+
+export type ModuleFactory = (ctx: AppContext) => Module;
+
+export interface Module {
+  name: string;
+  commands?: CommandSpec[];
+  actions?: ActionHandler[];
+  views?: ViewHandler[];
+  shortcuts?: ShortcutHandler[];
+  events?: SlackEventHandler[];
+  jobs?: JobProcessor[];
+  /** Job names this module enqueues; start-up fails unless some module processes each. */
+  enqueues?: string[];
+  subscriptions?: Subscription[];
+  routes?: HttpRoute[];
+  home?: HomeSection[];
+  /** Worker role start-up work, e.g. (re)creating job schedulers. Must be idempotent. */
+  startWorker?(): Promise<void>;
+  stop?(): Promise<void>;
+}

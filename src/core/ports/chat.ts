@@ -1,0 +1,72 @@
+import type { Block, MessageContent } from '../blocks.js';
+
+/**
+ * What the domain needs from Slack. src/adapters/slack implements it over the Web API.
+ *
+ * Messages are addressed by a logical `key` chosen by the domain (`run-<id>`, `inc-<id>-summary`)
+ * rather than Slack's `ts`: posts go through a durable, paced outbox, so the ts is only known once
+ * the outbox has delivered. Updates, pins and thread replies name the key; the outbox resolves it.
+ */
+export interface PostMessage extends MessageContent {
+  /** Channel id, or a user id for a direct message. */
+  channel: string;
+  /** Idempotent: a second post with the same key posts nothing. */
+  key?: string;
+  /** Reply in the thread of the message with this key. */
+  threadKey?: string;
+  /** Reply in the thread of a message whose ts is known (e.g. one a person wrote). */
+  threadTs?: string;
+}
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+export interface ChatUser {
+  id: string;
+  name: string;
+  realName: string;
+  email?: string;
+  tz?: string;
+  isBot?: boolean;
+}
+
+export interface ModalView {
+  callbackId: string;
+  title: string;
+  submit?: string;
+  close?: string;
+  blocks: Block[];
+  /** Opaque state carried to the submission (ids, never secrets). */
+  privateMetadata?: string;
+}
+
+export interface ChatPort {
+  /** Durable, paced (per-channel rate), retried: never dropped, survives a restart. */
+  post(msg: PostMessage): Promise<void>;
+  /** Replace a keyed message's content; rapid updates coalesce to the latest state. */
+  update(key: string, content: MessageContent): Promise<void>;
+  pin(key: string): Promise<void>;
+  /** Where a keyed message landed, once delivered. */
+  messageRef(key: string): Promise<MessageRef | null>;
+
+  /** Immediate (not queued): only the user sees it. */
+  ephemeral(channel: string, user: string, content: MessageContent): Promise<void>;
+  /** Throws ConflictError('name_taken') when the name is used. */
+  createChannel(name: string, opts?: { isPrivate?: boolean }): Promise<{ id: string; name: string }>;
+  invite(channel: string, users: string[]): Promise<void>;
+  setTopic(channel: string, topic: string): Promise<void>;
+  setPurpose(channel: string, purpose: string): Promise<void>;
+  addBookmark(channel: string, title: string, link: string): Promise<void>;
+  channelName(channel: string): Promise<string | null>;
+
+  userInfo(user: string): Promise<ChatUser | null>;
+  lookupByEmail(email: string): Promise<string | null>;
+  usergroupMembers(usergroupId: string): Promise<string[]>;
+
+  /** Needs a trigger id less than 3 s old; returns the view id. */
+  openModal(triggerId: string, view: ModalView): Promise<string>;
+  updateModal(viewId: string, view: ModalView): Promise<void>;
+  publishHome(user: string, blocks: Block[]): Promise<void>;
+}
