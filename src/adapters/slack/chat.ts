@@ -1,0 +1,149 @@
+import type { WebClient } from '@slack/web-api';
+import type { Block, MessageContent } from '../../core/blocks.js';
+import type { ChatPort, ChatUser, MessageRef, ModalView, PostMessage } from '../../core/ports/chat.js';
+import type { Logger } from '../../core/ports/runtime.js';
+import type { Metrics } from '../metrics.js';
+import type { Outbox } from './outbox.js';
+import { classify, toDomainError } from './web-errors.js';
+
+const MAX_INLINE_RATE_WAITS = 3;
+const MAX_INLINE_WAIT_MS = 30_000;
+
+/**
+ * ChatPort over the Slack Web API. Channel messages go through the durable outbox; everything
+ * else is a direct call that waits out a 429 (a few times) and otherwise fails with a coded error.
+ */
+export class SlackChat implements ChatPort {
+  constructor(
+    private readonly client: WebClient,
+    private readonly outbox: Outbox,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  post(msg: PostMessage): Promise<void> {
+    return this.outbox.post(msg);
+  }
+
+  update(key: string, content: MessageContent): Promise<void> {
+    return this.outbox.update(key, content);
+  }
+
+  pin(key: string): Promise<void> {
+    return this.outbox.pin(key);
+  }
+
+  messageRef(key: string): Promise<MessageRef | null> {
+    return this.outbox.ref(key);
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const f = classify(err);
+        this.metrics.slackApiErrors.inc({ method, error: f.error });
+        if (f.kind === 'rate_limited' && attempt < MAX_INLINE_RATE_WAITS && (f.retryAfterMs ?? 0) <= MAX_INLINE_WAIT_MS) {
+          this.metrics.rateLimitWaits.inc({ method, reason: 'retry_after' });
+          this.metrics.rateLimitWaitSeconds.inc({ method }, (f.retryAfterMs ?? 1000) / 1000);
+          this.log.warn({ method, retryAfterMs: f.retryAfterMs }, 'Slack rate limited; waiting');
+          await new Promise((r) => setTimeout(r, f.retryAfterMs));
+          continue;
+        }
+        throw toDomainError(method, f, err);
+      }
+    }
+  }
+
+  async ephemeral(channel: string, user: string, content: MessageContent): Promise<void> {
+    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: content.text, ...(content.blocks ? { blocks: content.blocks as never } : {}) }));
+  }
+
+  async createChannel(name: string, opts: { isPrivate?: boolean } = {}): Promise<{ id: string; name: string }> {
+    const res = await this.call('conversations.create', () => this.client.conversations.create({ name, is_private: opts.isPrivate ?? false }));
+    return { id: res.channel!.id!, name: res.channel!.name! };
+  }
+
+  async invite(channel: string, users: string[]): Promise<void> {
+    if (!users.length) return;
+    try {
+      await this.call('conversations.invite', () => this.client.conversations.invite({ channel, users: users.join(',') }));
+    } catch (err) {
+      if (!/already_in_channel|cant_invite_self/.test((err as Error).message)) throw err;
+    }
+  }
+
+  async setTopic(channel: string, topic: string): Promise<void> {
+    await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel, topic: topic.slice(0, 250) }));
+  }
+
+  async setPurpose(channel: string, purpose: string): Promise<void> {
+    await this.call('conversations.setPurpose', () => this.client.conversations.setPurpose({ channel, purpose: purpose.slice(0, 250) }));
+  }
+
+  async addBookmark(channel: string, title: string, link: string): Promise<void> {
+    await this.call('bookmarks.add', () => this.client.bookmarks.add({ channel_id: channel, title, type: 'link', link }));
+  }
+
+  async channelName(channel: string): Promise<string | null> {
+    try {
+      const res = await this.call('conversations.info', () => this.client.conversations.info({ channel }));
+      return res.channel?.name ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async userInfo(user: string): Promise<ChatUser | null> {
+    try {
+      const res = await this.call('users.info', () => this.client.users.info({ user }));
+      const u = res.user;
+      if (!u?.id) return null;
+      return { id: u.id, name: u.name ?? u.id, realName: u.real_name ?? u.name ?? u.id, ...(u.profile?.email ? { email: u.profile.email } : {}), ...(u.tz ? { tz: u.tz } : {}), isBot: Boolean(u.is_bot) };
+    } catch (err) {
+      if (/user_not_found/.test((err as Error).message)) return null;
+      throw err;
+    }
+  }
+
+  async lookupByEmail(email: string): Promise<string | null> {
+    try {
+      const res = await this.call('users.lookupByEmail', () => this.client.users.lookupByEmail({ email }));
+      return res.user?.id ?? null;
+    } catch (err) {
+      if (/users_not_found/.test((err as Error).message)) return null;
+      throw err;
+    }
+  }
+
+  async usergroupMembers(usergroupId: string): Promise<string[]> {
+    const res = await this.call('usergroups.users.list', () => this.client.usergroups.users.list({ usergroup: usergroupId }));
+    return res.users ?? [];
+  }
+
+  async openModal(triggerId: string, view: ModalView): Promise<string> {
+    const res = await this.call('views.open', () => this.client.views.open({ trigger_id: triggerId, view: toSlackView(view) as never }));
+    return res.view?.id ?? '';
+  }
+
+  async updateModal(viewId: string, view: ModalView): Promise<void> {
+    await this.call('views.update', () => this.client.views.update({ view_id: viewId, view: toSlackView(view) as never }));
+  }
+
+  async publishHome(user: string, blocks: Block[]): Promise<void> {
+    await this.call('views.publish', () => this.client.views.publish({ user_id: user, view: { type: 'home', blocks: blocks as never } }));
+  }
+}
+
+function toSlackView(v: ModalView): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: v.callbackId,
+    title: { type: 'plain_text', text: v.title.slice(0, 24) },
+    ...(v.submit ? { submit: { type: 'plain_text', text: v.submit.slice(0, 24) } } : {}),
+    close: { type: 'plain_text', text: (v.close ?? 'Cancel').slice(0, 24) },
+    blocks: v.blocks,
+    ...(v.privateMetadata ? { private_metadata: v.privateMetadata } : {}),
+  };
+}
