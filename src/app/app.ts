@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { AccessControl, accessFileSchema } from '../core/access.js';
+import { AuditLog } from '../core/audit.js';
+import { CommandRouter } from '../core/commands/router.js';
+import { loadYamlFile } from '../core/config/yaml-file.js';
+import { QueuedEventBus, type Subscription } from '../core/events.js';
+import { HomeService } from '../core/home.js';
+import { InteractionRouter } from '../core/interactions.js';
+import type { AppContext, Module, ModuleFactory } from '../core/module.js';
+import { queueOf } from '../core/ports/jobs.js';
+import { systemClock, type Clock, type Logger } from '../core/ports/runtime.js';
+import { HttpServer } from '../adapters/http/server.js';
+import { Metrics } from '../adapters/metrics.js';
+import { BullmqJobQueue } from '../adapters/queue/bullmq-queue.js';
+import { WorkerPool } from '../adapters/queue/worker-pool.js';
+import { createRedis } from '../adapters/redis/connection.js';
+import { RedisStore } from '../adapters/redis/store.js';
+import { createBoltTransport, type BoltTransport } from '../adapters/slack/bolt-transport.js';
+import { SlackChat } from '../adapters/slack/chat.js';
+import { Outbox } from '../adapters/slack/outbox.js';
+import type { Settings } from '../config/settings.js';
+import { coreModule } from './core-module.js';
+
+export type Role = 'all' | 'web' | 'worker';
+
+export interface SlackCredentials {
+  token: string;
+  signingSecret: string;
+  appToken?: string;
+  apiUrl?: string;
+  botId?: string;
+  botUserId?: string;
+}
+
+export interface SwitchyardOptions {
+  settings: Settings;
+  role: Role;
+  slack: SlackCredentials;
+  modules: ModuleFactory[];
+  log: Logger;
+  clock?: Clock;
+  metricsDefaults?: boolean;
+}
+
+export interface Switchyard {
+  ctx: AppContext;
+  commands: CommandRouter;
+  interactions: InteractionRouter;
+  modules: Module[];
+  metrics: Metrics;
+  /** The HTTP port actually bound (PORT may be 0 in tests). */
+  port(): number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds one Switchyard process: adapters (Redis, BullMQ, Slack), the shared context, every
+ * module, and, per role, the Slack transport (web) and the job workers (worker).
+ */
+export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard> {
+  const { settings, log } = o;
+  const clock = o.clock ?? systemClock;
+  const prefix = `{${settings.REDIS_PREFIX}}`;
+  const redis: Redis = createRedis(settings.REDIS_URL, { name: 'store', log });
+  const bullRedis: Redis = createRedis(settings.REDIS_URL, { forBullmq: true, name: 'queue', log });
+  const metrics = new Metrics({ defaults: o.metricsDefaults ?? false });
+  const store = new RedisStore(redis, prefix);
+  const jobs = new BullmqJobQueue({ connection: bullRedis, prefix, log });
+  const client = new WebClient(o.slack.token, {
+    ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  const chat = new SlackChat(client, new Outbox(store, jobs), metrics, log.child({ component: 'slack' }));
+  const access = new AccessControl(loadYamlFile(join(settings.CONFIG_DIR, 'access.yml'), accessFileSchema), chat, store);
+  const ctx: AppContext = {
+    store,
+    jobs,
+    chat,
+    access,
+    audit: new AuditLog(store, clock),
+    events: new QueuedEventBus(jobs, clock),
+    home: new HomeService(chat, log),
+    clock,
+    log,
+    configDir: settings.CONFIG_DIR,
+  };
+
+  let subscriptions: Subscription[] = [];
+  const modules: Module[] = [coreModule(ctx, { client, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions })];
+  for (const factory of o.modules) modules.push(factory(ctx));
+  subscriptions = modules.flatMap((m) => m.subscriptions ?? []);
+
+  const processors = modules.flatMap((m) => m.jobs ?? []);
+  const processed = new Set(processors.map((p) => p.name));
+  const missing = modules.flatMap((m) => (m.enqueues ?? []).filter((n) => !processed.has(n)).map((n) => `${n} (enqueued by ${m.name})`));
+  if (missing.length) throw new Error(`No processor for job names: ${missing.join(', ')}`);
+  jobs.registerJobDefaults(processors);
+  ctx.home.register(modules.flatMap((m) => m.home ?? []));
+
+  const routerDeps = { access, audit: ctx.audit, store, log };
+  const commands = new CommandRouter(modules.flatMap((m) => m.commands ?? []), routerDeps);
+  const interactions = new InteractionRouter(
+    { actions: modules.flatMap((m) => m.actions ?? []), views: modules.flatMap((m) => m.views ?? []), shortcuts: modules.flatMap((m) => m.shortcuts ?? []) },
+    routerDeps,
+  );
+
+  const web = o.role !== 'worker';
+  const worker = o.role !== 'web';
+  let transport: BoltTransport | undefined;
+  if (web) {
+    transport = createBoltTransport({
+      token: o.slack.token,
+      signingSecret: o.slack.signingSecret,
+      ...(o.slack.appToken ? { appToken: o.slack.appToken } : {}),
+      ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
+      ...(o.slack.botId ? { botId: o.slack.botId } : {}),
+      ...(o.slack.botUserId ? { botUserId: o.slack.botUserId } : {}),
+      commands,
+      interactions,
+      events: modules.flatMap((m) => m.events ?? []),
+      home: ctx.home,
+      chat,
+      metrics,
+      log,
+    });
+  }
+  const pool = worker
+    ? new WorkerPool({
+        connection: () => createRedis(settings.REDIS_URL, { forBullmq: true, name: 'worker', log }),
+        prefix,
+        processors,
+        expectedJobNames: modules.flatMap((m) => m.enqueues ?? []),
+        log,
+      })
+    : undefined;
+  const queueNames = [...new Set(processors.map((p) => queueOf(p.name)))];
+  const http = new HttpServer({
+    host: settings.HOST,
+    port: settings.PORT,
+    log,
+    metrics,
+    ...(transport?.requestListener ? { slackListener: transport.requestListener } : {}),
+    routes: web ? modules.flatMap((m) => m.routes ?? []) : [],
+    ready: () => store.ping(),
+    beforeMetrics: async () => {
+      for (const q of queueNames) metrics.queueDepth.set({ queue: q }, await jobs.depth(q));
+    },
+  });
+
+  let boundPort = 0;
+  let stopped = false;
+  return {
+    ctx,
+    commands,
+    interactions,
+    modules,
+    metrics,
+    port: () => boundPort,
+    async start() {
+      if (worker) for (const m of modules) await m.startWorker?.();
+      pool?.start();
+      boundPort = await http.start();
+      await transport?.start();
+      log.info({ role: o.role, port: boundPort, modules: modules.map((m) => m.name) }, 'switchyard started');
+    },
+    // Order matters: stop taking requests, let running jobs finish, then close queues and Redis.
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await http.stop();
+      await transport?.stop();
+      await pool?.close();
+      for (const m of modules) await m.stop?.();
+      await jobs.close();
+      await Promise.allSettled([redis.quit(), bullRedis.quit()]);
+      log.info({}, 'switchyard stopped');
+    },
+  };
+}

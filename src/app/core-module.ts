@@ -1,0 +1,20 @@
+import type { WebClient } from '@slack/web-api';
+import { switchyardCommand } from '../../commands/switchyard.js';
+import { eventDeliveryProcessor, EVENT_JOB, type Subscription } from '../core/events.js';
+import type { AppContext, Module } from '../core/module.js';
+import type { Metrics } from '../adapters/metrics.js';
+import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
+
+/** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
+export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] }): Module {
+  return {
+    name: 'core',
+    commands: [switchyardCommand({ access: ctx.access, audit: ctx.audit, now: () => ctx.clock.now() })],
+    enqueues: [OUTBOX_JOB, EVENT_JOB],
+    jobs: [
+      outboxProcessor({ store: ctx.store, jobs: ctx.jobs, client: o.client, intervalMs: o.intervalMs, metrics: o.metrics, log: ctx.log.child({ component: 'outbox' }) }),
+      // Subscriptions are read lazily: they come from modules built after this one.
+      { ...eventDeliveryProcessor([], ctx.log), process: (data, jc) => eventDeliveryProcessor(o.subscriptions(), ctx.log).process(data, jc) },
+    ],
+  };
+}
