@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createSwitchyard, type Switchyard } from '../../src/app/app.js';
+import { loadSettings, type Settings } from '../../src/config/settings.js';
+import type { ModuleFactory } from '../../src/core/module.js';
+import { silentLogger, type Logger } from '../../src/core/ports/runtime.js';
+import { loadWorkspaceSeed, startLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
+import type { Ephemeral } from '../../src/local-slack/types.js';
+import { cleanupPrefix, REDIS_URL } from './redis.js';
+
+/**
+ * A whole Switchyard (web + worker roles in this process) wired to a local Slack workspace over
+ * loopback HTTP, with its own Redis prefix so test files run in parallel. Tests drive it only the
+ * way Slack would: signed requests in, Web API calls out.
+ */
+export const BOT = { botUserId: 'U0SWITCHYARD', botId: 'B0SWITCHYARD' };
+
+export interface HarnessOptions {
+  name: string;
+  modules?: ModuleFactory[];
+  env?: Record<string, string>;
+  log?: Logger;
+}
+
+export interface Harness {
+  slack: LocalSlack;
+  app: Switchyard;
+  settings: Settings;
+  /** Sends a signed slash command and waits for the bot's answer to the invoker. */
+  command(user: string, channel: string, line: string, opts?: { retryNum?: number; triggerId?: string }): Promise<CommandResult>;
+  /** Stops the bot (graceful) and starts a new one on the same Redis prefix: a restart. */
+  restart(): Promise<void>;
+  stopBot(): Promise<void>;
+  startBot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CommandResult {
+  status: number;
+  triggerId: string;
+  /** The ephemeral answer (response_url), or undefined if none came within the wait. */
+  reply?: Ephemeral;
+  text: string;
+}
+
+export async function startHarness(o: HarnessOptions): Promise<Harness> {
+  const prefix = `t-${o.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${randomBytes(4).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const token = `xoxb-test-${randomBytes(6).toString('hex')}`;
+  const slack = await startLocalSlack({ seed: loadWorkspaceSeed('config/workspace.yml'), signingSecret, botToken: token, ...BOT });
+  const settings = loadSettings({
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SLACK_CHANNEL_INTERVAL_MS: '0',
+    LOG_LEVEL: 'silent',
+    ...o.env,
+  });
+  const build = () =>
+    createSwitchyard({ settings, role: 'all', slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT }, modules: o.modules ?? [], log: o.log ?? silentLogger });
+  let app: Switchyard | undefined;
+  const startBot = async () => {
+    app = await build();
+    await app.start();
+    slack.setBotUrl(`http://127.0.0.1:${app.port()}/slack/events`);
+  };
+  await startBot();
+
+  const h: Harness = {
+    slack,
+    get app() {
+      if (!app) throw new Error('bot is stopped');
+      return app;
+    },
+    settings,
+    async command(user, channel, line, opts = {}) {
+      const m = /^(\/\S+)\s*([\s\S]*)$/.exec(line);
+      if (!m) throw new Error(`not a slash command: ${line}`);
+      const before = slack.ephemerals(user).length;
+      const res = await slack.slashCommand({ user, channel, command: m[1]!, text: m[2]!, ...opts });
+      let reply: Ephemeral | undefined;
+      if (res.status === 200) {
+        reply = await slack
+          .waitFor(() => slack.ephemerals(user).slice(before).find((e) => e.channel === channel), { timeoutMs: 8000, message: `no answer to ${line}` })
+          .catch(() => undefined);
+      }
+      return { status: res.status, triggerId: res.triggerId, ...(reply ? { reply } : {}), text: reply?.text ?? '' };
+    },
+    async restart() {
+      await h.stopBot();
+      await startBot();
+    },
+    async stopBot() {
+      await app?.stop();
+      app = undefined;
+    },
+    startBot,
+    async close() {
+      await app?.stop();
+      await slack.close();
+      const redis = new Redis(REDIS_URL);
+      await cleanupPrefix(redis, `{${prefix}}`);
+      await redis.quit();
+    },
+  };
+  return h;
+}
