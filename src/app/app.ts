@@ -8,6 +8,7 @@ import { loadYamlFile } from '../core/config/yaml-file.js';
 import { QueuedEventBus, type Subscription } from '../core/events.js';
 import { HomeService } from '../core/home.js';
 import { InteractionRouter } from '../core/interactions.js';
+import { ServiceRegistry } from '../core/services.js';
 import type { AppContext, Module, ModuleFactory } from '../core/module.js';
 import { queueOf } from '../core/ports/jobs.js';
 import { systemClock, type Clock, type Logger } from '../core/ports/runtime.js';
@@ -87,6 +88,9 @@ export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard
     clock,
     log,
     configDir: settings.CONFIG_DIR,
+    workflowsDir: settings.WORKFLOWS_DIR,
+    services: new ServiceRegistry<object>(),
+    settings,
   };
 
   let subscriptions: Subscription[] = [];

@@ -7,6 +7,8 @@ import type { ChatPort } from './ports/chat.js';
 import type { JobProcessor, JobQueue } from './ports/jobs.js';
 import type { Clock, Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
+import type { ServiceRegistry } from './services.js';
+import type { Settings } from '../config/settings.js';
 
 /**
  * A capability (pipelines, incidents, ...) is a Module: the commands, buttons, modals, events,
@@ -25,6 +27,12 @@ export interface AppContext {
   log: Logger;
   /** Folder of YAML configuration (access.yml, landing-zone.yml, ...). */
   configDir: string;
+  /** Folder of pipeline definitions (workflows/*.yml). */
+  workflowsDir: string;
+  /** Services capabilities offer each other (typed by src/domain/services.ts). */
+  services: ServiceRegistry<object>;
+  /** The app's settings (Vault/Consul/CI addresses and tokens). Never log or echo secrets from it. */
+  settings: Readonly<Settings>;
 }
 
 export interface InteractionContext {

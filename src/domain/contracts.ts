@@ -1,0 +1,207 @@
+import type { z } from 'zod';
+import type { Actor } from '../core/access.js';
+
+/**
+ * What the capabilities promise each other. Pipelines, approvals, injectors, incidents, planning
+ * and inspectors meet only through these interfaces (looked up in the ServiceRegistry at call
+ * time) and through domain events, never by importing each other's internals.
+ */
+
+// ---------------------------------------------------------------- pipelines
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export type StageStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
+export interface RunInfo {
+  id: string;
+  pipeline: string;
+  service: string;
+  /** Slack channel of the owning team. */
+  teamChannel: string;
+  env: string;
+  ref: string;
+  params: Record<string, string>;
+  triggeredBy: string;
+  /** Channel the run was triggered from; its message lives there. */
+  channel: string;
+  status: RunStatus;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Set by `--fix <incident-id>`: the run ships a fix for that incident. */
+  fixIncident?: string;
+  /** Set when a run was started as a rollback of another run. */
+  rollbackOf?: string;
+  /** Logical chat message key of the run's message (thread parent). */
+  messageKey: string;
+  stages: Array<{ id: string; kind: string; status: StageStatus; summary?: string; link?: string; startedAt?: number; finishedAt?: number }>;
+}
+
+export interface StageOutcomeDone {
+  status: 'succeeded' | 'failed';
+  summary?: string;
+  link?: string;
+  /** Structured result kept on the run (e.g. approvals that applied, inspector verdicts). */
+  details?: Record<string, unknown>;
+}
+
+/** The stage has handed off (an approval gate, an override request): someone resolves it later. */
+export interface StageOutcomeWaiting {
+  status: 'waiting';
+  summary?: string;
+}
+
+export type StageOutcome = StageOutcomeDone | StageOutcomeWaiting;
+
+export interface StageContext {
+  run: RunInfo;
+  stage: { id: string; kind: string; attempt: number };
+  /** Stage settings with `${{ params.* }}` and `${{ inject.* }}` resolved. */
+  settings: Record<string, unknown>;
+  /** Secret values injected into this stage: pass them on, never persist or print them. */
+  secrets: ReadonlySet<string>;
+  /** Appends to the stage log (secrets are masked before it is stored). */
+  log(line: string): Promise<void>;
+  /** Aborted when the run is cancelled. */
+  signal: AbortSignal;
+  /** Publishes a link (e.g. a CI run URL) on the run message while the stage runs. */
+  setLink(url: string): Promise<void>;
+}
+
+/** A stage kind plugs in behind one interface: shell, http, github-actions, approval, inspect... */
+export interface StageKind {
+  kind: string;
+  /** zod schema of the stage's `with:` settings, checked when workflows load. */
+  settings: z.ZodType;
+  /** Attempts for a stage of this kind (a `PermanentJobError` fails at once). */
+  attempts?: number;
+  backoffMs?: number;
+  run(ctx: StageContext): Promise<StageOutcome>;
+  /** Best effort: stop remote work when a run is cancelled. */
+  cancel?(ctx: StageContext): Promise<void>;
+}
+
+export interface StartRunRequest {
+  pipeline: string;
+  env: string;
+  ref?: string;
+  params?: Record<string, string>;
+  actor: Actor;
+  channel: string;
+  noQueue?: boolean;
+  fixIncident?: string;
+  rollbackOf?: string;
+  /** Admin override of a change freeze, with its reason (audited). */
+  overrideReason?: string;
+  /** Idempotency key (a Slack trigger id): the same key starts one run. */
+  requestKey?: string;
+}
+
+export interface PipelineService {
+  startRun(req: StartRunRequest): Promise<RunInfo>;
+  getRun(runId: string): Promise<RunInfo | null>;
+  /** Runs of a service (all pipelines), newest first. */
+  recentRuns(filter: { service?: string; pipeline?: string; env?: string; sinceMs?: number; limit?: number }): Promise<RunInfo[]>;
+  /** Resolves a stage that returned `waiting` (gate decided, override given). Idempotent. */
+  resolveWaitingStage(runId: string, stageId: string, outcome: StageOutcomeDone): Promise<void>;
+  /** Adds a line to the run's thread (e.g. an approval decision). */
+  noteOnRun(runId: string, text: string): Promise<void>;
+  pipelineNames(): string[];
+  /** Definition summary used by /config render and inspectors. */
+  definition(name: string): { name: string; service: string; environments: string[]; stages: Array<{ id: string; kind: string; with: Record<string, unknown>; needs: string[] }> } | null;
+}
+
+/** A deploy guard can refuse a run before it starts (change freeze, open SEV1/2). */
+export interface GuardVerdict {
+  allowed: boolean;
+  /** Which rule refused it, shown to the user. */
+  reason?: string;
+  /** An admin may pass with a stated reason (change freezes). */
+  overridable?: boolean;
+}
+
+export interface DeployGuard {
+  name: string;
+  check(req: { pipeline: string; service: string; env: string; actor: Actor; fixIncident?: string; overrideReason?: string; at: number }): Promise<GuardVerdict>;
+}
+
+// ---------------------------------------------------------------- injectors
+export interface ResolvedValue {
+  key: string;
+  value: string;
+  secret: boolean;
+  source: string;
+  path: string;
+  version?: string | number;
+  stale?: boolean;
+}
+
+export interface InjectionResolver {
+  /** Throws NotFoundError naming the missing key. */
+  resolve(service: string, env: string, keys: string[]): Promise<Record<string, ResolvedValue>>;
+}
+
+// ---------------------------------------------------------------- incidents
+export interface IncidentSummary {
+  id: string;
+  title: string;
+  severity: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4';
+  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
+  services: string[];
+  channel?: string;
+  declaredAt: number;
+  resolvedAt?: number;
+}
+
+export interface IncidentQueries {
+  openIncidents(filter?: { service?: string }): Promise<IncidentSummary[]>;
+  get(id: string): Promise<IncidentSummary | null>;
+  /** Adds an entry to an incident's timeline (e.g. a fix deployment started). */
+  addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void>;
+}
+
+// ---------------------------------------------------------------- approvals / freezes
+export interface FreezeQueries {
+  activeFreeze(env: string, at: number): Promise<{ name: string; until?: number } | null>;
+}
+
+// ---------------------------------------------------------------- planning
+export interface PlanItemDraft {
+  title: string;
+  description?: string;
+  kind: 'feature' | 'bug' | 'chore' | 'follow-up';
+  service?: string;
+  owner?: string;
+  createdBy: string;
+  links?: string[];
+  priority?: 'low' | 'medium' | 'high' | 'critical';
+  /** Idempotency: the same key creates one item. */
+  sourceKey?: string;
+}
+
+export interface PlanWriter {
+  createItem(draft: PlanItemDraft): Promise<{ id: string }>;
+}
+
+// ---------------------------------------------------------------- domain events
+/** Event types and payloads published on the EventBus (all payloads are JSON). */
+export const EVENTS = {
+  runStarted: 'pipeline.run.started',
+  /** data: { runId, pipeline, service, env, ref, status, triggeredBy, fixIncident? } */
+  runFinished: 'pipeline.run.finished',
+  incidentDeclared: 'incident.declared',
+  /** data: { incidentId, services, severity, followUps: string[], resolvedBy } */
+  incidentResolved: 'incident.resolved',
+  /** data: { findingId, fingerprint, severity, title, service, env, inspector } */
+  findingOpened: 'inspect.finding.opened',
+} as const;
+
+export interface RunFinishedEvent {
+  runId: string;
+  pipeline: string;
+  service: string;
+  env: string;
+  ref: string;
+  status: RunStatus;
+  triggeredBy: string;
+  fixIncident?: string;
+}

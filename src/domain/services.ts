@@ -1,0 +1,31 @@
+import type { AppContext } from '../core/module.js';
+import type { ServiceRegistry } from '../core/services.js';
+import type { DeployGuard, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
+
+/** The services each capability offers, by name. */
+export interface ServiceMap {
+  pipelines: PipelineService;
+  injection: InjectionResolver;
+  incidents: IncidentQueries;
+  freezes: FreezeQueries;
+  plan: PlanWriter;
+}
+
+export type Services = ServiceRegistry<ServiceMap>;
+
+/** Extension lists. */
+export const STAGE_KINDS = 'stage-kinds';
+export const DEPLOY_GUARDS = 'deploy-guards';
+
+export function stageKinds(s: Services): StageKind[] {
+  return s.list<StageKind>(STAGE_KINDS);
+}
+
+export function deployGuards(s: Services): DeployGuard[] {
+  return s.list<DeployGuard>(DEPLOY_GUARDS);
+}
+
+/** The typed view of the app's service registry. */
+export function servicesOf(ctx: Pick<AppContext, 'services'>): Services {
+  return ctx.services as unknown as Services;
+}
