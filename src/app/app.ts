@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { AccessControl, accessFileSchema } from '../core/access.js';
 import { AuditLog } from '../core/audit.js';
 import { CommandRouter } from '../core/commands/router.js';
+import type { CommandSpec } from '../core/commands/spec.js';
 import { loadYamlFile } from '../core/config/yaml-file.js';
 import { QueuedEventBus, type Subscription } from '../core/events.js';
 import { HomeService } from '../core/home.js';
@@ -25,6 +26,20 @@ import type { Settings } from '../config/settings.js';
 import { coreModule } from './core-module.js';
 
 export type Role = 'all' | 'web' | 'worker';
+
+/** Commands with the subcommands other modules add to them (`/pipeline approvals`). */
+function withExtensions(modules: Module[]): CommandSpec[] {
+  const specs = modules.flatMap((m) => m.commands ?? []).map((c) => ({ ...c, subcommands: [...c.subcommands] }));
+  for (const m of modules) {
+    for (const ext of m.extendCommands ?? []) {
+      const target = specs.find((c) => c.name === ext.command);
+      if (!target) throw new Error(`module ${m.name} extends /${ext.command}, which no module defines`);
+      if (target.subcommands.some((s) => s.name === ext.subcommand.name)) throw new Error(`/${ext.command} ${ext.subcommand.name} defined twice`);
+      target.subcommands.push(ext.subcommand);
+    }
+  }
+  return specs;
+}
 
 export interface SlackCredentials {
   token: string;
@@ -105,8 +120,10 @@ export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard
   jobs.registerJobDefaults(processors);
   ctx.home.register(modules.flatMap((m) => m.home ?? []));
 
+  for (const m of modules) await m.init?.();
+
   const routerDeps = { access, audit: ctx.audit, store, log };
-  const commands = new CommandRouter(modules.flatMap((m) => m.commands ?? []), routerDeps);
+  const commands = new CommandRouter(withExtensions(modules), routerDeps);
   const interactions = new InteractionRouter(
     { actions: modules.flatMap((m) => m.actions ?? []), views: modules.flatMap((m) => m.views ?? []), shortcuts: modules.flatMap((m) => m.shortcuts ?? []) },
     routerDeps,

@@ -1,6 +1,6 @@
 import type { AccessControl, Actor } from './access.js';
 import type { AuditLog } from './audit.js';
-import type { CommandSpec, Reply } from './commands/spec.js';
+import type { CommandSpec, Reply, SubcommandSpec } from './commands/spec.js';
 import type { EventBus, Subscription } from './events.js';
 import type { HomeSection, HomeService } from './home.js';
 import type { ChatPort } from './ports/chat.js';
@@ -129,6 +129,13 @@ export interface Module {
   subscriptions?: Subscription[];
   routes?: HttpRoute[];
   home?: HomeSection[];
+  /** Subcommands this module adds to another module's command (e.g. `/pipeline approvals`). */
+  extendCommands?: Array<{ command: string; subcommand: SubcommandSpec }>;
+  /**
+   * Called once every module is built, in every role, before anything starts: validate
+   * configuration against what other modules registered (stage kinds, ...). Throwing stops start-up.
+   */
+  init?(): Promise<void>;
   /** Worker role start-up work, e.g. (re)creating job schedulers. Must be idempotent. */
   startWorker?(): Promise<void>;
   stop?(): Promise<void>;

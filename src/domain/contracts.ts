@@ -33,7 +33,7 @@ export interface RunInfo {
   rollbackOf?: string;
   /** Logical chat message key of the run's message (thread parent). */
   messageKey: string;
-  stages: Array<{ id: string; kind: string; status: StageStatus; summary?: string; link?: string; startedAt?: number; finishedAt?: number }>;
+  stages: Array<{ id: string; kind: string; status: StageStatus; summary?: string; link?: string; startedAt?: number; finishedAt?: number; details?: Record<string, unknown> }>;
 }
 
 export interface StageOutcomeDone {
@@ -162,6 +162,11 @@ export interface IncidentQueries {
 // ---------------------------------------------------------------- approvals / freezes
 export interface FreezeQueries {
   activeFreeze(env: string, at: number): Promise<{ name: string; until?: number } | null>;
+}
+
+/** Who may approve (and so override an inspector's fail) for a run, per the approval policy. */
+export interface ApproverCheck {
+  eligible(actor: Actor, run: RunInfo): Promise<{ ok: boolean; rule?: string }>;
 }
 
 // ---------------------------------------------------------------- planning

@@ -1,6 +1,6 @@
 import type { AppContext } from '../core/module.js';
 import type { ServiceRegistry } from '../core/services.js';
-import type { DeployGuard, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
+import type { ApproverCheck, DeployGuard, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
 
 /** The services each capability offers, by name. */
 export interface ServiceMap {
@@ -8,6 +8,7 @@ export interface ServiceMap {
   injection: InjectionResolver;
   incidents: IncidentQueries;
   freezes: FreezeQueries;
+  approvers: ApproverCheck;
   plan: PlanWriter;
 }
 

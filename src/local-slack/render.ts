@@ -86,6 +86,7 @@ function element(el: unknown, blockId: string, opts: RenderOptions): string {
       return '[⋯]';
     default: {
       const placeholder = textOf(el.placeholder, opts);
+      if (type.endsWith('_input')) return placeholder ? `______ (${placeholder})` : '______';
       return `[${placeholder || type.replace(/_/g, ' ')} ▾]`;
     }
   }
