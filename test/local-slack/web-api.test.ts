@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SEED_FILE, loadWorkspaceSeed, startLocalSlack } from '../../src/local-slack/index.js';
 import type { LocalSlack } from '../../src/local-slack/index.js';
 
-const { WebClient } = webApi;
+const { WebClient, LogLevel } = webApi;
+const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
 type WebClient = webApi.WebClient;
 type WebAPIPlatformError = webApi.WebAPIPlatformError;
 type WebAPIRateLimitedError = webApi.WebAPIRateLimitedError;
@@ -19,7 +20,7 @@ beforeEach(async () => {
     seed: loadWorkspaceSeed(DEFAULT_SEED_FILE), signingSecret: 's3cret', botToken: TOKEN, botUserId: 'U0BOT', botId: 'B0BOT',
     botName: 'switchyard', now: () => clock,
   });
-  client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+  client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: silent });
 });
 afterEach(() => slack.close());
 
@@ -36,7 +37,7 @@ describe('auth', () => {
   });
 
   it('rejects a wrong token with invalid_auth and a missing one with not_authed', async () => {
-    const wrong = new WebClient('xoxb-wrong', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    const wrong = new WebClient('xoxb-wrong', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: silent });
     expect(await apiError(wrong.auth.test())).toBe('invalid_auth');
     const res = await fetch(`${slack.apiUrl}auth.test`, { method: 'POST' });
     expect(res.status).toBe(200);
