@@ -79,6 +79,16 @@ export const conversationMethods: Record<string, Handler> = {
     return info(ws, ch);
   },
 
+  'conversations.kick': (ws, args) => {
+    const ch = writable(ws, args);
+    const user = need(args, 'user', 'user_not_found');
+    if (user === ws.o.botUserId) throw new ApiError('cant_kick_self');
+    if (!ws.user(user)) throw new ApiError('user_not_found');
+    if (!ws.isMember(ch, user)) throw new ApiError('not_in_channel');
+    ch.members = ch.members.filter((u) => u !== user);
+    return {};
+  },
+
   'conversations.join': (ws, args) => {
     const ch = ws.visibleChannel(need(args, 'channel', 'channel_not_found'));
     if (ch.is_private || ch.is_im) throw new ApiError('method_not_supported_for_channel_type');

@@ -14,6 +14,14 @@ export const miscMethods: Record<string, Handler> = {
     user_id: ws.o.botUserId, bot_id: ws.o.botId, is_enterprise_install: false,
   }),
 
+  'team.info': (ws) => ({ team: { id: ws.team.id, name: ws.team.name, domain: ws.team.domain, email_domain: 'example.com' } }),
+
+  'users.profile.get': (ws, args) => {
+    const user = ws.user(str(args, 'user') ?? '');
+    if (!user) throw new ApiError('user_not_found');
+    return { profile: user.profile };
+  },
+
   'users.info': (ws, args) => {
     const user = ws.user(need(args, 'user', 'user_not_found'));
     if (!user) throw new ApiError('user_not_found');

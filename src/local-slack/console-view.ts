@@ -28,7 +28,7 @@ export function renderOptions(slack: LocalSlack): RenderOptions {
 
 export function channelLabel(slack: LocalSlack, ch: Channel | undefined, id: string): string {
   if (!ch) return id;
-  if (ch.is_im) return `DM @${slack.user(ch.user ?? '')?.name ?? ch.user}`;
+  if (ch.is_im) return `DM with @${slack.user(ch.user ?? '')?.name ?? ch.user}`;
   return `#${ch.name}`;
 }
 

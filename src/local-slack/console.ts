@@ -148,7 +148,7 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
     } else if (cmd === 'home') {
       status(await slack.appHomeOpened(user), 'app_home_opened');
       const home = slack.homeView(user);
-      if (home) print(formatView(slack, screen, home));
+      print(home ? formatView(slack, screen, home) : `(the bot has not published a Home tab for @${name(user)})`);
     } else if (cmd === 'history') {
       const msgs = slack.messages(channel, { includeReplies: true });
       print(`-- ${where()} (${msgs.length} messages) --`);

@@ -123,7 +123,7 @@ async function handleResponseUrl(deps: ServerDeps, id: string, req: IncomingMess
   ws.o.emit('call', call);
   const error = applyResponse(ws, target, body, 'response_url');
   if (error) return send(res, 400, error);
-  send(res, 200, { ok: true });
+  send(res, 200, 'ok');
 }
 
 export function createLocalServer(deps: ServerDeps): Server {

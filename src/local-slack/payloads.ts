@@ -7,6 +7,8 @@ import { wireMessage, wireView } from './wire.js';
 export interface Delivery {
   status: number;
   body: string;
+  /** How long the bot took to answer (Slack gives up after 3000 ms). */
+  elapsedMs: number;
 }
 
 export interface DeliverOptions {
@@ -39,8 +41,10 @@ export async function deliver(o: DeliverOptions): Promise<Delivery> {
     headers['x-slack-retry-num'] = String(o.retryNum);
     headers['x-slack-retry-reason'] = o.retryReason ?? 'http_timeout';
   }
+  const started = performance.now();
   const res = await fetch(o.url, { method: 'POST', headers, body: o.body, signal: AbortSignal.timeout(o.timeoutMs ?? 15000) });
-  return { status: res.status, body: await res.text() };
+  const body = await res.text();
+  return { status: res.status, body, elapsedMs: Math.round(performance.now() - started) };
 }
 
 export function userRef(ws: Workspace, id: string) {

@@ -102,6 +102,31 @@ describe('response_url', () => {
     expect(slack.message('C0GENERAL', ts)).toBeUndefined();
   });
 
+  it('buttons on an ephemeral and on a modal', async () => {
+    const api = (method: string, body: unknown) =>
+      fetch(`${slack.apiUrl}${method}`, { method: 'POST', headers: { authorization: 'Bearer xoxb-t', 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        .then((r) => r.json() as Promise<Record<string, unknown>>);
+    const blocks = [{ type: 'actions', elements: [{ type: 'button', action_id: 'more', text: { type: 'plain_text', text: 'More' } }] }];
+    const { message_ts: ts } = await api('chat.postEphemeral', { channel: 'C0GENERAL', user: 'U0GRACE', text: 'menu', blocks });
+    await expect(slack.pressButton({ user: 'U0BOB', channel: 'C0GENERAL', ts: String(ts), actionId: 'more' })).rejects.toThrow(/only visible to U0GRACE/);
+    const press = await slack.pressButton({ user: 'U0GRACE', channel: 'C0GENERAL', ts: String(ts), actionId: 'more' });
+    expect(press.status).toBe(200);
+    expect(press.elapsedMs).toBeGreaterThanOrEqual(0);
+    const payload = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as { response_url: string; container: unknown; message?: unknown };
+    expect(payload.container).toEqual({ type: 'message', message_ts: ts, channel_id: 'C0GENERAL', is_ephemeral: true });
+    expect(payload.message).toBeUndefined();
+    await post(payload.response_url, { replace_original: true, text: 'menu, expanded' });
+    expect(slack.ephemerals('U0GRACE').find((e) => e.ts === ts)?.text).toBe('menu, expanded');
+
+    const { triggerId } = await slack.slashCommand({ user: 'U0GRACE', channel: 'C0GENERAL', command: '/x', text: '' });
+    const opened = await api('views.open', { trigger_id: triggerId, view: { type: 'modal', title: { type: 'plain_text', text: 'M' }, blocks } });
+    const viewId = (opened.view as { id: string }).id;
+    await slack.pressButton({ user: 'U0GRACE', viewId, actionId: 'more' });
+    const vp = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as Record<string, unknown>;
+    expect(vp).toMatchObject({ type: 'block_actions', container: { type: 'view', view_id: viewId }, view: { id: viewId }, actions: [{ action_id: 'more' }] });
+    expect(vp.response_url).toBeUndefined();
+  });
+
   it('a JSON ack body of a slash command is shown to the user', async () => {
     reply = JSON.stringify({ text: 'usage: /x <thing>' });
     try {
