@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   if (local) {
     const signingSecret = randomBytes(16).toString('hex');
     const token = `xoxb-local-${randomBytes(8).toString('hex')}`;
-    slack = await startLocalSlack({ seed: loadWorkspaceSeed(join(settings.CONFIG_DIR, 'workspace.yml')), signingSecret, botToken: token, ...LOCAL_BOT });
+    slack = await startLocalSlack({ seed: loadWorkspaceSeed(join(settings.CONFIG_DIR, 'workspace.yml')), signingSecret, botToken: token, botName: 'switchyard', ...LOCAL_BOT });
     creds = { token, signingSecret, apiUrl: slack.apiUrl, ...LOCAL_BOT };
     settings = { ...settings, HOST: '127.0.0.1', SLACK_CHANNEL_INTERVAL_MS: 0 };
   } else {

@@ -59,8 +59,11 @@ export class CommandRouter {
         .catch((err: Error) => this.deps.log.error({ err: err.message }, 'audit write failed'));
     try {
       if (!spec) throw new NotFoundError('command', `/${name}`, [...this.byName.keys()].map((n) => `/${n}`));
-      if (!text && !spec.defaultSubcommand) return this.help(spec, rest, name);
-      if (subName === 'help') return this.help(spec, rest, name);
+      if ((!text && !spec.defaultSubcommand) || subName === 'help') {
+        const help = this.help(spec, rest, name);
+        await audit('ok');
+        return help;
+      }
       const s = spec.subcommands.find((x) => x.name === (subName || spec.defaultSubcommand));
       if (!s) {
         throw new UsageError(`\`/${name}\` has no subcommand \`${first.slice(0, 40)}\`.`, [
