@@ -82,6 +82,18 @@ export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard
   const prefix = `{${settings.REDIS_PREFIX}}`;
   const redis: Redis = createRedis(settings.REDIS_URL, { name: 'store', log });
   const bullRedis: Redis = createRedis(settings.REDIS_URL, { forBullmq: true, name: 'queue', log });
+  try {
+    return await assemble(o, clock, prefix, redis, bullRedis);
+  } catch (err) {
+    // A refused start-up must not leave connections keeping the process alive.
+    redis.disconnect();
+    bullRedis.disconnect();
+    throw err;
+  }
+}
+
+async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redis: Redis, bullRedis: Redis): Promise<Switchyard> {
+  const { settings, log } = o;
   const metrics = new Metrics({ defaults: o.metricsDefaults ?? false });
   const store = new RedisStore(redis, prefix);
   const jobs = new BullmqJobQueue({ connection: bullRedis, prefix, log });
