@@ -159,6 +159,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
       chat,
       metrics,
       log,
+      firstDelivery: (key) => store.claim(store.key('dedupe', 'evt', key), 60 * 60_000),
     });
   }
   const pool = worker

@@ -11,6 +11,22 @@ export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: 
     name: 'core',
     commands: [switchyardCommand({ access: ctx.access, audit: ctx.audit, now: () => ctx.clock.now() })],
     enqueues: [OUTBOX_JOB, EVENT_JOB],
+    events: [
+      {
+        // Mentioning the bot answers in the thread with where to start.
+        type: 'app_mention',
+        async handle(event) {
+          const e = event as { channel?: string; ts?: string; thread_ts?: string; user?: string };
+          if (!e.channel || !e.ts) return;
+          await ctx.chat.post({
+            channel: e.channel,
+            threadTs: e.thread_ts ?? e.ts,
+            key: `mention-${e.channel}-${e.ts}`,
+            text: `Hi${e.user ? ` <@${e.user}>` : ''}! I work through slash commands: try \`/switchyard help\`.`,
+          });
+        },
+      },
+    ],
     jobs: [
       outboxProcessor({ store: ctx.store, jobs: ctx.jobs, client: o.client, intervalMs: o.intervalMs, metrics: o.metrics, log: ctx.log.child({ component: 'outbox' }) }),
       // Subscriptions are read lazily: they come from modules built after this one.

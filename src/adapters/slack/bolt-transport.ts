@@ -25,6 +25,8 @@ export interface BoltTransportOptions {
   chat: ChatPort;
   metrics: Metrics;
   log: Logger;
+  /** True for the first delivery of a key: Slack retries events and Bolt does not deduplicate. */
+  firstDelivery(key: string): Promise<boolean>;
 }
 
 export interface BoltTransport {
@@ -157,6 +159,7 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     app.event(h.type, async ({ event, body }) => {
       o.metrics.requests.inc({ kind: 'event', command: h.type });
       const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
+      if (!(await o.firstDelivery(`evt-${h.type}-${eventId}`))) return;
       await h.handle(event as unknown as Record<string, unknown>, { eventId, log: o.log });
     });
   }
