@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { escapeMrkdwn, md } from '../src/core/blocks.js';
+import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import { NotFoundError, UsageError } from '../src/core/errors.js';
+import type { ChatPort } from '../src/core/ports/chat.js';
+import type { Clock } from '../src/core/ports/runtime.js';
+import { closeIteration, type CloseDeps } from '../src/domain/plan/closing.js';
+import { iterationLine, renderItem, renderList } from '../src/domain/plan/format.js';
+import { STATES, parseKind, parsePriority, parseService, parseState, parseUser, type PlanState } from '../src/domain/plan/model.js';
+import type { PlanService } from '../src/domain/plan/service.js';
+
+export interface PlanCommandDeps extends CloseDeps {
+  plan: PlanService;
+  chat: ChatPort;
+  clock: Clock;
+}
+
+const say = (text: string): Reply => ({ text, blocks: [md(text)] });
+const OPEN_STATES: ReadonlySet<PlanState> = new Set(['backlog', 'next', 'doing']);
+
+/** `/plan`: items and iterations from chat. Anyone in the workspace may plan; every use is audited. */
+export function planCommand(deps: PlanCommandDeps): CommandSpec {
+  const { plan } = deps;
+
+  /** A user typed as `<@U…|name>` or `U…`, checked against the workspace. */
+  async function user(typed: string, what: string): Promise<string> {
+    const id = parseUser(typed);
+    if (!id) throw new UsageError(`${what}: \`${typed.slice(0, 40)}\` is not a user; mention them, e.g. @alice.`);
+    if (!(await deps.chat.userInfo(id))) throw new NotFoundError('user', id);
+    return id;
+  }
+
+  return defineCommand({
+    name: 'plan',
+    description: 'Track planned work (PLAN-<n> items) and short iterations',
+    defaultSubcommand: 'list',
+    subcommands: [
+      sub({
+        name: 'add',
+        summary: 'Add an item (to the backlog, or to this iteration with --next)',
+        args: z.object({
+          title: z.array(z.string()).min(1).describe('what to do; quote it or not'),
+          service: z.string().optional().describe('the service it concerns'),
+          kind: z.string().default('feature').describe('feature, bug, chore or follow-up'),
+          owner: z.string().optional().describe('who does it (default: you)'),
+          priority: z.string().default('medium').describe('low, medium, high or critical'),
+          next: z.boolean().default(false).describe('plan it for this iteration (state next)'),
+        }),
+        positionals: ['title'],
+        placeholders: { service: 'service', kind: 'kind', owner: '@user', priority: 'priority' },
+        permission: null,
+        examples: ['/plan add "Retry webhooks on 502" --service checkout --kind bug --next'],
+        async handle(args, ctx) {
+          const kind = parseKind(args.kind);
+          const priority = parsePriority(args.priority);
+          const service = args.service ? parseService(args.service) : undefined;
+          const owner = args.owner ? await user(args.owner, '--owner') : ctx.actor.userId;
+          const item = await plan.create(
+            { title: args.title.join(' '), kind, priority, owner, createdBy: ctx.actor.userId, ...(service ? { service } : {}) },
+            { state: args.next ? 'next' : 'backlog' },
+          );
+          return say(`:clipboard: Created *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · <@${owner}>`);
+        },
+      }),
+      sub({
+        name: 'list',
+        summary: 'List items (open ones unless --state says otherwise)',
+        args: z.object({
+          mine: z.boolean().default(false).describe('only items you own'),
+          service: z.string().optional().describe('only this service'),
+          state: z.string().optional().describe(`one of ${STATES.join(', ')}, or all`),
+          iteration: z.string().optional().describe('`current` or an iteration name'),
+        }),
+        placeholders: { service: 'service', state: 'state', iteration: 'iteration' },
+        permission: null,
+        readOnly: true,
+        async handle(args, ctx) {
+          const states = args.state === undefined ? (args.iteration ? undefined : OPEN_STATES) : args.state.toLowerCase() === 'all' ? undefined : new Set([parseState(args.state)]);
+          const iteration = args.iteration ? await plan.iterations.find(args.iteration) : undefined;
+          const service = args.service ? parseService(args.service) : undefined;
+          const items = await plan.list({ ...(args.mine ? { owner: ctx.actor.userId } : {}), ...(service ? { service } : {}), ...(states ? { states } : {}), ...(iteration ? { iteration: iteration.id } : {}) });
+          const scope = [
+            args.mine ? 'yours' : '',
+            service ? `service ${service}` : '',
+            states ? [...states].join('/') : 'all states',
+            iteration ? `in ${iteration.name}` : '',
+          ].filter(Boolean);
+          return renderList(items.sort((a, b) => a.seq - b.seq), `Plan items (${scope.join(', ')})`);
+        },
+      }),
+      sub({
+        name: 'show',
+        summary: 'Show one item with its links and recent history',
+        args: z.object({ id: z.string().describe('e.g. PLAN-42') }),
+        positionals: ['id'],
+        permission: null,
+        readOnly: true,
+        async handle(args) {
+          const item = await plan.get(args.id);
+          const it = item.iteration ? await plan.iterations.find(item.iteration).catch(() => null) : null;
+          return renderItem(item, it?.name);
+        },
+      }),
+      sub({
+        name: 'move',
+        summary: `Move an item to another state (${STATES.filter((s) => s !== 'dropped').join(', ')})`,
+        args: z.object({ id: z.string(), state: z.string() }),
+        positionals: ['id', 'state'],
+        permission: null,
+        async handle(args, ctx) {
+          const state = parseState(args.state);
+          const item = await plan.move(args.id, state, ctx.actor.userId);
+          return say(`:arrow_right: *${item.id}* ${escapeMrkdwn(item.title)} is now *${item.state}*.`);
+        },
+      }),
+      sub({
+        name: 'assign',
+        summary: 'Give an item to someone',
+        args: z.object({ id: z.string(), user: z.string() }),
+        positionals: ['id', 'user'],
+        placeholders: { user: '@user' },
+        permission: null,
+        async handle(args, ctx) {
+          const owner = await user(args.user, '<@user>');
+          const { item, previous } = await plan.assign(args.id, owner, ctx.actor.userId);
+          return say(`:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now <@${owner}>'s${previous ? ` (was <@${previous}>)` : ''}.`);
+        },
+      }),
+      sub({
+        name: 'link',
+        summary: 'Link an item to a pipeline run, an incident or a URL',
+        args: z.object({ id: z.string(), target: z.string().describe('run id, incident id or URL') }),
+        positionals: ['id', 'target'],
+        placeholders: { target: 'run-id|incident-id|url' },
+        permission: null,
+        async handle(args, ctx) {
+          const { item, link, shipped } = await plan.link(args.id, args.target, ctx.actor.userId);
+          const extra = shipped ? ` That run already shipped to production: *${item.id}* is done :rocket:.` : link.type === 'run' ? ' It will be marked shipped when the run deploys to production.' : '';
+          return say(`:link: *${item.id}* is linked to ${link.type} \`${escapeMrkdwn(link.ref)}\`.${extra}`);
+        },
+      }),
+      sub({
+        name: 'drop',
+        summary: 'Drop an item, saying why',
+        args: z.object({ id: z.string(), reason: z.array(z.string()).min(1).describe('why it is dropped') }),
+        positionals: ['id', 'reason'],
+        permission: null,
+        async handle(args, ctx) {
+          const item = await plan.drop(args.id, args.reason.join(' '), ctx.actor.userId);
+          return say(`:wastebasket: Dropped *${item.id}* ${escapeMrkdwn(item.title)}: ${escapeMrkdwn(item.dropReason ?? '')}`);
+        },
+      }),
+      sub({
+        name: 'iteration',
+        summary: 'Show iterations; `start "<name>" [--days n]` or `close` ends the current one and posts its summary here',
+        args: z.object({
+          action: z.enum(['show', 'start', 'close']).default('show').describe('show, start or close'),
+          name: z.array(z.string()).default([]).describe('name of the iteration to start'),
+          days: z.coerce.number().int().min(1).max(90).optional().describe('length in days (default: as long as the last one)'),
+        }),
+        positionals: ['action', 'name'],
+        placeholders: { action: 'show|start|close', name: 'name', days: 'n' },
+        permission: null,
+        examples: ['/plan iteration start "Sprint 14" --days 7', '/plan iteration close'],
+        async handle(args, ctx) {
+          const now = deps.clock.now();
+          if (args.action === 'show') {
+            if (args.name.length) throw new UsageError('`/plan iteration show` takes no name; to start one use `/plan iteration start "<name>"`.');
+            const [current, recent] = [await plan.iterations.current(), await plan.iterations.recent(6)];
+            const past = recent.filter((i) => i.id !== current.id).map((i) => `• ${iterationLine(i, now)}${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`);
+            return say(`Current: ${iterationLine(current, now)}${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`);
+          }
+          const name = args.name.join(' ').replace(/\s+/g, ' ').trim();
+          if (args.action === 'start' && !name) throw new UsageError('Name the iteration: `/plan iteration start "Sprint 14" --days 7`.');
+          if (args.action === 'close' && name) throw new UsageError('`/plan iteration close` takes no name; the next iteration continues the series. To name it, use `/plan iteration start "<name>"`.');
+          if (name.length > 60) throw new UsageError(`The name is ${name.length} characters; at most 60.`);
+          const s = await closeIteration(deps, { actor: ctx.actor.userId, channel: ctx.channelId, ...(name ? { name } : {}), ...(args.days ? { days: args.days } : {}) });
+          return say(
+            `Closed *${escapeMrkdwn(s.iteration.name)}* (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, now)}. The summary is posted in this channel.`,
+          );
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { planCommand } from '../../../commands/plan.js';
+import type { AppContext, Module } from '../../core/module.js';
+import { servicesOf } from '../services.js';
+import { loadPlanConfig, type PlanConfig } from './config.js';
+import { planHomeSection, planMoveActions } from './home.js';
+import { Iterations } from './iterations.js';
+import { PlanRepo } from './repo.js';
+import { PlanService } from './service.js';
+import { addFromMessage } from './shortcut.js';
+import { planSubscriptions } from './subscriptions.js';
+
+export interface PlanModuleOptions {
+  /** Defaults to `<configDir>/plan.yml`; tests pass their own file. */
+  configFile?: string;
+  /** Already-loaded configuration (wins over configFile). */
+  config?: PlanConfig;
+}
+
+/**
+ * Planning: `/plan`, the "Add to plan" message shortcut, the App Home board, the `plan` service
+ * (PlanWriter) and the subscriptions that move items when runs ship and incidents resolve.
+ */
+export function createPlanModule(ctx: AppContext, opts: PlanModuleOptions = {}): Module {
+  const cfg = opts.config ?? loadPlanConfig(opts.configFile ?? join(ctx.configDir, 'plan.yml'));
+  const services = servicesOf(ctx);
+  const repo = new PlanRepo(ctx.store);
+  const iterations = new Iterations(repo, cfg, ctx.clock);
+  const plan = new PlanService(repo, iterations, { clock: ctx.clock, audit: ctx.audit, services, cfg });
+  services.provide('plan', plan);
+  const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat });
+  return {
+    name: 'plan',
+    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock })],
+    actions: planMoveActions(plan, ctx.home),
+    shortcuts: [fromMessage.shortcut],
+    views: [fromMessage.view],
+    home: [planHomeSection(plan, cfg, ctx.clock)],
+    subscriptions: planSubscriptions({ plan, repo, services, cfg, log: ctx.log.child({ module: 'plan' }) }),
+  };
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { clip, context, escapeMrkdwn, md, type Block } from '../../core/blocks.js';
+import { UsageError } from '../../core/errors.js';
+import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
+import type { ChatPort } from '../../core/ports/chat.js';
+import { KINDS, messagePermalink, parseKind, parseService, type PlanKind } from './model.js';
+import type { MessageDraft, PlanRepo } from './repo.js';
+import type { PlanService } from './service.js';
+
+/** Callback id of the "Add to plan" message shortcut (manifest.yml) and of its modal. */
+export const ADD_FROM_MESSAGE = 'plan.add_from_message';
+
+const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
+
+function modalBlocks(title: string, kind: PlanKind, quote: string): Block[] {
+  return [
+    {
+      type: 'input',
+      block_id: 'title',
+      label: { type: 'plain_text', text: 'Title' },
+      element: { type: 'plain_text_input', action_id: 'value', max_length: 150, initial_value: title },
+    },
+    {
+      type: 'input',
+      block_id: 'kind',
+      label: { type: 'plain_text', text: 'Kind' },
+      element: { type: 'static_select', action_id: 'value', options: KINDS.map(option), initial_option: option(kind) },
+    },
+    {
+      type: 'input',
+      block_id: 'service',
+      optional: true,
+      label: { type: 'plain_text', text: 'Service' },
+      element: { type: 'plain_text_input', action_id: 'value', placeholder: { type: 'plain_text', text: 'e.g. checkout' } },
+    },
+    context(`The item quotes the message and links back to it:\n${quote}`),
+  ];
+}
+
+/** First line of the message, without mrkdwn noise, as a starting title. */
+function suggestedTitle(text: string): string {
+  const first = (text.split('\n').find((l) => l.trim()) ?? '').replace(/<[^|>]+\|([^>]+)>/g, '$1').replace(/[<>*_~`]/g, '').trim();
+  return clip(first || 'Follow up on a Slack message', 150);
+}
+
+function quoteOf(d: MessageDraft): string {
+  const body = clip(d.text, 2500).split('\n').map((l) => `> ${l}`).join('\n');
+  return `${body}\n— ${d.author ? `<@${d.author}>` : 'someone'} in <#${d.channel}> (${messagePermalink(d.channel, d.ts)})`;
+}
+
+/** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */
+export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatPort }): { shortcut: ShortcutHandler; view: ViewHandler } {
+  const shortcut: ShortcutHandler = {
+    callbackId: ADD_FROM_MESSAGE,
+    async handle(ctx) {
+      if (!ctx.triggerId) throw new UsageError('Slack did not send a trigger id; try the shortcut again.');
+      // The message text waits in Redis (a day) rather than in private_metadata, which is capped at 3000 characters.
+      const draftId = randomUUID();
+      const draft: MessageDraft = { channel: ctx.channelId, ts: ctx.message.ts, text: ctx.message.text, ...(ctx.message.user ? { author: ctx.message.user } : {}) };
+      await deps.repo.putDraft(draftId, draft);
+      const preview = clip(escapeMrkdwn(ctx.message.text), 300).split('\n').map((l) => `> ${l}`).join('\n');
+      await deps.chat.openModal(ctx.triggerId, {
+        callbackId: ADD_FROM_MESSAGE,
+        title: 'Add to plan',
+        submit: 'Add',
+        blocks: modalBlocks(suggestedTitle(ctx.message.text), 'feature', preview),
+        privateMetadata: draftId,
+      });
+    },
+  };
+
+  const view: ViewHandler = {
+    callbackId: ADD_FROM_MESSAGE,
+    async handle(ctx) {
+      const draft = await deps.repo.getDraft(ctx.privateMetadata);
+      if (!draft) throw new UsageError('This form is more than a day old; use "Add to plan" on the message again.');
+      const errors: Record<string, string> = {};
+      const title = String(ctx.values.title ?? '').trim();
+      if (!title) errors.title = 'Give the item a title.';
+      let kind: PlanKind = 'feature';
+      let service: string | undefined;
+      try {
+        kind = parseKind(String(ctx.values.kind ?? 'feature'));
+      } catch {
+        errors.kind = `Choose one of: ${KINDS.join(', ')}.`;
+      }
+      const typedService = String(ctx.values.service ?? '').trim();
+      try {
+        if (typedService) service = parseService(typedService);
+      } catch {
+        errors.service = 'Lowercase letters, digits, - and _ only.';
+      }
+      if (Object.keys(errors).length) return { errors };
+      const link = messagePermalink(draft.channel, draft.ts);
+      const item = await deps.plan.create({
+        title,
+        kind,
+        ...(service ? { service } : {}),
+        owner: ctx.actor.userId,
+        createdBy: ctx.actor.userId,
+        description: quoteOf(draft),
+        links: [`message:${link}`],
+        // One item per submitted form, even if Slack delivers the submission twice.
+        sourceKey: `shortcut-${ctx.viewId}`,
+      });
+      await ctx.respond({ text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`, blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)] });
+    },
+  };
+  return { shortcut, view };
+}
