@@ -1,0 +1,56 @@
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
+/**
+ * Masked values show `••••` and a short fingerprint so two secrets can be compared without being
+ * shown. The fingerprint is the first 6 hex digits of HMAC-SHA256(key, value), never a plain hash:
+ * a plain hash of a short secret could be brute-forced by anyone who sees the fingerprint, while
+ * the HMAC needs the key, which is kept away from the fingerprints (in Vault, or derived from a
+ * deployment secret in settings) and held only in process memory.
+ */
+export const MASK = '••••';
+
+export interface FingerprintKey {
+  /** How the key was obtained, for operators (no key material). */
+  readonly origin: string;
+  /** The key; throws when it cannot be obtained now (then values are masked without fingerprint). */
+  get(): Promise<Buffer>;
+}
+
+export class Fingerprinter {
+  private key: Buffer | undefined;
+
+  constructor(private readonly source: FingerprintKey) {}
+
+  get origin(): string {
+    return this.source.origin;
+  }
+
+  /** Null when the key is unavailable: showing no fingerprint beats one that will not compare. */
+  async fingerprint(value: string): Promise<string | null> {
+    try {
+      this.key ??= await this.source.get();
+    } catch {
+      return null;
+    }
+    return createHmac('sha256', this.key).update(value, 'utf8').digest('hex').slice(0, 6);
+  }
+
+  /** `mrkdwn` for prose (fingerprint in a code span), `plain` inside code blocks. */
+  async mask(value: string, style: 'mrkdwn' | 'plain' = 'mrkdwn'): Promise<string> {
+    const fp = await this.fingerprint(value);
+    if (!fp) return `${MASK} (no fingerprint)`;
+    return style === 'plain' ? `${MASK}[${fp}]` : `${MASK} \`${fp}\``;
+  }
+}
+
+/** A key derived from a deployment secret (same in every process of the deployment). */
+export function derivedKey(secret: string, origin: string): FingerprintKey {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'switchyard', 'config-fingerprint-v1', 32));
+  return { origin, get: () => Promise.resolve(key) };
+}
+
+/** Last resort: a random key per process, so fingerprints compare only within one process. */
+export function processKey(): FingerprintKey {
+  const key = randomBytes(32);
+  return { origin: 'random key of this process (fingerprints do not compare across processes or restarts)', get: () => Promise.resolve(key) };
+}

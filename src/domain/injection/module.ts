@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { configCommand } from '../../../commands/config.js';
+import { loadYamlFile } from '../../core/config/yaml-file.js';
+import { ConfigError } from '../../core/errors.js';
+import type { AppContext, Module } from '../../core/module.js';
+import { servicesOf } from '../services.js';
+import { SourceCache } from './cache.js';
+import { injectionFileSchema, layerPath, type InjectionFile } from './config.js';
+import { derivedKey, Fingerprinter, processKey, type FingerprintKey } from './fingerprint.js';
+import { LandingZoneSource } from './landing-zone.js';
+import { InjectionService } from './resolver.js';
+import type { ConfigSource } from './source.js';
+import { ConfigViews } from './views.js';
+
+export interface InjectionModuleOptions {
+  /** Vault and Consul adapters; a source left out makes its layers `skipped`. */
+  vault?: ConfigSource;
+  consul?: ConfigSource;
+  /** Defaults: <configDir>/injection.yml and <configDir>/landing-zone.yml. */
+  injectionFile?: string;
+  landingZoneFile?: string;
+  /** Keep watched (Consul) documents current with blocking queries. */
+  watch?: boolean;
+  /** Overrides how the fingerprint key is obtained (see fingerprintKeyFor). */
+  fingerprintKey?: FingerprintKey;
+}
+
+/**
+ * The injection capability: resolves each service's values per environment through the layers of
+ * config/injection.yml, offers them to pipelines as the `injection` service, and answers `/config`.
+ */
+export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions): Module {
+  const file = loadYamlFile(o.injectionFile ?? join(ctx.configDir, 'injection.yml'), injectionFileSchema);
+  const landingZone = LandingZoneSource.load(o.landingZoneFile ?? join(ctx.configDir, 'landing-zone.yml'));
+  const lzLayers = Object.values(file.layers).some((l) => l.source === 'landing-zone');
+  const missingEnvs = lzLayers ? Object.keys(file.environments).filter((e) => !landingZone.environments().includes(e)) : [];
+  if (missingEnvs.length) throw new ConfigError(`${landingZone.location}: no values for environment(s) ${missingEnvs.join(', ')} named in injection.yml`);
+
+  const log = ctx.log.child({ component: 'injection' });
+  const cache = new SourceCache({ clock: ctx.clock, ttlMs: ctx.settings.CONFIG_CACHE_MS, log, watch: o.watch ?? false });
+  const service = new InjectionService(file, { 'landing-zone': landingZone, ...(o.vault ? { vault: o.vault } : {}), ...(o.consul ? { consul: o.consul } : {}) }, cache);
+  const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, ctx.settings.SLACK_SIGNING_SECRET));
+  const views = new ConfigViews(service, fingerprints, () => servicesOf(ctx).maybe('pipelines'));
+  servicesOf(ctx).provide('injection', service);
+  log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
+
+  return {
+    name: 'injection',
+    commands: [configCommand({ views, audit: ctx.audit })],
+    stop() {
+      cache.stop();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Where the HMAC key for fingerprints comes from, in order: a Vault secret named in injection.yml
+ * (every process of the deployment reads the same key, and seeing fingerprints without Vault
+ * access gives nothing to brute-force against); else a key derived from the Slack signing secret
+ * (a per-deployment secret every process has); else a random key per process (local workspace).
+ */
+export function fingerprintKeyFor(file: InjectionFile, vault: ConfigSource | undefined, signingSecret: string | undefined): FingerprintKey {
+  const fp = file.fingerprint;
+  if (fp && vault) {
+    const path = layerPath({ source: 'vault', path: fp.vaultPath, public: [], secretKeys: [] }, '', '');
+    return {
+      origin: `Vault ${path} (${fp.key})`,
+      async get() {
+        const doc = await vault.read(path);
+        const value = doc?.values[fp.key]?.value;
+        if (!value) throw new ConfigError(`Vault ${path} has no ${fp.key}`);
+        return Buffer.from(value, 'utf8');
+      },
+    };
+  }
+  if (signingSecret) return derivedKey(signingSecret, 'derived from SLACK_SIGNING_SECRET');
+  return processKey();
+}
