@@ -66,3 +66,12 @@ describe('approval policy', () => {
     expect(await checkEligibility(p, actor('U0DAVE'), 'U0DAVE', groups, 'reject')).toMatchObject({ ok: true });
   });
 });
+
+describe('the shipped config/approvals.yml', () => {
+  it('is valid and gives production two approvals from the approver role', async () => {
+    const { loadYamlFile } = await import('../../src/core/config/yaml-file.js');
+    const shipped = loadYamlFile('config/approvals.yml', approvalsFileSchema);
+    expect(resolvePolicy(shipped, { env: 'production', pipeline: 'any' })).toMatchObject({ required: 2, channel: 'C0APPROVALS', approvers: { roles: ['approver'] } });
+    expect(shipped.freezes.map((f) => f.name)).toEqual(['year-end', 'friday-afternoon']);
+  });
+});

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { Actor } from '../../core/access.js';
+import { context, escapeMrkdwn, header, md, type Block } from '../../core/blocks.js';
+import { sub, type Reply, type SubcommandSpec } from '../../core/commands/spec.js';
+import { ForbiddenError, InvalidStateError } from '../../core/errors.js';
+import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
+import type { HomeSection } from '../../core/home.js';
+import type { Decisions, Refusal } from './decisions.js';
+import type { GateStore } from './gates.js';
+import { ACTION_APPROVE, ACTION_APPROVE_COMMENT, ACTION_REJECT, gateTitle, listEntry, policyLine, statusLine } from './render.js';
+
+/**
+ * Buttons (Approve, Approve with comment, Reject), the two modals, `/pipeline approvals` and the
+ * App Home section. Refusals are audited by Decisions with the gate, run and policy, then shown to
+ * the presser only, naming the rule.
+ */
+export const VIEW_APPROVE = 'approval.approve-modal';
+export const VIEW_REJECT = 'approval.reject-modal';
+
+const MAX_LISTED = 10;
+
+function refusal(r: Refusal): never {
+  throw new ForbiddenError(r.message, r.rule, [`Rule: \`${r.rule}\`. Nothing was changed.`]);
+}
+
+export function approvalActions(ctx: AppContext, gates: GateStore, decisions: Decisions): ActionHandler[] {
+  const openModal = async (a: { value: string; actor: Actor; triggerId?: string }, kind: 'approve' | 'reject'): Promise<Reply | void> => {
+    const refused = await decisions.precheck(a.value, a.actor, kind);
+    if (refused) refusal(refused);
+    if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id with this press, so no dialog can open; press the button again.');
+    const g = await gates.require(a.value);
+    const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nrun \`${g.runId}\` · asked by <@${g.requestedBy}>`), context(policyLine(g))];
+    const input: Block =
+      kind === 'reject'
+        ? { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why are you rejecting it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 } }
+        : { type: 'input', block_id: 'comment', optional: true, label: { type: 'plain_text', text: 'Comment (optional)' }, element: { type: 'plain_text_input', action_id: 'comment', multiline: true, max_length: 500 } };
+    await ctx.chat.openModal(a.triggerId, {
+      callbackId: kind === 'reject' ? VIEW_REJECT : VIEW_APPROVE,
+      title: kind === 'reject' ? 'Reject deployment' : 'Approve deployment',
+      submit: kind === 'reject' ? 'Reject' : 'Approve',
+      blocks: [...summary, input],
+      privateMetadata: JSON.stringify({ gateId: g.id }),
+    });
+  };
+  return [
+    {
+      actionId: ACTION_APPROVE,
+      permission: null,
+      async handle(a) {
+        const answer = await decisions.vote(a.value, a.actor, { kind: 'approve' });
+        if (!answer.ok) refusal(answer);
+        return { text: `:white_check_mark: ${answer.text}` };
+      },
+    },
+    { actionId: ACTION_APPROVE_COMMENT, permission: null, handle: (a) => openModal(a, 'approve') },
+    { actionId: ACTION_REJECT, permission: null, handle: (a) => openModal(a, 'reject') },
+  ];
+}
+
+function gateOf(privateMetadata: string): string {
+  try {
+    const id = (JSON.parse(privateMetadata) as { gateId?: unknown }).gateId;
+    if (typeof id === 'string') return id;
+  } catch {
+    // fall through
+  }
+  throw new InvalidStateError('This dialog lost track of its approval request; press the button on the request again.');
+}
+
+const text = (v: string | string[] | undefined): string => (typeof v === 'string' ? v.trim() : '');
+
+export function approvalViews(decisions: Decisions): ViewHandler[] {
+  return [
+    {
+      callbackId: VIEW_APPROVE,
+      async handle(v) {
+        const comment = text(v.values.comment);
+        const answer = await decisions.vote(gateOf(v.privateMetadata), v.actor, { kind: 'approve', ...(comment ? { comment } : {}) });
+        if (!answer.ok) return { errors: { comment: `${answer.message} (rule ${answer.rule})` } };
+      },
+    },
+    {
+      callbackId: VIEW_REJECT,
+      async handle(v) {
+        const reason = text(v.values.reason);
+        if (!reason) return { errors: { reason: 'Give a reason: the requester and the run thread will see it.' } };
+        const answer = await decisions.vote(gateOf(v.privateMetadata), v.actor, { kind: 'reject', reason });
+        if (!answer.ok) return { errors: { reason: `${answer.message} (rule ${answer.rule})` } };
+      },
+    },
+  ];
+}
+
+/** `/pipeline approvals`: the open requests this person may still decide, with their buttons. */
+export function approvalsSubcommand(gates: GateStore): SubcommandSpec {
+  return sub({
+    name: 'approvals',
+    summary: 'Approval requests waiting for you, with Approve / Reject buttons',
+    args: z.object({}),
+    permission: null,
+    readOnly: true,
+    async handle(_args, cmd) {
+      const waiting = await gates.waitingFor(cmd.actor);
+      if (!waiting.length) return { text: 'No approval requests are waiting for you.' };
+      const shown = waiting.slice(0, MAX_LISTED);
+      const more = waiting.length - shown.length;
+      const text = `${waiting.length} approval request${waiting.length === 1 ? '' : 's'} waiting for you.`;
+      return { text, blocks: [md(`*${text}*${more > 0 ? ` The oldest ${MAX_LISTED} are shown.` : ''}`), ...shown.flatMap(listEntry)] };
+    },
+  });
+}
+
+export function approvalsHome(ctx: AppContext, gates: GateStore): HomeSection {
+  return {
+    order: 10,
+    async render(userId) {
+      const waiting = await gates.waitingFor(await ctx.access.actor(userId));
+      const own = (await gates.unsettled()).filter((g) => g.status === 'pending' && g.requestedBy === userId);
+      if (!waiting.length && !own.length) return [];
+      const blocks: Block[] = [header('Approvals waiting for you')];
+      if (!waiting.length) blocks.push(md('_Nothing waits for your approval._'));
+      blocks.push(...waiting.slice(0, MAX_LISTED).flatMap(listEntry));
+      if (own.length) {
+        blocks.push(md('*Your deployments waiting for approval*'));
+        for (const g of own.slice(0, MAX_LISTED)) blocks.push(md(`*${escapeMrkdwn(gateTitle(g))}* · run \`${g.runId}\`\n${statusLine(g)}`));
+      }
+      return blocks;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadYamlFile } from '../../core/config/yaml-file.js';
+import type { AppContext, Module, ModuleFactory } from '../../core/module.js';
+import { EVENTS, type ApproverCheck, type StageKind } from '../contracts.js';
+import { DEPLOY_GUARDS, servicesOf, STAGE_KINDS } from '../services.js';
+import { Decisions } from './decisions.js';
+import { freezeGuard, freezeQueries } from './freeze-guard.js';
+import { GateStore, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from './gates.js';
+import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from './interactions.js';
+import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from './policy.js';
+
+/**
+ * Deployment approvals: the `approval` stage kind (a gate with Approve / Reject buttons in the
+ * run thread, the environment's approval channel and each approver's DMs), its timers, the
+ * change-freeze deploy guard, and the `freezes` and `approvers` services.
+ */
+export interface ApprovalsOptions {
+  /** The policy file; defaults to `<configDir>/approvals.yml`. */
+  policyFile?: string;
+}
+
+const isPlaceholder = (v: string): boolean => v.includes('${{');
+
+function approvalStageKind(file: ApprovalsFile, gates: GateStore, decisions: Decisions): StageKind {
+  const known = Object.keys(file.policies);
+  const settings = z
+    .object({
+      /** A named policy from approvals.yml instead of the environment's. */
+      policy: z
+        .string()
+        .refine((p) => isPlaceholder(p) || known.includes(p), { message: `unknown approval policy (approvals.yml names: ${known.join(', ') || 'none'})` })
+        .optional(),
+      /** What is being shipped, shown to approvers (e.g. `${{ params.changelog }}`). */
+      changes: z.string().max(1500).optional(),
+      /** A link to the changes (compare view, release notes). */
+      link: z.string().max(500).optional(),
+    })
+    .strict();
+  return {
+    kind: 'approval',
+    settings,
+    attempts: 5,
+    backoffMs: 1000,
+    run: (sc) => gates.open(sc, settings.parse(sc.settings)),
+    cancel: (sc) => decisions.cancelRun(sc.run.id),
+  };
+}
+
+function approverCheck(ctx: AppContext, gates: GateStore): ApproverCheck {
+  return {
+    async eligible(actor, run) {
+      const stage = servicesOf(ctx).maybe('pipelines')?.definition(run.pipeline)?.stages.find((s) => s.kind === 'approval');
+      const named = typeof stage?.with.policy === 'string' && !isPlaceholder(stage.with.policy) ? stage.with.policy : undefined;
+      const policy = await gates.policyForRun(run, named);
+      if (!policy) return { ok: false, rule: `no-approval-policy (environment ${run.env} has none in approvals.yml)` };
+      const e = await checkEligibility(policy, actor, run.triggeredBy, gates.groupMembers);
+      return e.ok ? { ok: true } : { ok: false, rule: e.rule };
+    },
+  };
+}
+
+export function createApprovalsModule(ctx: AppContext, o: ApprovalsOptions = {}): Module {
+  const file = loadYamlFile(o.policyFile ?? join(ctx.configDir, 'approvals.yml'), approvalsFileSchema);
+  const gates = new GateStore(ctx, file);
+  const decisions = new Decisions(ctx, gates);
+  const services = servicesOf(ctx);
+  services.add(STAGE_KINDS, approvalStageKind(file, gates, decisions));
+  services.add(DEPLOY_GUARDS, freezeGuard(ctx, file));
+  services.provide('freezes', freezeQueries(file));
+  services.provide('approvers', approverCheck(ctx, gates));
+  const gateId = (data: Record<string, unknown>) => String(data.gateId);
+
+  return {
+    name: 'approvals',
+    actions: approvalActions(ctx, gates, decisions),
+    views: approvalViews(decisions),
+    extendCommands: [{ command: 'pipeline', subcommand: approvalsSubcommand(gates) }],
+    home: [approvalsHome(ctx, gates)],
+    enqueues: [JOB_EXPIRE, JOB_REMIND, JOB_SETTLE],
+    jobs: [
+      { name: JOB_EXPIRE, attempts: 8, backoffMs: 500, process: (d) => decisions.expire(gateId(d)) },
+      { name: JOB_REMIND, attempts: 3, backoffMs: 500, process: (d) => decisions.remind(gateId(d), Number(d.beforeMs)) },
+      { name: JOB_SETTLE, attempts: 10, backoffMs: 500, process: (d) => decisions.settle(gateId(d)) },
+    ],
+    subscriptions: [
+      // Backstop for a run that ended while its gate was open (cancelled, failed elsewhere).
+      { name: 'approvals.close-on-run-end', type: EVENTS.runFinished, handle: (e) => decisions.cancelRun(String(e.data.runId)) },
+    ],
+    // After a restart: re-arm timers of open gates (ids make this a no-op when they survived) and
+    // finish decisions a stopped worker left half done.
+    async startWorker() {
+      for (const g of await gates.unsettled()) {
+        if (g.status === 'pending') await gates.startTimers(g);
+        else await ctx.jobs.enqueue(JOB_SETTLE, { gateId: g.id }, { id: settleJobId(g.id) });
+      }
+    },
+  };
+}
+
+export function approvalsModuleWith(o: ApprovalsOptions = {}): ModuleFactory {
+  return (ctx) => createApprovalsModule(ctx, o);
+}

@@ -1,0 +1,98 @@
+import { actions, context, escapeMrkdwn, fields, md, mention, type Block, type ButtonSpec, type MessageContent } from '../../core/blocks.js';
+import { formatDuration } from '../../core/time.js';
+import { approvalsNeeded, type Gate } from './gate.js';
+import { describeApprovers } from './policy.js';
+
+/**
+ * Every copy of an approval request (run thread, approval channel, each DM, App Home,
+ * `/pipeline approvals`) is rendered from the gate document alone, so an update after a vote or
+ * a restart shows the same thing everywhere.
+ */
+export const ACTION_APPROVE = 'approval.approve';
+export const ACTION_APPROVE_COMMENT = 'approval.approve-comment';
+export const ACTION_REJECT = 'approval.reject';
+
+/** `12:01 UTC`; Slack shows the reader's local time through the date token. */
+export function when(at: number): string {
+  const iso = new Date(at).toISOString();
+  return `<!date^${Math.floor(at / 1000)}^{date_short} {time}|${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC>`;
+}
+
+export function gateTitle(g: Gate): string {
+  return `${g.pipeline}: ${g.service} ${g.ref} to ${g.env}`;
+}
+
+export function policyLine(g: Gate): string {
+  const p = g.policy;
+  return `Policy \`${p.name}\`: ${p.required} approval${p.required === 1 ? '' : 's'} from ${describeApprovers(p.approvers)} · ${
+    p.rejectEndsRun ? 'one rejection stops the run' : 'rejections are recorded'
+  } · times out after ${formatDuration(p.timeoutMs)} (${when(g.expiresAt)})`;
+}
+
+export function statusLine(g: Gate): string {
+  const approved = g.approvals.map((a) => `${mention(a.user)} (${when(a.at)}${a.comment ? `: “${escapeMrkdwn(a.comment)}”` : ''})`);
+  const rejected = g.rejections.map((r) => `${mention(r.user)} (${when(r.at)}): “${escapeMrkdwn(r.reason)}”`);
+  switch (g.status) {
+    case 'pending': {
+      const lines = [
+        `:hourglass_flowing_sand: *Waiting for approval*: ${g.approvals.length} of ${g.policy.required}, ${approvalsNeeded(g)} more needed.`,
+      ];
+      if (approved.length) lines.push(`Approved by ${approved.join(', ')}`);
+      if (rejected.length) lines.push(`Rejected by ${rejected.join(', ')}`);
+      return lines.join('\n');
+    }
+    case 'approved':
+      return `:white_check_mark: *Approved* by ${approved.join(', ')}. The run continues.`;
+    case 'rejected':
+      return `:x: *Rejected* by ${rejected[rejected.length - 1] ?? 'an approver'}. The run stops.`;
+    case 'expired':
+      return `:alarm_clock: *Expired* ${when(g.decidedAt ?? g.expiresAt)} with ${g.approvals.length} of ${g.policy.required} approvals. The run stops.`;
+    default:
+      return ':no_entry_sign: *Cancelled*: the run was stopped.';
+  }
+}
+
+export function gateButtons(g: Gate): ButtonSpec[] {
+  return [
+    { text: 'Approve', actionId: ACTION_APPROVE, value: g.id, style: 'primary' },
+    { text: 'Approve with comment', actionId: ACTION_APPROVE_COMMENT, value: g.id },
+    { text: 'Reject', actionId: ACTION_REJECT, value: g.id, style: 'danger' },
+  ];
+}
+
+/** The full request, as posted in the thread, the approval channel and each DM. */
+export function requestContent(g: Gate): MessageContent {
+  const blocks: Block[] = [
+    md(`:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: deploy *${escapeMrkdwn(g.service)}* \`${escapeMrkdwn(g.ref)}\` to *${escapeMrkdwn(g.env)}*`),
+    fields([
+      ['Pipeline', `\`${g.pipeline}\``],
+      ['Run', `\`${g.runId}\``],
+      ['Requested by', mention(g.requestedBy)],
+      ['Environment', g.env],
+    ]),
+  ];
+  const changes = [g.changes ? escapeMrkdwn(g.changes) : '', ...g.links.map((l) => `<${l}>`)].filter(Boolean);
+  if (changes.length) blocks.push(md(`*Changes*\n${changes.join('\n')}`));
+  blocks.push(context(policyLine(g)), md(statusLine(g)));
+  if (g.status === 'pending') blocks.push(actions(gateButtons(g), `approval-${g.id}`));
+  const text = `${g.status === 'pending' ? 'Approval needed' : `Approval ${g.status}`}: ${gateTitle(g)} (requested by ${mention(g.requestedBy)}). ${
+    g.status === 'pending' ? `${g.approvals.length} of ${g.policy.required} approvals.` : ''
+  }`.trim();
+  return { text, blocks };
+}
+
+/** A short entry for lists (App Home, `/pipeline approvals`), with the buttons. */
+export function listEntry(g: Gate): Block[] {
+  return [
+    md(`*${escapeMrkdwn(gateTitle(g))}* · run \`${g.runId}\` · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`),
+    actions(gateButtons(g), `approval-list-${g.id}`),
+  ];
+}
+
+export function reminderText(g: Gate, leftMs: number): string {
+  return `:alarm_clock: Reminder: the approval for *${escapeMrkdwn(gateTitle(g))}* expires in ${formatDuration(leftMs)}; ${approvalsNeeded(g)} more approval${approvalsNeeded(g) === 1 ? '' : 's'} needed.`;
+}
+
+export function decisionNote(g: Gate): string {
+  return `${statusLine(g)} (gate \`${g.id}\`, policy \`${g.policy.name}\`)`;
+}
