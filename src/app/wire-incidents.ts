@@ -1,0 +1,18 @@
+import { HelpdeskWebhookClient } from '../adapters/helpdesk/client.js';
+import type { ModuleFactory } from '../core/module.js';
+import { createIncidentsModule, type IncidentsModuleOptions } from '../domain/incidents/module.js';
+
+/**
+ * Production wiring of incidents: the outbound help desk webhook from HELPDESK_WEBHOOK_URL and
+ * HELPDESK_WEBHOOK_SECRET (both needed; without them no webhook is sent), config/incidents.yml.
+ * The inbound hooks read ALERTMANAGER_TOKEN and HELPDESK_SECRET from the settings.
+ */
+export function incidentsModuleWith(opts: Omit<IncidentsModuleOptions, 'helpdesk'> = {}): ModuleFactory {
+  return (ctx) => {
+    const { HELPDESK_WEBHOOK_URL: url, HELPDESK_WEBHOOK_SECRET: secret } = ctx.settings;
+    if (url && !secret) ctx.log.warn({ setting: 'HELPDESK_WEBHOOK_SECRET' }, 'HELPDESK_WEBHOOK_URL is set without a signing secret: no help desk webhooks are sent');
+    return createIncidentsModule(ctx, { ...opts, ...(url && secret ? { helpdesk: new HelpdeskWebhookClient({ url, secret }) } : {}) });
+  };
+}
+
+export const incidentsModule: ModuleFactory = incidentsModuleWith();

@@ -1,0 +1,162 @@
+import { UsageError } from '../../core/errors.js';
+import type { ActionHandler, ShortcutHandler, SlackEventHandler, ViewHandler } from '../../core/module.js';
+import { SEVERITIES, type Severity } from './config.js';
+import type { IncidentDeps } from './deps.js';
+import { rollBack } from './deploy.js';
+import { DECLARE_VIEW, RESOLVE_VIEW, resolveModal } from './modals.js';
+import { STATUSES, type IncidentStatus } from './model.js';
+import { parseFollowUps, resolveIncident } from './resolve.js';
+import type { IncidentService } from './service.js';
+import { ACTION } from './summary.js';
+
+/** Buttons on the summary, the declare/resolve modals, reactions, joins and the message shortcut. */
+function split(value: string): [string, string] {
+  const [id = '', rest = ''] = value.split('|');
+  return [id, rest];
+}
+
+export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHandler[] {
+  return [
+    {
+      actionId: ACTION.ack,
+      permission: null,
+      async handle(ctx) {
+        const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
+        return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by <@${incident.ackedBy}>.` };
+      },
+    },
+    {
+      actionId: ACTION.status,
+      permission: null,
+      async handle(ctx) {
+        const [id, status] = split(ctx.value);
+        if (status === 'resolved') {
+          const inc = await svc.require(id);
+          if (!ctx.triggerId) return { text: `Resolve with \`/incident resolve "summary" --id ${id}\`.` };
+          await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
+          return;
+        }
+        if (!STATUSES.includes(status as IncidentStatus)) throw new UsageError(`Unknown status \`${status}\`.`, [`Statuses: ${STATUSES.join(', ')}`]);
+        const inc = await svc.setStatus(id, status as Exclude<IncidentStatus, 'resolved'>, ctx.actor);
+        return { text: `${inc.id} is now *${inc.status}*.` };
+      },
+    },
+    {
+      actionId: ACTION.severity,
+      permission: null,
+      async handle(ctx) {
+        const [id, sev] = split(ctx.value);
+        if (!SEVERITIES.includes(sev as Severity)) throw new UsageError(`Unknown severity \`${sev}\`.`, [`Severities: ${SEVERITIES.join(', ')}`]);
+        const inc = await svc.setSeverity(id, sev as Severity, ctx.actor);
+        return { text: `${inc.id} is now *${inc.severity}*.` };
+      },
+    },
+    {
+      actionId: ACTION.rollback,
+      permission: 'deployer',
+      async handle(ctx) {
+        const [id, runId] = split(ctx.value);
+        const inc = await svc.require(id);
+        const { run, target } = await rollBack(d, inc, runId, ctx.actor, ctx.channelId ?? inc.channel ?? ctx.actor.userId, ctx.triggerId);
+        return { text: `Rollback started: run \`${run.id}\` deploys \`${target.ref}\` (before \`${runId}\`), through the same pipeline and gates.` };
+      },
+    },
+  ];
+}
+
+const str = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join('\n') : (v ?? '')).trim();
+
+export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandler[] {
+  return [
+    {
+      callbackId: DECLARE_VIEW,
+      async handle(ctx) {
+        const title = str(ctx.values.title);
+        const severity = str(ctx.values.severity) as Severity;
+        const services = Array.isArray(ctx.values.services) ? ctx.values.services : ctx.values.services ? [ctx.values.services] : [];
+        const errors: Record<string, string> = {};
+        if (!title) errors.title = 'Give the incident a title.';
+        if (!SEVERITIES.includes(severity)) errors.severity = `Pick one of ${SEVERITIES.join(', ')}.`;
+        const unknown = services.filter((s) => !d.cfg.services[s]);
+        if (unknown.length) errors.services = `Unknown: ${unknown.join(', ')}`;
+        if (Object.keys(errors).length) return { errors };
+        let meta: { channel?: string; trigger?: string } = {};
+        try {
+          meta = JSON.parse(ctx.privateMetadata || '{}') as typeof meta;
+        } catch {
+          meta = {};
+        }
+        const description = str(ctx.values.description);
+        const { incident, created } = await svc.declare({
+          title,
+          severity,
+          services,
+          ...(description ? { description } : {}),
+          source: 'slack',
+          declaredBy: ctx.actor.userId,
+          // The trigger that opened the modal: a resubmitted form declares once.
+          dedupe: { source: 'slack', key: meta.trigger ?? ctx.viewId },
+        });
+        await ctx.respond({ text: created ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.` : `${incident.id} was already declared from this form.` });
+      },
+    },
+    {
+      callbackId: RESOLVE_VIEW,
+      async handle(ctx) {
+        const resolution = str(ctx.values.resolution);
+        if (!resolution) return { errors: { resolution: 'Say how it was resolved.' } };
+        const { id } = JSON.parse(ctx.privateMetadata || '{}') as { id?: string };
+        if (!id) throw new UsageError('This form lost its incident; run `/incident resolve` again.');
+        await resolveIncident(d, svc, id, resolution, parseFollowUps(str(ctx.values.followups)), ctx.actor);
+      },
+    },
+  ];
+}
+
+export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEventHandler[] {
+  return [
+    {
+      type: 'reaction_added',
+      async handle(event) {
+        const item = event.item as { type?: string; channel?: string; ts?: string } | undefined;
+        if (event.reaction !== d.cfg.timeline_emoji || item?.type !== 'message' || !item.channel || !item.ts) return;
+        const id = await d.repo.byChannel(item.channel);
+        if (!id) return;
+        const user = String(event.user ?? '');
+        // Slack's event carries no text and ChatPort has no history call: the entry points at the message.
+        const by = typeof event.item_user === 'string' ? ` by <@${event.item_user}>` : '';
+        await svc.addNote(id, `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`, user, { channel: item.channel, ts: item.ts });
+        await d.ctx.chat.post({ channel: item.channel, threadTs: item.ts, key: `inc-${id}-react-${item.ts}`, text: `:${d.cfg.timeline_emoji}: Added to the ${id} timeline.` });
+      },
+    },
+    {
+      type: 'member_joined_channel',
+      async handle(event) {
+        const channel = String(event.channel ?? '');
+        const user = String(event.user ?? '');
+        const id = channel ? await d.repo.byChannel(channel) : null;
+        if (!id || !user) return;
+        await d.repo.addTimelineOnce(id, `join-${user}`, { at: d.ctx.clock.now(), kind: 'join', actor: user, text: `<@${user}> joined the channel` });
+      },
+    },
+  ];
+}
+
+export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): ShortcutHandler[] {
+  return [
+    {
+      callbackId: 'incident.note_from_message',
+      async handle(ctx) {
+        const id = await d.repo.byChannel(ctx.channelId);
+        if (!id) {
+          const open = (await d.repo.openIds()).sort();
+          await ctx.respond({ text: `This channel belongs to no incident. Use the shortcut in an incident's channel${open.length ? ` (open: ${open.join(', ')})` : ''}.` });
+          return;
+        }
+        const author = ctx.message.user ? `<@${ctx.message.user}>: ` : '';
+        await svc.addNote(id, `${author}${ctx.message.text}`, ctx.actor.userId, { channel: ctx.channelId, ts: ctx.message.ts });
+        await ctx.respond({ text: `Added to the ${id} timeline.` });
+      },
+    },
+  ];
+}

@@ -1,0 +1,101 @@
+import type { IncidentSummary } from '../contracts.js';
+import type { Severity } from './config.js';
+
+/** The incident document kept in Redis (one JSON value per incident). */
+export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type IncidentStatus = (typeof STATUSES)[number];
+export const ROLES = ['commander', 'comms', 'scribe'] as const;
+export type IncidentRole = (typeof ROLES)[number];
+export const ROLE_LABEL: Record<IncidentRole, string> = { commander: 'Commander', comms: 'Communications lead', scribe: 'Scribe' };
+
+export type IncidentSource = 'slack' | 'alertmanager' | 'helpdesk';
+
+/** Steps of the channel set-up job, recorded as each finishes so a retry resumes, never repeats. */
+export interface SetupProgress {
+  topic?: string;
+  purpose?: boolean;
+  bookmarks?: string[];
+  invited?: string[];
+  summaryPosted?: boolean;
+  ready?: boolean;
+}
+
+export interface Incident {
+  id: string;
+  number: number;
+  title: string;
+  description?: string;
+  severity: Severity;
+  status: IncidentStatus;
+  services: string[];
+  source: IncidentSource;
+  /** User id of the person who declared, or the system that opened it (`alertmanager`, `helpdesk`). */
+  declaredBy: string;
+  declaredAt: number;
+  roles: Partial<Record<IncidentRole, string>>;
+  channel?: string;
+  channelName?: string;
+  setup: SetupProgress;
+  ackedAt?: number;
+  ackedBy?: string;
+  /** Escalation levels paged so far (0 = only on-call). */
+  escalationLevel: number;
+  /** Generation of the update-reminder timer: a fired reminder of an older generation is stale. */
+  reminderGen: number;
+  lastUpdateAt: number;
+  updates: number;
+  /** Help desk ticket ids linked to the incident. */
+  tickets: string[];
+  alertGroupKey?: string;
+  resolvedAt?: number;
+  resolvedBy?: string;
+  resolution?: string;
+  followUps?: string[];
+  /** Bumped on every change; the help desk webhook and topic jobs use it as an idempotency key. */
+  version: number;
+}
+
+export interface TimelineEntry {
+  at: number;
+  kind: string;
+  text: string;
+  actor?: string;
+  /** A Slack message the entry points at (a reacted message). */
+  ref?: { channel: string; ts: string };
+}
+
+export const SEVERITY_EMOJI: Record<Severity, string> = { SEV1: ':red_circle:', SEV2: ':large_orange_circle:', SEV3: ':large_yellow_circle:', SEV4: ':white_circle:' };
+
+export function isOpen(i: Pick<Incident, 'status'>): boolean {
+  return i.status !== 'resolved';
+}
+
+export function toSummary(i: Incident): IncidentSummary {
+  return {
+    id: i.id,
+    title: i.title,
+    severity: i.severity,
+    status: i.status,
+    services: i.services,
+    ...(i.channel ? { channel: i.channel } : {}),
+    declaredAt: i.declaredAt,
+    ...(i.resolvedAt ? { resolvedAt: i.resolvedAt } : {}),
+  };
+}
+
+/** `INC-42`, `inc-42` and `42` all name incident 42. */
+export function normalizeIncidentId(text: string): string | null {
+  const m = /^(?:inc-?)?(\d{1,9})$/i.exec(text.trim());
+  return m ? `INC-${Number(m[1])}` : null;
+}
+
+/** A user mention as Slack escapes it (`<@U123|name>`) or a bare id. */
+export function parseUser(text: string): string | null {
+  const m = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text.trim()) ?? /^([UW][A-Z0-9]{2,})$/.exec(text.trim());
+  return m ? m[1]! : null;
+}
+
+export function who(actor: string | undefined): string {
+  if (!actor) return 'someone';
+  return /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : actor;
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { AppContext, Module } from '../../core/module.js';
+import { DEPLOY_GUARDS, servicesOf } from '../services.js';
+import { incidentCommand } from '../../../commands/incident.js';
+import { alertmanagerRoute } from './alertmanager.js';
+import { loadIncidentsConfig, type IncidentsConfig } from './config.js';
+import { JOB, type IncidentDeps } from './deps.js';
+import { incidentDeployGuard, runSubscriptions } from './deploy.js';
+import type { HelpdeskNotifier } from './helpdesk-port.js';
+import { helpdeskRoute } from './helpdesk-inbound.js';
+import { incidentActions, incidentEvents, incidentShortcuts, incidentViews } from './interactions.js';
+import { incidentJobs } from './jobs.js';
+import { IncidentReads } from './queries.js';
+import { IncidentRepo } from './repo.js';
+import { IncidentService } from './service.js';
+
+export interface IncidentsModuleOptions {
+  /** Defaults to `<configDir>/incidents.yml`; tests point at their own file. */
+  configFile?: string;
+  /** Already parsed configuration (wins over configFile). */
+  config?: IncidentsConfig;
+  /** The outbound help desk webhook; absent when none is configured. */
+  helpdesk?: HelpdeskNotifier;
+}
+
+/**
+ * Incidents: declared by a person (`/incident declare`, a form), by the NOC's Alertmanager or by
+ * the help desk; each gets a channel with its responders, a pinned summary kept current, a
+ * timeline, reminders and escalation, and ends with a postmortem draft.
+ * Provides the `incidents` service and a deploy guard that freezes production deploys of a
+ * service while it has an open SEV1/SEV2.
+ */
+export function createIncidentsModule(ctx: AppContext, opts: IncidentsModuleOptions = {}): Module {
+  const cfg = opts.config ?? loadIncidentsConfig(opts.configFile ?? join(ctx.configDir, 'incidents.yml'));
+  const repo = new IncidentRepo(ctx.store);
+  const d: IncidentDeps = { ctx, repo, cfg, helpdesk: opts.helpdesk };
+  const svc = new IncidentService(d);
+  const reads = new IncidentReads(repo, ctx.clock);
+  const openFor = (service: string) => reads.openDocs({ service });
+
+  const services = servicesOf(ctx);
+  services.provide('incidents', reads);
+  services.add(DEPLOY_GUARDS, incidentDeployGuard(d, openFor));
+
+  return {
+    name: 'incidents',
+    commands: [incidentCommand({ d, svc, reads })],
+    actions: incidentActions(d, svc),
+    views: incidentViews(d, svc),
+    shortcuts: incidentShortcuts(d, svc),
+    events: incidentEvents(d, svc),
+    jobs: incidentJobs(d),
+    enqueues: Object.values(JOB),
+    subscriptions: runSubscriptions(d, openFor),
+    routes: [alertmanagerRoute(d, svc), helpdeskRoute(d, svc)],
+  };
+}

@@ -1,0 +1,142 @@
+import { context, escapeMrkdwn, md } from '../../core/blocks.js';
+import { formatDuration } from '../../core/time.js';
+import { audienceFor, type Responders } from './config.js';
+import { JOB, jobId, type IncidentDeps } from './deps.js';
+import type { HelpdeskEvent } from './helpdesk-port.js';
+import { SEVERITY_EMOJI, type Incident } from './model.js';
+
+/**
+ * Telling people: status updates to every audience, the help desk webhook, and the two timers
+ * (update reminder, acknowledge escalation). Posts go through the durable outbox with keys, so a
+ * retried caller posts each message once.
+ */
+export type BroadcastKind = 'declared' | 'update' | 'resolved';
+
+const TITLE: Record<BroadcastKind, string> = { declared: 'Incident declared', update: 'Status update', resolved: 'Resolved' };
+
+export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, actor?: string): { text: string; blocks: ReturnType<typeof md>[] } {
+  const head = `${SEVERITY_EMOJI[inc.severity]} *${inc.id} · ${inc.severity} · ${inc.status}* — ${escapeMrkdwn(inc.title)}`;
+  const meta = [
+    `*${TITLE[kind]}*${actor ? ` by <@${actor}>` : ''}`,
+    `Services: ${inc.services.join(', ') || 'none'}`,
+    `Commander: ${inc.roles.commander ? `<@${inc.roles.commander}>` : 'unassigned'}`,
+    ...(inc.channel ? [`Channel: <#${inc.channel}>`] : []),
+  ].join(' · ');
+  const body = escapeMrkdwn(text);
+  return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };
+}
+
+/** The incident channel, stakeholders (and related teams), NOC and help desk channels for it. */
+export function broadcastChannels(d: IncidentDeps, inc: Incident, kind: BroadcastKind): string[] {
+  const a = audienceFor(d.cfg, inc.services, inc.severity);
+  const all = [...(inc.channel ? [inc.channel] : []), ...a.stakeholders, ...a.related, ...a.noc, ...a.helpdesk];
+  if (kind === 'declared' && d.cfg.announce_channel) all.push(d.cfg.announce_channel);
+  return [...new Set(all)];
+}
+
+export async function broadcast(d: IncidentDeps, inc: Incident, kind: BroadcastKind, seq: number, text: string, actor?: string): Promise<string[]> {
+  const content = formatUpdate(inc, kind, text, actor);
+  const channels = broadcastChannels(d, inc, kind);
+  for (const channel of channels) {
+    await d.ctx.chat.post({ channel, key: `inc-${inc.id}-${kind}-${seq}-${channel}`, ...content });
+  }
+  return channels;
+}
+
+/** A line in the incident channel (no-op until the channel exists: the summary shows the state). */
+export async function channelNote(d: IncidentDeps, inc: Incident, key: string, text: string): Promise<void> {
+  if (!inc.channel) return;
+  await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-${key}`, text, blocks: [md(text)] });
+}
+
+export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: HelpdeskEvent['event'], message?: string): Promise<void> {
+  if (!d.helpdesk) return;
+  const deliveryId = jobId('hd', inc.id, event.replace('incident.', ''), inc.version);
+  const payload: HelpdeskEvent = {
+    delivery_id: deliveryId,
+    event,
+    at: new Date(d.ctx.clock.now()).toISOString(),
+    incident: {
+      id: inc.id,
+      title: inc.title,
+      severity: inc.severity,
+      status: inc.status,
+      services: inc.services,
+      ...(inc.roles.commander ? { commander: inc.roles.commander } : {}),
+      ...(inc.channel ? { slack_channel: inc.channel } : {}),
+      declared_at: new Date(inc.declaredAt).toISOString(),
+      ...(inc.resolvedAt ? { resolved_at: new Date(inc.resolvedAt).toISOString() } : {}),
+      tickets: inc.tickets,
+    },
+    ...(message ? { message } : {}),
+  };
+  await d.ctx.jobs.enqueue(JOB.helpdesk, payload as unknown as Record<string, never>, { id: deliveryId });
+}
+
+/** Re-render topic and summary in a job (Slack calls stay out of the request path). */
+export async function scheduleRefresh(d: IncidentDeps, inc: Incident, reason?: string): Promise<void> {
+  await d.ctx.jobs.enqueue(JOB.refresh, { id: inc.id }, { id: jobId('refresh', inc.id, inc.version, ...(reason ? [reason] : [])) });
+}
+
+/** (Re)starts the update reminder: a new generation, the old timer is cancelled. */
+export async function armReminder(d: IncidentDeps, id: string): Promise<void> {
+  const res = await d.repo.update(id, (cur) => (cur.status === 'resolved' ? null : { ...cur, reminderGen: cur.reminderGen + 1 }));
+  if (!res) return;
+  const { after } = res;
+  await d.ctx.jobs.cancel(JOB.remind, jobId('remind', id, after.reminderGen - 1)).catch(() => false);
+  const delayMs = d.cfg.timers[after.severity].update_reminder;
+  await d.ctx.jobs.enqueue(JOB.remind, { id, gen: after.reminderGen }, { id: jobId('remind', id, after.reminderGen), delayMs });
+}
+
+export async function cancelTimers(d: IncidentDeps, inc: Incident): Promise<void> {
+  await d.ctx.jobs.cancel(JOB.remind, jobId('remind', inc.id, inc.reminderGen)).catch(() => false);
+  await d.ctx.jobs.cancel(JOB.escalate, jobId('esc', inc.id, inc.escalationLevel + 1)).catch(() => false);
+}
+
+export async function armEscalation(d: IncidentDeps, inc: Incident, level: number): Promise<void> {
+  const delayMs = d.cfg.timers[inc.severity].acknowledge_timeout;
+  await d.ctx.jobs.enqueue(JOB.escalate, { id: inc.id, level }, { id: jobId('esc', inc.id, level), delayMs });
+}
+
+export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
+  const max = Math.max(0, ...inc.services.map((s) => d.cfg.services[s]?.escalation.length ?? 0));
+  const out: Responders[] = [];
+  for (let i = 0; i < max; i++) {
+    const level: Responders = { users: [], groups: [], emails: [] };
+    for (const s of inc.services) {
+      const r = d.cfg.services[s]?.escalation[i];
+      if (!r) continue;
+      level.users.push(...r.users);
+      level.groups.push(...r.groups);
+      level.emails.push(...r.emails);
+    }
+    out.push(level);
+  }
+  return out;
+}
+
+/** User ids of responders: users, user group members (through Slack), emails looked up. */
+export async function resolveResponders(d: IncidentDeps, r: Responders): Promise<string[]> {
+  const users = new Set(r.users);
+  for (const g of r.groups) for (const u of await d.ctx.access.groupMembers(g)) users.add(u);
+  for (const e of r.emails) {
+    const u = await d.ctx.chat.lookupByEmail(e);
+    if (u) users.add(u);
+    else d.ctx.log.warn({ service: 'incidents' }, 'an on-call email has no Slack user');
+  }
+  return [...users];
+}
+
+export function oncallOf(d: IncidentDeps, services: string[]): Responders {
+  const out: Responders = { users: [], groups: [], emails: [] };
+  for (const s of services) {
+    const o = d.cfg.services[s]?.oncall;
+    if (!o) continue;
+    out.users.push(...o.users);
+    out.groups.push(...o.groups);
+    out.emails.push(...o.emails);
+  }
+  return out;
+}
+
+export const describeTimer = (ms: number): string => formatDuration(ms);

@@ -1,0 +1,66 @@
+import { formatDuration } from '../../core/time.js';
+import { ROLE_LABEL, ROLES, type Incident, type TimelineEntry } from './model.js';
+import { fmtTime } from './summary.js';
+
+/** Slack ids in timeline text become readable handles in the Markdown (`<@U1>` -> `@U1`). */
+function plain(text: string): string {
+  return text.replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1').replace(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g, '#$1');
+}
+
+/** A postmortem draft in Markdown: summary, impact, timeline, roles, durations and follow-ups. */
+export function postmortemMarkdown(inc: Incident, timeline: TimelineEntry[]): string {
+  const tta = inc.ackedAt ? formatDuration(inc.ackedAt - inc.declaredAt) : 'not acknowledged';
+  const ttr = inc.resolvedAt ? formatDuration(inc.resolvedAt - inc.declaredAt) : 'not resolved';
+  const lines = [
+    `# Postmortem draft: ${inc.id} ${plain(inc.title)}`,
+    '',
+    '## Summary',
+    '',
+    plain(inc.resolution ?? '_To be written._'),
+    '',
+    '## Impact',
+    '',
+    `- Severity: ${inc.severity}`,
+    `- Services affected: ${inc.services.join(', ') || 'none named'}`,
+    `- Declared: ${fmtTime(inc.declaredAt)} (from ${inc.source})`,
+    ...(inc.resolvedAt ? [`- Resolved: ${fmtTime(inc.resolvedAt)}`] : []),
+    ...(inc.tickets.length ? [`- Help desk tickets: ${inc.tickets.join(', ')}`] : []),
+    ...(inc.description ? [`- Reported: ${plain(inc.description)}`] : []),
+    '',
+    '## Durations',
+    '',
+    `- Time to acknowledge: ${tta}`,
+    `- Time to resolve: ${ttr}`,
+    '',
+    '## Roles',
+    '',
+    ...ROLES.map((r) => `- ${ROLE_LABEL[r]}: ${inc.roles[r] ? `@${inc.roles[r]}` : 'unassigned'}`),
+    '',
+    '## Timeline (UTC)',
+    '',
+    '| Time | What | Who |',
+    '| --- | --- | --- |',
+    ...timeline.map((e) => `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(/^[UW][A-Z0-9]+$/.test(e.actor) ? `<@${e.actor}>` : e.actor) : ''} |`),
+    '',
+    '## Follow-ups',
+    '',
+    ...(inc.followUps?.length ? inc.followUps.map((f) => `- [ ] ${plain(f)}`) : ['- [ ] _Add follow-up items._']),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Splits Markdown into Slack-sized pieces on line boundaries. */
+export function chunks(text: string, max = 2800): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const line of text.split('\n')) {
+    if (cur.length + line.length + 1 > max && cur) {
+      out.push(cur);
+      cur = '';
+    }
+    cur += (cur ? '\n' : '') + line.slice(0, max);
+  }
+  if (cur) out.push(cur);
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { Actor } from '../../core/access.js';
+import { md } from '../../core/blocks.js';
+import { EVENTS } from '../contracts.js';
+import type { IncidentDeps } from './deps.js';
+import type { Incident } from './model.js';
+import { broadcast, notifyHelpdesk, scheduleRefresh } from './notify.js';
+import { chunks, postmortemMarkdown } from './postmortem.js';
+import type { IncidentService } from './service.js';
+
+/** Follow-ups typed one per line (a leading `-`, `*` or `[ ]` is dropped). */
+export function parseFollowUps(text: string | string[] | undefined): string[] {
+  const lines = Array.isArray(text) ? text : (text ?? '').split('\n');
+  return lines.map((l) => l.replace(/^\s*(?:[-*•]|\[\s?\])\s*/, '').trim()).filter(Boolean).slice(0, 30).map((l) => l.slice(0, 300));
+}
+
+/**
+ * Resolving: the final update everywhere, the postmortem draft (kept in Redis, posted to the
+ * channel), the help desk told, and `incident.resolved` published with the follow-ups so the
+ * planning capability can turn them into plan items.
+ */
+export async function resolveIncident(d: IncidentDeps, svc: IncidentService, id: string, resolution: string, followUps: string[], actor: Actor): Promise<{ incident: Incident; markdown: string }> {
+  const inc = await svc.markResolved(id, resolution, followUps, actor);
+  const markdown = postmortemMarkdown(inc, await d.repo.timeline(id));
+  await d.repo.savePostmortem(id, markdown);
+  await broadcast(d, inc, 'resolved', 0, resolution, actor.userId);
+  if (inc.channel) {
+    const parts = chunks(markdown);
+    await d.ctx.chat.post({
+      channel: inc.channel,
+      key: `inc-${id}-postmortem`,
+      text: `Postmortem draft for ${id} (Markdown, also kept by Switchyard: \`/incident show ${id} --postmortem\`)`,
+      blocks: [md(`:memo: *Postmortem draft for ${id}*`), ...parts.slice(0, 40).map((p) => md(`\`\`\`\n${p}\n\`\`\``))],
+    });
+  }
+  await scheduleRefresh(d, inc);
+  await notifyHelpdesk(d, inc, 'incident.resolved', resolution);
+  await d.ctx.events.publish(EVENTS.incidentResolved, id, { incidentId: id, services: inc.services, severity: inc.severity, followUps: inc.followUps ?? [], resolvedBy: actor.userId });
+  await d.ctx.audit.record({ actor: actor.userId, action: 'incident resolve', outcome: 'ok', target: id, ...(inc.channel ? { channel: inc.channel } : {}), detail: `${inc.followUps?.length ?? 0} follow-ups` });
+  return { incident: inc, markdown };
+}

@@ -1,0 +1,210 @@
+import { AccessControl, type Actor } from '../../core/access.js';
+import { ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
+import { EVENTS } from '../contracts.js';
+import { SEVERITIES, type Severity } from './config.js';
+import { JOB, jobId, type IncidentDeps } from './deps.js';
+import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
+import { armEscalation, armReminder, broadcast, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
+
+export interface DeclareInput {
+  title: string;
+  severity: Severity;
+  services: string[];
+  description?: string;
+  source: IncidentSource;
+  /** The person who declared (user id) or the system (`alertmanager`, `helpdesk`). */
+  declaredBy: string;
+  commander?: string;
+  /** Outside key that makes a redelivery return the same incident. */
+  dedupe: { source: string; key: string };
+  alertGroupKey?: string;
+  ticket?: string;
+}
+
+/**
+ * The incident lifecycle: declare, roles, severity, status, acknowledge, updates and notes.
+ * Every change goes through the repo's atomic update, lands on the timeline, refreshes the
+ * channel's topic and summary (a job) and tells whoever must know.
+ */
+export class IncidentService {
+  constructor(private readonly d: IncidentDeps) {}
+
+  private get now(): number {
+    return this.d.ctx.clock.now();
+  }
+
+  async require(id: string): Promise<Incident> {
+    const inc = await this.d.repo.get(id);
+    if (!inc) throw new NotFoundError('incident', id, await this.d.repo.openIds());
+    return inc;
+  }
+
+  /** The incident named, or the one whose channel the command was typed in. */
+  async target(id: string | undefined, channel: string | undefined): Promise<Incident> {
+    if (id) return this.require(id);
+    const byChannel = channel ? await this.d.repo.byChannel(channel) : null;
+    if (byChannel) return this.require(byChannel);
+    throw new UsageError('Name the incident (`--id INC-42`) or run this in its channel.', [`Open incidents: ${(await this.d.repo.openIds()).sort().join(', ') || 'none'}`]);
+  }
+
+  checkServices(services: string[]): void {
+    const known = Object.keys(this.d.cfg.services);
+    for (const s of services) if (!this.d.cfg.services[s]) throw new NotFoundError('service', s, known);
+  }
+
+  async declare(input: DeclareInput): Promise<{ incident: Incident; created: boolean }> {
+    this.checkServices(input.services);
+    const title = input.title.trim().replace(/\s+/g, ' ').slice(0, 150);
+    if (!title) throw new UsageError('An incident needs a title.');
+    const { id, created } = await this.d.repo.once(input.dedupe.source, input.dedupe.key, () => this.create({ ...input, title }));
+    return { incident: await this.require(id), created };
+  }
+
+  private async create(input: DeclareInput): Promise<string> {
+    const { repo, ctx } = this.d;
+    const n = await repo.nextNumber();
+    const id = `INC-${n}`;
+    const at = this.now;
+    const commander = input.commander ?? (input.source === 'slack' ? input.declaredBy : oncallOf(this.d, input.services).users[0]);
+    const inc: Incident = {
+      id,
+      number: n,
+      title: input.title,
+      ...(input.description ? { description: input.description.slice(0, 2000) } : {}),
+      severity: input.severity,
+      status: 'investigating',
+      services: [...new Set(input.services)],
+      source: input.source,
+      declaredBy: input.declaredBy,
+      declaredAt: at,
+      roles: commander ? { commander } : {},
+      setup: {},
+      escalationLevel: 0,
+      reminderGen: 0,
+      lastUpdateAt: at,
+      updates: 0,
+      tickets: input.ticket ? [input.ticket] : [],
+      ...(input.alertGroupKey ? { alertGroupKey: input.alertGroupKey } : {}),
+      version: 1,
+    };
+    await repo.create(inc);
+    await repo.addTimeline(id, { at, kind: 'declared', actor: input.declaredBy, text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}` });
+    if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: <@${commander}>` });
+    await ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
+    await armReminder(this.d, id);
+    await armEscalation(this.d, inc, 1);
+    await broadcast(this.d, inc, 'declared', 0, inc.description ?? inc.title, /^[UW]/.test(input.declaredBy) ? input.declaredBy : undefined);
+    await notifyHelpdesk(this.d, inc, 'incident.declared', inc.description);
+    await ctx.events.publish(EVENTS.incidentDeclared, id, { incidentId: id, title: inc.title, severity: inc.severity, services: inc.services, declaredBy: inc.declaredBy, source: inc.source });
+    ctx.log.info({ incident: id, severity: inc.severity, source: inc.source }, 'incident declared');
+    return id;
+  }
+
+  /** Commander of this incident or a holder of the incident-commander role. */
+  private requireLead(inc: Incident, actor: Actor, what: string): void {
+    if (inc.roles.commander === actor.userId || AccessControl.has(actor, 'incident-commander')) return;
+    throw new ForbiddenError(`Only ${inc.id}'s commander or an \`incident-commander\` may ${what}.`, 'role:incident-commander');
+  }
+
+  private requireOpen(inc: Incident): void {
+    if (!isOpen(inc)) throw new InvalidStateError(`${inc.id} is resolved.`, ['Declare a new incident if the problem is back.']);
+  }
+
+  private async entry(id: string, e: Omit<TimelineEntry, 'at'>): Promise<void> {
+    await this.d.repo.addTimeline(id, { at: this.now, ...e });
+  }
+
+  async setRole(id: string, role: IncidentRole, user: string, actor: Actor): Promise<Incident> {
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    this.requireLead(inc, actor, 'assign roles');
+    const res = await this.d.repo.update(id, (cur) => (cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } }));
+    if (!res) return inc;
+    await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: <@${user}>` });
+    if (res.after.channel) await this.d.ctx.chat.invite(res.after.channel, [user]);
+    await channelNote(this.d, res.after, `role-${res.after.version}`, `:busts_in_silhouette: <@${actor.userId}> made <@${user}> ${ROLE_LABEL[role].toLowerCase()}.`);
+    await scheduleRefresh(this.d, res.after);
+    return res.after;
+  }
+
+  async setSeverity(id: string, severity: Severity, actor: Actor): Promise<Incident> {
+    if (!SEVERITIES.includes(severity)) throw new UsageError(`Severity must be one of ${SEVERITIES.join(', ')}.`);
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    this.requireLead(inc, actor, 'change the severity');
+    const res = await this.d.repo.update(id, (cur) => (cur.severity === severity ? null : { ...cur, severity }));
+    if (!res) return inc;
+    await this.entry(id, { kind: 'severity', actor: actor.userId, text: `Severity ${res.before.severity} → ${severity}` });
+    await channelNote(this.d, res.after, `sev-${res.after.version}`, `:rotating_light: <@${actor.userId}> changed severity ${res.before.severity} → *${severity}*.`);
+    await armReminder(this.d, id);
+    await scheduleRefresh(this.d, res.after);
+    await notifyHelpdesk(this.d, res.after, 'incident.severity_changed');
+    return res.after;
+  }
+
+  async setStatus(id: string, status: Exclude<IncidentStatus, 'resolved'>, actor: Actor): Promise<Incident> {
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    this.requireLead(inc, actor, 'change the status');
+    const res = await this.d.repo.update(id, (cur) => (cur.status === status || !isOpen(cur) ? null : { ...cur, status }));
+    if (!res) return inc;
+    await this.entry(id, { kind: 'status', actor: actor.userId, text: `Status ${res.before.status} → ${status}` });
+    await channelNote(this.d, res.after, `status-${res.after.version}`, `:traffic_light: <@${actor.userId}> changed status ${res.before.status} → *${status}*.`);
+    await scheduleRefresh(this.d, res.after);
+    await notifyHelpdesk(this.d, res.after, 'incident.status_changed');
+    return res.after;
+  }
+
+  async acknowledge(id: string, actor: Actor): Promise<{ incident: Incident; first: boolean }> {
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    const at = this.now;
+    const res = await this.d.repo.update(id, (cur) => (cur.ackedAt ? null : { ...cur, ackedAt: at, ackedBy: actor.userId }));
+    if (!res) return { incident: inc, first: false };
+    await this.d.ctx.jobs.cancel(JOB.escalate, jobId('esc', id, res.after.escalationLevel + 1)).catch(() => false);
+    await this.entry(id, { kind: 'ack', actor: actor.userId, text: `Acknowledged by <@${actor.userId}>` });
+    await channelNote(this.d, res.after, 'ack', `:white_check_mark: <@${actor.userId}> acknowledged ${id}.`);
+    await scheduleRefresh(this.d, res.after);
+    return { incident: res.after, first: true };
+  }
+
+  async postUpdate(id: string, text: string, actor: Actor): Promise<{ incident: Incident; channels: string[] }> {
+    const clean = text.trim();
+    if (!clean) throw new UsageError('The update needs some text: `/incident update "what we know"`.');
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    const at = this.now;
+    const res = await this.d.repo.update(id, (cur) => ({ ...cur, updates: cur.updates + 1, lastUpdateAt: at }));
+    const after = res?.after ?? inc;
+    await this.entry(id, { kind: 'update', actor: actor.userId, text: clean.slice(0, 2000) });
+    const channels = await broadcast(this.d, after, 'update', after.updates, clean.slice(0, 2000), actor.userId);
+    await armReminder(this.d, id);
+    await notifyHelpdesk(this.d, after, 'incident.updated', clean.slice(0, 2000));
+    return { incident: after, channels };
+  }
+
+  async addNote(id: string, text: string, actor: string, ref?: { channel: string; ts: string }): Promise<Incident> {
+    const clean = text.trim();
+    if (!clean && !ref) throw new UsageError('The note needs some text: `/incident note "what happened"`.');
+    const inc = await this.require(id);
+    const entry: TimelineEntry = { at: this.now, kind: 'note', actor, text: clean.slice(0, 2000) || 'a message', ...(ref ? { ref } : {}) };
+    if (ref) await this.d.repo.addTimelineOnce(id, `msg-${ref.channel}-${ref.ts}`, entry);
+    else await this.d.repo.addTimeline(id, entry);
+    return inc;
+  }
+
+  /** Resolve bookkeeping; the postmortem and announcements live in resolve.ts. */
+  async markResolved(id: string, resolution: string, followUps: string[], actor: Actor): Promise<Incident> {
+    const inc = await this.require(id);
+    this.requireOpen(inc);
+    this.requireLead(inc, actor, 'resolve it');
+    const at = this.now;
+    const res = await this.d.repo.update(id, (cur) =>
+      isOpen(cur) ? { ...cur, status: 'resolved', resolvedAt: at, resolvedBy: actor.userId, resolution: resolution.slice(0, 2000), followUps } : null,
+    );
+    if (!res) throw new InvalidStateError(`${id} is already resolved.`);
+    await cancelTimers(this.d, res.after);
+    await this.entry(id, { kind: 'resolved', actor: actor.userId, text: `Resolved: ${resolution.slice(0, 500)}` });
+    return res.after;
+  }
+}
