@@ -57,10 +57,13 @@ export class Iterations {
     }
     const now = this.clock.now();
     const rolled: PlanItem[] = [];
+    // Only one iteration is current, so unfinished work in any other is a leftover: this also
+    // repairs a close that stopped half-way (process killed) the next time one runs.
+    const leftover = (i: PlanItem) => i.iteration !== undefined && i.iteration !== next.id && UNFINISHED_STATES.has(i.state);
     for (const item of await this.repo.allItems()) {
-      if (item.iteration !== cur.id || !UNFINISHED_STATES.has(item.state)) continue;
+      if (!leftover(item)) continue;
       const { item: after, changed } = await this.repo.updateItem(item.id, (i) =>
-        i.iteration === cur.id && UNFINISHED_STATES.has(i.state)
+        leftover(i)
           ? { ...i, iteration: next.id, updatedAt: now, history: withHistory(i, { at: now, actor, text: `rolled over from ${cur.name} to ${next.name}` }) }
           : null,
       );
