@@ -84,6 +84,10 @@ export class ConsulSource implements ConfigSource {
     return r.status === 404 ? null : this.toDoc(path, r.body, r.index);
   }
 
+  describe(path: string): string {
+    return [this.o.prefix, path].filter(Boolean).join('/');
+  }
+
   async children(path: string): Promise<string[]> {
     const r = await this.get(this.url(path, 'keys=true&separator=/'), path);
     if (!Array.isArray(r.body)) return [];
@@ -96,7 +100,7 @@ export class ConsulSource implements ConfigSource {
     let index = 0;
     while (!signal.aborted) {
       try {
-        const query = index > 0 ? `recurse=true&index=${index}&wait=${Math.ceil(wait / 1000)}s` : 'recurse=true';
+        const query = index > 0 ? `recurse=true&index=${index}&wait=${wait}ms` : 'recurse=true';
         const r = await this.get(this.url(path, query), path, { signal, timeoutMs: wait + (this.o.timeoutMs ?? 5000) });
         // Consul: an index that goes backwards (a snapshot restore) means start over.
         const next = r.index > 0 && r.index >= index ? r.index : 0;

@@ -20,7 +20,7 @@ export class VaultAuth {
   constructor(
     private readonly client: NodeVault.client,
     private readonly creds: VaultCredentials,
-    private readonly deps: { clock: Clock; log: Logger; renewFraction: number; describe(err: unknown, what: string): UpstreamError },
+    private readonly deps: { clock: Clock; log: Logger; renewFraction: number; failure(err: unknown, what: string): UpstreamError },
   ) {}
 
   get mode(): 'token' | 'approle' {
@@ -74,7 +74,7 @@ export class VaultAuth {
       this.renewable = Boolean(res.data?.renewable);
       this.schedule(Number(res.data?.ttl ?? 0));
     } catch (err) {
-      throw this.deps.describe(err, 'token lookup (auth/token/lookup-self)');
+      throw this.deps.failure(err, 'token lookup (auth/token/lookup-self)');
     }
   }
 
@@ -85,7 +85,7 @@ export class VaultAuth {
       this.schedule(Number(res.auth?.lease_duration ?? 0));
       this.deps.log.info({ source: 'vault' }, 'vault token renewed');
     } catch (err) {
-      throw this.deps.describe(err, 'token renewal (auth/token/renew-self)');
+      throw this.deps.failure(err, 'token renewal (auth/token/renew-self)');
     }
   }
 
@@ -101,7 +101,7 @@ export class VaultAuth {
       this.deps.log.info({ source: 'vault', leaseSeconds: res.auth.lease_duration ?? 0 }, 'vault approle login');
     } catch (err) {
       this.ready = false;
-      throw err instanceof UpstreamError ? err : this.deps.describe(err, 'AppRole login (auth/approle/login)');
+      throw err instanceof UpstreamError ? err : this.deps.failure(err, 'AppRole login (auth/approle/login)');
     }
   }
 }

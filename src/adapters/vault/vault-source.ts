@@ -45,7 +45,7 @@ export class VaultSource implements ConfigSource {
       clock: o.clock,
       log: o.log,
       renewFraction: o.renewFraction ?? 0.75,
-      describe: (err, what) => this.describe(err, what),
+      failure: (err, what) => this.failure(err, what),
     });
   }
 
@@ -69,6 +69,10 @@ export class VaultSource implements ConfigSource {
     return doc;
   }
 
+  describe(path: string): string {
+    return `${this.o.mount}/${path}`;
+  }
+
   async children(path: string): Promise<string[]> {
     const full = this.mounted('metadata', path);
     const res = (await this.call(full, () => this.client.list(full))) as { data?: { keys?: string[] } } | null;
@@ -87,14 +91,14 @@ export class VaultSource implements ConfigSource {
           return await request();
         } catch (again) {
           if (status(again) === 404) return null;
-          throw this.describe(again, path);
+          throw this.failure(again, path);
         }
       }
-      throw this.describe(err, path);
+      throw this.failure(err, path);
     }
   }
 
-  private describe(err: unknown, what: string): UpstreamError {
+  private failure(err: unknown, what: string): UpstreamError {
     const code = status(err);
     if (code === 403) return new UpstreamError('Vault', `permission denied for ${what} (403)`, { retryable: false });
     if (code === 400) return new UpstreamError('Vault', `refused ${what} (400: bad credentials or request)`, { retryable: false });

@@ -47,6 +47,10 @@ export class LandingZoneSource implements ConfigSource {
     return Promise.resolve(doc);
   }
 
+  describe(env: string): string {
+    return `${this.location}#environments.${env}`;
+  }
+
   children(): Promise<string[]> {
     return Promise.resolve(this.environments());
   }

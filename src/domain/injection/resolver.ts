@@ -15,6 +15,8 @@ export interface LayerReading {
   layer: string;
   source: SourceKind;
   path: string;
+  /** The path as the source names it (mount or prefix included), for people. */
+  shownPath: string;
   status: 'ok' | 'missing' | 'skipped' | 'down';
   /** ok/missing: served from an older copy because the source failed. */
   stale?: string;
@@ -81,8 +83,8 @@ export class InjectionService implements InjectionResolver {
   private async readLayer(name: string, service: string, env: string): Promise<LayerReading> {
     const layer = this.file.layers[name]!;
     const path = layer.source === 'landing-zone' ? env : layerPath(layer, service, env);
-    const base = { layer: name, source: layer.source, path };
     const source = this.sources[layer.source];
+    const base = { layer: name, source: layer.source, path, shownPath: source ? source.describe(path) : path };
     if (!source) return { ...base, status: 'skipped', reason: NOT_CONFIGURED[layer.source] };
     try {
       const r = await this.cache.read(source, path);

@@ -27,6 +27,8 @@ export interface ConfigSource {
    * naming the source when it cannot answer (down, refused credentials, bad answer).
    */
   read(path: string): Promise<SourceDocument | null>;
+  /** The path as people know it in that source (`secret/services/x/prod`, `switchyard/x/prod`). */
+  describe(path: string): string;
   /** Names stored directly under `path`, for hints when a configured path is missing. */
   children?(path: string): Promise<string[]>;
   /**

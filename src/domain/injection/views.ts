@@ -25,7 +25,8 @@ export class ConfigViews {
 
   private where(v: Resolved | LayerReading): string {
     const version = 'version' in v && v.version !== undefined ? `, version ${String(v.version)}` : '';
-    return `*${v.layer}* (${SOURCE_LABEL[v.source]} \`${escapeMrkdwn(v.path)}\`${version})`;
+    const path = 'shownPath' in v ? v.shownPath : v.path;
+    return `*${v.layer}* (${SOURCE_LABEL[v.source]} \`${escapeMrkdwn(path)}\`${version})`;
   }
 
   private staleNotes(r: Resolution, layers: Set<string>): string[] {
