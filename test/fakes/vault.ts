@@ -38,6 +38,8 @@ export class FakeVault {
   readonly mount: string;
   readonly rootToken = `hvs.root-${randomBytes(8).toString('hex')}`;
   readonly requests: VaultRequest[] = [];
+  /** Tokens handed out by issueToken and logins, oldest first. */
+  readonly issued: string[] = [];
   logins = 0;
   renewals = 0;
   private readonly server = new LoopbackServer((req, body, res) => this.handle(req, body, res));
@@ -88,6 +90,7 @@ export class FakeVault {
   issueToken(ttlSeconds: number, renewable: boolean): string {
     const token = `hvs.${randomBytes(12).toString('hex')}`;
     this.tokens.set(token, { ttlSeconds, renewable, createdAt: Date.now(), expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : 0 });
+    this.issued.push(token);
     return token;
   }
 
