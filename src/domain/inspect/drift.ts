@@ -45,17 +45,23 @@ export function sameVersion(ref: string, version: string): boolean {
   return norm(ref) === norm(version);
 }
 
-export function detectDrift(deployed: ReadonlyMap<string, Deployed>, running: readonly RunningVersion[], opts: { env: string; service?: string; severities?: DriftSeverities }): Finding[] {
+export interface ServiceFinding {
+  service: string;
+  finding: Finding;
+}
+
+export function detectDrift(deployed: ReadonlyMap<string, Deployed>, running: readonly RunningVersion[], opts: { env: string; service?: string; severities?: DriftSeverities }): ServiceFinding[] {
   const sev = opts.severities ?? DEFAULT_DRIFT_SEVERITIES;
   const wanted = (s: string) => !opts.service || s === opts.service;
-  const findings: Finding[] = [];
+  const findings: ServiceFinding[] = [];
+  const add = (service: string, finding: Finding) => findings.push({ service, finding });
   const runningBy = new Map<string, string[]>();
   for (const r of running) if (wanted(r.service)) runningBy.set(r.service, [...(runningBy.get(r.service) ?? []), r.version]);
 
   for (const [service, versions] of runningBy) {
     const d = deployed.get(service);
     if (!d) {
-      findings.push({
+      add(service, {
         id: 'drift.unmanaged',
         severity: sev.unmanaged,
         title: `${service} runs ${versions.join(', ')} in ${opts.env}, but Switchyard has no successful deploy of it there`,
@@ -67,7 +73,7 @@ export function detectDrift(deployed: ReadonlyMap<string, Deployed>, running: re
     }
     const stray = versions.filter((v) => !sameVersion(d.ref, v));
     if (stray.length) {
-      findings.push({
+      add(service, {
         id: 'drift.version-mismatch',
         severity: sev.mismatch,
         title: `${service} runs ${stray.join(', ')} in ${opts.env}, but Switchyard last deployed ${shortRef(d.ref)} (run ${d.runId})`,
@@ -79,7 +85,7 @@ export function detectDrift(deployed: ReadonlyMap<string, Deployed>, running: re
   }
   for (const [service, d] of deployed) {
     if (!wanted(service) || runningBy.has(service)) continue;
-    findings.push({
+    add(service, {
       id: 'drift.missing',
       severity: sev.missing,
       title: `${service} ${shortRef(d.ref)} was deployed to ${opts.env} (run ${d.runId}) but is not running there`,

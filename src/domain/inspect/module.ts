@@ -1,0 +1,71 @@
+import { inspectCommand } from '../../../commands/inspect.js';
+import type { AppContext, Module } from '../../core/module.js';
+import type { Schedule } from '../../core/ports/jobs.js';
+import { servicesOf, STAGE_KINDS } from '../services.js';
+import { loadInspectConfig, type InspectConfig } from './config.js';
+import { FindingStore } from './finding-store.js';
+import { GateStore } from './gate.js';
+import { JOB_LANDING, landingProcessor, LandingZone } from './landing.js';
+import { JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from './override.js';
+import type { CommandRunner, RunLogSource } from './ports.js';
+import type { RunnerDeps } from './runner.js';
+import { inspectStageKind } from './stage.js';
+
+export interface InspectModuleOptions {
+  /** Runs scanner and inventory commands, reads report files (src/adapters/scanner). */
+  commands: CommandRunner;
+  /** A run's captured stage logs, for the secret-leak check. */
+  logs: RunLogSource;
+  /** Defaults to `<configDir>/inspectors.yml`; tests pass their own. */
+  configFile?: string;
+  config?: InspectConfig;
+}
+
+export const schedulerId = (env: string): string => `inspect-lz-${env.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+/**
+ * Inspectors: the `inspect` stage kind (policy, scans, secret leaks) with its override gate, and
+ * scheduled landing-zone inspections (drift, scans of running versions) whose findings are kept
+ * by fingerprint, announced once to the owning team and published as `findingOpened`.
+ */
+export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): Module {
+  const config = o.config ?? loadInspectConfig(ctx.configDir, o.configFile);
+  const deps: RunnerDeps = { config, commands: o.commands, logs: o.logs, now: () => ctx.clock.now() };
+  const findings = new FindingStore(ctx.store);
+  const gates = new GateStore(ctx.store);
+  const lz = new LandingZone(ctx, deps, findings);
+  servicesOf(ctx).add(STAGE_KINDS, inspectStageKind(ctx, deps, gates));
+
+  const knownEnvs = (): string[] => {
+    const pipelines = servicesOf(ctx).maybe('pipelines');
+    const fromPipelines = pipelines ? pipelines.pipelineNames().flatMap((n) => pipelines.definition(n)?.environments ?? []) : [];
+    const fromConfig = [...Object.keys(config.file.landingZone), ...Object.keys(config.file.thresholds).filter((e) => e !== 'default')];
+    return [...new Set([...fromConfig, ...fromPipelines])].sort();
+  };
+
+  return {
+    name: 'inspect',
+    commands: [inspectCommand({ config, findings, jobs: ctx.jobs, chat: ctx.chat, audit: ctx.audit, now: () => ctx.clock.now(), knownEnvs })],
+    actions: overrideActions(ctx, gates),
+    views: overrideViews(ctx, gates),
+    jobs: [landingProcessor(ctx, lz), settleProcessor(ctx, gates)],
+    enqueues: [JOB_LANDING, JOB_SETTLE],
+    /** One job scheduler per environment; schedulers of environments removed from the file are removed too. */
+    async startWorker() {
+      const registry = ctx.store.key('inspect', 'schedulers');
+      const wanted = new Set<string>();
+      for (const [env, s] of Object.entries(config.file.landingZone)) {
+        const id = schedulerId(env);
+        wanted.add(id);
+        const when: Schedule = s.every ? { everyMs: s.every } : { cron: s.cron!, ...(s.tz ? { tz: s.tz } : {}) };
+        await ctx.jobs.schedule(id, JOB_LANDING, { env, inspectors: s.inspectors }, when);
+        await ctx.store.setAdd(registry, id);
+      }
+      for (const id of await ctx.store.setMembers(registry)) {
+        if (wanted.has(id)) continue;
+        await ctx.jobs.unschedule(id);
+        await ctx.store.setRemove(registry, id);
+      }
+    },
+  };
+}

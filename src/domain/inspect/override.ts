@@ -1,0 +1,127 @@
+import { AccessControl, type Actor } from '../../core/access.js';
+import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
+import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
+import type { JobProcessor } from '../../core/ports/jobs.js';
+import type { RunInfo } from '../contracts.js';
+import { servicesOf } from '../services.js';
+import { GateStore, outcomeOf, type GateDoc } from './gate.js';
+import { ACTION_FAIL, ACTION_OVERRIDE, gateContent, overrideModal, VIEW_OVERRIDE } from './render.js';
+import { gateMessageKey } from './stage.js';
+
+/**
+ * Override and Fail-run on a failed inspection. Only someone the approval policy would accept for
+ * the run may override (the approvals capability decides; without it, the `approver` role and not
+ * the person who started the run). Every decision and every refusal is audited with the rule.
+ */
+export const JOB_SETTLE = 'inspect.settle';
+const MIN_REASON = 10;
+
+function parseValue(value: string): { runId: string; stageId: string } {
+  const [runId, stageId] = value.split('|');
+  if (!runId || !stageId) throw new UsageError('This button is malformed; open the run and try again.');
+  return { runId, stageId };
+}
+
+export async function mayOverride(ctx: AppContext, actor: Actor, run: RunInfo): Promise<{ ok: boolean; rule?: string }> {
+  const approvers = servicesOf(ctx).maybe('approvers');
+  if (approvers) return approvers.eligible(actor, run);
+  if (actor.userId === run.triggeredBy) return { ok: false, rule: 'four-eyes (the person who started the run cannot override its inspection)' };
+  return AccessControl.has(actor, 'approver') ? { ok: true } : { ok: false, rule: 'role:approver' };
+}
+
+async function waitingGate(ctx: AppContext, gates: GateStore, runId: string, stageId: string): Promise<{ gate: GateDoc; run: RunInfo }> {
+  const gate = await gates.get(runId, stageId);
+  if (!gate) throw new NotFoundError('inspection gate', `${runId}/${stageId}`);
+  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by <@${gate.decision?.by ?? '?'}>.`);
+  const run = await servicesOf(ctx).get('pipelines').getRun(runId);
+  if (!run) throw new NotFoundError('run', runId);
+  if (run.status !== 'waiting' && run.status !== 'running') throw new InvalidStateError(`Run \`${runId}\` is ${run.status}; there is nothing to override.`);
+  return { gate, run };
+}
+
+async function refuse(ctx: AppContext, actor: Actor, action: string, target: string, rule: string): Promise<never> {
+  await ctx.audit.record({ actor: actor.userId, action, outcome: 'refused', target, detail: `rule: ${rule}` });
+  throw new ForbiddenError(`You may not ${action === 'inspect.override' ? 'override this inspection' : 'fail this run'}: refused by rule \`${rule}\`.`, rule);
+}
+
+export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandler[] {
+  return [
+    {
+      actionId: ACTION_OVERRIDE,
+      permission: null,
+      async handle(a) {
+        const { runId, stageId } = parseValue(a.value);
+        const { gate, run } = await waitingGate(ctx, gates, runId, stageId);
+        const e = await mayOverride(ctx, a.actor, run);
+        if (!e.ok) return refuse(ctx, a.actor, 'inspect.override', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver');
+        if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id, so the reason form cannot open; press the button again.');
+        await ctx.chat.openModal(a.triggerId, overrideModal(runId, stageId, gate.summary));
+      },
+    },
+    {
+      actionId: ACTION_FAIL,
+      permission: null,
+      async handle(a) {
+        const { runId, stageId } = parseValue(a.value);
+        const { run } = await waitingGate(ctx, gates, runId, stageId);
+        if (a.actor.userId !== run.triggeredBy) {
+          const e = await mayOverride(ctx, a.actor, run);
+          if (!e.ok) return refuse(ctx, a.actor, 'inspect.fail-run', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver or the person who started the run');
+        }
+        const decided = await gates.decide(runId, stageId, 'failed', { by: a.actor.userId, at: ctx.clock.now() });
+        if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
+        await ctx.audit.record({ actor: a.actor.userId, action: 'inspect.fail-run', outcome: 'ok', target: `${runId}/${stageId}` });
+        await ctx.jobs.enqueue(JOB_SETTLE, { runId, stageId }, { id: `settle-${runId}-${stageId}` });
+        return { text: `Run \`${runId}\` will be failed at \`${stageId}\`.` };
+      },
+    },
+  ];
+}
+
+export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] {
+  return [
+    {
+      callbackId: VIEW_OVERRIDE,
+      async handle(v) {
+        let meta: { runId?: string; stageId?: string };
+        try {
+          meta = JSON.parse(v.privateMetadata) as typeof meta;
+        } catch {
+          throw new UsageError('This form is malformed; press Override again.');
+        }
+        if (!meta.runId || !meta.stageId) throw new UsageError('This form is malformed; press Override again.');
+        const reason = String(v.values.reason ?? '').trim();
+        if (reason.length < MIN_REASON) return { errors: { reason: `Say why it is safe to continue (at least ${MIN_REASON} characters).` } };
+        const { run } = await waitingGate(ctx, gates, meta.runId, meta.stageId);
+        const e = await mayOverride(ctx, v.actor, run);
+        if (!e.ok) return refuse(ctx, v.actor, 'inspect.override', `${meta.runId}/${meta.stageId}`, e.rule ?? 'not an eligible approver');
+        const decided = await gates.decide(meta.runId, meta.stageId, 'overridden', { by: v.actor.userId, reason, at: ctx.clock.now() });
+        if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
+        await ctx.audit.record({ actor: v.actor.userId, action: 'inspect.override', outcome: 'ok', target: `${meta.runId}/${meta.stageId}`, detail: reason });
+        await ctx.jobs.enqueue(JOB_SETTLE, { runId: meta.runId, stageId: meta.stageId }, { id: `settle-${meta.runId}-${meta.stageId}` });
+      },
+    },
+  ];
+}
+
+/** Applies a decided gate to the run: stage resolved, decision noted in the thread, buttons replaced. Idempotent. */
+export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor {
+  return {
+    name: JOB_SETTLE,
+    attempts: 8,
+    backoffMs: 500,
+    async process(data) {
+      const gate = await gates.get(String(data.runId), String(data.stageId));
+      if (!gate || gate.status === 'waiting' || gate.settled || !gate.decision) return;
+      const pipelines = servicesOf(ctx).get('pipelines');
+      const state = { status: gate.status, by: gate.decision.by, ...(gate.decision.reason ? { reason: gate.decision.reason } : {}) };
+      const content = gateContent(gate.runId, gate.stageId, state);
+      await pipelines.resolveWaitingStage(gate.runId, gate.stageId, outcomeOf(gate));
+      if (await ctx.store.claim(ctx.store.key('inspect', 'decision-noted', gate.runId, gate.stageId), 14 * 86_400_000)) {
+        await pipelines.noteOnRun(gate.runId, content.text);
+      }
+      await ctx.chat.update(gateMessageKey(gate.runId, gate.stageId), content);
+      await gates.markSettled(gate.runId, gate.stageId);
+    },
+  };
+}
