@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { escapeMrkdwn, md } from '../src/core/blocks.js';
+import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
+import { NotFoundError } from '../src/core/errors.js';
+import type { RunDoc } from '../src/domain/pipelines/model.js';
+import { logBlock, RUN_ICON, runDuration, stageLine } from '../src/domain/pipelines/render.js';
+import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
+import type { PipelineEngine } from '../src/domain/pipelines/service.js';
+
+const runId = z.string().regex(/^r\d+$/, 'a run id like r42').describe('run id, e.g. r42');
+
+/** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
+export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
+  const summaryLine = (d: RunDoc) => `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · <@${d.triggeredBy}> · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
+  return defineCommand({
+    name: 'pipeline',
+    description: 'Run pipelines defined in workflows/*.yml and follow them',
+    subcommands: [
+      sub({
+        name: 'list',
+        summary: 'What can run: pipelines, their environments, parameters and stages',
+        args: z.object({}),
+        permission: null,
+        readOnly: true,
+        async handle() {
+          const names = engine.pipelineNames();
+          if (!names.length) return { text: 'No pipelines are defined (workflows/*.yml).' };
+          const parts = names.map((n) => {
+            const d = engine.def(n);
+            const envs = Object.keys(d.environments).map((e) => (envRole(d, e) ? `${e} (\`${envRole(d, e)}\`)` : e)).join(', ');
+            const params = Object.entries(d.params).map(([k, p]) => `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`);
+            return [
+              `*${d.name}* — ${escapeMrkdwn(d.description ?? d.service)} (service \`${d.service}\`, team <#${d.team_channel}>)`,
+              `  envs: ${envs} · default ref \`${d.default_ref}\`${params.length ? ` · params: ${params.join(', ')}` : ''}`,
+              `  stages: ${d.stages.map((s) => `${s.id}${s.needs.length ? `←${s.needs.join('+')}` : ''} _${s.kind}_`).join(', ')}`,
+            ].join('\n');
+          });
+          const text = `*Pipelines*\n${parts.join('\n')}\nRun one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v]\``;
+          return { text, blocks: [md(text)] };
+        },
+      }),
+      sub({
+        name: 'run',
+        summary: 'Start a pipeline run (queued behind a deploy in progress to the same service and environment)',
+        args: z.object({
+          name: z.string().describe('pipeline name, see /pipeline list'),
+          env: z.string().optional().describe('target environment'),
+          ref: z.string().max(200).optional().describe('git ref (branch, tag or sha); the pipeline default when left out'),
+          param: z.array(z.string()).default([]).describe('parameter name=value (repeatable)'),
+          noQueue: z.boolean().default(false).describe('refuse instead of queueing when a deploy holds the lock'),
+          fix: z.string().optional().describe('incident id this run ships a fix for'),
+          override: z.string().min(5).max(300).optional().describe('admin only: reason to pass an overridable guard such as a change freeze'),
+        }),
+        positionals: ['name'],
+        placeholders: { param: 'k=v', fix: 'incident-id', override: 'reason' },
+        permission: null,
+        examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2'],
+        async handle(args, ctx) {
+          const run = await engine.startRun({
+            pipeline: args.name, env: args.env ?? '', actor: ctx.actor, channel: ctx.channelId, params: parseParamWords(args.param), noQueue: args.noQueue,
+            ...(args.ref ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
+            ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
+          });
+          const doc = await engine.getDoc(run.id);
+          const text = run.status === 'queued'
+            ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
+            : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`). Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
+          return { text, blocks: [md(text)] };
+        },
+      }),
+      sub({
+        name: 'status',
+        summary: 'A run stage by stage, or the runs in progress',
+        args: z.object({ run: runId.optional() }),
+        positionals: ['run'],
+        permission: null,
+        readOnly: true,
+        async handle(args) {
+          if (args.run) {
+            const d = await engine.requireDoc(args.run);
+            const queue = d.status === 'queued' && d.queuedBehind ? `\nQueued behind *${d.queuedBehind}*.` : '';
+            const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${escapeMrkdwn(d.reason)}_` : ''}`;
+            return { text, blocks: [md(text)] };
+          }
+          const active = (await engine.recentDocs({ limit: 50 })).filter((d) => ['queued', 'running', 'waiting'].includes(d.status));
+          const text = active.length ? `*Runs in progress*\n${active.map(summaryLine).join('\n')}` : 'No run is in progress. `/pipeline history` shows past runs.';
+          return { text, blocks: [md(text)] };
+        },
+      }),
+      sub({
+        name: 'logs',
+        summary: "A stage's log (the failed or latest stage when none is named)",
+        args: z.object({ run: runId, stage: z.string().optional().describe('stage id'), lines: z.coerce.number().int().min(1).max(500).default(60).describe('last n lines') }),
+        positionals: ['run', 'stage'],
+        permission: null,
+        readOnly: true,
+        async handle(args) {
+          const d = await engine.requireDoc(args.run);
+          const ran = d.stages.filter((s) => s.startedAt);
+          const stage = args.stage
+            ? d.stages.find((s) => s.id === args.stage)
+            : (d.stages.find((s) => s.status === 'failed' && s.startedAt) ?? ran.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0]);
+          if (args.stage && !stage) throw new NotFoundError(`stage of run ${d.id}`, args.stage, d.stages.map((s) => s.id));
+          if (!stage) return { text: `Run ${d.id} has not started a stage yet.` };
+          const lines = await engine.logs(d.id, stage.id, args.lines);
+          const text = `*${d.id}* · *${stage.id}* (${stage.kind}, ${stage.status}) — last ${lines.length} lines\n${logBlock(lines)}`;
+          return { text, blocks: [md(text)] };
+        },
+      }),
+      sub({
+        name: 'cancel',
+        summary: 'Cancel a run: stops polling, cancels the remote job where the backend allows, frees the deploy lock',
+        args: z.object({ run: runId }),
+        positionals: ['run'],
+        permission: null,
+        async handle(args, ctx) {
+          const d = await engine.cancel(args.run, ctx.actor);
+          const running = d.stages.filter((s) => s.status === 'running').map((s) => s.id);
+          const text = d.status === 'cancelled'
+            ? `:no_entry_sign: Run *${d.id}* is cancelled.`
+            : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
+          return { text };
+        },
+      }),
+      sub({
+        name: 'retry',
+        summary: 'Run a finished run again from a stage (default: the first that did not succeed), keeping what succeeded before it',
+        args: z.object({ run: runId, from: z.string().optional().describe('stage to start from') }),
+        positionals: ['run'],
+        placeholders: { from: 'stage' },
+        permission: null,
+        async handle(args, ctx) {
+          const run = await engine.retry(args.run, ctx.actor, ctx.channelId, args.from, ctx.triggerId);
+          const from = args.from ? ` from *${args.from}*` : '';
+          return { text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.` };
+        },
+      }),
+      sub({
+        name: 'history',
+        summary: 'Past runs, newest first',
+        args: z.object({ name: z.string().optional().describe('pipeline name'), env: z.string().optional(), limit: z.coerce.number().int().min(1).max(50).default(15) }),
+        positionals: ['name'],
+        permission: null,
+        readOnly: true,
+        async handle(args) {
+          if (args.name) engine.def(args.name);
+          const runs = await engine.recentDocs({ ...(args.name ? { pipeline: args.name } : {}), ...(args.env ? { env: args.env } : {}), limit: args.limit });
+          if (!runs.length) return { text: `No runs${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''} yet.` };
+          const text = `*History${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''}*\n${runs.map(summaryLine).join('\n')}`;
+          return { text, blocks: [md(text)] };
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,43 @@
+import type { ModuleFactory } from '../core/module.js';
+import { ChildProcessShellRunner } from '../adapters/ci/shell-runner.js';
+import { FetchWebhookCaller } from '../adapters/ci/http.js';
+import { GitHubActionsHttpClient } from '../adapters/ci/github-actions.js';
+import { GitLabHttpClient } from '../adapters/ci/gitlab.js';
+import { JenkinsHttpClient } from '../adapters/ci/jenkins.js';
+import { createPipelinesModule, type PipelinesOptions } from '../domain/pipelines/module.js';
+
+export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
+  /** Override the CI addresses from settings (tests point them at loopback fakes). */
+  githubUrl?: string;
+  gitlabUrl?: string;
+  jenkinsUrl?: string;
+  pollMs?: number;
+}
+
+/**
+ * Pipelines with their adapters built from settings: the shell runner, webhook calls and a CI
+ * client for each backend that has its address and credentials (GITHUB_TOKEN; GITLAB_URL with
+ * GITLAB_TRIGGER_TOKEN; JENKINS_URL with JENKINS_USER and JENKINS_API_TOKEN). A stage of a kind
+ * whose backend is not configured fails at once saying which settings are missing.
+ */
+export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
+  return (ctx) => {
+    const s = ctx.settings;
+    const githubUrl = w.githubUrl ?? s.GITHUB_API_URL;
+    const gitlabUrl = w.gitlabUrl ?? s.GITLAB_URL;
+    const jenkinsUrl = w.jenkinsUrl ?? s.JENKINS_URL;
+    return createPipelinesModule(ctx, {
+      ...w,
+      adapters: {
+        shell: new ChildProcessShellRunner(),
+        webhook: new FetchWebhookCaller(),
+        pollMs: w.pollMs ?? s.CI_POLL_MS,
+        ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),
+        ...(gitlabUrl && s.GITLAB_TRIGGER_TOKEN ? { gitlab: new GitLabHttpClient({ baseUrl: gitlabUrl, triggerToken: s.GITLAB_TRIGGER_TOKEN, ...(s.GITLAB_TOKEN ? { token: s.GITLAB_TOKEN } : {}) }) } : {}),
+        ...(jenkinsUrl && s.JENKINS_USER && s.JENKINS_API_TOKEN ? { jenkins: new JenkinsHttpClient({ baseUrl: jenkinsUrl, user: s.JENKINS_USER, token: s.JENKINS_API_TOKEN }) } : {}),
+      },
+    });
+  };
+}
+
+export const pipelinesModule: ModuleFactory = makePipelinesModule();

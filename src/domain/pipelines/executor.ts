@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../core/module.js';
+import type { JobContext, JobProcessor } from '../../core/ports/jobs.js';
+import { ABORT } from '../../core/ports/store.js';
+import { formatDuration } from '../../core/time.js';
+import type { StageKind, StageOutcome } from '../contracts.js';
+import type { Announcer } from './announce.js';
+import type { BuiltinStageContext } from './kinds/common.js';
+import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
+import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
+import { maskSecrets } from './placeholders.js';
+import { logBlock } from './render.js';
+import type { RunRepo } from './repo.js';
+import { isPermanent, maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
+
+export interface ExecutorOptions {
+  /** Stage lease: renewed every third of it while the stage runs; a dead worker's lease expires. */
+  leaseMs: number;
+  /** Stages one process runs at once; more wait in the queue. */
+  maxInflight: number;
+}
+
+type Why = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
+class Interrupt extends Error {
+  constructor(readonly why: Why) {
+    super(`stage interrupted: ${why}`);
+  }
+}
+
+/**
+ * Runs stages. The `pipeline.stage` job claims the stage (a lease in Redis, so two workers never
+ * run it at once), starts it and returns; the stage then runs in this process while a heartbeat
+ * renews the lease and watches for a cancel. The job does not hold a BullMQ worker slot for the
+ * minutes a deploy takes, so a stopping bot is not held up: it interrupts its stages, which the
+ * next worker resumes (CI stages from their checkpoint) or fails, saying which. Attempts and
+ * backoff per kind are applied here: a failed attempt re-enqueues the stage job with a delay.
+ */
+export class StageExecutor {
+  private readonly inflight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly token = randomUUID().slice(0, 8);
+  private stopping = false;
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log'>,
+    private readonly repo: RunRepo,
+    private readonly orch: Orchestrator,
+    private readonly announce: Announcer,
+    private readonly kinds: () => Map<string, StageKind>,
+    private readonly opts: ExecutorOptions,
+  ) {}
+
+  processor(): JobProcessor {
+    return { name: STAGE_JOB, attempts: 5, backoffMs: 500, concurrency: 10, process: (data, jc) => this.launch(data as { runId: string; stageId: string; gen: number }, jc) };
+  }
+
+  /** Stops local work on a cancel at once (other workers notice on their next heartbeat). */
+  interruptLocal(runId: string): void {
+    for (const [key, e] of this.inflight) if (key.startsWith(`${runId}/`)) e.controller.abort(new Interrupt('cancel'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const e of this.inflight.values()) e.controller.abort(new Interrupt('shutdown'));
+    await Promise.race([Promise.allSettled([...this.inflight.values()].map((e) => e.done)), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+
+  private async launch(data: { runId: string; stageId: string; gen: number }, jc: JobContext): Promise<string> {
+    if (this.stopping || this.inflight.size >= this.opts.maxInflight) await jc.defer(250);
+    const { runId, stageId, gen } = data;
+    const before = await this.repo.get(runId);
+    const s0 = before?.stages.find((s) => s.id === stageId);
+    if (!before || isTerminal(before) || !s0 || s0.gen !== gen || s0.status !== 'running' || s0.phase !== 'queued') return 'stale';
+    const owner = `${this.token}-${gen}`;
+    if (!(await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs))) return 'busy';
+    const now = this.ctx.clock.now();
+    const doc = await this.repo.update(runId, (d) => patchStage(d, stageId, gen, 'queued', (s) => ({
+      ...s, phase: 'executing', attempt: s.carryAttempt ? Math.max(1, s.attempt) : s.attempt + 1, carryAttempt: undefined, startedAt: s.startedAt ?? now,
+    })));
+    const stage = doc?.stages.find((s) => s.id === stageId);
+    if (!doc || stage?.gen !== gen || stage.phase !== 'executing') {
+      await this.repo.releaseLease(runId, stageId, owner);
+      return 'stale';
+    }
+    await this.announce.refresh(doc);
+    const controller = new AbortController();
+    const key = `${runId}/${stageId}`;
+    const done = this.execute(doc, stage, owner, controller)
+      .catch((err: Error) => this.ctx.log.error({ runId, stageId, err: err.message }, 'stage bookkeeping failed'))
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, { controller, done });
+    return 'started';
+  }
+
+  private async execute(doc: RunDoc, stage: StageState, owner: string, controller: AbortController): Promise<void> {
+    const { signal } = controller;
+    const secrets = new Set<string>();
+    let buffer: string[] = [];
+    const flush = async () => {
+      const lines = buffer;
+      buffer = [];
+      await this.repo.appendLog(doc.id, stage.id, lines);
+    };
+    const log = async (line: string) => {
+      const stamp = new Date(this.ctx.clock.now()).toISOString().slice(11, 19);
+      buffer.push(...maskSecrets(line, secrets).split('\n').map((l) => `[${stamp}] ${l}`));
+      if (buffer.length >= 50) await flush();
+    };
+    const flusher = setInterval(() => void flush().catch(() => undefined), 250);
+    const beat = setInterval(() => void this.heartbeat(doc.id, stage.id, owner, controller), Math.max(20, Math.floor(this.opts.leaseMs / 3)));
+    const timer = setTimeout(() => controller.abort(new Interrupt('timeout')), stage.timeoutMs);
+    let checkpoint = stage.checkpoint;
+    let outcome: StageOutcome | undefined;
+    let error: unknown;
+    const kind = this.kinds().get(stage.kind);
+    let sctx: BuiltinStageContext | undefined;
+    try {
+      await log(`${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`);
+      if (!kind) throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });
+      const resolved = await resolveStageSettings(this.ctx, doc, stage, log);
+      resolved.secrets.forEach((x) => secrets.add(x));
+      sctx = {
+        run: toRunInfo(doc),
+        stage: { id: stage.id, kind: stage.kind, attempt: stage.attempt },
+        settings: resolved.settings,
+        secrets,
+        log,
+        signal,
+        timeoutMs: stage.timeoutMs,
+        setLink: async (url) => {
+          const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, link: url })));
+          if (after) await this.announce.refresh(after);
+        },
+        checkpoint: {
+          get: () => checkpoint,
+          save: async (value) => {
+            checkpoint = value;
+            await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, checkpoint: value })));
+          },
+        },
+      };
+      outcome = await untilAborted(kind.run(sctx), signal);
+    } catch (err) {
+      error = err;
+    } finally {
+      clearInterval(beat);
+      clearInterval(flusher);
+      clearTimeout(timer);
+    }
+    const why = signal.aborted && signal.reason instanceof Interrupt ? signal.reason.why : undefined;
+    if ((why === 'cancel' || why === 'timeout') && kind?.cancel && sctx) {
+      await untilAborted(kind.cancel(sctx), AbortSignal.timeout(10_000)).catch((err: Error) => log(`cancelling the remote job failed: ${safeMessage(err, secrets)}`));
+    }
+    if (why) await log(why === 'timeout' ? `timed out after ${formatDuration(stage.timeoutMs)}` : why === 'cancel' ? 'cancelled' : why === 'shutdown' ? 'interrupted: this worker is stopping' : 'lease lost: another worker took over');
+    else if (error) await log(`error: ${safeMessage(error, secrets)}`);
+    await flush();
+    if (why === 'lease-lost') return;
+    if (why === 'shutdown') {
+      const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, summary: 'interrupted: the bot stopped while it ran; the next worker takes it over' })));
+      await this.repo.releaseLease(doc.id, stage.id, owner);
+      if (after) await this.announce.refresh(after);
+      return;
+    }
+    await this.record(doc, stage, owner, why, outcome && maskDeep(outcome, secrets), error, secrets);
+  }
+
+  private async heartbeat(runId: string, stageId: string, owner: string, controller: AbortController): Promise<void> {
+    if (controller.signal.aborted) return;
+    try {
+      if (!(await this.repo.renewLease(runId, stageId, owner, this.opts.leaseMs))) controller.abort(new Interrupt('lease-lost'));
+      else if ((await this.repo.get(runId))?.cancelRequested) controller.abort(new Interrupt('cancel'));
+    } catch (err) {
+      this.ctx.log.warn({ runId, stageId, err: (err as Error).message }, 'stage heartbeat failed');
+    }
+  }
+
+  private async record(doc: RunDoc, stage: StageState, owner: string, why: Why | undefined, outcome: StageOutcome | undefined, error: unknown, secrets: Set<string>): Promise<void> {
+    const now = this.ctx.clock.now();
+    let retryIn = 0;
+    let note = '';
+    const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => {
+      retryIn = 0;
+      const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
+      if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
+      if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
+      if (outcome?.status === 'waiting') {
+        if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
+        return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
+      }
+      if (outcome) return { ...s, ...done, status: outcome.status, summary: outcome.summary, link: outcome.link ?? s.link, details: outcome.details };
+      const message = safeMessage(error, secrets);
+      if (!isPermanent(error) && s.attempt < s.maxAttempts) {
+        retryIn = s.backoffMs * 2 ** (s.attempt - 1);
+        return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now + retryIn, summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}` };
+      }
+      return { ...s, ...done, status: 'failed', summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message };
+    }));
+    await this.repo.releaseLease(doc.id, stage.id, owner);
+    const s = after?.stages.find((x) => x.id === stage.id);
+    if (!after || !s || s.gen < stage.gen) return;
+    if (retryIn > 0 && s.gen === stage.gen + 1) {
+      await this.orch.enqueueStage(after, s, retryIn);
+      note = `:repeat: *${s.id}*: ${s.summary ?? ''}`;
+    } else if (s.status === 'failed') {
+      note = `:x: *${s.id}* failed: ${s.summary ?? ''}\n${logBlock(await this.repo.log(doc.id, s.id, 15))}`;
+    } else if (s.status === 'waiting') {
+      note = `:hourglass_flowing_sand: *${s.id}* is waiting${s.summary ? `: ${s.summary}` : ''}`;
+    }
+    if (note) await this.announce.thread(after, `${s.id}-g${stage.gen}-${s.status}`, maskSecrets(note, secrets));
+    const advanced = await this.orch.advance(doc.id);
+    if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
+  }
+}
+
+/** Applies `fn` to a stage only while it is still the generation (and phase) the caller owns. */
+export function patchStage(d: RunDoc, stageId: string, gen: number, phase: 'queued' | 'executing', fn: (s: StageState) => StageState): RunDoc | typeof ABORT {
+  const i = d.stages.findIndex((s) => s.id === stageId);
+  const s = d.stages[i];
+  if (!s || s.gen !== gen || s.status !== 'running' || s.phase !== phase) return ABORT;
+  const stages = [...d.stages];
+  stages[i] = fn(s);
+  return { ...d, stages };
+}
+
+/** Resolves with the promise, or rejects with the abort reason as soon as the signal fires. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,81 @@
+import { pipelineCommand } from '../../../commands/pipeline.js';
+import { ConfigError } from '../../core/errors.js';
+import type { AppContext, Module } from '../../core/module.js';
+import type { StageKind } from '../contracts.js';
+import { servicesOf, stageKinds, STAGE_KINDS } from '../services.js';
+import { Announcer } from './announce.js';
+import { StageExecutor } from './executor.js';
+import { httpKind } from './kinds/http.js';
+import { githubActionsKind, gitlabKind, jenkinsKind } from './kinds/ci.js';
+import { shellKind } from './kinds/shell.js';
+import { validateWorkflowFiles } from './load.js';
+import { DeployLock } from './lock.js';
+import { Orchestrator, STAGE_JOB } from './orchestrator.js';
+import type { CiAdapters } from './ports.js';
+import { RunRepo } from './repo.js';
+import { PipelineEngine } from './service.js';
+import { Watchdog, WATCHDOG_JOB } from './watchdog.js';
+
+export interface PipelinesOptions {
+  adapters: CiAdapters;
+  /** Folder of pipeline files; ctx.workflowsDir (WORKFLOWS_DIR) when left out. */
+  workflowsDir?: string;
+  /** Stage lease (ms): how soon a dead worker's stage is taken over. */
+  leaseMs?: number;
+  /** How often the watchdog looks after unfinished runs (ms). */
+  watchdogMs?: number;
+  /** A queued stage whose job has not run after this long is enqueued again (ms). */
+  requeueAfterMs?: number;
+  /** Stages one worker process runs at once. */
+  maxInflight?: number;
+}
+
+/**
+ * Pipelines as code: workflows/*.yml validated at start-up against every registered stage kind,
+ * `/pipeline`, the PipelineService other capabilities use, and the jobs that run stages.
+ */
+export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Module {
+  const services = servicesOf(ctx);
+  const builtins: StageKind[] = [
+    shellKind(o.adapters.shell),
+    httpKind(o.adapters.webhook),
+    githubActionsKind(o.adapters.github, o.adapters, ctx.store),
+    gitlabKind(o.adapters.gitlab, o.adapters),
+    jenkinsKind(o.adapters.jenkins, o.adapters),
+  ];
+  for (const k of builtins) services.add(STAGE_KINDS, k);
+  let kindMap = new Map<string, StageKind>();
+  const kinds = () => (kindMap.size ? kindMap : new Map(stageKinds(services).map((k) => [k.kind, k])));
+
+  const leaseMs = o.leaseMs ?? 15_000;
+  const repo = new RunRepo(ctx.store);
+  const lock = new DeployLock(ctx.store);
+  const announce = new Announcer(ctx);
+  const orch = new Orchestrator(ctx, repo, lock, announce);
+  const executor = new StageExecutor(ctx, repo, orch, announce, kinds, { leaseMs, maxInflight: o.maxInflight ?? 50 });
+  const engine = new PipelineEngine(ctx, repo, lock, orch, executor, announce, kinds);
+  const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000 });
+  services.provide('pipelines', engine);
+
+  return {
+    name: 'pipelines',
+    commands: [pipelineCommand(engine, { now: () => ctx.clock.now() })],
+    jobs: [executor.processor(), { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) }],
+    enqueues: [STAGE_JOB, WATCHDOG_JOB],
+    async init() {
+      const all = stageKinds(services);
+      const dup = all.find((k, i) => all.findIndex((x) => x.kind === k.kind) !== i);
+      if (dup) throw new ConfigError(`stage kind ${dup.kind} is registered twice`);
+      kindMap = new Map(all.map((k) => [k.kind, k]));
+      engine.setDefinitions(validateWorkflowFiles(o.workflowsDir ?? ctx.workflowsDir, all));
+    },
+    async startWorker() {
+      await ctx.jobs.schedule('pipeline-watchdog', WATCHDOG_JOB, {}, { everyMs: o.watchdogMs ?? 5000 });
+      // Runs interrupted by this worker's last stop are taken over now, not at the first tick.
+      await watchdog.sweep();
+    },
+    async stop() {
+      await executor.stop();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import type { AppContext } from '../../core/module.js';
+import { ABORT } from '../../core/ports/store.js';
+import { EVENTS, type RunFinishedEvent, type RunStatus } from '../contracts.js';
+import type { Announcer } from './announce.js';
+import type { DeployLock } from './lock.js';
+import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
+import type { RunRepo } from './repo.js';
+
+export const STAGE_JOB = 'pipeline.stage';
+
+/**
+ * Drives runs forward. `advance` looks at a run's stages and starts every stage whose needs are
+ * met (a DAG: independent stages run in parallel), skips what can no longer run, and ends the run
+ * when nothing is left. It is idempotent and safe to call from anywhere at any time (a stage
+ * finished, a gate resolved, the watchdog): the run document is changed atomically and stage jobs
+ * have ids fenced by the stage's generation, so a repeat call changes and enqueues nothing.
+ */
+export class Orchestrator {
+  constructor(
+    private readonly ctx: Pick<AppContext, 'jobs' | 'events' | 'clock' | 'log'>,
+    private readonly repo: RunRepo,
+    private readonly lock: DeployLock,
+    private readonly announce: Announcer,
+  ) {}
+
+  async advance(runId: string): Promise<RunDoc | null> {
+    const now = this.ctx.clock.now();
+    let toStart: StageState[] = [];
+    let ended = false;
+    const doc = await this.repo.update(runId, (d) => {
+      toStart = [];
+      ended = false;
+      if (isTerminal(d) || d.status === 'queued') return ABORT;
+      const next = step(d, now);
+      if (!next) return ABORT;
+      toStart = next.stages.filter((s, i) => s.status === 'running' && s.phase === 'queued' && d.stages[i]!.status === 'pending');
+      ended = isTerminal(next);
+      return next;
+    });
+    if (!doc) return null;
+    for (const s of toStart) await this.enqueueStage(doc, s);
+    if (ended) await this.finalize(doc);
+    else if (toStart.length || doc.status !== 'running') await this.announce.refresh(doc);
+    return doc;
+  }
+
+  async enqueueStage(doc: RunDoc, s: StageState, delayMs = 0): Promise<void> {
+    await this.ctx.jobs.enqueue(STAGE_JOB, { runId: doc.id, stageId: s.id, gen: s.gen }, { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) });
+  }
+
+  /** The lock is held: the run starts now. */
+  async start(runId: string): Promise<void> {
+    const now = this.ctx.clock.now();
+    const doc = await this.repo.update(runId, (d) => (d.status === 'queued' ? { ...d, status: 'running', startedAt: now } : ABORT));
+    if (!doc || doc.status !== 'running') return;
+    await this.ctx.events.publish(EVENTS.runStarted, doc.id, {
+      runId: doc.id, pipeline: doc.pipeline, service: doc.service, env: doc.env, ref: doc.ref, triggeredBy: doc.triggeredBy, ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
+    });
+    if (doc.queuedBehind) await this.announce.thread(doc, 'dequeued', `:arrow_forward: ${doc.queuedBehind} finished: the deploy lock for ${doc.service}/${doc.env} is ours, starting.`);
+    await this.advance(doc.id);
+  }
+
+  /**
+   * Everything that follows the end of a run, each step idempotent (so the watchdog can repeat it
+   * after a crash): release the lock, start the next queued run, tell people, publish the event.
+   */
+  async finalize(doc: RunDoc): Promise<void> {
+    await this.lock.release(doc.service, doc.env, doc.id);
+    await this.lock.dequeue(doc.service, doc.env, doc.id);
+    await this.announce.refresh(doc);
+    await this.announce.final(doc);
+    const event: RunFinishedEvent = {
+      runId: doc.id, pipeline: doc.pipeline, service: doc.service, env: doc.env, ref: doc.ref, status: doc.status, triggeredBy: doc.triggeredBy,
+      ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
+    };
+    await this.ctx.events.publish(EVENTS.runFinished, doc.id, { ...event });
+    await this.repo.markFinished(doc.id);
+    await this.promote(doc.service, doc.env);
+  }
+
+  /** Gives a free lock to the oldest queued run of that service and environment. */
+  async promote(service: string, env: string): Promise<void> {
+    for (const id of await this.lock.queued(service, env)) {
+      const next = await this.repo.get(id);
+      if (!next || next.status !== 'queued') {
+        await this.lock.dequeue(service, env, id);
+        continue;
+      }
+      await this.releaseIfStale(service, env);
+      const holder = await this.lock.acquire(service, env, id, this.ctx.clock.now());
+      if (holder !== id) return;
+      await this.lock.dequeue(service, env, id);
+      await this.start(id);
+      return;
+    }
+  }
+
+  /** A lock whose holder has ended (or vanished) is released: the end of every run frees it. */
+  async releaseIfStale(service: string, env: string): Promise<string | null> {
+    const holder = await this.lock.holder(service, env);
+    if (!holder) return null;
+    const run = await this.repo.get(holder);
+    if (run && !isTerminal(run)) return holder;
+    await this.lock.release(service, env, holder);
+    return null;
+  }
+}
+
+/**
+ * One orchestration step on a copy of the run, or null when nothing changes. Fail fast: once a
+ * stage failed (or a cancel was asked), no new stage starts; running ones finish or are stopped.
+ */
+export function step(d: RunDoc, now: number): RunDoc | null {
+  const stages = d.stages.map((s) => ({ ...s }));
+  const byId = new Map(stages.map((s) => [s.id, s]));
+  let changed = false;
+  const set = (s: StageState, patch: Partial<StageState>) => {
+    Object.assign(s, patch);
+    changed = true;
+  };
+  const cancelling = Boolean(d.cancelRequested);
+  const broken = stages.find((s) => s.status === 'failed' || s.status === 'cancelled');
+  for (const s of stages) {
+    if (cancelling && (s.status === 'pending' || s.status === 'waiting' || (s.status === 'running' && s.phase === 'queued'))) {
+      set(s, { status: 'cancelled', finishedAt: now, summary: s.status === 'pending' ? 'not run: cancelled' : 'cancelled', phase: undefined });
+      continue;
+    }
+    if (s.status !== 'pending') continue;
+    const deps = s.needs.map((n) => byId.get(n)!);
+    const blocked = deps.find((x) => DEAD.has(x.status) && !satisfies(x));
+    if (blocked || broken) {
+      set(s, { status: 'skipped', skip: 'upstream', summary: `not run: ${(blocked ?? broken)!.id} ${(blocked ?? broken)!.status === 'skipped' ? 'did not run' : (blocked ?? broken)!.status}` });
+    } else if (deps.every(satisfies)) {
+      set(s, { status: 'running', phase: 'queued', gen: s.gen + 1, queuedAt: now });
+    }
+  }
+  const active = stages.some((s) => s.status === 'running' || s.status === 'pending');
+  const waiting = stages.some((s) => s.status === 'waiting');
+  let status: RunStatus = active ? 'running' : waiting ? 'waiting' : 'running';
+  let reason = d.reason;
+  let finishedAt = d.finishedAt;
+  if (!active && !waiting) {
+    const failed = stages.find((s) => s.status === 'failed');
+    status = cancelling ? 'cancelled' : failed || stages.some((s) => s.status === 'cancelled') ? 'failed' : 'succeeded';
+    finishedAt = now;
+    if (cancelling) reason = `cancelled by <@${d.cancelRequested!.by}>`;
+    else if (failed) reason = `stage ${failed.id} failed${failed.summary ? `: ${failed.summary}` : ''}`;
+  }
+  if (!changed && status === d.status) return null;
+  return { ...d, stages, status, ...(reason !== undefined ? { reason } : {}), ...(finishedAt !== undefined ? { finishedAt } : {}) };
+}
+
+const DEAD = new Set(['failed', 'cancelled', 'skipped']);

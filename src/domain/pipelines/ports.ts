@@ -1,0 +1,66 @@
+/**
+ * What the built-in stage kinds need from the outside world. The adapters in src/adapters/ci
+ * implement these over child_process and HTTP; the domain never talks to a process or a socket.
+ */
+export interface ShellResult {
+  exitCode: number | null;
+  /** Set when the process was ended by a signal (timeout or cancel). */
+  signal?: string;
+  timedOut: boolean;
+}
+
+export interface ShellRunner {
+  /** Runs `command` with /bin/sh; each output line goes to `onLine`. Kills the process group on timeout/abort. */
+  run(o: { command: string; cwd?: string; env: Record<string, string>; timeoutMs: number; signal: AbortSignal; onLine(line: string): void }): Promise<ShellResult>;
+}
+
+export interface WebhookCaller {
+  call(o: { url: string; method: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal }): Promise<{ status: number; body: string }>;
+}
+
+/** A CI backend's run as the stage kinds see it. */
+export interface CiRun {
+  id: string;
+  /** Normalised: still going, or finished with success or not. */
+  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** The backend's own words (e.g. `completed/failure`, `FAILURE`). */
+  detail: string;
+  url?: string;
+}
+
+export interface GitHubActionsClient {
+  /** POST .../actions/workflows/{workflow}/dispatches (204). */
+  dispatch(repo: string, workflow: string, ref: string, inputs: Record<string, string>, signal: AbortSignal): Promise<void>;
+  /** Newest workflow_dispatch runs of that workflow created at or after `sinceMs`, newest first. */
+  findRuns(repo: string, workflow: string, ref: string, sinceMs: number, signal: AbortSignal): Promise<CiRun[]>;
+  getRun(repo: string, runId: string, signal: AbortSignal): Promise<CiRun>;
+  cancelRun(repo: string, runId: string): Promise<void>;
+}
+
+export interface GitLabClient {
+  /** POST /api/v4/projects/{id}/trigger/pipeline. */
+  trigger(project: string, ref: string, variables: Record<string, string>, signal: AbortSignal): Promise<CiRun>;
+  getPipeline(project: string, pipelineId: string, signal: AbortSignal): Promise<CiRun>;
+  cancelPipeline(project: string, pipelineId: string): Promise<void>;
+}
+
+export interface JenkinsClient {
+  /** POST /job/{name}/buildWithParameters; returns the queue item URL (Location header). */
+  buildWithParameters(job: string, params: Record<string, string>, signal: AbortSignal): Promise<string>;
+  /** Follows a queue item: the build URL once it started, `cancelled`, or still waiting (with why). */
+  queueItem(queueUrl: string, signal: AbortSignal): Promise<{ buildUrl?: string; cancelled?: boolean; why?: string }>;
+  getBuild(buildUrl: string, signal: AbortSignal): Promise<CiRun>;
+  stopBuild(buildUrl: string): Promise<void>;
+  cancelQueueItem(queueUrl: string): Promise<void>;
+}
+
+/** Everything the built-in kinds need; a backend left out makes its kind fail at once with a config error. */
+export interface CiAdapters {
+  shell: ShellRunner;
+  webhook: WebhookCaller;
+  github?: GitHubActionsClient;
+  gitlab?: GitLabClient;
+  jenkins?: JenkinsClient;
+  /** How often CI backends are polled. */
+  pollMs: number;
+}

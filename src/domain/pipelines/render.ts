@@ -1,0 +1,75 @@
+import { context, escapeMrkdwn, fields, header, md, type MessageContent } from '../../core/blocks.js';
+import { formatDuration } from '../../core/time.js';
+import type { RunStatus, StageStatus } from '../contracts.js';
+import type { RunDoc, StageState } from './model.js';
+
+/** How a run looks in Slack: one message kept current, plus short lines for its thread and DMs. */
+export const RUN_ICON: Record<RunStatus, string> = {
+  queued: ':double_vertical_bar:',
+  running: ':large_blue_circle:',
+  waiting: ':hourglass_flowing_sand:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+};
+
+const STAGE_ICON: Record<StageStatus, string> = {
+  pending: ':white_circle:',
+  running: ':arrows_counterclockwise:',
+  waiting: ':hourglass_flowing_sand:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+  skipped: ':fast_forward:',
+};
+
+export function stageDuration(s: StageState, now: number): string {
+  if (!s.startedAt) return '';
+  return formatDuration((s.finishedAt ?? now) - s.startedAt);
+}
+
+export function stageLine(s: StageState, now: number): string {
+  const dur = stageDuration(s, now);
+  const status = s.status === 'running' && s.phase === 'queued' ? 'queued' : s.status;
+  const parts = [`${STAGE_ICON[s.status]} *${s.id}* _${s.kind}_ ${status}`];
+  if (dur) parts.push(`(${dur})`);
+  if (s.link) parts.push(`<${s.link}|open>`);
+  if (s.summary) parts.push(`— ${escapeMrkdwn(s.summary)}`);
+  return parts.join(' ');
+}
+
+export function runHeadline(doc: RunDoc): string {
+  return `${doc.pipeline} ${doc.id} → ${doc.env}`;
+}
+
+export function runDuration(doc: RunDoc, now: number): string {
+  const from = doc.startedAt ?? doc.createdAt;
+  return formatDuration((doc.finishedAt ?? now) - from);
+}
+
+export function renderRun(doc: RunDoc, now: number): MessageContent {
+  const lines = doc.stages.map((s) => stageLine(s, now));
+  const meta = [`${RUN_ICON[doc.status]} *${doc.status}*`, `ref \`${escapeMrkdwn(doc.ref)}\``, `by <@${doc.triggeredBy}>`, runDuration(doc, now)];
+  if (doc.retryOf) meta.push(`retry of ${doc.retryOf}`);
+  if (doc.fixIncident) meta.push(`fix for ${escapeMrkdwn(doc.fixIncident)}`);
+  const blocks = [header(`${runHeadline(doc)}`), context(meta.join(' · '))];
+  if (doc.status === 'queued' && doc.queuedBehind) {
+    blocks.push(md(`:double_vertical_bar: Queued behind run *${doc.queuedBehind}*: one deployment at a time to ${doc.service}/${doc.env}.`));
+  }
+  const params = Object.entries(doc.params);
+  if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
+  blocks.push(md(lines.join('\n')));
+  if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(escapeMrkdwn(doc.reason)));
+  const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
+  return { text, blocks };
+}
+
+export function finalLine(doc: RunDoc, now: number): string {
+  const why = doc.reason ? ` — ${doc.reason}` : '';
+  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by <@${doc.triggeredBy}>) ${doc.status} after ${runDuration(doc, now)}${escapeMrkdwn(why)}.`;
+}
+
+export function logBlock(lines: string[]): string {
+  const text = lines.join('\n').replace(/```/g, "'''");
+  return text ? `\`\`\`${text.slice(-2500)}\`\`\`` : '_(no output)_';
+}

@@ -1,0 +1,112 @@
+import { ABORT, type Store } from '../../core/ports/store.js';
+import type { RunDoc } from './model.js';
+
+/**
+ * Where runs live in Redis: the run documents, history indexes, the set of unfinished runs the
+ * watchdog looks after, stage logs and stage leases.
+ */
+const HISTORY_CAP_MS = 400 * 86_400_000;
+const LOG_MAX_LINES = 5000;
+
+export class RunRepo {
+  constructor(private readonly store: Store) {}
+
+  private runKey(id: string): string {
+    return this.store.key('pipelines', 'run', id);
+  }
+
+  async nextId(): Promise<string> {
+    return `r${await this.store.incr(this.store.key('pipelines', 'seq'))}`;
+  }
+
+  async create(doc: RunDoc): Promise<void> {
+    await this.store.setJson(this.runKey(doc.id), doc);
+    await this.store.zAdd(this.store.key('pipelines', 'runs', 'all'), doc.createdAt, doc.id);
+    await this.store.zAdd(this.store.key('pipelines', 'runs', 'pipeline', doc.pipeline), doc.createdAt, doc.id);
+    await this.store.zAdd(this.store.key('pipelines', 'runs', 'service', doc.service), doc.createdAt, doc.id);
+    await this.store.setAdd(this.activeKey(), doc.id);
+  }
+
+  get(id: string): Promise<RunDoc | null> {
+    return this.store.getJson<RunDoc>(this.runKey(id));
+  }
+
+  /** Atomic read-modify-write of a run; `fn` may run more than once, so keep it pure. */
+  update(id: string, fn: (doc: RunDoc) => RunDoc | typeof ABORT): Promise<RunDoc | null> {
+    return this.store.update<RunDoc>(this.runKey(id), (cur) => (cur ? fn(cur) : ABORT));
+  }
+
+  async recent(filter: { service?: string; pipeline?: string; env?: string; sinceMs?: number; limit?: number }): Promise<RunDoc[]> {
+    const index = filter.pipeline ? ['runs', 'pipeline', filter.pipeline] : filter.service ? ['runs', 'service', filter.service] : ['runs', 'all'];
+    const limit = filter.limit ?? 20;
+    const ids = await this.store.zRange(this.store.key('pipelines', ...index), { rev: true, min: filter.sinceMs ?? 0, limit: filter.env || (filter.pipeline && filter.service) ? limit * 10 : limit });
+    const docs = await this.store.getManyJson<RunDoc>(ids.map((x) => this.runKey(x.member)));
+    return docs
+      .filter((d): d is RunDoc => d !== null)
+      .filter((d) => (!filter.env || d.env === filter.env) && (!filter.service || d.service === filter.service))
+      .slice(0, limit);
+  }
+
+  activeKey(): string {
+    return this.store.key('pipelines', 'active');
+  }
+
+  activeIds(): Promise<string[]> {
+    return this.store.setMembers(this.activeKey());
+  }
+
+  async markFinished(id: string): Promise<void> {
+    await this.store.setRemove(this.activeKey(), id);
+  }
+
+  /** Idempotency of startRun: the first caller with a key gets true. */
+  async claimRequest(requestKey: string, runId: string): Promise<string | null> {
+    const key = this.store.key('pipelines', 'request', requestKey);
+    if (await this.store.setJson(key, runId, { onlyIfAbsent: true, ttlMs: 86_400_000 })) return null;
+    return this.store.getJson<string>(key);
+  }
+
+  /** Sequence for thread notes on a run (their outbox keys must differ). */
+  nextNote(runId: string): Promise<number> {
+    return this.store.incr(this.store.key('pipelines', 'notes', runId));
+  }
+
+  async appendLog(runId: string, stageId: string, lines: string[]): Promise<void> {
+    if (!lines.length) return;
+    const key = this.store.key('pipelines', 'log', runId, stageId);
+    await this.store.listPush(key, lines, LOG_MAX_LINES);
+    await this.store.expire(key, HISTORY_CAP_MS);
+  }
+
+  async log(runId: string, stageId: string, last = LOG_MAX_LINES): Promise<string[]> {
+    return this.store.listRange(this.store.key('pipelines', 'log', runId, stageId), -last, -1);
+  }
+
+  async logLength(runId: string, stageId: string): Promise<number> {
+    return (await this.store.listRange(this.store.key('pipelines', 'log', runId, stageId), 0, -1)).length;
+  }
+
+  // ------------------------------------------------------------------ stage leases
+  private leaseKey(runId: string, stageId: string): string {
+    return this.store.key('pipelines', 'lease', runId, stageId);
+  }
+
+  /** A worker owns a stage while its lease lives; it renews it, and a dead worker's lease expires. */
+  claimLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.setJson(this.leaseKey(runId, stageId), { owner }, { onlyIfAbsent: true, ttlMs });
+  }
+
+  /** Renews only a lease we still own; false means it was lost (expired, maybe taken by another worker). */
+  async renewLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const after = await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? cur : ABORT), { ttlMs });
+    return after?.owner === owner;
+  }
+
+  async releaseLease(runId: string, stageId: string, owner: string): Promise<void> {
+    await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? null : ABORT));
+  }
+
+  leaseHeld(runId: string, stageId: string): Promise<boolean> {
+    return this.store.exists(this.leaseKey(runId, stageId));
+  }
+}

@@ -1,0 +1,106 @@
+import type { AppContext } from '../../core/module.js';
+import { isTerminal, type RunDoc, type StageState } from './model.js';
+import type { Announcer } from './announce.js';
+import { patchStage } from './executor.js';
+import type { DeployLock } from './lock.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { RunRepo } from './repo.js';
+
+export const WATCHDOG_JOB = 'pipeline.watchdog';
+const MAX_RESUMES = 5;
+
+/**
+ * Looks after unfinished runs: at worker start-up and then every few seconds (a job scheduler,
+ * so any live worker does it). It takes over stages whose worker stopped or died (its lease is
+ * gone): a CI stage resumes following the same remote run from its checkpoint; any other stage
+ * runs again if it has attempts left, or fails saying its worker was lost. It re-enqueues stage
+ * jobs lost between a state change and the enqueue, repeats the end-of-run steps a crash may have
+ * cut short (lock release, announcements, event) and hands free locks to queued runs.
+ */
+export class Watchdog {
+  constructor(
+    private readonly ctx: Pick<AppContext, 'clock' | 'log'>,
+    private readonly repo: RunRepo,
+    private readonly lock: DeployLock,
+    private readonly orch: Orchestrator,
+    private readonly announce: Announcer,
+    private readonly opts: { requeueAfterMs: number },
+  ) {}
+
+  async sweep(): Promise<number> {
+    let touched = 0;
+    for (const id of await this.repo.activeIds()) {
+      try {
+        if (await this.recoverRun(id)) touched++;
+      } catch (err) {
+        this.ctx.log.error({ runId: id, err: (err as Error).message }, 'pipeline watchdog failed on a run');
+      }
+    }
+    return touched;
+  }
+
+  private async recoverRun(id: string): Promise<boolean> {
+    const doc = await this.repo.get(id);
+    if (!doc) {
+      await this.repo.markFinished(id);
+      return true;
+    }
+    if (isTerminal(doc)) {
+      await this.orch.finalize(doc);
+      return true;
+    }
+    if (doc.status === 'queued') {
+      await this.lock.enqueue(doc.service, doc.env, doc.id, doc.createdAt);
+      if (!(await this.orch.releaseIfStale(doc.service, doc.env))) await this.orch.promote(doc.service, doc.env);
+      return false;
+    }
+    const holder = await this.lock.acquire(doc.service, doc.env, doc.id, this.ctx.clock.now());
+    if (holder !== doc.id) this.ctx.log.error({ runId: doc.id, holder }, 'running run does not hold its deploy lock');
+    let touched = false;
+    for (const s of doc.stages) {
+      if (s.status !== 'running') continue;
+      if (s.phase === 'executing' && !(await this.repo.leaseHeld(doc.id, s.id))) {
+        await this.takeOver(doc, s);
+        touched = true;
+      } else if (s.phase === 'queued' && this.ctx.clock.now() - (s.queuedAt ?? 0) > this.opts.requeueAfterMs) {
+        await this.requeue(doc, s);
+        touched = true;
+      }
+    }
+    await this.orch.advance(doc.id);
+    return touched;
+  }
+
+  /** The stage's worker is gone (stopped or crashed): resume, run again, or fail, and say which. */
+  private async takeOver(doc: RunDoc, stage: StageState): Promise<void> {
+    const now = this.ctx.clock.now();
+    const after = await this.repo.update(doc.id, (d) =>
+      patchStage(d, stage.id, stage.gen, 'executing', (s) => {
+        const resumed = (s.resumed ?? 0) + 1;
+        if (d.cancelRequested) return { ...s, status: 'cancelled', phase: undefined, finishedAt: now, summary: 'cancelled (its worker had stopped)' };
+        if (s.checkpoint && resumed <= MAX_RESUMES) {
+          return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now, carryAttempt: true, resumed, summary: 'its worker stopped; resumed by another worker, following the same remote run' };
+        }
+        if (s.attempt < s.maxAttempts) {
+          return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now, resumed, summary: `its worker stopped during attempt ${s.attempt}; running it again (attempt ${s.attempt + 1} of ${s.maxAttempts})` };
+        }
+        return { ...s, status: 'failed', phase: undefined, finishedAt: now, checkpoint: undefined, resumed, summary: `its worker stopped during attempt ${s.attempt} of ${s.maxAttempts}; not run again automatically (use /pipeline retry ${d.id} --from ${s.id})` };
+      }),
+    );
+    const s = after?.stages.find((x) => x.id === stage.id);
+    if (!after || !s || (s.gen === stage.gen && s.status === 'running')) return;
+    const icon = s.status === 'running' ? ':arrows_counterclockwise:' : s.status === 'failed' ? ':x:' : ':no_entry_sign:';
+    await this.announce.thread(after, `${s.id}-g${stage.gen}-takeover`, `${icon} *${s.id}*: ${s.summary ?? ''}`);
+    if (s.status === 'running') await this.orch.enqueueStage(after, s);
+    const advanced = await this.orch.advance(doc.id);
+    if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
+  }
+
+  /** A stage marked queued whose job never ran (lost between the change and the enqueue). */
+  private async requeue(doc: RunDoc, stage: StageState): Promise<void> {
+    const now = this.ctx.clock.now();
+    const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'queued', (s) => ({ ...s, gen: s.gen + 1, queuedAt: now })));
+    const s = after?.stages.find((x) => x.id === stage.id);
+    if (after && s && s.gen === stage.gen + 1) await this.orch.enqueueStage(after, s);
+  }
+}
