@@ -5,7 +5,7 @@ import type { Subscription } from '../../core/events.js';
 import { EVENTS, type DeployGuard, type RunFinishedEvent, type RunInfo } from '../contracts.js';
 import { servicesOf } from '../services.js';
 import type { IncidentDeps } from './deps.js';
-import { isOpen, type Incident } from './model.js';
+import { isOpen, normalizeIncidentId, type Incident } from './model.js';
 import { scheduleRefresh } from './notify.js';
 
 const DAY_MS = 24 * 3600_000;
@@ -68,7 +68,8 @@ export function incidentDeployGuard(d: IncidentDeps, openIncidents: (service: st
       if (!d.cfg.freeze.environments.includes(req.env)) return { allowed: true };
       const blocking = (await openIncidents(req.service)).filter((i) => d.cfg.freeze.severities.includes(i.severity));
       if (!blocking.length) return { allowed: true };
-      const fixed = req.fixIncident ? blocking.find((i) => i.id === req.fixIncident?.toUpperCase()) : undefined;
+      const wanted = req.fixIncident ? normalizeIncidentId(req.fixIncident) : null;
+      const fixed = wanted ? blocking.find((i) => i.id === wanted) : undefined;
       if (fixed) {
         await d.repo.addTimeline(fixed.id, { at: req.at, kind: 'fix-deploy', actor: req.actor.userId, text: `Fix deployment of ${req.service} to ${req.env} (pipeline ${req.pipeline}) let through the freeze` });
         await d.ctx.audit.record({ actor: req.actor.userId, action: 'incident freeze pass', outcome: 'ok', target: fixed.id, detail: `${req.pipeline} ${req.service} ${req.env}` });
@@ -89,8 +90,9 @@ export function runSubscriptions(d: IncidentDeps, openIncidents: (service: strin
   const handle = (phase: 'started' | 'finished') => async (event: { id: string; data: Record<string, unknown> }) => {
     const run = event.data as unknown as Partial<RunFinishedEvent>;
     if (!run.service) return;
-    if (run.fixIncident) {
-      const inc = await d.repo.get(run.fixIncident.toUpperCase());
+    const fixId = run.fixIncident ? normalizeIncidentId(run.fixIncident) : null;
+    if (fixId) {
+      const inc = await d.repo.get(fixId);
       if (inc) {
         const text = phase === 'started' ? `Fix run ${run.runId} of ${run.pipeline} (${run.ref}) to ${run.env} started by <@${run.triggeredBy}>` : `Fix run ${run.runId} to ${run.env} finished: ${run.status}`;
         await d.repo.addTimelineOnce(inc.id, `run-${phase}-${run.runId}`, { at: d.ctx.clock.now(), kind: 'fix-deploy', ...(run.triggeredBy ? { actor: run.triggeredBy } : {}), text });
