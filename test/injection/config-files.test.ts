@@ -11,18 +11,18 @@ describe('injection configuration', () => {
   const file = loadYamlFile('config/injection.yml', injectionFileSchema);
 
   it('loads the shipped injection.yml and landing-zone.yml', () => {
-    expect(Object.keys(file.environments)).toEqual(['dev', 'staging', 'prod']);
-    expect(file.environments.prod!.order[0]).toBe('vault-service');
+    expect(Object.keys(file.environments)).toEqual(['dev', 'staging', 'production']);
+    expect(file.environments.production!.order[0]).toBe('vault-service');
     const lz = loadYamlFile('config/landing-zone.yml', landingZoneSchema);
-    expect(lz.environments.prod!.subnet_ids).toHaveLength(3);
+    expect(lz.environments.production!.subnet_ids).toHaveLength(3);
   });
 
   it('names the file, the path and the problem for a bad landing zone or an unknown layer', () => {
-    const lz = `environments:\n  prod:\n    region: eu-west-1\n    vpc_id: vpc-XYZ\n    subnet_ids: [subnet-0a11b22c33d44e5f6]\n    dns_zone: prod.example.com\n    log_bucket: logs-prod\n`;
-    expect(() => parseYamlText('lz.yml', lz, landingZoneSchema)).toThrow(/lz\.yml is invalid:\n {2}environments\.prod\.vpc_id: a VPC id like vpc-0a1b2c3d/);
-    const inj = `services: {checkout: {}}\nlayers: {lz: {source: landing-zone}}\nenvironments: {prod: {order: [lz, vault-x]}}\n`;
-    expect(() => parseYamlText('inj.yml', inj, injectionFileSchema)).toThrow('environments.prod.order.1: no layer `vault-x` (layers: lz)');
-    const noPath = `services: {}\nlayers: {v: {source: vault}}\nenvironments: {prod: {order: [v]}}\n`;
+    const lz = `environments:\n  production:\n    region: eu-west-1\n    vpc_id: vpc-XYZ\n    subnet_ids: [subnet-0a11b22c33d44e5f6]\n    dns_zone: production.example.com\n    log_bucket: logs-production\n`;
+    expect(() => parseYamlText('lz.yml', lz, landingZoneSchema)).toThrow(/lz\.yml is invalid:\n {2}environments\.production\.vpc_id: a VPC id like vpc-0a1b2c3d/);
+    const inj = `services: {checkout: {}}\nlayers: {lz: {source: landing-zone}}\nenvironments: {production: {order: [lz, vault-x]}}\n`;
+    expect(() => parseYamlText('inj.yml', inj, injectionFileSchema)).toThrow('environments.production.order.1: no layer `vault-x` (layers: lz)');
+    const noPath = `services: {}\nlayers: {v: {source: vault}}\nenvironments: {production: {order: [v]}}\n`;
     expect(() => parseYamlText('inj.yml', noPath, injectionFileSchema)).toThrow('layers.v.path: vault and consul layers need a path');
   });
 

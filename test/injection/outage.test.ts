@@ -24,7 +24,7 @@ describe('/config when a source is down', () => {
   });
 
   it('serves the last copy marked stale, naming Vault, and fails keys it never read with a clear error', async () => {
-    const fresh = await cmd('/config get checkout prod db_password');
+    const fresh = await cmd('/config get checkout production db_password');
     const fp = FINGERPRINT.exec(fresh)?.[1];
     expect(fp).toBeDefined();
     expect(fresh).not.toContain('stale');
@@ -32,7 +32,7 @@ describe('/config when a source is down', () => {
 
     await src.vault.stop();
     const stale = await waitFor(async () => {
-      const t = await cmd('/config get checkout prod db_password');
+      const t = await cmd('/config get checkout production db_password');
       return t.includes('stale') ? t : null;
     }, 5000, 'a stale answer');
     expect(stale).toContain(`•••• \`${fp}\``);
@@ -71,7 +71,7 @@ describe('/config when a source is down', () => {
       return t.includes('`2`') ? t : null;
     }, 5000, 'a fresh answer');
     expect(back).not.toContain('stale');
-    expect(await cmd('/config get checkout prod db_password')).not.toContain('stale');
+    expect(await cmd('/config get checkout production db_password')).not.toContain('stale');
   });
 
   it('leaves no secret in Slack, logs or Redis', async () => {

@@ -10,7 +10,7 @@ import { servicesOf } from '../../src/domain/services.js';
 export const CHECKOUT_DEPLOY = {
   name: 'checkout-deploy',
   service: 'checkout',
-  environments: ['staging', 'prod'],
+  environments: ['staging', 'production'],
   stages: [
     { id: 'build', kind: 'shell', needs: [], with: { command: 'make image', env: { REGISTRY_TOKEN: '${{ inject.registry_token }}', REF: '${{ params.ref }}' } } },
     {

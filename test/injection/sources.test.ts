@@ -19,8 +19,8 @@ describe('Vault adapter (node-vault, KV v2)', () => {
   let vault: FakeVault;
   beforeAll(async () => {
     vault = await new FakeVault({ namespace: 'team-a' }).start();
-    vault.put('services/checkout/prod', { db_password: 'v1' });
-    vault.put('services/checkout/prod', { db_password: 'v2', db_port: 5432 });
+    vault.put('services/checkout/production', { db_password: 'v1' });
+    vault.put('services/checkout/production', { db_password: 'v2', db_port: 5432 });
     vault.put('services/checkout/staging', { db_password: 's1' });
     vault.put('restricted/x', { k: 'v' });
     vault.deny('restricted/');
@@ -32,12 +32,12 @@ describe('Vault adapter (node-vault, KV v2)', () => {
 
   it('reads the latest version with the token and namespace, a missing path as null, and lists with GET', async () => {
     const s = source({ token: vault.rootToken });
-    const doc = await s.read('services/checkout/prod');
+    const doc = await s.read('services/checkout/production');
     expect(doc?.version).toBe(2);
-    expect(doc?.values.db_password).toEqual({ value: 'v2', path: 'secret/services/checkout/prod', version: 2 });
+    expect(doc?.values.db_password).toEqual({ value: 'v2', path: 'secret/services/checkout/production', version: 2 });
     expect(doc?.values.db_port?.value).toBe('5432');
     expect(await s.read('services/checkout/dev')).toBeNull();
-    expect(await s.children('services/checkout')).toEqual(['prod', 'staging']);
+    expect(await s.children('services/checkout')).toEqual(['production', 'staging']);
     const list = vault.requests.find((r) => r.path === '/v1/secret/metadata/services/checkout');
     expect(list?.method).toBe('GET');
     expect(vault.requests.every((r) => r.path === '/v1/sys/health' || r.namespace === 'team-a')).toBe(true);
@@ -46,19 +46,19 @@ describe('Vault adapter (node-vault, KV v2)', () => {
   it('names Vault, the path and 403 when a policy refuses, and a bad token the same way', async () => {
     await expect(source({ token: vault.rootToken }).read('restricted/x')).rejects.toThrow('Vault: permission denied for secret/data/restricted/x (403)');
     const bad = source({ token: 'hvs.not-a-token' });
-    await expect(bad.read('services/checkout/prod')).rejects.toThrow('Vault: permission denied for token lookup (auth/token/lookup-self) (403)');
+    await expect(bad.read('services/checkout/production')).rejects.toThrow('Vault: permission denied for token lookup (auth/token/lookup-self) (403)');
   });
 
   it('renews a renewable token before its TTL runs out', async () => {
     const clock = clockAt();
     const s = source({ token: vault.issueToken(60, true) }, clock);
-    await s.read('services/checkout/prod');
+    await s.read('services/checkout/production');
     expect(vault.renewals).toBe(0);
     clock.advance(30_000);
-    await s.read('services/checkout/prod');
+    await s.read('services/checkout/production');
     expect(vault.renewals).toBe(0);
     clock.advance(16_000); // past 75 % of 60 s
-    await s.read('services/checkout/prod');
+    await s.read('services/checkout/production');
     expect(vault.renewals).toBe(1);
   });
 
@@ -82,7 +82,7 @@ describe('Vault adapter (node-vault, KV v2)', () => {
 
   it('refuses bad AppRole credentials clearly, and names the address when Vault is down', async () => {
     const role = vault.addAppRole('switchyard', 40);
-    await expect(source({ roleId: role.roleId, secretId: 'wrong' }).read('services/checkout/prod')).rejects.toThrow('Vault: refused AppRole login (auth/approle/login) (400: bad credentials or request)');
+    await expect(source({ roleId: role.roleId, secretId: 'wrong' }).read('services/checkout/production')).rejects.toThrow('Vault: refused AppRole login (auth/approle/login) (400: bad credentials or request)');
     const down = new VaultSource({ addr: 'http://127.0.0.1:9', credentials: { token: 't' }, mount: 'secret', clock: clockAt(), log: arrayLogger(), timeoutMs: 2000 });
     const err = await down.read('x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
@@ -94,9 +94,9 @@ describe('Consul adapter (KV over HTTP)', () => {
   let consul: FakeConsul;
   beforeAll(async () => {
     consul = await new FakeConsul({ aclToken: 'acl-secret-token' }).start();
-    consul.put('sy/services/checkout/prod/replicas', '6');
-    consul.put('sy/services/checkout/prod/motd', 'héllo, wörld'); // base64 of UTF-8
-    consul.put('sy/services/checkout/prod/canary/weight', '10');
+    consul.put('sy/services/checkout/production/replicas', '6');
+    consul.put('sy/services/checkout/production/motd', 'héllo, wörld'); // base64 of UTF-8
+    consul.put('sy/services/checkout/production/canary/weight', '10');
     consul.put('sy/services/checkout/prod2/replicas', '99'); // a sibling that shares the name prefix
   });
   afterAll(() => consul.stop());
@@ -104,24 +104,24 @@ describe('Consul adapter (KV over HTTP)', () => {
   const source = (token?: string) => new ConsulSource({ addr: consul.url, prefix: 'sy', timeoutMs: 2000, watchWaitMs: 300, retryMs: 50, ...(token ? { token } : {}) });
 
   it('reads direct children of a folder with ?recurse, decoding base64 and keeping ModifyIndex', async () => {
-    const doc = await source('acl-secret-token').read('services/checkout/prod');
+    const doc = await source('acl-secret-token').read('services/checkout/production');
     expect(Object.keys(doc!.values).sort()).toEqual(['motd', 'replicas']);
-    expect(doc!.values.motd).toMatchObject({ value: 'héllo, wörld', path: 'sy/services/checkout/prod/motd' });
+    expect(doc!.values.motd).toMatchObject({ value: 'héllo, wörld', path: 'sy/services/checkout/production/motd' });
     expect(typeof doc!.values.replicas!.version).toBe('number');
     expect(await source('acl-secret-token').read('services/checkout/dev')).toBeNull();
-    expect(await source('acl-secret-token').children('services/checkout')).toEqual(['prod', 'prod2']);
+    expect(await source('acl-secret-token').children('services/checkout')).toEqual(['prod2', 'production']);
   });
 
   it('names Consul and 403 without the ACL token', async () => {
-    await expect(source().read('services/checkout/prod')).rejects.toThrow('Consul: ACL token refused for services/checkout/prod (403)');
+    await expect(source().read('services/checkout/production')).rejects.toThrow('Consul: ACL token refused for services/checkout/production (403)');
   });
 
   it('watches a folder with blocking queries and reports each change', async () => {
     const seen: Array<SourceDocument | null> = [];
     const ctrl = new AbortController();
-    const done = source('acl-secret-token').watch('services/checkout/prod', { onChange: (d) => seen.push(d), onError: () => undefined }, ctrl.signal);
+    const done = source('acl-secret-token').watch('services/checkout/production', { onChange: (d) => seen.push(d), onError: () => undefined }, ctrl.signal);
     await waitFor(() => seen.length >= 1, 3000, 'first answer');
-    consul.put('sy/services/checkout/prod/replicas', '7');
+    consul.put('sy/services/checkout/production/replicas', '7');
     await waitFor(() => seen.some((d) => d?.values.replicas?.value === '7'), 3000, 'the change');
     const blocking = consul.blockingQueries().map((r) => new URLSearchParams(r.query));
     expect(blocking.some((q) => Number(q.get('index')) > 0 && q.get('wait') === '300ms')).toBe(true);

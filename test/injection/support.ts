@@ -20,9 +20,9 @@ const secret = (what: string) => `${what}-${randomBytes(9).toString('hex')}`;
 /** Distinctive secret values, so a leak check can look for them anywhere. */
 export function makeSecrets() {
   return {
-    prodDbPassword: secret('pw-prod'),
+    prodDbPassword: secret('pw-production'),
     stagingDbPassword: secret('pw-staging'),
-    prodApiKey: secret('ak-prod'),
+    prodApiKey: secret('ak-production'),
     registryToken: secret('rt-shared'),
     devWebhookSecret: secret('whs-dev'),
     hmacKey: secret('hmac'),
@@ -35,23 +35,23 @@ export async function startSources(s: Secrets, o: { approleTtlSeconds?: number }
   const vault = await new FakeVault({ namespace: 'platform' }).start();
   const consul = await new FakeConsul({ aclToken: `consul-acl-${randomBytes(6).toString('hex')}` }).start();
   const role = vault.addAppRole('switchyard', o.approleTtlSeconds ?? 3600);
-  vault.put('services/checkout/prod', { db_host: 'checkout-db.prod.internal', db_password: s.prodDbPassword, api_key: s.prodApiKey });
-  vault.put('services/checkout/prod', { db_host: 'checkout-db.prod.internal', db_port: '5432', db_password: s.prodDbPassword, api_key: s.prodApiKey }); // version 2
+  vault.put('services/checkout/production', { db_host: 'checkout-db.production.internal', db_password: s.prodDbPassword, api_key: s.prodApiKey });
+  vault.put('services/checkout/production', { db_host: 'checkout-db.production.internal', db_port: '5432', db_password: s.prodDbPassword, api_key: s.prodApiKey }); // version 2
   vault.put('services/checkout/staging', { db_host: 'checkout-db.staging.internal', db_port: '5432', db_password: s.stagingDbPassword });
-  vault.put('shared/prod', { registry_token: s.registryToken });
+  vault.put('shared/production', { registry_token: s.registryToken });
   vault.put('shared/staging', { registry_token: s.registryToken });
-  vault.put('services/payments/prod', { db_password: 'never-readable' });
+  vault.put('services/payments/production', { db_password: 'never-readable' });
   vault.deny('services/payments/');
   vault.put('switchyard/fingerprint', { hmac_key: s.hmacKey });
   const p = 'switchyard';
-  consul.put(`${p}/services/checkout/prod/replicas`, '6');
-  consul.put(`${p}/services/checkout/prod/db_host`, 'consul-would-lose.internal');
-  consul.put(`${p}/services/checkout/prod/feature_new_cart`, 'on');
-  consul.put(`${p}/services/checkout/prod/canary/weight`, '10'); // deeper folder: not a key of this layer
+  consul.put(`${p}/services/checkout/production/replicas`, '6');
+  consul.put(`${p}/services/checkout/production/db_host`, 'consul-would-lose.internal');
+  consul.put(`${p}/services/checkout/production/feature_new_cart`, 'on');
+  consul.put(`${p}/services/checkout/production/canary/weight`, '10'); // deeper folder: not a key of this layer
   consul.put(`${p}/services/checkout/staging/replicas`, '2');
   consul.put(`${p}/services/checkout/dev/replicas`, '1');
   consul.put(`${p}/services/checkout/dev/webhook_secret`, s.devWebhookSecret); // a secret put in Consul: masked by secretKeys
-  consul.put(`${p}/shared/prod/log_level`, 'info');
+  consul.put(`${p}/shared/production/log_level`, 'info');
   consul.put(`${p}/shared/staging/log_level`, 'debug');
   consul.put(`${p}/shared/dev/log_level`, 'debug');
   const env = {
