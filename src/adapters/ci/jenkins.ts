@@ -1,6 +1,6 @@
 import { UpstreamError } from '../../core/errors.js';
 import type { CiRun, JenkinsClient } from '../../domain/pipelines/ports.js';
-import { expectOk, json } from './http.js';
+import { expectOk, json, request } from './http.js';
 
 const SOURCE = 'Jenkins';
 
@@ -51,8 +51,10 @@ export class JenkinsHttpClient implements JenkinsClient {
     return { id: String(b.number ?? '?'), state, detail: b.building ? 'building' : (result ?? 'pending'), url: this.rebase(buildUrl) };
   }
 
+  /** Jenkins answers a stop with a 302 back to the build page. */
   async stopBuild(buildUrl: string): Promise<void> {
-    await expectOk(SOURCE, `${this.rebase(buildUrl)}stop`, { method: 'POST', headers: this.headers() });
+    const res = await request(SOURCE, `${this.rebase(buildUrl)}stop`, { method: 'POST', headers: this.headers() });
+    if (res.status >= 400) throw new UpstreamError(SOURCE, `stop answered HTTP ${res.status}`, { retryable: res.status >= 500 });
   }
 
   async cancelQueueItem(queueUrl: string): Promise<void> {
