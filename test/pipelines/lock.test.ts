@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servicesOf } from '../../src/domain/services.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { companionsModule, runIdOf, runMessage, testPipelines, threadTexts, waitRunText } from './support.js';
+
+// One deployment per service and environment; cancel; a bot stopped or a worker lost mid-run.
+describe('deploy lock, cancel and restarts', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ name: 'pipelines-lock', modules: [testPipelines(), companionsModule] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const run = async (id: string) => (await servicesOf(h.app.ctx).get('pipelines').getRun(id))!;
+  const workRunning = (id: string) => h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
+
+  it('serialises two runs to the same environment and refuses a third with --no-queue', async () => {
+    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=1')).text);
+    const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0');
+    expect(second.text).toContain(`queued behind run *${a}*`);
+    const b = runIdOf(second.text);
+    await h.slack.waitFor(() => JSON.stringify(runMessage(h, 'C0DEPLOYS', b)?.blocks ?? '').includes(`Queued behind run *${a}*`));
+    const refused = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --no-queue');
+    expect(refused.text).toContain(`being deployed by run ${a}`);
+    expect(refused.text).toContain('nothing was started');
+    // Another environment of the same service is not held up.
+    const other = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=0')).text);
+    await waitRunText(h, 'C0DEPLOYS', other, /: succeeded/);
+    expect((await run(a)).status).toBe('running');
+
+    await waitRunText(h, 'C0DEPLOYS', b, /: succeeded/);
+    const [ra, rb] = [await run(a), await run(b)];
+    expect(ra.status).toBe('succeeded');
+    expect(rb.startedAt!).toBeGreaterThanOrEqual(ra.finishedAt!);
+    expect(threadTexts(h, 'C0DEPLOYS', b).join('\n')).toContain(`${a} finished: the deploy lock`);
+    const history = await h.command('U0GRACE', 'C0DEPLOYS', '/pipeline history slow-deploy --env staging');
+    expect(history.text).toContain(a);
+    expect(history.text).toContain(b);
+  });
+
+  it('cancels a running run, stopping its command, and frees the lock at once', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=30')).text);
+    await workRunning(id);
+    const queued = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0')).text);
+    expect((await run(queued)).status).toBe('queued');
+    const res = await h.command('U0GRACE', 'C0DEPLOYS', `/pipeline cancel ${queued}`); // on the allow list
+    expect(res.text).toContain(`Run *${queued}* is cancelled`);
+    const cancel = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+    expect(cancel.text).toContain('stopping work');
+    const msg = await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
+    expect(msg.text).toContain('work cancelled');
+    expect(msg.text).toContain('finish cancelled');
+    const r = await run(id);
+    expect(r.finishedAt! - r.startedAt!).toBeLessThan(20_000); // the 30 s command did not run out
+    const next = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0 --no-queue');
+    expect(next.text).toContain('Started run');
+    await waitRunText(h, 'C0DEPLOYS', runIdOf(next.text), /: succeeded/);
+    const again = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+    expect(again.text).toContain('already cancelled');
+    const refused = await h.command('U0FRANK', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+    expect(refused.text).toContain('`deployer`');
+  });
+
+  it('takes a stage over when its worker loses the lease (a crashed worker), and says so', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=1')).text);
+    await workRunning(id);
+    // A worker that died leaves a lease nobody renews; here another owner holds it until it expires.
+    const store = h.app.ctx.store;
+    await store.setJson(store.key('pipelines', 'lease', id, 'work'), { owner: 'dead-worker' }, { ttlMs: 300 });
+    const msg = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/, 20_000);
+    expect(msg.text).toContain('work succeeded');
+    const thread = threadTexts(h, 'C0DEPLOYS', id).join('\n');
+    expect(thread).toContain('its worker stopped during attempt 1; running it again (attempt 2 of 2)');
+  });
+
+  it('a bot stopped mid-stage and restarted runs the stage again, or fails it when out of attempts, telling the truth', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=2')).text);
+    await workRunning(id);
+    await h.stopBot();
+    await h.startBot();
+    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('its worker stopped during attempt 1; running it again (attempt 2 of 2)')), { timeoutMs: 10_000 });
+    await until(async () => (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`)).text.includes('attempt 2 of 2, resumed after its worker stopped'));
+    const log = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`);
+    expect(log.text).toContain('interrupted: this worker is stopping');
+    await h.restart();
+    const msg = await waitRunText(h, 'C0DEPLOYS', id, /: failed/, 20_000);
+    expect(msg.text).toContain('work failed');
+    expect(JSON.stringify(msg.blocks)).toContain('its worker stopped during attempt 2 of 2; not run again automatically');
+    // The lock was released: the next deploy starts straight away.
+    const next = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0 --no-queue');
+    expect(next.text).toContain('Started run');
+    await waitRunText(h, 'C0DEPLOYS', runIdOf(next.text), /: succeeded/);
+  });
+});
+
+async function until(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
