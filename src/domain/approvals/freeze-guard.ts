@@ -37,9 +37,9 @@ export function freezeGuard(ctx: AppContext, file: ApprovalsFile): DeployGuard {
       }
       if (reason) {
         await ctx.audit.record({ actor: req.actor.userId, action: 'freeze.override', outcome: 'refused', target: `${req.pipeline} ${req.env}`, detail: `freeze ${freeze.name}; rule admin-only; reason: ${reason}` });
-        return { allowed: false, reason: `${what}. Only an \`admin\` may override a change freeze.`, overridable: true };
       }
-      return { allowed: false, reason: `${what}. An \`admin\` may deploy anyway with \`--override "reason"\`.`, overridable: true };
+      // The pipelines module adds who may override and how.
+      return { allowed: false, reason: `${what}.`, overridable: true };
     },
   };
 }

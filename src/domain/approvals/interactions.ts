@@ -29,7 +29,7 @@ export function approvalActions(ctx: AppContext, gates: GateStore, decisions: De
     if (refused) refusal(refused);
     if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id with this press, so no dialog can open; press the button again.');
     const g = await gates.require(a.value);
-    const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nrun \`${g.runId}\` · asked by <@${g.requestedBy}>`), context(policyLine(g))];
+    const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nasked by <@${g.requestedBy}>`), context(policyLine(g))];
     const input: Block =
       kind === 'reject'
         ? { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why are you rejecting it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 } }
@@ -122,7 +122,7 @@ export function approvalsHome(ctx: AppContext, gates: GateStore): HomeSection {
       blocks.push(...waiting.slice(0, MAX_LISTED).flatMap(listEntry));
       if (own.length) {
         blocks.push(md('*Your deployments waiting for approval*'));
-        for (const g of own.slice(0, MAX_LISTED)) blocks.push(md(`*${escapeMrkdwn(gateTitle(g))}* · run \`${g.runId}\`\n${statusLine(g)}`));
+        for (const g of own.slice(0, MAX_LISTED)) blocks.push(md(`*${escapeMrkdwn(gateTitle(g))}*\n${statusLine(g)}`));
       }
       return blocks;
     },

@@ -19,7 +19,7 @@ export function when(at: number): string {
 }
 
 export function gateTitle(g: Gate): string {
-  return `${g.pipeline}: ${g.service} ${g.ref} to ${g.env}`;
+  return `${g.pipeline} ${g.runId}: ${g.service} ${g.ref} to ${g.env}`;
 }
 
 export function policyLine(g: Gate): string {
@@ -84,7 +84,7 @@ export function requestContent(g: Gate): MessageContent {
 /** A short entry for lists (App Home, `/pipeline approvals`), with the buttons. */
 export function listEntry(g: Gate): Block[] {
   return [
-    md(`*${escapeMrkdwn(gateTitle(g))}* · run \`${g.runId}\` · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`),
+    md(`*${escapeMrkdwn(gateTitle(g))}* · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`),
     actions(gateButtons(g), `approval-list-${g.id}`),
   ];
 }
