@@ -38,8 +38,12 @@ describe('timeline and closing', () => {
     const sc = await h.slack.messageShortcut({ user: 'U0FRANK', channel: inc.channel!, ts: other.ts, callbackId: 'incident.note_from_message' });
     expect(sc.status).toBe(200);
     await h.slack.waitFor(() => h.slack.messages(inc.channel!, { threadTs: msg.ts }).some((m) => m.text.includes(`${inc.id} timeline`)));
-    let notes: Array<{ text: string; ref?: { ts: string } }> = [];
-    await h.slack.waitFor(() => notes.length >= 3 || void ih.timeline(inc.id).then((t) => (notes = t.filter((e) => e.kind === 'note'))));
+    const notesOf = async () => (await ih.timeline(inc.id)).filter((e) => e.kind === 'note');
+    let notes = await notesOf();
+    for (let i = 0; i < 250 && notes.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      notes = await notesOf();
+    }
     expect(notes.map((n) => n.text)).toEqual([
       'Rolled the feature flag back',
       expect.stringContaining('added with :pushpin:'),

@@ -59,7 +59,10 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
     path: '/hooks/alertmanager',
     async handle(req: HttpRequest): Promise<HttpResponse> {
       if (!d.ctx.settings.ALERTMANAGER_TOKEN) return { status: 503, body: { ok: false, error: 'alertmanager_not_configured' } };
-      if (!bearerMatches(req.headers.authorization, d.ctx.settings.ALERTMANAGER_TOKEN)) return { status: 401, body: { ok: false, error: 'unauthorized' } };
+      if (!bearerMatches(req.headers.authorization, d.ctx.settings.ALERTMANAGER_TOKEN)) {
+        await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager', outcome: 'refused', detail: 'missing or wrong bearer token', requestId: req.requestId });
+        return { status: 401, body: { ok: false, error: 'unauthorized' } };
+      }
       let json: unknown;
       try {
         json = JSON.parse(req.rawBody.toString('utf8'));
@@ -70,6 +73,7 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
       if (!parsed.success) return { status: 400, body: { ok: false, error: 'invalid_payload', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } };
       const { incident, created } = await openOrFind(d, svc, parsed.data);
       const added = await annotate(d, incident, parsed.data);
+      if (created) await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager open', outcome: 'ok', target: incident.id, detail: `group ${parsed.data.groupKey}`.slice(0, 200), requestId: req.requestId });
       return { status: 200, body: { ok: true, incident: incident.id, created, added } };
     },
   };

@@ -126,6 +126,7 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         // Slack's event carries no text and ChatPort has no history call: the entry points at the message.
         const by = typeof event.item_user === 'string' ? ` by <@${event.item_user}>` : '';
         await svc.addNote(id, `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`, user, { channel: item.channel, ts: item.ts });
+        await d.ctx.audit.record({ actor: user || '?', action: 'reaction incident.timeline', outcome: 'ok', channel: item.channel, target: `${id} ${item.ts}` });
         await d.ctx.chat.post({ channel: item.channel, threadTs: item.ts, key: `inc-${id}-react-${item.ts}`, text: `:${d.cfg.timeline_emoji}: Added to the ${id} timeline.` });
       },
     },

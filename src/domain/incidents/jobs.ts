@@ -98,7 +98,7 @@ function refreshProcessor(d: IncidentDeps): JobProcessor {
     name: JOB.refresh,
     attempts: 8,
     backoffMs: 500,
-    async process(data, ctx) {
+    async process(data) {
       const inc = await d.repo.get(String(data.id));
       if (!inc) return 'gone';
       if (!inc.setup.summaryPosted) return 'setup-pending'; // the set-up job renders the current state
@@ -108,7 +108,6 @@ function refreshProcessor(d: IncidentDeps): JobProcessor {
         await d.repo.update(inc.id, (c) => ({ ...c, setup: { ...c.setup, topic } }));
       }
       await d.ctx.chat.update(summaryKey(inc.id), renderSummary(inc, await recentDeploys(d, inc)));
-      void ctx;
       return 'refreshed';
     },
   };

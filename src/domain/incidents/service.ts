@@ -57,7 +57,11 @@ export class IncidentService {
     const title = input.title.trim().replace(/\s+/g, ' ').slice(0, 150);
     if (!title) throw new UsageError('An incident needs a title.');
     const { id, created } = await this.d.repo.once(input.dedupe.source, input.dedupe.key, () => this.create({ ...input, title }));
-    return { incident: await this.require(id), created };
+    const incident = await this.require(id);
+    // A duplicate may follow a delivery that crashed after recording the incident: make sure its
+    // channel set-up was queued (the job id makes this a no-op otherwise).
+    if (!created && !incident.setup.ready) await this.d.ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
+    return { incident, created };
   }
 
   private async create(input: DeclareInput): Promise<string> {
@@ -88,6 +92,8 @@ export class IncidentService {
       version: 1,
     };
     await repo.create(inc);
+    // Recorded at once, so a failure in the steps below cannot let a redelivery open a second one.
+    await repo.setDedupe(input.dedupe.source, input.dedupe.key, id);
     await repo.addTimeline(id, { at, kind: 'declared', actor: input.declaredBy, text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}` });
     if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: <@${commander}>` });
     await ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
