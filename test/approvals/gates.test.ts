@@ -181,6 +181,21 @@ describe('approval gates over the Slack wire', () => {
     expect(ok).toHaveLength(2);
   });
 
+  it('closes an open gate when its run is cancelled: buttons gone, nothing left waiting', async () => {
+    const id = await startRun(h, 'U0BOB', '/pipeline run gated-release --env production --ref to-cancel');
+    await waitCopies(h, id, APPROVERS, /^Approval needed/);
+    await waitStage(h, id, 'approve', 'waiting');
+    await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+    await waitRunStatus(h, id, 'cancelled');
+    const done = await waitCopies(h, id, APPROVERS, /^Approval cancelled/);
+    expect(hasButtons(done.channel)).toBe(false);
+    expect((await h.command('U0DAVE', 'C0GENERAL', '/pipeline approvals')).text).toContain('No approval requests');
+    expect((await gateOf(h, id)).status).toBe('cancelled');
+    const audit = await h.app.ctx.audit.query({ action: 'approval.cancel' });
+    expect(audit.find((e) => e.target === `gate ${id}-approve`)?.detail).toContain('the run was cancelled');
+    expect(hasButtons(copies(h, id, APPROVERS).dms.U0DAVE)).toBe(false);
+  });
+
   it('keeps a pending gate working across a restart: lists, App Home, buttons and the run', async () => {
     const id = await startRun(h, 'U0BOB', '/pipeline run gated-release --env production --ref v3.0.0');
     const c = await waitCopies(h, id, APPROVERS, /^Approval needed/);

@@ -88,12 +88,13 @@ export function freezeActive(f: Freeze, at: number): boolean {
   return f.windows.some((w) => windowActive(w, t));
 }
 
-const STEP_MS = 5 * 60_000;
-const HORIZON_MS = 31 * 86_400_000;
+const STEP_MS = 15 * 60_000;
+const HORIZON_MS = 14 * 86_400_000;
 
 /**
- * When an active freeze ends: scans forward in 5-minute steps (a gap shorter than that may be
- * stepped over) for at most 31 days, then narrows to the minute. Undefined past the horizon.
+ * When an active freeze ends: scans forward in 15-minute steps (a gap shorter than that may be
+ * stepped over) for at most 14 days, then narrows to the minute. Undefined past the horizon.
+ * Bounded so a deploy guard check stays cheap (about 1,300 zone conversions at worst).
  */
 export function freezeEnd(f: Freeze, at: number): number | undefined {
   const startMinute = Math.floor(at / 60_000) * 60_000;
