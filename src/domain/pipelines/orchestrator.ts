@@ -134,12 +134,14 @@ export function step(d: RunDoc, now: number): RunDoc | null {
       set(s, { status: 'running', phase: 'queued', gen: s.gen + 1, queuedAt: now });
     }
   }
-  const active = stages.some((s) => s.status === 'running' || s.status === 'pending');
+  // Pending stages left now wait on a running or waiting one, so those two decide the status.
+  const running = stages.some((s) => s.status === 'running');
   const waiting = stages.some((s) => s.status === 'waiting');
-  let status: RunStatus = active ? 'running' : waiting ? 'waiting' : 'running';
+  const pending = stages.some((s) => s.status === 'pending');
+  let status: RunStatus = running ? 'running' : waiting ? 'waiting' : 'running';
   let reason = d.reason;
   let finishedAt = d.finishedAt;
-  if (!active && !waiting) {
+  if (!running && !waiting && !pending) {
     const failed = stages.find((s) => s.status === 'failed');
     status = cancelling ? 'cancelled' : failed || stages.some((s) => s.status === 'cancelled') ? 'failed' : 'succeeded';
     finishedAt = now;
