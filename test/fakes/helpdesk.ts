@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
  */
 export interface ReceivedHook {
   verified: boolean;
+  /** What the fake answered: 200, 401 (bad signature) or 503 (failNext). */
+  status: number;
   headers: Record<string, string | undefined>;
   body: Record<string, unknown>;
 }
@@ -22,7 +24,7 @@ function hmac(secret: string, ts: string, raw: string): string {
 export class FakeHelpdesk {
   readonly received: ReceivedHook[] = [];
   private server: Server | undefined;
-  private failures = 0;
+  private failures: Array<(body: Record<string, unknown>) => boolean> = [];
   url = '';
 
   constructor(private readonly secret: string) {}
@@ -45,13 +47,15 @@ export class FakeHelpdesk {
         } catch {
           body = {};
         }
-        this.received.push({ verified, headers, body });
-        if (this.failures > 0) {
-          this.failures--;
+        const fail = this.failures.findIndex((match) => match(body));
+        if (fail >= 0) this.failures.splice(fail, 1);
+        const status = fail >= 0 ? 503 : verified ? 200 : 401;
+        this.received.push({ verified, status, headers, body });
+        if (status === 503) {
           res.writeHead(503).end();
           return;
         }
-        res.writeHead(verified ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: verified }));
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: verified }));
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
@@ -59,13 +63,14 @@ export class FakeHelpdesk {
     return this;
   }
 
-  /** The next `n` deliveries get a 503 (the sender must retry). */
-  failNext(n = 1): void {
-    this.failures += n;
+  /** The next `n` deliveries (matching `match`, if given) get a 503: the sender must retry. */
+  failNext(n = 1, match: (body: Record<string, unknown>) => boolean = () => true): void {
+    for (let i = 0; i < n; i++) this.failures.push(match);
   }
 
+  /** Deliveries accepted (signed right, answered 200). */
   events(name?: string): ReceivedHook[] {
-    return this.received.filter((r) => r.verified && (name === undefined || r.body.event === name));
+    return this.received.filter((r) => r.status === 200 && (name === undefined || r.body.event === name));
   }
 
   async close(): Promise<void> {

@@ -122,4 +122,15 @@ describe('incident webhooks', () => {
     expect(again.body).toMatchObject({ created: true });
     expect(incidentIdIn(String(again.body.incident))).not.toBe(id);
   });
+
+  it('retries the signed outbound help desk webhook with the same delivery id when the help desk fails', async () => {
+    ih.helpdesk.failNext(1, (body) => (body.incident as { title?: string } | undefined)?.title === 'Webhook retry');
+    const before = ih.helpdesk.received.length;
+    const id = incidentIdIn((await ih.h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Webhook retry" --service checkout')).text);
+    const ok = await ih.h.slack.waitFor(() => ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id), { timeoutMs: 15_000 });
+    const tries = ih.helpdesk.received.slice(before).filter((r) => r.body.delivery_id === ok.body.delivery_id);
+    expect(tries.map((t) => t.status)).toEqual([503, 200]);
+    expect(tries.every((t) => t.verified && t.headers['x-switchyard-delivery'] === ok.body.delivery_id)).toBe(true);
+    expect(JSON.stringify(ih.helpdesk.received)).not.toContain(ih.secrets.helpdeskOut);
+  });
 });
