@@ -1,4 +1,4 @@
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../../core/config/yaml-file.js';
 import { ConfigError } from '../../core/errors.js';
@@ -92,11 +92,11 @@ export function driftSeverities(def: Extract<InspectorConfig, { type: 'drift' }>
   return { ...DEFAULT_DRIFT_SEVERITIES, ...def.severities };
 }
 
-/** Loads inspectors.yml and the policy files it references (relative to the file's config dir). */
+/** Loads inspectors.yml (relative to the config dir) and the policy files it names (relative to it). */
 export function loadInspectConfig(configDir: string, file = 'inspectors.yml'): InspectConfig {
   const path = isAbsolute(file) ? file : join(configDir, file);
   const parsed = loadYamlFile(path, inspectorsFileSchema);
-  const resolve = (p: string) => (isAbsolute(p) ? p : join(configDir, p));
+  const resolve = (p: string) => (isAbsolute(p) ? p : join(dirname(path), p));
   const policy = loadYamlFile(resolve(parsed.policyFile), policyFileSchema);
   const policies: Record<string, PolicyFile> = {};
   for (const [name, def] of Object.entries(parsed.inspectors)) {

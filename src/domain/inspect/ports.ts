@@ -33,6 +33,6 @@ export interface CommandRunner {
 }
 
 export interface RunLogSource {
-  /** The run's captured stage logs (already masked of injected secrets), one source per stage. */
-  logs(run: RunInfo): Promise<TextSource[]>;
+  /** The run's captured stage logs (already masked of injected secrets), one source per stage; null when unavailable. */
+  logs(run: RunInfo): Promise<TextSource[] | null>;
 }

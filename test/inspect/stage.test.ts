@@ -1,0 +1,142 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeInspectModule } from '../../src/app/wire-inspect.js';
+import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
+import type { ModuleFactory } from '../../src/core/module.js';
+import type { PipelineService } from '../../src/domain/contracts.js';
+import { createApprovalsModule } from '../../src/domain/approvals/module.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { inspectFixture, runIdOf, runMessage, threadOf, waitRun } from './support.js';
+
+// The inspect stage inside real pipeline runs, driven through the local Slack workspace: policy
+// rules, a Trivy report, the secret-leak check, and the override gate with its audit trail.
+const approvals: ModuleFactory = (ctx) => createApprovalsModule(ctx, { policyFile: 'test/inspect/approvals.yml' });
+
+describe('inspect stage in a pipeline', () => {
+  let h: Harness;
+  const fx = inspectFixture();
+  const pipelines = () => h.app.ctx.services.get('pipelines' as never) as PipelineService;
+  const gateMessage = (runId: string) => threadOf(h, 'C0DEPLOYS', runId).find((m) => m.text.includes('is blocked'));
+
+  beforeAll(async () => {
+    h = await startHarness({
+      name: 'inspect-stage',
+      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 }), approvals, makeInspectModule({ configFile: fx.configFile })],
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(fx.dir, { recursive: true, force: true });
+  });
+
+  it('fails a production run from a branch on the tag policy and passes one from a tag', async () => {
+    const branch = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref main')).text);
+    await waitRun(h, 'C0DEPLOYS', branch, /inspect waiting/);
+    const note = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', branch).find((m) => m.text.includes('Inspection `inspect`: fail')));
+    expect(note.text).toContain('*policy* fail');
+    expect(note.text).toContain('`prod-from-tags`');
+    expect(note.text).toContain('ref `main` does not match');
+    expect(note.text).toContain('*trivy* pass');
+    const info = (await pipelines().getRun(branch))!;
+    expect(info.stages.find((s) => s.id === 'deploy')?.status).toBe('pending');
+    // One deployment at a time per service and environment: end the blocked one.
+    await h.command('U0ALICE', 'C0DEPLOYS', `/pipeline cancel ${branch}`);
+    await waitRun(h, 'C0DEPLOYS', branch, /: cancelled/);
+
+    const tag = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.5.0')).text);
+    await waitRun(h, 'C0DEPLOYS', tag, /: succeeded/);
+    const done = (await pipelines().getRun(tag))!;
+    const inspect = done.stages.find((s) => s.id === 'inspect')!;
+    expect(inspect.summary).toBe('inspect pass: policy pass, trivy pass, secrets pass');
+    expect(inspect.details).toMatchObject({ verdict: 'pass', inspectors: [{ inspector: 'policy', verdict: 'pass' }, { inspector: 'trivy', verdict: 'pass' }, { inspector: 'secrets', verdict: 'pass' }] });
+    const passNote = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', tag).find((m) => m.text.includes('Inspection `inspect`: pass')));
+    expect(passNote.text).toContain('no-open-sev: skipped, the incidents capability is not enabled');
+  });
+
+  it('records the Trivy findings and the verdict each environment threshold gives', async () => {
+    const staging = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env staging --ref v1.5.0 --param scan=image')).text);
+    await waitRun(h, 'C0DEPLOYS', staging, /: succeeded/);
+    const st = (await pipelines().getRun(staging))!.stages.find((s) => s.id === 'inspect')!;
+    const trivy = (st.details!.inspectors as Array<Record<string, unknown>>).find((i) => i.inspector === 'trivy')!;
+    expect(trivy).toMatchObject({ verdict: 'warn', counts: { critical: 2, high: 2, medium: 1, low: 1 } });
+    expect((trivy.findings as Array<{ id: string }>)[0]).toMatchObject({ id: 'CVE-2021-44906', severity: 'critical', location: 'minimist 1.2.5 in app/package-lock.json', fix: 'upgrade minimist to 1.2.6, 0.2.4' });
+    const note = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', staging).find((m) => m.text.includes('Inspection `inspect`: warn')));
+    expect(note.text).toContain('*trivy* warn (2 critical, 2 high, 1 medium, 1 low)');
+    expect(note.text).toContain('CVE-2023-45853');
+
+    const prod = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.5.1 --param scan=image')).text);
+    await waitRun(h, 'C0DEPLOYS', prod, /inspect waiting/);
+    const pt = (await pipelines().getRun(prod))!.stages.find((s) => s.id === 'inspect')!;
+    expect(pt.status).toBe('waiting');
+    expect(pt.summary).toContain('inspect fail: policy pass, trivy fail, secrets pass');
+    await h.command('U0ALICE', 'C0DEPLOYS', `/pipeline cancel ${prod}`);
+    await waitRun(h, 'C0DEPLOYS', prod, /: cancelled/);
+  });
+
+  it('lets an eligible approver override a failed inspection with a reason; refuses and audits anyone else', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.6.0 --param scan=image')).text);
+    const gate = await h.slack.waitFor(() => gateMessage(id));
+
+    // U0GRACE holds no role; U0BOB started the run: both refused, with the rule named.
+    await h.slack.pressButton({ user: 'U0GRACE', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
+    const refused = await h.slack.waitFor(() => h.slack.ephemerals('U0GRACE').find((e) => e.text.includes('may not override')));
+    expect(refused.text).toContain('not-an-approver');
+    await h.slack.pressButton({ user: 'U0BOB', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
+    const self = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes('may not override')));
+    expect(self.text).toContain('requester-cannot-approve');
+    const denials = await h.app.ctx.audit.query({ action: 'inspect.override', limit: 10 });
+    expect(denials.filter((e) => e.outcome === 'refused').map((e) => e.actor).sort()).toEqual(['U0BOB', 'U0GRACE']);
+    expect(denials.find((e) => e.actor === 'U0GRACE')).toMatchObject({ target: `${id}/inspect`, detail: 'rule: not-an-approver' });
+    expect((await pipelines().getRun(id))!.status).toBe('waiting');
+
+    // U0CAROL (approver): the reason form opens; a too-short reason keeps it open.
+    const views = h.slack.views().length;
+    await h.slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
+    const modal = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open));
+    const short = await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'ok' } } });
+    expect(short.json).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('at least 10') } });
+    await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'zlib and minimist are not reachable from the checkout API; upgrade planned' } } });
+
+    await waitRun(h, 'C0DEPLOYS', id, /: succeeded/);
+    const run = (await pipelines().getRun(id))!;
+    const stage = run.stages.find((s) => s.id === 'inspect')!;
+    expect(stage.status).toBe('succeeded');
+    expect(stage.summary).toContain('overridden by <@U0CAROL>');
+    expect(stage.details).toMatchObject({ verdict: 'fail', override: { by: 'U0CAROL', reason: expect.stringContaining('not reachable') } });
+    expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('succeeded');
+    const shown = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', id).find((m) => m.text.includes('was overridden by <@U0CAROL>') && !m.blocks?.some((b) => b.type === 'actions')));
+    expect(shown.text).toContain('not reachable');
+    const ok = await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0CAROL', limit: 5 });
+    expect(ok[0]).toMatchObject({ outcome: 'ok', target: `${id}/inspect`, detail: expect.stringContaining('not reachable') });
+
+    // Decided once: a late press is answered, changes nothing.
+    await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
+    const late = await h.slack.waitFor(() => h.slack.ephemerals('U0DAVE').find((e) => e.text.includes('already overridden')));
+    expect(late.text).toContain('by <@U0CAROL>');
+    expect(runMessage(h, 'C0DEPLOYS', id)?.text).toContain('succeeded');
+  });
+
+  it('fails the run when its starter presses Fail run', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref feature/x')).text);
+    const gate = await h.slack.waitFor(() => gateMessage(id));
+    await h.slack.pressButton({ user: 'U0BOB', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.fail-run' });
+    await waitRun(h, 'C0DEPLOYS', id, /: failed/);
+    const run = (await pipelines().getRun(id))!;
+    expect(run.stages.find((s) => s.id === 'inspect')).toMatchObject({ status: 'failed', details: { failedBy: 'U0BOB' } });
+    expect(run.stages.find((s) => s.id === 'deploy')?.status).not.toBe('succeeded');
+    const entries = await h.app.ctx.audit.query({ action: 'inspect.fail-run', limit: 5 });
+    expect(entries[0]).toMatchObject({ actor: 'U0BOB', outcome: 'ok', target: `${id}/inspect` });
+  });
+
+  it('finds a leaked AWS key in a stage log and names the line, never the key', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run leaky-deploy --env staging')).text);
+    const note = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', id).find((m) => m.text.includes('Inspection `inspect`: fail')));
+    expect(note.text).toContain('`aws-access-key-id`');
+    expect(note.text).toMatch(/AWS access key id in stage build log line \d+/);
+    const key = 'AKIA' + 'QX7RT2MZ4KLP9WNB';
+    expect(note.text).not.toContain(key);
+    const stage = (await pipelines().getRun(id))!.stages.find((s) => s.id === 'inspect')!;
+    expect(JSON.stringify(stage)).not.toContain(key);
+    await h.command('U0ALICE', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+  });
+});
