@@ -44,8 +44,14 @@ describe('injection configuration', () => {
     expect(await a.fingerprint('hunter3')).not.toBe(fa);
     expect(await b.fingerprint('hunter2')).not.toBe(fa);
     expect(fa).not.toBe(createHash('sha256').update('hunter2').digest('hex').slice(0, 6));
-    const broken = new Fingerprinter({ origin: 'vault', get: () => Promise.reject(new Error('down')) });
+    let fetches = 0;
+    let now = 0;
+    const broken = new Fingerprinter({ origin: 'vault', get: () => (fetches++ < 1 ? Promise.reject(new Error('down')) : Promise.resolve(Buffer.from('k'))) }, () => now);
     expect(await broken.mask('hunter2')).toBe('•••• (no fingerprint)');
+    expect(await broken.mask('hunter3')).toBe('•••• (no fingerprint)');
+    expect(fetches).toBe(1); // not one fetch per masked value while the key is unavailable
+    now += 31_000;
+    expect(await broken.mask('hunter2')).toMatch(/^•••• `[0-9a-f]{6}`$/);
   });
 
   it('finds and substitutes inject placeholders anywhere in stage settings, leaving others', () => {

@@ -60,6 +60,13 @@ describe('injection into a running pipeline stage', () => {
     expect(logs).not.toContain('this must never run');
   });
 
+  it('warns at start-up about pipelines injecting for services or environments injection.yml lacks', () => {
+    const warnings = log.lines.filter((l) => l.includes('missing from injection.yml'));
+    expect(warnings.some((l) => l.includes('"pipeline":"ghost-inject"') && l.includes('"service":"ghost"'))).toBe(true);
+    expect(warnings.some((l) => l.includes('"environments":["qa"]'))).toBe(true);
+    expect(warnings.some((l) => l.includes('checkout-inject'))).toBe(false);
+  });
+
   it('renders the real pipeline definition with the secret masked', async () => {
     const text = (await h.command('U0GRACE', 'C0DEPLOYS', '/config render checkout-inject --env production')).text;
     expect(text).toContain('VPC: vpc-0f1e2d3c4b5a69788');

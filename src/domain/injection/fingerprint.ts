@@ -16,10 +16,17 @@ export interface FingerprintKey {
   get(): Promise<Buffer>;
 }
 
+/** After a failed key fetch, masks go without fingerprint this long before trying again. */
+const RETRY_KEY_MS = 30_000;
+
 export class Fingerprinter {
   private key: Buffer | undefined;
+  private failedAt: number | undefined;
 
-  constructor(private readonly source: FingerprintKey) {}
+  constructor(
+    private readonly source: FingerprintKey,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get origin(): string {
     return this.source.origin;
@@ -27,10 +34,15 @@ export class Fingerprinter {
 
   /** Null when the key is unavailable: showing no fingerprint beats one that will not compare. */
   async fingerprint(value: string): Promise<string | null> {
-    try {
-      this.key ??= await this.source.get();
-    } catch {
-      return null;
+    if (!this.key) {
+      if (this.failedAt !== undefined && this.now() - this.failedAt < RETRY_KEY_MS) return null;
+      try {
+        this.key = await this.source.get();
+        this.failedAt = undefined;
+      } catch {
+        this.failedAt = this.now(); // one failed fetch per window, not one per masked value
+        return null;
+      }
     }
     return createHmac('sha256', this.key).update(value, 'utf8').digest('hex').slice(0, 6);
   }

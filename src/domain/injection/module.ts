@@ -8,6 +8,7 @@ import { SourceCache } from './cache.js';
 import { injectionFileSchema, layerPath, type InjectionFile } from './config.js';
 import { derivedKey, Fingerprinter, processKey, type FingerprintKey } from './fingerprint.js';
 import { LandingZoneSource } from './landing-zone.js';
+import { injectKeys } from './placeholders.js';
 import { InjectionService } from './resolver.js';
 import type { ConfigSource } from './source.js';
 import { ConfigViews } from './views.js';
@@ -39,14 +40,41 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
   const log = ctx.log.child({ component: 'injection' });
   const cache = new SourceCache({ clock: ctx.clock, ttlMs: ctx.settings.CONFIG_CACHE_MS, log, watch: o.watch ?? false });
   const service = new InjectionService(file, { 'landing-zone': landingZone, ...(o.vault ? { vault: o.vault } : {}), ...(o.consul ? { consul: o.consul } : {}) }, cache);
-  const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, ctx.settings.SLACK_SIGNING_SECRET));
+  const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, ctx.settings.SLACK_SIGNING_SECRET), () => ctx.clock.now());
   const views = new ConfigViews(service, fingerprints, () => servicesOf(ctx).maybe('pipelines'));
   servicesOf(ctx).provide('injection', service);
   log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
 
+  // A pipeline injecting values for a service or environment injection.yml does not know would
+  // only fail when its stage starts: say so at start-up (a warning: the stage still names it).
+  let checked = false;
+  const checkPipelines = () => {
+    const pipelines = servicesOf(ctx).maybe('pipelines');
+    const names = pipelines?.pipelineNames() ?? [];
+    if (checked || !names.length) return;
+    checked = true;
+    for (const name of names) {
+      const def = pipelines?.definition(name);
+      if (!def || !def.stages.some((st) => injectKeys(st.with).length)) continue;
+      if (!file.services[def.service]) log.warn({ pipeline: name, service: def.service }, 'pipeline injects values for a service missing from injection.yml');
+      const unknownEnvs = def.environments.filter((e) => !service.environments(def.service).includes(e));
+      if (unknownEnvs.length) log.warn({ pipeline: name, environments: unknownEnvs }, 'pipeline injects values in environments missing from injection.yml');
+    }
+  };
+
   return {
     name: 'injection',
     commands: [configCommand({ views, audit: ctx.audit })],
+    // Pipelines load their definitions in their own init, which may come after this one: check
+    // in both hooks (web-only processes have init alone), once definitions are there.
+    init() {
+      checkPipelines();
+      return Promise.resolve();
+    },
+    startWorker() {
+      checkPipelines();
+      return Promise.resolve();
+    },
     stop() {
       cache.stop();
       return Promise.resolve();
