@@ -109,10 +109,12 @@ describe('inspect stage in a pipeline', () => {
     const ok = await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0CAROL', limit: 5 });
     expect(ok[0]).toMatchObject({ outcome: 'ok', target: `${id}/inspect`, detail: expect.stringContaining('not reachable') });
 
-    // Decided once: a late press is answered, changes nothing.
-    await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
-    const late = await h.slack.waitFor(() => h.slack.ephemerals('U0DAVE').find((e) => e.text.includes('already overridden')));
-    expect(late.text).toContain('by <@U0CAROL>');
+    // Decided once: the blocking message lost its buttons, so nobody can press them again.
+    const decided = await h.slack.waitFor(() => {
+      const m = h.slack.message('C0DEPLOYS', gate.ts);
+      return m && !m.blocks?.some((b) => b.type === 'actions') ? m : undefined;
+    });
+    expect(decided.text).toContain('overridden by <@U0CAROL>');
     expect(runMessage(h, 'C0DEPLOYS', id)?.text).toContain('succeeded');
   });
 
