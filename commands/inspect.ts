@@ -81,13 +81,13 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
         async handle(args) {
           const now = deps.now();
           const list = await deps.findings.list({ now, limit: args.limit, openOnly: args.open, ...(args.service ? { service: args.service } : {}), ...(args.env ? { env: args.env } : {}) });
-          const what = [args.open ? 'open' : '', args.service ? `for ${args.service}` : '', args.env ? `in ${args.env}` : ''].filter(Boolean).join(' ');
+          const what = `${args.open ? 'open ' : ''}findings${args.service ? ` for ${args.service}` : ''}${args.env ? ` in ${args.env}` : ''}`;
           if (!list.length) {
             const all = await deps.findings.list({ now, limit: 2000 });
             const services = [...new Set(all.map((r) => r.service))].sort();
-            return say(`No ${what ? `${what} ` : ''}findings.${services.length ? ` Services with findings: ${services.join(', ')}.` : ''}`);
+            return say(`No ${what}.${services.length ? ` Services with findings: ${services.join(', ')}.` : ''}`);
           }
-          return say([`*Findings${what ? ` ${what}` : ''}* (${list.length})`, ...list.map((r) => findingListLine(r, now))].join('\n'));
+          return say([`*${what[0]!.toUpperCase()}${what.slice(1)}* (${list.length})`, ...list.map((r) => findingListLine(r, now))].join('\n'));
         },
       }),
       sub({
