@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProcessCommandRunner } from '../../src/adapters/scanner/command-runner.js';
+import { silentLogger } from '../../src/core/ports/runtime.js';
+import { inspectorsFileSchema, loadInspectConfig } from '../../src/domain/inspect/config.js';
+import { ReportError } from '../../src/domain/inspect/report-error.js';
+import { fillArgv } from '../../src/domain/inspect/runner.js';
+
+// The scanner adapter runs real child processes; the config schema refuses what cannot work.
+describe('scanner command runner', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-runner-'));
+  const runner = new ProcessCommandRunner({ reportsDir: dir, log: silentLogger });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the {report} file a scanner writes even when it exits non-zero, and removes it after', async () => {
+    const res = await runner.run({ argv: ['sh', '-c', 'echo "{\\"SchemaVersion\\":2}" > "$1"; exit 1', 'scan', '{report}'], timeoutMs: 5000, label: 'inspector t' });
+    expect(res).toEqual({ output: '{"SchemaVersion":2}\n', exitCode: 1 });
+  });
+
+  it('takes stdout as the report without {report}, and names the exit code when there is none', async () => {
+    expect((await runner.run({ argv: ['echo', '[]'], timeoutMs: 5000, label: 'inventory' })).output).toBe('[]\n');
+    await expect(runner.run({ argv: ['sh', '-c', 'echo "token=hunter2-secret" >&2; exit 3'], timeoutMs: 5000, label: 'inventory' })).rejects.toThrow('inventory: `sh` exited with code 3 and printed nothing');
+    await expect(runner.run({ argv: ['sh', '-c', 'exit 0', 'x', '{report}'], timeoutMs: 5000, label: 'inspector t' })).rejects.toThrow('wrote no report');
+  });
+
+  it('stops a scanner at its timeout and reports a missing program', async () => {
+    await expect(runner.run({ argv: ['sleep', '5'], timeoutMs: 150, label: 'inspector slow' })).rejects.toThrow(/stopped by SIGKILL/);
+    await expect(runner.run({ argv: ['no-such-scanner-xyz'], timeoutMs: 1000, label: 'inspector x' })).rejects.toThrow('cannot start `no-such-scanner-xyz` (ENOENT)');
+  });
+
+  it('reads report paths only inside the reports directory', async () => {
+    writeFileSync(join(dir, 'r.sarif'), '{}');
+    expect(await runner.readReport('r.sarif')).toBe('{}');
+    await expect(runner.readReport('../../etc/passwd')).rejects.toThrow('must stay inside the reports directory');
+    await expect(runner.readReport('/etc/passwd')).rejects.toThrow('must stay inside the reports directory');
+    await expect(runner.readReport('missing.json')).rejects.toThrow('cannot read `missing.json` (ENOENT)');
+  });
+});
+
+describe('placeholders and configuration', () => {
+  it('fills placeholders and refuses a value that would read as an option', () => {
+    expect(fillArgv(['trivy', 'image', 'reg/{service}:{version}', '{env}'], { service: 'checkout', env: 'production', ref: 'v1.5.0' })).toEqual(['trivy', 'image', 'reg/checkout:v1.5.0', 'production']);
+    expect(() => fillArgv(['scan', '{ref}'], { service: 'x', env: 'e', ref: '--config=/tmp/evil' })).toThrow(ReportError);
+  });
+
+  it('loads the shipped config/inspectors.yml and its policy file', () => {
+    const c = loadInspectConfig('config');
+    expect(Object.keys(c.file.inspectors)).toEqual(['policy', 'secrets', 'trivy', 'semgrep', 'drift']);
+    expect(c.policy.rules.map((r) => r.id)).toContain('prod-from-tags');
+    expect(c.file.landingZone.production).toMatchObject({ every: 3_600_000, inspectors: ['drift', 'trivy'] });
+  });
+
+  it('refuses a landing-zone schedule naming a pipeline-only or unknown inspector, and a bad schedule', () => {
+    const base = { inspectors: { policy: { type: 'policy' }, drift: { type: 'drift' } }, inventory: { command: ['inv'] } };
+    const bad = inspectorsFileSchema.safeParse({ ...base, landingZone: { production: { every: '1h', inspectors: ['policy', 'nope'] } } });
+    expect(bad.success).toBe(false);
+    const messages = bad.error!.issues.map((i) => i.message).join('\n');
+    expect(messages).toContain('policy is a policy inspector, which needs a pipeline run');
+    expect(messages).toContain('unknown inspector nope (known: policy, drift)');
+    const both = inspectorsFileSchema.safeParse({ ...base, landingZone: { production: { every: '1h', cron: '0 * * * *', inspectors: ['drift'] } } });
+    expect(both.error?.issues[0]?.message).toBe('give exactly one of `every` or `cron`');
+    const shell = inspectorsFileSchema.safeParse({ inspectors: { s: { type: 'scan', format: 'sarif', command: 'semgrep --sarif' } } });
+    expect(shell.success).toBe(false);
+  });
+});
