@@ -75,3 +75,18 @@ describe('the shipped config/approvals.yml', () => {
     expect(shipped.freezes.map((f) => f.name)).toEqual(['year-end', 'friday-afternoon']);
   });
 });
+
+describe('approval stage settings', () => {
+  it('accepts known policy names and placeholders, refuses unknown names and links that could forge mrkdwn', async () => {
+    const { approvalStageSettings } = await import('../../src/domain/approvals/module.js');
+    const s = approvalStageSettings(['hotfix']);
+    expect(s.safeParse({ policy: 'hotfix', link: 'https://git.example.com/compare/a...b' }).success).toBe(true);
+    expect(s.safeParse({ policy: '${{ params.policy }}' }).success).toBe(true);
+    expect(s.safeParse({}).success).toBe(true);
+    const unknown = s.safeParse({ policy: 'yolo' });
+    expect(unknown.success ? '' : unknown.error.issues[0]?.message).toBe('unknown approval policy (approvals.yml names: hotfix)');
+    expect(s.safeParse({ link: 'https://x|click here' }).success).toBe(false);
+    expect(s.safeParse({ link: 'javascript:alert(1)' }).success).toBe(false);
+    expect(s.safeParse({ extra: 1 }).success).toBe(false);
+  });
+});

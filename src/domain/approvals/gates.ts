@@ -31,6 +31,9 @@ export const threadCopyKey = (gateId: string): string => `appr-${gateId}-thread`
 export const channelCopyKey = (gateId: string): string => `appr-${gateId}-chan`;
 export const dmCopyKey = (gateId: string, user: string): string => `appr-${gateId}-dm-${user}`;
 
+/** A link safe to put in mrkdwn as `<url>` (nothing that could close it or add a label). */
+export const isPlainUrl = (v: string): boolean => /^https?:\/\/[^\s<>|]+$/.test(v);
+
 export type VoteOutcome = { ok: true; gate: Gate; decided: boolean } | { ok: false; rule: string; message: string; gate?: Gate };
 
 export class GateStore {
@@ -128,7 +131,7 @@ export class GateStore {
       id, runId: run.id, stageId: sc.stage.id, pipeline: run.pipeline, service: run.service, env: run.env, ref: run.ref,
       requestedBy: run.triggeredBy, runChannel: run.channel, runMessageKey: run.messageKey,
       ...(settings.changes ? { changes: settings.changes.slice(0, 1500) } : {}),
-      links: [...new Set([...(settings.link ? [settings.link] : []), ...run.stages.flatMap((s) => (s.link ? [s.link] : []))])].slice(0, 5),
+      links: [...new Set([...(settings.link ? [settings.link] : []), ...run.stages.flatMap((s) => (s.link ? [s.link] : []))])].filter(isPlainUrl).slice(0, 5),
       policy, approvers,
       messageKeys: [threadCopyKey(id), ...(policy.channel ? [channelCopyKey(id)] : []), ...approvers.map((u) => dmCopyKey(id, u))],
       status: 'pending', approvals: [], rejections: [], createdAt: now, expiresAt: now + policy.timeoutMs,

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { loadYamlFile } from '../../core/config/yaml-file.js';
+import { formatZodIssues, loadYamlFile } from '../../core/config/yaml-file.js';
 import type { AppContext, Module, ModuleFactory } from '../../core/module.js';
 import { EVENTS, type ApproverCheck, type StageKind } from '../contracts.js';
 import { DEPLOY_GUARDS, servicesOf, STAGE_KINDS } from '../services.js';
 import { Decisions } from './decisions.js';
 import { freezeGuard, freezeQueries } from './freeze-guard.js';
-import { GateStore, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from './gates.js';
+import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from './gates.js';
 import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from './interactions.js';
 import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from './policy.js';
 
@@ -22,27 +22,39 @@ export interface ApprovalsOptions {
 
 const isPlaceholder = (v: string): boolean => v.includes('${{');
 
-function approvalStageKind(file: ApprovalsFile, gates: GateStore, decisions: Decisions): StageKind {
-  const known = Object.keys(file.policies);
-  const settings = z
+/**
+ * `with:` of an approval stage. Exported so a workflow checker can validate with the policy names
+ * of an approvals.yml; placeholders (`${{ params.policy }}`) are checked when the stage runs.
+ */
+export function approvalStageSettings(policyNames: readonly string[]) {
+  return z
     .object({
       /** A named policy from approvals.yml instead of the environment's. */
       policy: z
         .string()
-        .refine((p) => isPlaceholder(p) || known.includes(p), { message: `unknown approval policy (approvals.yml names: ${known.join(', ') || 'none'})` })
+        .refine((p) => isPlaceholder(p) || policyNames.includes(p), { message: `unknown approval policy (approvals.yml names: ${policyNames.join(', ') || 'none'})` })
         .optional(),
       /** What is being shipped, shown to approvers (e.g. `${{ params.changelog }}`). */
       changes: z.string().max(1500).optional(),
       /** A link to the changes (compare view, release notes). */
-      link: z.string().max(500).optional(),
+      link: z.string().max(500).refine((v) => isPlaceholder(v) || isPlainUrl(v), 'an http(s) URL without spaces, <, > or |').optional(),
     })
     .strict();
+}
+
+function approvalStageKind(file: ApprovalsFile, gates: GateStore, decisions: Decisions): StageKind {
+  const settings = approvalStageSettings(Object.keys(file.policies));
   return {
     kind: 'approval',
     settings,
     attempts: 5,
     backoffMs: 1000,
-    run: (sc) => gates.open(sc, settings.parse(sc.settings)),
+    async run(sc) {
+      const parsed = settings.safeParse(sc.settings);
+      // Reached only when a placeholder resolved to something invalid: fail once, saying what.
+      if (!parsed.success) return { status: 'failed', summary: `Invalid approval settings: ${formatZodIssues(parsed.error.issues).join('; ')}` };
+      return gates.open(sc, parsed.data);
+    },
     cancel: (sc) => decisions.cancelRun(sc.run.id),
   };
 }
