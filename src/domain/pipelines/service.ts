@@ -99,7 +99,7 @@ export class PipelineEngine implements PipelineService {
     const doc: RunDoc = {
       id, pipeline: def.name, service: def.service, teamChannel: def.team_channel, env, ref: req.ref ?? def.default_ref, params,
       triggeredBy: req.actor.userId, channel: req.channel, status: 'queued', createdAt: now, messageKey: `run-${id}`,
-      stages: def.stages.map((s) => this.initialStage(def, s, env, extra)),
+      stages: def.stages.map((s) => this.initialStage(s, env, extra)),
       ...(req.fixIncident ? { fixIncident: req.fixIncident } : {}),
       ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
       ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
@@ -126,7 +126,7 @@ export class PipelineEngine implements PipelineService {
     return toRunInfo((await this.repo.get(id)) ?? doc);
   }
 
-  private initialStage(def: PipelineDef, s: PipelineDef['stages'][number], env: string, extra: { retryOf?: string; reuse?: ReadonlySet<string> }): StageState {
+  private initialStage(s: PipelineDef['stages'][number], env: string, extra: { retryOf?: string; reuse?: ReadonlySet<string> }): StageState {
     const kind = this.kinds().get(s.kind);
     const base: StageState = {
       id: s.id, kind: s.kind, status: 'pending', needs: s.needs, with: s.with, attempt: 0, gen: 0,
@@ -135,7 +135,6 @@ export class PipelineEngine implements PipelineService {
     };
     if (s.environments && !s.environments.includes(env)) return { ...base, status: 'skipped', skip: 'not-for-env', summary: `not for ${env}` };
     if (extra.reuse?.has(s.id)) return { ...base, status: 'skipped', skip: 'reused', summary: `kept from ${extra.retryOf} (succeeded there)` };
-    void def;
     return base;
   }
 
