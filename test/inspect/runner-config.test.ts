@@ -6,7 +6,8 @@ import { ProcessCommandRunner } from '../../src/adapters/scanner/command-runner.
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import { inspectorsFileSchema, loadInspectConfig } from '../../src/domain/inspect/config.js';
 import { ReportError } from '../../src/domain/inspect/report-error.js';
-import { fillArgv } from '../../src/domain/inspect/runner.js';
+import { fillArgv, runScan } from '../../src/domain/inspect/runner.js';
+import { redactSecrets } from '../../src/domain/inspect/leaks.js';
 
 // The scanner adapter runs real child processes; the config schema refuses what cannot work.
 describe('scanner command runner', () => {
@@ -36,6 +37,22 @@ describe('scanner command runner', () => {
     await expect(runner.readReport('../../etc/passwd')).rejects.toThrow('must stay inside the reports directory');
     await expect(runner.readReport('/etc/passwd')).rejects.toThrow('must stay inside the reports directory');
     await expect(runner.readReport('missing.json')).rejects.toThrow('cannot read `missing.json` (ENOENT)');
+  });
+});
+
+describe('scanner output that quotes a secret', () => {
+  it('keeps the parser faithful but redacts the value before it can reach a channel', async () => {
+    const file = inspectorsFileSchema.parse({ inspectors: { codeql: { type: 'scan', format: 'sarif', command: ['cat', 'test/inspect/samples/codeql.sarif'] } } });
+    const deps = { config: { file, policy: { rules: [] }, policies: {} }, commands: new ProcessCommandRunner({ reportsDir: '.', log: silentLogger }), logs: { logs: async () => [] }, now: () => 0 };
+    const def = file.inspectors.codeql;
+    if (def?.type !== 'scan') throw new Error('scan inspector expected');
+    const result = await runScan(deps, 'codeql', def, { service: 'payments', env: 'production', ref: 'v2.0.0' });
+    expect(result.verdict).toBe('fail');
+    const creds = result.findings.find((f) => f.id === 'js/hardcoded-credentials')!;
+    expect(creds.title).toBe('The hard-coded value "[redacted]" is used as [authorization header](1).');
+    expect(JSON.stringify(result)).not.toContain('sk_live_51HxQ2bT9kLmN3pR7vW4yZ8c');
+    expect(redactSecrets('key AKIA' + 'QX7RT2MZ4KLP9WNB leaked; password=' + 'q8Zr2Lw9Xv4Nk7Tb1Hy6Md3P')).toBe('key [redacted] leaked; password=[redacted]');
+    expect(redactSecrets('Unused variable "retriesRemainingCounter".')).toBe('Unused variable "retriesRemainingCounter".');
   });
 });
 

@@ -75,7 +75,7 @@ export class FindingStore {
   }
 
   /** Newest first (by first sighting), at most `limit`. */
-  async list(filter: { service?: string; env?: string; status?: FindingStatus; openOnly?: boolean; now: number; limit?: number }): Promise<FindingRecord[]> {
+  async list(filter: { service?: string; env?: string; openOnly?: boolean; now: number; limit?: number }): Promise<FindingRecord[]> {
     const ids = await this.store.zRange(this.indexKey(), { rev: true, limit: 2000 });
     const records = (await this.store.getManyJson<FindingRecord>(ids.map((i) => this.recordKey(i.member)))).filter((r): r is FindingRecord => r !== null);
     return records

@@ -46,6 +46,20 @@ function looksSecret(value: string): boolean {
   return value.length >= 16 && !NOT_A_VALUE.test(value) && shannonEntropy(value) >= MIN_ENTROPY_BITS;
 }
 
+const QUOTED = /(["'`])([^"'`\s]{16,})\1/g;
+
+/**
+ * Scanners quote what they matched in their messages (CodeQL: `The hard-coded value "…" is used
+ * as …`). Before such text reaches a channel, known credential shapes and quoted random-looking
+ * values are replaced with `[redacted]`.
+ */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const p of LEAK_PATTERNS) out = out.replace(new RegExp(p.regex.source, `${p.regex.flags.replace('g', '')}g`), '[redacted]');
+  out = out.replace(ASSIGNMENT, (m, name: string, value: string) => (looksSecret(value) ? m.replace(value, '[redacted]') : m));
+  return out.replace(QUOTED, (m, q: string, value: string) => (looksSecret(value) ? `${q}[redacted]${q}` : m));
+}
+
 /** A captured log: where it came from (`stage build log`) and its lines. */
 export interface TextSource {
   location: string;

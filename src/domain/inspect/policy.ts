@@ -102,7 +102,7 @@ async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
       const notes = passed.length ? [`approvals applied: ${passed.map((s) => `${s.id}${approversIn(s.details).length ? ` by ${approversIn(s.details).map((u) => `<@${u}>`).join(', ')}` : ''}`).join('; ')}`] : [];
       if (!passed.length) return { violations: [{ message: gates.length ? `no ${rule.stageKind} stage has passed (${gates.map((g) => `${g.id}: ${g.status}`).join(', ')})` : `pipeline ${run.pipeline} has no ${rule.stageKind} stage`, location: `pipeline ${run.pipeline}` }], notes };
       // A gate that recorded no approver list still counts as one approval: it passed.
-      const count = Math.max(approvers.length, approvers.length ? 0 : passed.length);
+      const count = approvers.length || passed.length;
       return count >= rule.minApprovals ? { violations: [], notes } : { violations: [{ message: `${count} approval(s) applied, ${rule.minApprovals} required`, location: `stage ${passed[0]!.id}` }], notes };
     }
     case 'no-open-incidents': {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isSwitchyardError } from '../../core/errors.js';
 import type { FreezeQueries, IncidentQueries, RunInfo } from '../contracts.js';
 import type { InspectConfig, ScanInspectorConfig } from './config.js';
-import { checkLeaks, flattenSettings } from './leaks.js';
+import { checkLeaks, flattenSettings, redactSecrets } from './leaks.js';
 import { evaluatePolicy } from './policy.js';
 import type { CommandRunner, RunLogSource } from './ports.js';
 import { ReportError } from './report-error.js';
@@ -68,7 +68,12 @@ export async function runScan(deps: RunnerDeps, name: string, def: ScanInspector
       notes.push(`\`${argv[0]}\` exited with ${res.exitCode}`);
       text = res.output;
     }
-    const findings = def.format === 'sarif' ? parseSarif(text) : parseTrivy(text);
+    const findings = (def.format === 'sarif' ? parseSarif(text) : parseTrivy(text)).map((f) => ({
+      ...f,
+      title: redactSecrets(f.title),
+      ...(f.location ? { location: redactSecrets(f.location) } : {}),
+      ...(f.fix ? { fix: redactSecrets(f.fix) } : {}),
+    }));
     const threshold = scanThreshold(deps.config, def, target.env);
     return { inspector: name, type: 'scan', verdict: verdictOf(findings, threshold), findings, notes };
   } catch (err) {
