@@ -214,6 +214,13 @@ describe('approval gates over the Slack wire', () => {
       return v && JSON.stringify(v.blocks).includes(`gated-release ${id}`) ? v : undefined;
     });
     expect(JSON.stringify(home.blocks)).toContain('1 of 2 approvals');
+    await h.slack.appHomeOpened('U0BOB');
+    const bobHome = await h.slack.waitFor(() => {
+      const v = h.slack.homeView('U0BOB');
+      return v && JSON.stringify(v.blocks).includes(`gated-release ${id}`) ? v : undefined;
+    });
+    expect(JSON.stringify(bobHome.blocks)).toContain('Your deployments waiting for approval');
+    expect(JSON.stringify(bobHome.blocks)).not.toContain('"type":"button"'); // nothing for him to press
     await h.slack.pressButton({ user: 'U0DAVE', viewId: home.id, actionId: ACTION_APPROVE, value: `${id}-approve` });
 
     const run = await waitRunStatus(h, id, 'succeeded');
@@ -221,5 +228,8 @@ describe('approval gates over the Slack wire', () => {
     const done = await waitCopies(h, id, APPROVERS, /^Approval approved/);
     expect(hasButtons(done.dms.U0DAVE)).toBe(false);
     expect(copies(h, id, APPROVERS).thread?.text).toMatch(/^Approval approved/);
+    // Both homes are re-published once the gate is decided.
+    await h.slack.waitFor(() => !JSON.stringify(h.slack.homeView('U0DAVE')?.blocks).includes(`gated-release ${id}`));
+    await h.slack.waitFor(() => !JSON.stringify(h.slack.homeView('U0BOB')?.blocks).includes(`gated-release ${id}`));
   });
 });

@@ -144,7 +144,7 @@ export class Decisions {
   }
 
   async refreshHomes(g: Gate): Promise<void> {
-    const people = new Set([...g.approvers, ...g.approvals.map((a) => a.user), ...g.rejections.map((r) => r.user)]);
+    const people = new Set([g.requestedBy, ...g.approvers, ...g.approvals.map((a) => a.user), ...g.rejections.map((r) => r.user)]);
     for (const u of people) {
       await this.ctx.home.refresh(u).catch((err: Error) => this.ctx.log.warn({ user: u, err: err.message }, 'home refresh failed'));
     }

@@ -152,6 +152,9 @@ export class GateStore {
     } else {
       await this.startTimers(gate);
     }
+    for (const u of [gate.requestedBy, ...gate.approvers]) {
+      await this.ctx.home.refresh(u).catch((err: Error) => this.ctx.log.warn({ user: u, err: err.message }, 'home refresh failed'));
+    }
     await sc.log(`Approval gate ${id} opened: ${policy.required} approval(s) under policy ${policy.name}; ${gate.approvers.length} approver(s) notified.`);
     return { status: 'waiting', summary: `Waiting for ${policy.required} approval${policy.required === 1 ? '' : 's'} (policy ${policy.name})` };
   }
