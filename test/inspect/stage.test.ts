@@ -42,6 +42,8 @@ describe('inspect stage in a pipeline', () => {
     // One deployment at a time per service and environment: end the blocked one.
     await h.command('U0ALICE', 'C0DEPLOYS', `/pipeline cancel ${branch}`);
     await waitRun(h, 'C0DEPLOYS', branch, /: cancelled/);
+    const closed = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', branch).find((m) => m.text.includes('ended while inspection')));
+    expect(closed.blocks?.some((b) => b.type === 'actions')).toBe(false);
 
     const tag = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.5.0')).text);
     await waitRun(h, 'C0DEPLOYS', tag, /: succeeded/);

@@ -10,7 +10,8 @@ import type { Verdict } from './types.js';
 export interface GateDoc {
   runId: string;
   stageId: string;
-  status: 'waiting' | 'overridden' | 'failed';
+  /** `closed`: the run ended (cancelled) while the gate waited. */
+  status: 'waiting' | 'overridden' | 'failed' | 'closed';
   verdict: Verdict;
   summary: string;
   details: Record<string, unknown>;
@@ -37,7 +38,7 @@ export class GateStore {
   }
 
   /** Decides a waiting gate; null when it was already decided (or does not exist). */
-  async decide(runId: string, stageId: string, status: 'overridden' | 'failed', decision: { by: string; reason?: string; at: number }): Promise<GateDoc | null> {
+  async decide(runId: string, stageId: string, status: 'overridden' | 'failed' | 'closed', decision: { by: string; reason?: string; at: number }): Promise<GateDoc | null> {
     let won = false as boolean;
     const after = await this.store.update<GateDoc>(this.key(runId, stageId), (cur) => {
       won = false;

@@ -6,7 +6,7 @@ import { loadInspectConfig, type InspectConfig } from './config.js';
 import { FindingStore } from './finding-store.js';
 import { GateStore } from './gate.js';
 import { JOB_LANDING, landingProcessor, LandingZone } from './landing.js';
-import { JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from './override.js';
+import { closeGatesOnRunEnd, JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from './override.js';
 import type { CommandRunner, RunLogSource } from './ports.js';
 import type { RunnerDeps } from './runner.js';
 import { inspectStageKind } from './stage.js';
@@ -50,6 +50,7 @@ export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): M
     views: overrideViews(ctx, gates),
     jobs: [landingProcessor(ctx, lz), settleProcessor(ctx, gates)],
     enqueues: [JOB_LANDING, JOB_SETTLE],
+    subscriptions: [closeGatesOnRunEnd(ctx, gates)],
     /** One job scheduler per environment; schedulers of environments removed from the file are removed too. */
     async startWorker() {
       const registry = ctx.store.key('inspect', 'schedulers');

@@ -2,7 +2,8 @@ import { AccessControl, type Actor } from '../../core/access.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
-import type { RunInfo } from '../contracts.js';
+import { EVENTS, type RunInfo } from '../contracts.js';
+import type { Subscription } from '../../core/events.js';
 import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf, type GateDoc } from './gate.js';
 import { ACTION_FAIL, ACTION_OVERRIDE, gateContent, overrideModal, VIEW_OVERRIDE } from './render.js';
@@ -113,6 +114,7 @@ export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor
     async process(data) {
       const gate = await gates.get(String(data.runId), String(data.stageId));
       if (!gate || gate.status === 'waiting' || gate.settled || !gate.decision) return;
+      if (gate.status === 'closed') return;
       const pipelines = servicesOf(ctx).get('pipelines');
       const state = { status: gate.status, by: gate.decision.by, ...(gate.decision.reason ? { reason: gate.decision.reason } : {}) };
       const content = gateContent(gate.runId, gate.stageId, state);
@@ -122,6 +124,22 @@ export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor
       }
       await ctx.chat.update(gateMessageKey(gate.runId, gate.stageId), content);
       await gates.markSettled(gate.runId, gate.stageId);
+    },
+  };
+}
+
+/** A run that ends while its inspection gate waits (cancelled) closes the gate: its buttons go away. */
+export function closeGatesOnRunEnd(ctx: AppContext, gates: GateStore): Subscription {
+  return {
+    name: 'inspect.close-gates',
+    type: EVENTS.runFinished,
+    async handle(event) {
+      const runId = String(event.data.runId);
+      const run = await servicesOf(ctx).maybe('pipelines')?.getRun(runId);
+      for (const s of run?.stages.filter((x) => x.kind === 'inspect') ?? []) {
+        const closed = await gates.decide(runId, s.id, 'closed', { by: 'switchyard', at: ctx.clock.now() });
+        if (closed) await ctx.chat.update(gateMessageKey(runId, s.id), gateContent(runId, s.id, { status: 'closed', by: 'switchyard' }));
+      }
     },
   };
 }

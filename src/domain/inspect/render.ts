@@ -37,7 +37,7 @@ export function verdictText(stageId: string, verdict: Verdict, results: readonly
 }
 
 /** The blocking message under a failed inspection: who may override, and the two buttons. */
-export function gateContent(runId: string, stageId: string, state: { status: 'waiting' } | { status: 'overridden' | 'failed'; by: string; reason?: string }): MessageContent {
+export function gateContent(runId: string, stageId: string, state: { status: 'waiting' } | { status: 'overridden' | 'failed' | 'closed'; by: string; reason?: string }): MessageContent {
   const value = `${runId}|${stageId}`;
   if (state.status === 'waiting') {
     const text = `:no_entry: Inspection \`${stageId}\` failed: run \`${runId}\` is blocked. An eligible approver may override it with a reason.`;
@@ -53,7 +53,9 @@ export function gateContent(runId: string, stageId: string, state: { status: 'wa
   const text =
     state.status === 'overridden'
       ? `:unlock: Inspection \`${stageId}\` of run \`${runId}\` was overridden by <@${state.by}>: “${escapeMrkdwn(state.reason ?? '')}”`
-      : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by <@${state.by}>.`;
+      : state.status === 'closed'
+        ? `:no_entry_sign: Run \`${runId}\` ended while inspection \`${stageId}\` waited; nothing to override.`
+        : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by <@${state.by}>.`;
   return { text, blocks: [md(text)] };
 }
 

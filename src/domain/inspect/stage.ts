@@ -62,7 +62,9 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
     async run(sc: StageContext): Promise<StageOutcome> {
       const { run } = sc;
       const existing = await gates.get(run.id, sc.stage.id);
-      if (existing) return existing.status === 'waiting' ? { status: 'waiting', summary: existing.summary } : outcomeOf(existing);
+      if (existing?.status === 'waiting') return { status: 'waiting', summary: existing.summary };
+      if (existing?.status === 'closed') return { status: 'failed', summary: `${existing.summary} · the run ended while it waited` };
+      if (existing) return outcomeOf(existing);
 
       const settings = schema.parse(sc.settings);
       const services = servicesOf(ctx);
