@@ -96,7 +96,10 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   const { settings, log } = o;
   const metrics = new Metrics({ defaults: o.metricsDefaults ?? false });
   const store = new RedisStore(redis, prefix);
-  const jobs = new BullmqJobQueue({ connection: bullRedis, prefix, log });
+  // BullMQ keys live under `<prefix>:q` so a queue named like a store key (`pipeline`) can never
+  // collide with domain state; the braces keep both in one Cluster slot.
+  const queuePrefix = `${prefix}:q`;
+  const jobs = new BullmqJobQueue({ connection: bullRedis, prefix: queuePrefix, log });
   const client = new WebClient(o.slack.token, {
     ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
     retryConfig: { retries: 0 },
@@ -165,7 +168,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   const pool = worker
     ? new WorkerPool({
         connection: () => createRedis(settings.REDIS_URL, { forBullmq: true, name: 'worker', log }),
-        prefix,
+        prefix: queuePrefix,
         processors,
         expectedJobNames: modules.flatMap((m) => m.enqueues ?? []),
         log,
