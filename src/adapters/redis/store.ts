@@ -2,23 +2,43 @@
  * Store port on Redis (ioredis). Every key starts with the braced prefix (e.g. `{switchyard}`), so
  * all keys hash to one Redis Cluster slot and multi-key commands (MGET, DEL k1 k2) stay legal.
  *
- * `update()` is optimistic: WATCH key, GET, compute, MULTI/SET|DEL/EXEC, retried when EXEC reports
- * a concurrent change. WATCH state belongs to the connection, not to the caller, so two updates
- * interleaved on one connection would silently clear each other's WATCH (the second EXEC runs
- * unguarded). Updates are therefore serialised per connection (see tx-lock.ts); other commands may
- * interleave freely. Nothing else may issue WATCH/MULTI/EXEC on the connection given to RedisStore
- * (this class itself uses Lua for its other multi-step operations for that reason).
+ * `update()` is optimistic: GET, compute, then a Lua compare-and-set that writes only if the key
+ * still holds what was read, retried on a concurrent change. WATCH/MULTI is avoided on purpose:
+ * WATCH state belongs to the connection, so concurrent updates sharing one connection would clear
+ * each other's guard, and serialising them per connection made every update in a process wait in
+ * line. Multi-step operations use Lua for the same reason.
  */
 import type { Redis } from 'ioredis';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
-import { txState, withTxLock } from './tx-lock.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
 const DEFAULT_STREAM_MAXLEN = 10_000;
 const PING_TIMEOUT_MS = 1000;
 
 /** Deletes the key only while it still holds the caller's owner token. */
+/**
+ * Compare-and-set for update(): writes only if the key still holds exactly what was read (or is
+ * still absent). Lock-free and safe on a shared connection, unlike WATCH, whose state belongs to
+ * the connection rather than the caller.
+ * ARGV: existed ('0'|'1'), expected value, 'set'|'del', new value, ttl ms ('' keeps the TTL).
+ */
+const CAS_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+if ARGV[3] == 'del' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[5] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', tonumber(ARGV[5]))
+else
+  redis.call('SET', KEYS[1], ARGV[4], 'KEEPTTL')
+end
+return 1`;
+
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 /** RPUSH values then keep only the newest ARGV[1] entries (0 = no cap); returns the final length. */
 const LIST_PUSH_LUA = `
@@ -115,7 +135,7 @@ export class RedisStore implements Store {
   async update<T>(key: string, fn: (current: T | null) => T | null | typeof ABORT, opts: { ttlMs?: number } = {}): Promise<T | null> {
     const ttlMs = opts.ttlMs === undefined ? undefined : positiveInt(opts.ttlMs, 'ttlMs');
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-      const outcome = await withTxLock(this.redis, () => this.tryUpdate(key, fn, ttlMs));
+      const outcome = await this.tryUpdate(key, fn, ttlMs);
       if (outcome.done) return outcome.value;
       // Lost a race: back off a little (jittered, growing) so competing writers spread out.
       await sleep(Math.random() * Math.min(2 + attempt * 2, 50));
@@ -128,30 +148,23 @@ export class RedisStore implements Store {
     fn: (current: T | null) => T | null | typeof ABORT,
     ttlMs: number | undefined,
   ): Promise<{ done: true; value: T | null } | { done: false }> {
-    const state = txState(this.redis);
-    const epoch = state.epoch;
-    await this.redis.watch(key);
-    let watching = true;
-    try {
-      const current = parseJson<T>(await this.redis.get(key));
-      const next = fn(current);
-      if (next === ABORT) return { done: true, value: current };
-      // The WATCH was issued on a connection that has since gone away: start over.
-      if (state.epoch !== epoch || this.redis.status !== 'ready') return { done: false };
-      const tx = this.redis.multi();
-      if (next === null) tx.del(key);
-      else if (ttlMs !== undefined) tx.set(key, toJson(next), 'PX', ttlMs);
-      else tx.set(key, toJson(next), 'KEEPTTL');
-      watching = false; // EXEC (or its failure) ends the WATCH
-      const result = await tx.exec();
-      if (result === null) return { done: false };
-      const failed = result.find(([err]) => err);
-      if (failed?.[0]) throw failed[0];
-      return { done: true, value: next };
-    } finally {
-      if (watching) await this.redis.unwatch().catch(() => undefined);
-    }
+    const raw = await this.redis.get(key);
+    const current = parseJson<T>(raw);
+    const next = fn(current);
+    if (next === ABORT) return { done: true, value: current };
+    const applied = await this.redis.eval(
+      CAS_LUA,
+      1,
+      key,
+      raw === null ? '0' : '1',
+      raw ?? '',
+      next === null ? 'del' : 'set',
+      next === null ? '' : toJson(next),
+      ttlMs === undefined ? '' : String(ttlMs),
+    );
+    return applied === 1 ? { done: true, value: next } : { done: false };
   }
+
 
   async del(...keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
