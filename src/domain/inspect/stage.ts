@@ -18,9 +18,9 @@ const DETAIL_FINDINGS = 20;
 
 export const gateMessageKey = (runId: string, stageId: string): string => `inspect-gate-${runId}-${stageId}`;
 
-export function inspectSettingsSchema(deps: RunnerDeps) {
-  const names = Object.keys(deps.config.file.inspectors);
-  const pipelineNames = names.filter((n) => deps.config.file.inspectors[n]!.type !== 'drift');
+export function inspectSettingsSchema(config: Pick<RunnerDeps, 'config'>['config']) {
+  const names = Object.keys(config.file.inspectors);
+  const pipelineNames = names.filter((n) => config.file.inspectors[n]!.type !== 'drift');
   return z
     .object({
       inspectors: z
@@ -53,7 +53,7 @@ function detailsOf(verdict: Verdict, results: readonly InspectorResult[]): Recor
 }
 
 export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateStore): StageKind {
-  const schema = inspectSettingsSchema(deps);
+  const schema = inspectSettingsSchema(deps.config);
   return {
     kind: 'inspect',
     settings: schema,
