@@ -105,6 +105,8 @@ export interface PipelineService {
   resolveWaitingStage(runId: string, stageId: string, outcome: StageOutcomeDone): Promise<void>;
   /** Adds a line to the run's thread (e.g. an approval decision). */
   noteOnRun(runId: string, text: string): Promise<void>;
+  /** The newest `lines` lines of a stage's captured log (injected secrets already masked). */
+  logs(runId: string, stageId: string, lines: number): Promise<string[]>;
   pipelineNames(): string[];
   /** Definition summary used by /config render and inspectors. */
   definition(name: string): { name: string; service: string; environments: string[]; stages: Array<{ id: string; kind: string; with: Record<string, unknown>; needs: string[] }> } | null;

@@ -46,7 +46,7 @@ describe('timeline and closing', () => {
     }
     expect(notes.map((n) => n.text)).toEqual([
       'Rolled the feature flag back',
-      expect.stringContaining('added with :pushpin:'),
+      '<@U0ERIN>: Found a bad config push at 10:02', // the reacted message's own text
       '<@U0ERIN>: Customer reports from the EU',
     ]);
     expect(notes[1]!.ref?.ts).toBe(msg.ts);

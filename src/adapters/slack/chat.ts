@@ -95,6 +95,20 @@ export class SlackChat implements ChatPort {
     }
   }
 
+  async messageText(channel: string, ts: string): Promise<string | null> {
+    try {
+      // A top-level message is found in history; a thread reply only through its thread.
+      const top = await this.call('conversations.history', () => this.client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }));
+      const hit = top.messages?.find((m) => m.ts === ts);
+      if (hit) return hit.text ?? '';
+      const thread = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts, limit: 200 }));
+      return thread.messages?.find((m) => m.ts === ts)?.text ?? null;
+    } catch (err) {
+      this.log.warn({ channel, err: (err as Error).message }, 'could not read a message');
+      return null;
+    }
+  }
+
   async userInfo(user: string): Promise<ChatUser | null> {
     try {
       const res = await this.call('users.info', () => this.client.users.info({ user }));

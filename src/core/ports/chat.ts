@@ -60,6 +60,8 @@ export interface ChatPort {
   setPurpose(channel: string, purpose: string): Promise<void>;
   addBookmark(channel: string, title: string, link: string): Promise<void>;
   channelName(channel: string): Promise<string | null>;
+  /** Text of a message people wrote (for a reaction that copies it somewhere); null if gone. */
+  messageText(channel: string, ts: string): Promise<string | null>;
 
   userInfo(user: string): Promise<ChatUser | null>;
   lookupByEmail(email: string): Promise<string | null>;

@@ -123,9 +123,12 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         const id = await d.repo.byChannel(item.channel);
         if (!id) return;
         const user = String(event.user ?? '');
-        // Slack's event carries no text and ChatPort has no history call: the entry points at the message.
+        // Slack's event carries no text: read the message, and point at it if it is gone.
         const by = typeof event.item_user === 'string' ? ` by <@${event.item_user}>` : '';
-        await svc.addNote(id, `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`, user, { channel: item.channel, ts: item.ts });
+        const text = await d.ctx.chat.messageText(item.channel, item.ts);
+        const author = typeof event.item_user === 'string' ? `<@${event.item_user}>: ` : '';
+        const note = text ? `${author}${text}` : `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`;
+        await svc.addNote(id, note, user, { channel: item.channel, ts: item.ts });
         await d.ctx.audit.record({ actor: user || '?', action: 'reaction incident.timeline', outcome: 'ok', channel: item.channel, target: `${id} ${item.ts}` });
         await d.ctx.chat.post({ channel: item.channel, threadTs: item.ts, key: `inc-${id}-react-${item.ts}`, text: `:${d.cfg.timeline_emoji}: Added to the ${id} timeline.` });
       },
