@@ -97,7 +97,7 @@ describe('/config against Vault, Consul and the landing zone', () => {
   });
 
   it('answers bad input with what exists and audits reads with their target', async () => {
-    expect(await cmd('U0GRACE', '/config get chekout production vpc_id')).toContain('Known: checkout, inventory, payments');
+    expect(await cmd('U0GRACE', '/config get chekout production vpc_id')).toContain('Known: checkout, demo, inventory, payments');
     expect(await cmd('U0GRACE', '/config get checkout qa vpc_id')).toContain('Known: dev, staging, production');
     const key = await cmd('U0GRACE', '/config get checkout production db_pasword');
     expect(key).toContain('Unknown checkout/production key `db_pasword`.');
