@@ -58,6 +58,27 @@ describe('incident webhooks', () => {
     await ih.h.slack.waitFor(() => ih.h.slack.messages(inc.channel!).some((m) => m.text.includes('every alert')));
   });
 
+  it('racing deliveries of one alert group or one ticket open exactly one incident', async () => {
+    const before = new Set(await ih.repo().recentIds());
+    const group = { alertname: 'RaceAlert', service: 'checkout' };
+    const payload = alertmanagerPayload({ groupLabels: group, alerts: [latency('firing', 'race-1')] });
+    const ticket = { ticket_id: 'HD-RACE-1', title: 'Racing ticket', service: 'checkout' };
+    const [am, hd] = await Promise.all([
+      Promise.all(Array.from({ length: 8 }, () => sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload))),
+      Promise.all(Array.from({ length: 8 }, () => sendToSwitchyard(ih.hook('/hooks/helpdesk'), ih.secrets.helpdeskIn, ticket))),
+    ]);
+    for (const batch of [am, hd]) {
+      expect(batch.every((r) => r.status === 200)).toBe(true);
+      expect(new Set(batch.map((r) => r.body.incident)).size).toBe(1);
+      expect(batch.filter((r) => r.body.created === true)).toHaveLength(1);
+    }
+    const fresh = (await ih.repo().recentIds()).filter((id) => !before.has(id));
+    expect(fresh.sort()).toEqual([String(am[0]!.body.incident), String(hd[0]!.body.incident)].sort());
+    // The alert is on its incident's timeline once, however many deliveries raced.
+    const alerts = (await ih.timeline(String(am[0]!.body.incident))).filter((e) => e.kind === 'alert');
+    expect(alerts).toHaveLength(1);
+  });
+
   it('refuses Alertmanager without the bearer token, and a malformed body', async () => {
     const url = ih.hook('/hooks/alertmanager');
     const payload = alertmanagerPayload({ groupLabels: { alertname: 'X' }, alerts: [latency('firing', 'x')] });
