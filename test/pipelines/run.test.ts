@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { companionsModule, recordedEvents, runIdOf, runMessage, SECRET, testPipelines, threadTexts, waitRunText } from './support.js';
+import { companionsModule, HOOK_TOKEN, recordedEvents, runIdOf, runMessage, SECRET, testPipelines, threadTexts, waitRunText } from './support.js';
 
 // End to end through the local Slack workspace: slash commands in, the run message, its thread
 // and the final announcements out.
@@ -52,6 +52,19 @@ describe('/pipeline run, status, logs, retry', () => {
     const everything = JSON.stringify([h.slack.calls(), h.slack.ephemerals()]);
     expect(everything).not.toContain(SECRET);
     expect(await redisContains(h, SECRET)).toBe(false);
+  });
+
+  it('never shows a webhook URL whose path carries an injected secret, even when the call fails', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run hook-notify --env staging')).text);
+    const msg = await waitRunText(h, 'C0DEPLOYS', id, /: failed/);
+    expect(msg.text).toContain('notify failed');
+    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('*notify* failed')));
+    const logs = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} notify`);
+    expect(logs.text).toContain('POST http://127.0.0.1:9/… (path hidden');
+    expect(logs.text).toContain('127.0.0.1:9 failed');
+    const everything = JSON.stringify([h.slack.calls(), h.slack.ephemerals()]);
+    expect(everything).not.toContain(HOOK_TOKEN);
+    expect(await redisContains(h, HOOK_TOKEN)).toBe(false);
   });
 
   it('fails at the stage that failed, shows why in the thread, and skips what depended on it', async () => {

@@ -11,6 +11,9 @@ export function testPipelines(extra: PipelinesWiring = {}): ModuleFactory {
 }
 
 export const SECRET = 's3cr3t-deploy-token-42';
+/** A webhook whose token is its path; nothing listens on port 9, so the call fails. */
+export const HOOK_TOKEN = 'hookpathtoken99';
+const HOOK_URL = `http://127.0.0.1:9/services/T0HOOK/B0HOOK/${HOOK_TOKEN}`;
 
 /**
  * Test-only companions of the pipelines module: a `hold` stage kind that waits for a decision
@@ -37,7 +40,7 @@ export const companionsModule: ModuleFactory = (ctx) => {
   servicesOf(ctx).add(DEPLOY_GUARDS, guard);
   servicesOf(ctx).provide('injection', {
     async resolve(_service, _env, keys) {
-      const values: Record<string, { value: string; secret: boolean }> = { deploy_token: { value: SECRET, secret: true }, api_key: { value: 'ak-live-77889900', secret: true }, region: { value: 'eu-west-1', secret: false } };
+      const values: Record<string, { value: string; secret: boolean }> = { deploy_token: { value: SECRET, secret: true }, api_key: { value: 'ak-live-77889900', secret: true }, region: { value: 'eu-west-1', secret: false }, hook_url: { value: HOOK_URL, secret: true } };
       return Object.fromEntries(keys.map((k) => {
         const v = values[k];
         if (!v) throw new Error(`Unknown key \`${k}\``);

@@ -13,20 +13,22 @@ export interface HttpAnswer {
 
 const REFUSED = new Set([400, 401, 403, 404, 410, 422]);
 
-export async function request(source: string, url: string, init: RequestInit & { timeoutMs?: number; signal?: AbortSignal }): Promise<HttpAnswer> {
+type RequestOptions = RequestInit & { timeoutMs?: number; signal?: AbortSignal; /** Name only the host in errors: the path may carry a token (webhook URLs). */ hidePath?: boolean };
+
+export async function request(source: string, url: string, init: RequestOptions): Promise<HttpAnswer> {
   const signals = [AbortSignal.timeout(init.timeoutMs ?? 30_000), ...(init.signal ? [init.signal] : [])];
   let res: Response;
   try {
     res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.any(signals) });
   } catch (err) {
     if (init.signal?.aborted) throw init.signal.reason as Error;
-    throw new UpstreamError(source, `${init.method ?? 'GET'} ${pathOf(url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`, { cause: err });
+    throw new UpstreamError(source, `${init.method ?? 'GET'} ${init.hidePath ? hostOf(url) : pathOf(url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`, { cause: err });
   }
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 /** Like request, but a non-2xx answer is an UpstreamError. */
-export async function expectOk(source: string, url: string, init: RequestInit & { timeoutMs?: number; signal?: AbortSignal }): Promise<HttpAnswer> {
+export async function expectOk(source: string, url: string, init: RequestOptions): Promise<HttpAnswer> {
   const res = await request(source, url, init);
   if (res.status >= 200 && res.status < 300) return res;
   const hint = res.status === 401 || res.status === 403 ? ' (check the token and its permissions)' : '';
@@ -41,6 +43,14 @@ export function json<T>(source: string, res: HttpAnswer): T {
   }
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(bad url)';
+  }
+}
+
 function pathOf(url: string): string {
   try {
     return new URL(url).pathname;
@@ -49,10 +59,10 @@ function pathOf(url: string): string {
   }
 }
 
-/** The `http` stage kind's webhook call. */
+/** The `http` stage kind's webhook call. Webhook URLs often carry their token in the path (Slack, Teams), so errors name only the host. */
 export class FetchWebhookCaller implements WebhookCaller {
   async call(o: Parameters<WebhookCaller['call']>[0]): Promise<{ status: number; body: string }> {
-    const res = await request('webhook', o.url, { method: o.method, headers: o.headers, ...(o.body !== undefined ? { body: o.body } : {}), timeoutMs: o.timeoutMs, signal: o.signal });
+    const res = await request('webhook', o.url, { method: o.method, headers: o.headers, ...(o.body !== undefined ? { body: o.body } : {}), timeoutMs: o.timeoutMs, signal: o.signal, hidePath: true });
     return { status: res.status, body: res.text };
   }
 }

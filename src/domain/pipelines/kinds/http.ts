@@ -42,7 +42,10 @@ export function httpKind(caller: WebhookCaller): StageKind {
         body = JSON.stringify(s.body);
         headers['content-type'] ??= 'application/json';
       }
-      await ctx.log(`${s.method} ${url.origin}${url.pathname}`);
+      // An injected secret inside the URL (a webhook token in its path) may be only part of what
+      // is shown, which masking by exact value cannot catch: then show the origin alone.
+      const carriesSecret = [...ctx.secrets].some((x) => x.length > 0 && (s.url.includes(x) || url.href.includes(x)));
+      await ctx.log(`${s.method} ${url.origin}${carriesSecret ? '/… (path hidden: it carries an injected secret)' : url.pathname}`);
       const res = await caller.call({ url: url.toString(), method: s.method, headers, ...(body !== undefined ? { body } : {}), timeoutMs: b.timeoutMs, signal: ctx.signal });
       if (res.body) await ctx.log(res.body.slice(0, 2000));
       const ok = s.expect_status ? s.expect_status.includes(res.status) : res.status >= 200 && res.status < 300;
