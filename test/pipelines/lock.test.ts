@@ -39,6 +39,23 @@ describe('deploy lock, cancel and restarts', () => {
     expect(history.text).toContain(b);
   });
 
+  it('starts a queued run that was handed the lock just before the bot stopped', async () => {
+    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production')).text);
+    await waitRunText(h, 'C0DEPLOYS', a, /gate waiting/);
+    const b = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production --ref handed-over')).text);
+    expect((await run(b)).status).toBe('queued');
+    // The state a crash leaves in the middle of promote: A has ended, B holds the lock, B never started.
+    const store = h.app.ctx.store;
+    await store.update<{ status: string }>(store.key('pipelines', 'run', a), (d) => ({ ...d!, status: 'cancelled', finishedAt: Date.now() }));
+    await store.setRemove(store.key('pipelines', 'active'), a);
+    await store.setJson(store.key('pipelines', 'lock', 'gated', 'production'), { runId: b, at: Date.now() });
+    await store.zRemove(store.key('pipelines', 'queue', 'gated', 'production'), b);
+    await waitRunText(h, 'C0DEPLOYS', b, /gate waiting/);
+    expect((await run(b)).status).toBe('waiting');
+    await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${b}`);
+    await waitRunText(h, 'C0DEPLOYS', b, /: cancelled/);
+  });
+
   it('cancels a running run, stopping its command, and frees the lock at once', async () => {
     const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=30')).text);
     await workRunning(id);

@@ -50,8 +50,15 @@ export class Watchdog {
       return true;
     }
     if (doc.status === 'queued') {
+      const holder = await this.orch.releaseIfStale(doc.service, doc.env);
+      if (holder === doc.id) {
+        // It got the lock and the process stopped before starting it: nobody else ever would.
+        await this.lock.dequeue(doc.service, doc.env, doc.id);
+        await this.orch.start(doc.id);
+        return true;
+      }
       await this.lock.enqueue(doc.service, doc.env, doc.id, doc.createdAt);
-      if (!(await this.orch.releaseIfStale(doc.service, doc.env))) await this.orch.promote(doc.service, doc.env);
+      if (!holder) await this.orch.promote(doc.service, doc.env);
       return false;
     }
     const holder = await this.lock.acquire(doc.service, doc.env, doc.id, this.ctx.clock.now());
