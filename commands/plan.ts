@@ -175,8 +175,9 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
           if (args.action === 'close' && name) throw new UsageError('`/plan iteration close` takes no name; the next iteration continues the series. To name it, use `/plan iteration start "<name>"`.');
           if (name.length > 60) throw new UsageError(`The name is ${name.length} characters; at most 60.`);
           const s = await closeIteration(deps, { actor: ctx.actor.userId, channel: ctx.channelId, ...(name ? { name } : {}), ...(args.days ? { days: args.days } : {}) });
+          const what = s.resumed ? `Finished closing *${escapeMrkdwn(s.iteration.name)}*, which had stopped half-way (nothing else was closed)` : `Closed *${escapeMrkdwn(s.iteration.name)}*`;
           return say(
-            `Closed *${escapeMrkdwn(s.iteration.name)}* (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, now)}. The summary is posted in this channel.`,
+            `${what} (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, now)}. The summary is posted in this channel.`,
           );
         },
       }),

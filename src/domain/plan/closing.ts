@@ -15,20 +15,22 @@ export interface CloseDeps {
 
 /**
  * Closes the current iteration (unfinished items roll into the new current one) and posts the
- * summary in `channel`. Used by `/plan iteration close` and `/plan iteration start`.
+ * summary in `channel`. Used by `/plan iteration close` and `/plan iteration start`. Safe to retry:
+ * a close that stopped half-way is finished (summary posted once, counts saved last) by the next
+ * call instead of a second iteration being closed; `resumed` tells the caller which happened.
  */
-export async function closeIteration(deps: CloseDeps, o: { actor: string; channel: string; name?: string; days?: number }): Promise<IterationSummary> {
-  const { closed, next, rolled } = await deps.iterations.rollover(o.actor, { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.days !== undefined ? { days: o.days } : {}) });
-  const summary = await summarize(deps, { closed, next, rolled, closedAt: closed.closedAt ?? next.startAt });
+export async function closeIteration(deps: CloseDeps, o: { actor: string; channel: string; name?: string; days?: number }): Promise<IterationSummary & { resumed: boolean }> {
+  const { closed, next, resumed } = await deps.iterations.rollover(o.actor, { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.days !== undefined ? { days: o.days } : {}) });
+  const summary = await summarize(deps, { closed, next, closedAt: closed.closedAt ?? next.startAt });
+  await deps.chat.post({ channel: o.channel, key: `plan-summary-${closed.id}`, ...renderSummary(summary, closed.closedBy ?? o.actor) });
   await deps.iterations.save({ ...closed, counts: summary.counts });
-  await deps.chat.post({ channel: o.channel, key: `plan-summary-${closed.id}`, ...renderSummary(summary, o.actor) });
   await deps.audit.record({
     actor: o.actor,
     action: 'plan iteration close',
     outcome: 'ok',
     channel: o.channel,
     target: closed.name,
-    detail: `next ${next.name}; done ${summary.counts.done}, shipped ${summary.counts.shipped}, rolled over ${summary.counts.rolledOver}`,
+    detail: `${resumed ? 'finished an interrupted close; ' : ''}next ${next.name}; done ${summary.counts.done}, shipped ${summary.counts.shipped}, rolled over ${summary.counts.rolledOver}`,
   });
-  return summary;
+  return { ...summary, resumed };
 }

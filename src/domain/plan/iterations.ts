@@ -44,34 +44,55 @@ export class Iterations {
 
   /**
    * Closes the current iteration and makes a new one current (named, or the next in the series).
-   * Returns the closed iteration, the new one and the items that rolled over.
+   * Safe to retry: the close is first written on the closing iteration (with the iteration that
+   * follows it), so a close that stopped half-way (process killed, Redis error) is finished by the
+   * next close instead of closing the new iteration too; two people closing at once finish one close.
+   * `resumed` says the close finished was an earlier one, not one this call started.
    */
-  async rollover(actor: string, opts: { name?: string; days?: number }): Promise<{ closed: Iteration; next: Iteration; rolled: PlanItem[] }> {
+  async rollover(actor: string, opts: { name?: string; days?: number }): Promise<{ closed: Iteration; next: Iteration; resumed: boolean }> {
     const cur = await this.current();
+    const unfinished = await this.unfinishedClose(cur);
+    if (unfinished) return { ...(await this.finishRollover(unfinished.closed, unfinished.next, actor)), resumed: true };
     if (opts.name !== undefined) await this.assertNameFree(opts.name);
     const lastDays = Math.max(1, Math.round((cur.endAt - cur.startAt) / DAY_MS));
-    const next = await this.create(opts.name ?? (await this.freeName(followingName(cur.name))), opts.days ?? lastDays, actor);
-    if (!(await this.repo.swapCurrent(cur.id, next.id))) {
-      await this.repo.removeIteration(next.id);
+    const name = opts.name ?? (await this.freeName(followingName(cur.name)));
+    const seq = await this.repo.nextIterationSeq();
+    const now = this.clock.now();
+    const next: Iteration = { id: `it${seq}`, seq, name, startAt: now, endAt: now + (opts.days ?? lastDays) * DAY_MS, createdBy: actor };
+    const marked = await this.repo.updateIteration(cur.id, (c) => (c.closedAt !== undefined ? null : { ...c, closedAt: now, closedBy: actor, nextId: next.id, closingInto: next }));
+    if (!marked) {
+      // Someone else began closing it a moment ago: finish that close rather than start another.
+      const theirs = await this.unfinishedClose(await this.current());
+      if (theirs) return { ...(await this.finishRollover(theirs.closed, theirs.next, actor)), resumed: true };
       throw new ConflictError(`*${cur.name}* was closed by someone else a moment ago; nothing was changed.`);
     }
+    return { ...(await this.finishRollover(marked, next, actor)), resumed: false };
+  }
+
+  /** A close written on an iteration but not finished (no counts yet), with the iteration it closes into. */
+  private async unfinishedClose(cur: Iteration): Promise<{ closed: Iteration; next: Iteration } | null> {
+    if (cur.closingInto) return { closed: cur, next: cur.closingInto };
+    const prev = (await this.repo.iterations(5)).find((i) => i.nextId === cur.id && !i.counts);
+    return prev ? { closed: prev, next: cur } : null;
+  }
+
+  /** Every step is idempotent: the new iteration, the pointer, then the unfinished items. */
+  private async finishRollover(closed: Iteration, next: Iteration, actor: string): Promise<{ closed: Iteration; next: Iteration }> {
+    await this.repo.insertIteration(next);
+    await this.repo.swapCurrent(closed.id, next.id);
     const now = this.clock.now();
-    const rolled: PlanItem[] = [];
-    // Only one iteration is current, so unfinished work in any other is a leftover: this also
-    // repairs a close that stopped half-way (process killed) the next time one runs.
+    // Only one iteration is current, so unfinished work in any other is a leftover.
     const leftover = (i: PlanItem) => i.iteration !== undefined && i.iteration !== next.id && UNFINISHED_STATES.has(i.state);
     for (const item of await this.repo.allItems()) {
       if (!leftover(item)) continue;
-      const { item: after, changed } = await this.repo.updateItem(item.id, (i) =>
+      await this.repo.updateItem(item.id, (i) =>
         leftover(i)
-          ? { ...i, iteration: next.id, updatedAt: now, history: withHistory(i, { at: now, actor, text: `rolled over from ${cur.name} to ${next.name}` }) }
+          ? { ...i, iteration: next.id, rolledFrom: closed.id, updatedAt: now, history: withHistory(i, { at: now, actor, text: `rolled over from ${closed.name} to ${next.name}` }) }
           : null,
       );
-      if (changed && after) rolled.push(after);
     }
-    const closed: Iteration = { ...cur, closedAt: now, closedBy: actor, nextId: next.id };
-    await this.repo.putIteration(closed);
-    return { closed, next, rolled };
+    const { closingInto: _done, ...rest } = closed;
+    return { closed: rest, next: (await this.repo.getIteration(next.id)) ?? next };
   }
 
   async recent(limit = 10): Promise<Iteration[]> {

@@ -59,6 +59,8 @@ export interface PlanItem {
   shipped?: ShippedMarker;
   dropReason?: string;
   sourceKey?: string;
+  /** The iteration the item last rolled over from (its close counts it as rolled over). */
+  rolledFrom?: string;
   /** Newest last, capped: enough for `/plan show`, the audit log keeps the rest. */
   history: PlanHistoryEntry[];
 }
@@ -82,6 +84,9 @@ export interface Iteration {
   closedBy?: string;
   /** The iteration unfinished items rolled into. */
   nextId?: string;
+  /** Set while a close is under way (the current pointer not yet moved): what comes next. */
+  closingInto?: Iteration;
+  /** Written last: a closed iteration without counts is a close still to finish. */
   counts?: IterationCounts;
 }
 

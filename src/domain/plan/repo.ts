@@ -105,6 +105,23 @@ export class PlanRepo {
     await this.store.zAdd(this.k('iterations'), it.seq, it.id);
   }
 
+  /** Writes a new iteration unless it exists (a retried close). */
+  async insertIteration(it: Iteration): Promise<void> {
+    await this.store.setJson(this.k('iteration', it.id), it, { onlyIfAbsent: true });
+    await this.store.zAdd(this.k('iterations'), it.seq, it.id);
+  }
+
+  /** Atomic change of one iteration; `fn` returns null to leave it. Returns the iteration changed, or null. */
+  async updateIteration(id: string, fn: (it: Iteration) => Iteration | null): Promise<Iteration | null> {
+    let changed = false;
+    const after = await this.store.update<Iteration>(this.k('iteration', id), (cur) => {
+      const next = cur ? fn(cur) : null;
+      changed = next !== null;
+      return next ?? ABORT;
+    });
+    return changed ? after : null;
+  }
+
   async removeIteration(id: string): Promise<void> {
     await this.store.del(this.k('iteration', id));
     await this.store.zRemove(this.k('iterations'), id);

@@ -30,19 +30,21 @@ export interface IterationSummary {
  */
 export async function summarize(
   deps: { repo: PlanRepo; services: Services },
-  o: { closed: Iteration; next: Iteration; rolled: PlanItem[]; closedAt: number },
+  o: { closed: Iteration; next: Iteration; closedAt: number },
 ): Promise<IterationSummary> {
   const items = await deps.repo.allItems();
   const mine = items.filter((i) => i.iteration === o.closed.id);
+  // Derived from the items, so a close finished by a retry counts what the first attempt rolled.
+  const rolled = items.filter((i) => i.rolledFrom === o.closed.id && i.iteration === o.next.id);
   const done = mine.filter((i) => i.state === 'done');
   const shipped = done.filter((i) => i.shipped);
   const dropped = mine.filter((i) => i.state === 'dropped');
-  const touched = items.filter((i) => i.iteration === o.closed.id || o.rolled.some((r) => r.id === i.id) || within(i.createdAt, o.closed.startAt, o.closedAt));
+  const touched = items.filter((i) => i.iteration === o.closed.id || rolled.some((r) => r.id === i.id) || within(i.createdAt, o.closed.startAt, o.closedAt));
   const linked = new Set(touched.flatMap((i) => i.links.filter((l) => l.type === 'incident').map((l) => l.ref)));
   const seen = await deps.repo.incidentsResolvedBetween(o.closed.startAt, o.closedAt);
   const incidents = await incidentHits(deps.services, { linked, seen, from: o.closed.startAt, to: o.closedAt });
-  const counts: IterationCounts = { done: done.length, shipped: shipped.length, rolledOver: o.rolled.length, dropped: dropped.length, incidents: incidents.length };
-  return { iteration: o.closed, next: o.next, done, shipped, rolled: o.rolled, dropped, incidents, counts };
+  const counts: IterationCounts = { done: done.length, shipped: shipped.length, rolledOver: rolled.length, dropped: dropped.length, incidents: incidents.length };
+  return { iteration: o.closed, next: o.next, done, shipped, rolled, dropped, incidents, counts };
 }
 
 async function incidentHits(services: Services, o: { linked: Set<string>; seen: SeenIncident[]; from: number; to: number }): Promise<IncidentHit[]> {
