@@ -53,9 +53,24 @@ function approvalStageKind(file: ApprovalsFile, gates: GateStore, decisions: Dec
       const parsed = settings.safeParse(sc.settings);
       // Reached only when a placeholder resolved to something invalid: fail once, saying what.
       if (!parsed.success) return { status: 'failed', summary: `Invalid approval settings: ${formatZodIssues(parsed.error.issues).join('; ')}` };
-      return gates.open(sc, parsed.data);
+      return gates.open(sc, withoutSecrets(parsed.data, sc.secrets));
     },
     cancel: (sc) => decisions.cancelRun(sc.run.id),
+  };
+}
+
+/**
+ * The request is stored on the gate and posted to channels and DMs: an injected secret in
+ * `changes` is masked, and a link carrying one is left out (a masked link would not open).
+ */
+function withoutSecrets(settings: { policy?: string; changes?: string; link?: string }, secrets: ReadonlySet<string>) {
+  const found = [...secrets].filter((x) => x.length > 0);
+  if (!found.length) return settings;
+  const { link, changes, ...rest } = settings;
+  return {
+    ...rest,
+    ...(changes !== undefined ? { changes: found.reduce((text, x) => text.split(x).join('••••'), changes) } : {}),
+    ...(link !== undefined && !found.some((x) => link.includes(x)) ? { link } : {}),
   };
 }
 
