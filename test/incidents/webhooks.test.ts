@@ -79,6 +79,14 @@ describe('incident webhooks', () => {
     expect(alerts).toHaveLength(1);
   });
 
+  it('a group first heard of as resolved opens nothing', async () => {
+    const before = (await ih.repo().recentIds()).length;
+    const payload = alertmanagerPayload({ groupLabels: { alertname: 'AlreadyOver', service: 'checkout' }, alerts: [latency('resolved', 'over-1')] });
+    const res = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
+    expect(res).toMatchObject({ status: 200, body: { ok: true, incident: null, created: false } });
+    expect((await ih.repo().recentIds()).length).toBe(before);
+  });
+
   it('refuses Alertmanager without the bearer token, and a malformed body', async () => {
     const url = ih.hook('/hooks/alertmanager');
     const payload = alertmanagerPayload({ groupLabels: { alertname: 'X' }, alerts: [latency('firing', 'x')] });

@@ -71,7 +71,9 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
       }
       const parsed = alertmanagerPayload.safeParse(json);
       if (!parsed.success) return { status: 400, body: { ok: false, error: 'invalid_payload', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } };
-      const { incident, created } = await openOrFind(d, svc, parsed.data);
+      const found = await openOrFind(d, svc, parsed.data);
+      if (!found) return { status: 200, body: { ok: true, incident: null, created: false, added: 0 } };
+      const { incident, created } = found;
       const added = await annotate(d, incident, parsed.data);
       if (created) await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager open', outcome: 'ok', target: incident.id, detail: `group ${parsed.data.groupKey}`.slice(0, 200), requestId: req.requestId });
       return { status: 200, body: { ok: true, incident: incident.id, created, added } };
@@ -79,7 +81,8 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
   };
 }
 
-async function openOrFind(d: IncidentDeps, svc: IncidentService, p: AlertmanagerPayload): Promise<{ incident: Incident; created: boolean }> {
+/** The group's incident, opened if need be; null for a resolved group that never had one (nothing to open). */
+async function openOrFind(d: IncidentDeps, svc: IncidentService, p: AlertmanagerPayload): Promise<{ incident: Incident; created: boolean } | null> {
   const groupHash = createHash('sha256').update(p.groupKey).digest('hex').slice(0, 32);
   const serviceRaw = p.commonLabels[d.cfg.alertmanager.service_label] ?? p.groupLabels[d.cfg.alertmanager.service_label];
   // An alert for a service we do not know still opens an incident; it just has no responders.
@@ -96,6 +99,8 @@ async function openOrFind(d: IncidentDeps, svc: IncidentService, p: Alertmanager
   };
   const current = await d.repo.dedupeTarget('am', groupHash);
   const existing = current ? await d.repo.get(current) : null;
+  // A group we first hear of as resolved (its firing notice went elsewhere, or predates us) is over.
+  if (!existing && p.status === 'resolved') return null;
   if (existing && !isOpen(existing) && p.status === 'firing') {
     // The group fires again after its incident was resolved: a new incident, unless every alert
     // here was already seen (a late redelivery of the old one).
