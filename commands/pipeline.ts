@@ -3,7 +3,7 @@ import { escapeMrkdwn, md } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { NotFoundError } from '../src/core/errors.js';
 import type { RunDoc } from '../src/domain/pipelines/model.js';
-import { logBlock, RUN_ICON, runDuration, stageLine } from '../src/domain/pipelines/render.js';
+import { logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
 import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
 import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 
@@ -79,7 +79,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           if (args.run) {
             const d = await engine.requireDoc(args.run);
             const queue = d.status === 'queued' && d.queuedBehind ? `\nQueued behind *${d.queuedBehind}*.` : '';
-            const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${escapeMrkdwn(d.reason)}_` : ''}`;
+            const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${safeMrkdwn(d.reason)}_` : ''}`;
             return { text, blocks: [md(text)] };
           }
           const active = (await engine.recentDocs({ limit: 50 })).filter((d) => ['queued', 'running', 'waiting'].includes(d.status));

@@ -107,6 +107,7 @@ describe('approval gates over the Slack wire', () => {
     }
     const runMsg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text.startsWith(`gated-release ${id} → `) && m.text.includes('failed')));
     expect(JSON.stringify(runMsg.blocks)).toContain('Payments freeze');
+    expect(JSON.stringify(runMsg.blocks)).toContain('Rejected by <@U0CAROL>: Payments freeze &lt;!channel&gt; until'); // escaped once
     // A press on a stale copy of the decided request changes nothing.
     const before = h.slack.ephemerals('U0DAVE').length;
     await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0GENERAL', ts: list.reply!.ts, actionId: ACTION_APPROVE, value: `${id}-approve` });

@@ -68,6 +68,7 @@ describe('deploy lock, cancel and restarts', () => {
     const msg = await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
     expect(msg.text).toContain('work cancelled');
     expect(msg.text).toContain('finish cancelled');
+    expect(JSON.stringify(msg.blocks)).toContain('cancelled by <@U0BOB>'); // a mention, not escaped text
     const r = await run(id);
     expect(r.finishedAt! - r.startedAt!).toBeLessThan(20_000); // the 30 s command did not run out
     const next = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0 --no-queue');

@@ -9,7 +9,7 @@ import type { BuiltinStageContext } from './kinds/common.js';
 import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
 import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
 import { maskSecrets } from './placeholders.js';
-import { logBlock } from './render.js';
+import { logBlock, safeMrkdwn } from './render.js';
 import type { RunRepo } from './repo.js';
 import { isPermanent, maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
 
@@ -199,11 +199,11 @@ export class StageExecutor {
     if (!after || !s || s.gen < stage.gen) return;
     if (retryIn > 0 && s.gen === stage.gen + 1) {
       await this.orch.enqueueStage(after, s, retryIn);
-      note = `:repeat: *${s.id}*: ${s.summary ?? ''}`;
+      note = `:repeat: *${s.id}*: ${safeMrkdwn(s.summary ?? '')}`;
     } else if (s.status === 'failed') {
-      note = `:x: *${s.id}* failed: ${s.summary ?? ''}\n${logBlock(await this.repo.log(doc.id, s.id, 15))}`;
+      note = `:x: *${s.id}* failed: ${safeMrkdwn(s.summary ?? '')}\n${logBlock(await this.repo.log(doc.id, s.id, 15))}`;
     } else if (s.status === 'waiting') {
-      note = `:hourglass_flowing_sand: *${s.id}* is waiting${s.summary ? `: ${s.summary}` : ''}`;
+      note = `:hourglass_flowing_sand: *${s.id}* is waiting${s.summary ? `: ${safeMrkdwn(s.summary)}` : ''}`;
     }
     if (note) await this.announce.thread(after, `${s.id}-g${stage.gen}-${s.status}`, maskSecrets(note, secrets));
     const advanced = await this.orch.advance(doc.id);

@@ -23,6 +23,18 @@ const STAGE_ICON: Record<StageStatus, string> = {
   skipped: ':fast_forward:',
 };
 
+/**
+ * Summaries and reasons as mrkdwn: nothing in them can ping a channel or forge a link, yet user
+ * mentions (`cancelled by <@U1>`) stay mentions and text a stage kind already escaped (an
+ * approver's reason) is not escaped twice.
+ */
+export function safeMrkdwn(text: string): string {
+  return text
+    .split(/(<@[UW][A-Z0-9]+>|&(?:amp|lt|gt);)/)
+    .map((part, i) => (i % 2 ? part : escapeMrkdwn(part)))
+    .join('');
+}
+
 export function stageDuration(s: StageState, now: number): string {
   if (!s.startedAt) return '';
   return formatDuration((s.finishedAt ?? now) - s.startedAt);
@@ -34,7 +46,7 @@ export function stageLine(s: StageState, now: number): string {
   const parts = [`${STAGE_ICON[s.status]} *${s.id}* _${s.kind}_ ${status}`];
   if (dur) parts.push(`(${dur})`);
   if (s.link) parts.push(`<${s.link}|open>`);
-  if (s.summary) parts.push(`— ${escapeMrkdwn(s.summary)}`);
+  if (s.summary) parts.push(`— ${safeMrkdwn(s.summary)}`);
   return parts.join(' ');
 }
 
@@ -59,14 +71,14 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
   const params = Object.entries(doc.params);
   if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
   blocks.push(md(lines.join('\n')));
-  if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(escapeMrkdwn(doc.reason)));
+  if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(safeMrkdwn(doc.reason)));
   const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
   return { text, blocks };
 }
 
 export function finalLine(doc: RunDoc, now: number): string {
   const why = doc.reason ? ` — ${doc.reason}` : '';
-  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by <@${doc.triggeredBy}>) ${doc.status} after ${runDuration(doc, now)}${escapeMrkdwn(why)}.`;
+  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by <@${doc.triggeredBy}>) ${doc.status} after ${runDuration(doc, now)}${safeMrkdwn(why)}.`;
 }
 
 export function logBlock(lines: string[]): string {

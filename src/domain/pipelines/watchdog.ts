@@ -1,6 +1,7 @@
 import type { AppContext } from '../../core/module.js';
 import { isTerminal, type RunDoc, type StageState } from './model.js';
 import type { Announcer } from './announce.js';
+import { safeMrkdwn } from './render.js';
 import { patchStage } from './executor.js';
 import type { DeployLock } from './lock.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -97,7 +98,7 @@ export class Watchdog {
     const s = after?.stages.find((x) => x.id === stage.id);
     if (!after || !s || (s.gen === stage.gen && s.status === 'running')) return;
     const icon = s.status === 'running' ? ':arrows_counterclockwise:' : s.status === 'failed' ? ':x:' : ':no_entry_sign:';
-    await this.announce.thread(after, `${s.id}-g${stage.gen}-takeover`, `${icon} *${s.id}*: ${s.summary ?? ''}`);
+    await this.announce.thread(after, `${s.id}-g${stage.gen}-takeover`, `${icon} *${s.id}*: ${safeMrkdwn(s.summary ?? '')}`);
     if (s.status === 'running') await this.orch.enqueueStage(after, s);
     const advanced = await this.orch.advance(doc.id);
     if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
