@@ -61,6 +61,15 @@ describe('running an incident', () => {
     await h.command('U0CAROL', inc.channel!, '/incident resolve "Card processor back"');
   });
 
+  it('raising the severity restarts the acknowledge timer with the new severity\'s interval', async () => {
+    const { h } = ih;
+    const inc = await declare('U0CAROL', 'sev3 "Refunds slow" --service payments'); // SEV3 waits an hour
+    await h.command('U0CAROL', inc.channel!, '/incident severity sev1');
+    await h.slack.waitFor(() => h.slack.messages(inc.channel!).find((m) => m.text.includes(`Nobody acknowledged ${inc.id}`) && m.text.includes('escalation level 1 paged: <@U0ALICE>')));
+    expect((await ih.incident(inc.id)).escalationLevel).toBe(1);
+    await h.command('U0CAROL', inc.channel!, '/incident resolve "Refund queue drained"');
+  });
+
   it('Acknowledge on the summary stops the escalation', async () => {
     const { h } = ih;
     const inc = await declare('U0BOB', 'sev2 "Payment retries" --service payments');

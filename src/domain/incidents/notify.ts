@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import type { HelpdeskEvent } from './helpdesk-port.js';
-import { SEVERITY_EMOJI, type Incident } from './model.js';
+import { SEVERITY_EMOJI, isOpen, type Incident } from './model.js';
 
 /**
  * Telling people: status updates to every audience, the help desk webhook, and the two timers
@@ -96,6 +96,16 @@ export async function cancelTimers(d: IncidentDeps, inc: Incident): Promise<void
 export async function armEscalation(d: IncidentDeps, inc: Incident, level: number): Promise<void> {
   const delayMs = d.cfg.timers[inc.severity].acknowledge_timeout;
   await d.ctx.jobs.enqueue(JOB.escalate, { id: inc.id, level }, { id: jobId('esc', inc.id, level), delayMs });
+}
+
+/**
+ * A severity change restarts a pending acknowledge timer with the new severity's interval (a SEV4
+ * raised to SEV1 must not wait two hours to page). Only a timer still waiting is replaced.
+ */
+export async function rearmEscalation(d: IncidentDeps, inc: Incident): Promise<void> {
+  if (inc.ackedAt || !isOpen(inc)) return;
+  const level = inc.escalationLevel + 1;
+  if (await d.ctx.jobs.cancel(JOB.escalate, jobId('esc', inc.id, level))) await armEscalation(d, inc, level);
 }
 
 export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {

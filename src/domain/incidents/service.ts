@@ -4,7 +4,7 @@ import { EVENTS } from '../contracts.js';
 import { SEVERITIES, type Severity } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
-import { armEscalation, armReminder, broadcast, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
+import { armEscalation, armReminder, broadcast, rearmEscalation, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
 
 export interface DeclareInput {
   title: string;
@@ -143,6 +143,7 @@ export class IncidentService {
     await this.entry(id, { kind: 'severity', actor: actor.userId, text: `Severity ${res.before.severity} → ${severity}` });
     await channelNote(this.d, res.after, `sev-${res.after.version}`, `:rotating_light: <@${actor.userId}> changed severity ${res.before.severity} → *${severity}*.`);
     await armReminder(this.d, id);
+    await rearmEscalation(this.d, res.after);
     await scheduleRefresh(this.d, res.after);
     await notifyHelpdesk(this.d, res.after, 'incident.severity_changed');
     return res.after;
