@@ -82,10 +82,6 @@ export class RunRepo {
     return this.store.listRange(this.store.key('pipelines', 'log', runId, stageId), -last, -1);
   }
 
-  async logLength(runId: string, stageId: string): Promise<number> {
-    return (await this.store.listRange(this.store.key('pipelines', 'log', runId, stageId), 0, -1)).length;
-  }
-
   // ------------------------------------------------------------------ stage leases
   private leaseKey(runId: string, stageId: string): string {
     return this.store.key('pipelines', 'lease', runId, stageId);
