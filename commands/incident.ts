@@ -155,13 +155,14 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         permission: null,
         async handle(args, ctx) {
           const inc = await svc.target(incidentId(args.id), ctx.channelId);
+          await svc.requireResolvable(inc);
           if (!args.summary.length) {
             if (!ctx.triggerId) throw new UsageError('Give a resolution summary: `/incident resolve "what fixed it"`.');
             await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
             return { text: `Fill in the form to resolve ${inc.id}.` };
           }
-          const { incident } = await resolveIncident(d, svc, inc.id, args.summary.join(' '), parseFollowUps(args.followUp), ctx.actor);
-          return reply(`${incident.id} resolved. The postmortem draft is in ${incident.channel ? `<#${incident.channel}>` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`);
+          const { incident, resumed } = await resolveIncident(d, svc, inc.id, args.summary.join(' '), parseFollowUps(args.followUp), ctx.actor);
+          return reply(`${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `<#${incident.channel}>` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`);
         },
       }),
       sub({

@@ -115,4 +115,26 @@ describe('timeline and closing', () => {
     await svc.addTimelineEntry(openList[0]!.id, { kind: 'fix-deploy', text: 'from another capability' });
     expect((await ih.timeline(openList[0]!.id)).some((e) => e.text === 'from another capability')).toBe(true);
   });
+
+  it('resolving again finishes a resolve that stopped half-way, once, with the resolution recorded the first time', async () => {
+    const { h } = ih;
+    const inc = await ih.ready(incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Half-way resolve" --service checkout')).text));
+    // What a resolve leaves when the process dies right after the state change.
+    await ih.repo().update(inc.id, (cur) => ({ ...cur, status: 'resolved', resolvedAt: Date.now(), resolvedBy: 'U0ERIN', resolution: 'Restarted the cache', followUps: ['Size the cache'] }));
+    expect(await ih.repo().postmortem(inc.id)).toBeNull();
+
+    const res = await h.command('U0ERIN', inc.channel!, '/incident resolve "typed again"');
+    expect(res.text).toContain('finished with its recorded resolution');
+    const md = (await ih.repo().postmortem(inc.id))!;
+    expect(md).toContain('Restarted the cache');
+    expect(md).not.toContain('typed again');
+    expect((await ih.timeline(inc.id)).filter((e) => e.kind === 'resolved')).toHaveLength(1);
+    const event = await h.slack.waitFor(() => published.find((e) => e.type === EVENTS.incidentResolved && e.data.incidentId === inc.id));
+    expect(event.data).toMatchObject({ followUps: ['Size the cache'], resolvedBy: 'U0ERIN' });
+    await h.slack.waitFor(() => h.slack.messages('C0NOC').find((m) => m.text.includes(`${inc.id} resolved: Restarted the cache`)));
+
+    const again = await h.command('U0ERIN', inc.channel!, '/incident resolve "once more"');
+    expect(again.text).toContain('already resolved');
+    expect(h.slack.messages('C0NOC').filter((m) => m.text.includes(`${inc.id} resolved:`))).toHaveLength(1);
+  });
 });

@@ -16,13 +16,16 @@ export function parseFollowUps(text: string | string[] | undefined): string[] {
 /**
  * Resolving: the final update everywhere, the postmortem draft (kept in Redis, posted to the
  * channel), the help desk told, and `incident.resolved` published with the follow-ups so the
- * planning capability can turn them into plan items.
+ * planning capability can turn them into plan items. Every step after the state change is
+ * idempotent and the postmortem is saved last, so running resolve again finishes one that stopped
+ * half-way (with the resolution recorded the first time).
  */
-export async function resolveIncident(d: IncidentDeps, svc: IncidentService, id: string, resolution: string, followUps: string[], actor: Actor): Promise<{ incident: Incident; markdown: string }> {
-  const inc = await svc.markResolved(id, resolution, followUps, actor);
+export async function resolveIncident(d: IncidentDeps, svc: IncidentService, id: string, resolution: string, followUps: string[], actor: Actor): Promise<{ incident: Incident; markdown: string; resumed: boolean }> {
+  const { incident: inc, first } = await svc.markResolved(id, resolution, followUps, actor);
   const markdown = postmortemMarkdown(inc, await d.repo.timeline(id));
-  await d.repo.savePostmortem(id, markdown);
-  await broadcast(d, inc, 'resolved', 0, resolution, actor.userId);
+  const finalText = inc.resolution ?? resolution;
+  const resolvedBy = inc.resolvedBy ?? actor.userId;
+  await broadcast(d, inc, 'resolved', 0, finalText, resolvedBy);
   if (inc.channel) {
     const parts = chunks(markdown);
     await d.ctx.chat.post({
@@ -33,8 +36,9 @@ export async function resolveIncident(d: IncidentDeps, svc: IncidentService, id:
     });
   }
   await scheduleRefresh(d, inc);
-  await notifyHelpdesk(d, inc, 'incident.resolved', resolution);
-  await d.ctx.events.publish(EVENTS.incidentResolved, id, { incidentId: id, services: inc.services, severity: inc.severity, followUps: inc.followUps ?? [], resolvedBy: actor.userId });
-  await d.ctx.audit.record({ actor: actor.userId, action: 'incident resolve', outcome: 'ok', target: id, ...(inc.channel ? { channel: inc.channel } : {}), detail: `${inc.followUps?.length ?? 0} follow-ups` });
-  return { incident: inc, markdown };
+  await notifyHelpdesk(d, inc, 'incident.resolved', finalText);
+  await d.ctx.events.publish(EVENTS.incidentResolved, id, { incidentId: id, services: inc.services, severity: inc.severity, followUps: inc.followUps ?? [], resolvedBy });
+  await d.ctx.audit.record({ actor: actor.userId, action: 'incident resolve', outcome: 'ok', target: id, ...(inc.channel ? { channel: inc.channel } : {}), detail: `${first ? '' : 'finished an interrupted resolve; '}${inc.followUps?.length ?? 0} follow-ups` });
+  await d.repo.savePostmortem(id, markdown);
+  return { incident: inc, markdown, resumed: !first };
 }

@@ -200,18 +200,28 @@ export class IncidentService {
     return inc;
   }
 
-  /** Resolve bookkeeping; the postmortem and announcements live in resolve.ts. */
-  async markResolved(id: string, resolution: string, followUps: string[], actor: Actor): Promise<Incident> {
+  /**
+   * Resolve bookkeeping; the postmortem and announcements live in resolve.ts. A resolved incident
+   * without its postmortem is a resolve that stopped half-way: it is handed back (`first: false`,
+   * the recorded resolution) so the caller finishes it; one with a postmortem is refused.
+   */
+  async markResolved(id: string, resolution: string, followUps: string[], actor: Actor): Promise<{ incident: Incident; first: boolean }> {
     const inc = await this.require(id);
-    this.requireOpen(inc);
+    await this.requireResolvable(inc);
     this.requireLead(inc, actor, 'resolve it');
     const at = this.now;
     const res = await this.d.repo.update(id, (cur) =>
       isOpen(cur) ? { ...cur, status: 'resolved', resolvedAt: at, resolvedBy: actor.userId, resolution: resolution.slice(0, 2000), followUps } : null,
     );
-    if (!res) throw new InvalidStateError(`${id} is already resolved.`);
-    await cancelTimers(this.d, res.after);
-    await this.entry(id, { kind: 'resolved', actor: actor.userId, text: `Resolved: ${resolution.slice(0, 500)}` });
-    return res.after;
+    const after = res?.after ?? (await this.require(id));
+    if (!res) await this.requireResolvable(after);
+    await cancelTimers(this.d, after);
+    await this.d.repo.addTimelineOnce(id, 'resolved', { at: after.resolvedAt ?? at, kind: 'resolved', actor: after.resolvedBy ?? actor.userId, text: `Resolved: ${(after.resolution ?? resolution).slice(0, 500)}` });
+    return { incident: after, first: Boolean(res) };
+  }
+
+  /** Open, or resolved by a resolve that stopped before writing the postmortem. */
+  async requireResolvable(inc: Incident): Promise<void> {
+    if (!isOpen(inc) && (await this.d.repo.postmortem(inc.id)) !== null) throw new InvalidStateError(`${inc.id} is already resolved.`, [`Its postmortem draft: \`/incident show ${inc.id} --postmortem\``]);
   }
 }
