@@ -1,13 +1,29 @@
 import { z } from 'zod';
 import { escapeMrkdwn, md } from '../src/core/blocks.js';
-import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
+import type { Actor } from '../src/core/access.js';
+import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import type { ActionHandler } from '../src/core/module.js';
 import { NotFoundError } from '../src/core/errors.js';
 import type { RunDoc } from '../src/domain/pipelines/model.js';
-import { logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
+import { CANCEL_ACTION, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
 import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
 import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 
 const runId = z.string().regex(/^r\d+$/, 'a run id like r42').describe('run id, e.g. r42');
+
+async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
+  const d = await engine.cancel(run, actor);
+  const running = d.stages.filter((s) => s.status === 'running').map((s) => s.id);
+  const text = d.status === 'cancelled'
+    ? `:no_entry_sign: Run *${d.id}* is cancelled.`
+    : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
+  return { text };
+}
+
+/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the router audits the press). */
+export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
+  return { actionId: CANCEL_ACTION, permission: null, handle: (a) => cancelRun(engine, a.value, a.actor) };
+}
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
 export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
@@ -113,14 +129,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({ run: runId }),
         positionals: ['run'],
         permission: null,
-        async handle(args, ctx) {
-          const d = await engine.cancel(args.run, ctx.actor);
-          const running = d.stages.filter((s) => s.status === 'running').map((s) => s.id);
-          const text = d.status === 'cancelled'
-            ? `:no_entry_sign: Run *${d.id}* is cancelled.`
-            : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
-          return { text };
-        },
+        handle: (args, ctx) => cancelRun(engine, args.run, ctx.actor),
       }),
       sub({
         name: 'retry',

@@ -80,6 +80,24 @@ describe('deploy lock, cancel and restarts', () => {
     expect(refused.text).toContain('`deployer`');
   });
 
+  it('cancels from the Cancel button on the run message, with the same permission as /pipeline cancel, audited', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production --ref button')).text);
+    const msg = await waitRunText(h, 'C0DEPLOYS', id, /gate waiting/);
+    expect(JSON.stringify(msg.blocks)).toContain('"action_id":"pipeline.cancel"');
+    const ephemeral = async (user: string) => {
+      const before = h.slack.ephemerals(user).length;
+      await h.slack.pressButton({ user, channel: 'C0DEPLOYS', ts: msg.ts, actionId: 'pipeline.cancel' });
+      return (await h.slack.waitFor(() => h.slack.ephemerals(user).slice(before)[0])).text;
+    };
+    expect(await ephemeral('U0FRANK')).toContain('`deployer`');
+    expect((await run(id)).status).toBe('waiting');
+    expect(await ephemeral('U0BOB')).toContain(`Run *${id}* is cancelled`);
+    const done = await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
+    expect(JSON.stringify(done.blocks)).not.toContain('pipeline.cancel');
+    const audit = await h.app.ctx.audit.query({ action: 'button pipeline.cancel', limit: 10 });
+    expect(audit.filter((e) => e.target === id).map((e) => [e.actor, e.outcome]).sort()).toEqual([['U0BOB', 'ok'], ['U0FRANK', 'refused']]);
+  });
+
   it('takes a stage over when its worker loses the lease (a crashed worker), and says so', async () => {
     const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=1')).text);
     await workRunning(id);

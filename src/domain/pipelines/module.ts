@@ -1,4 +1,4 @@
-import { pipelineCommand } from '../../../commands/pipeline.js';
+import { pipelineCancelButton, pipelineCommand } from '../../../commands/pipeline.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { StageKind } from '../contracts.js';
@@ -60,6 +60,7 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   return {
     name: 'pipelines',
     commands: [pipelineCommand(engine, { now: () => ctx.clock.now() })],
+    actions: [pipelineCancelButton(engine)],
     jobs: [executor.processor(), { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) }],
     enqueues: [STAGE_JOB, WATCHDOG_JOB],
     async init() {

@@ -1,9 +1,12 @@
-import { context, escapeMrkdwn, fields, header, md, type MessageContent } from '../../core/blocks.js';
+import { actions, context, escapeMrkdwn, fields, header, md, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import type { RunStatus, StageStatus } from '../contracts.js';
-import type { RunDoc, StageState } from './model.js';
+import { isTerminal, type RunDoc, type StageState } from './model.js';
 
 /** How a run looks in Slack: one message kept current, plus short lines for its thread and DMs. */
+/** The run message's Cancel button; the press is checked and handled as `/pipeline cancel`. */
+export const CANCEL_ACTION = 'pipeline.cancel';
+
 export const RUN_ICON: Record<RunStatus, string> = {
   queued: ':double_vertical_bar:',
   running: ':large_blue_circle:',
@@ -72,6 +75,7 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
   if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
   blocks.push(md(lines.join('\n')));
   if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(safeMrkdwn(doc.reason)));
+  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([{ text: 'Cancel', actionId: CANCEL_ACTION, value: doc.id, style: 'danger' }], `run-${doc.id}-actions`));
   const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
   return { text, blocks };
 }
