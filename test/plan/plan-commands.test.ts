@@ -93,6 +93,8 @@ describe('/plan items over the Slack wire', () => {
     world.addIncident('INC-7');
     const url = await h.command('U0BOB', 'C0GENERAL', '/plan link PLAN-1 <https://github.com/acme/checkout/pull/12>');
     expect(url.text).toContain('linked to url `https://github.com/acme/checkout/pull/12`');
+    const forged = await h.command('U0BOB', 'C0GENERAL', '/plan link PLAN-1 https://docs.example.com|<!channel>');
+    expect(forged.text).toContain('is not a plain link');
     const run = await h.command('U0BOB', 'C0GENERAL', '/plan link PLAN-1 run-42');
     expect(run.text).toContain('linked to run `run-42`');
     expect(run.text).toContain('marked shipped when the run deploys to production');

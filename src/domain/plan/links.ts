@@ -17,7 +17,9 @@ export interface ResolvedLink {
  */
 export async function resolveLinkTarget(services: Services, typed: string): Promise<ResolvedLink> {
   const text = unwrapSlackLink(typed);
-  if (/^https?:\/\/\S+$/i.test(text)) return { type: 'url', ref: text, url: text };
+  if (/^https?:\/\/[^\s|<>]+$/i.test(text)) return { type: 'url', ref: text, url: text };
+  // `|`, `<` and `>` would let the link's label or target be forged when it is shown as <url>.
+  if (/^https?:\/\//i.test(text)) throw new UsageError(`\`${clipWord(text)}\` is not a plain link: | < > and spaces are not allowed in it.`);
   if (/\s/.test(text) || !text) throw new UsageError(`\`${clipWord(text)}\` is not a run id, an incident id or a URL.`);
 
   const pipelines = services.maybe('pipelines');
