@@ -112,6 +112,7 @@ describe('incident webhooks', () => {
     const link = await sendToSwitchyard(url, secret, { ticket_id: 'HD-1002', action: 'link', incident_id: id.toLowerCase(), reporter: 'joe@example.com' });
     expect(link.body).toMatchObject({ ok: true, incident: id, linked: true });
     expect((await ih.incident(id)).tickets).toEqual(['HD-1001', 'HD-1002']);
+    expect(await ih.h.app.ctx.audit.query({ actor: 'helpdesk', action: 'hook helpdesk link' })).toEqual([expect.objectContaining({ target: id, detail: 'ticket HD-1002', outcome: 'ok' })]);
     expect((await ih.timeline(id)).some((e) => e.kind === 'ticket' && e.text.includes('HD-1002'))).toBe(true);
     const relink = await sendToSwitchyard(url, secret, { ticket_id: 'HD-1002', action: 'link', incident_id: id });
     expect(relink.body).toMatchObject({ linked: false });

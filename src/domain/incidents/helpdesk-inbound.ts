@@ -80,7 +80,7 @@ export function helpdeskRoute(d: IncidentDeps, svc: IncidentService): HttpRoute 
       const parsed = helpdeskRequest.safeParse(json);
       if (!parsed.success) return { status: 400, body: { ok: false, error: 'invalid_payload', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } };
       try {
-        return await (parsed.data.action === 'link' ? link(d, parsed.data) : open(d, svc, parsed.data, req.requestId));
+        return await (parsed.data.action === 'link' ? link(d, parsed.data, req.requestId) : open(d, svc, parsed.data, req.requestId));
       } catch (err) {
         if (isSwitchyardError(err) && (err.code === 'not_found' || err.code === 'invalid_state')) return { status: err.code === 'not_found' ? 404 : 409, body: { ok: false, error: err.code, message: err.message, hints: err.hints } };
         throw err;
@@ -108,13 +108,14 @@ async function open(d: IncidentDeps, svc: IncidentService, r: HelpdeskRequest, r
   return { status: 200, body: { ok: true, incident: incident.id, created } };
 }
 
-async function link(d: IncidentDeps, r: HelpdeskRequest): Promise<HttpResponse> {
+async function link(d: IncidentDeps, r: HelpdeskRequest, requestId: string): Promise<HttpResponse> {
   const id = normalizeIncidentId(r.incident_id ?? '');
   const inc = id ? await d.repo.get(id) : null;
   if (!id || !inc) return { status: 404, body: { ok: false, error: 'not_found', message: `Unknown incident ${r.incident_id}`, open: (await d.repo.openIds()).sort() } };
   const res = await d.repo.update(inc.id, (cur) => (cur.tickets.includes(r.ticket_id) ? null : { ...cur, tickets: [...cur.tickets, r.ticket_id] }));
   if (res) {
     await d.repo.setDedupe('hd', r.ticket_id, inc.id);
+    await d.ctx.audit.record({ actor: 'helpdesk', action: 'hook helpdesk link', outcome: 'ok', target: inc.id, detail: `ticket ${r.ticket_id}`, requestId });
     await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'ticket', actor: 'helpdesk', text: `Help desk ticket ${r.ticket_id} linked${r.reporter ? ` (reported by ${r.reporter})` : ''}` });
     if (isOpen(res.after)) await scheduleRefresh(d, res.after);
   }
