@@ -1,10 +1,16 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProcessCommandRunner } from '../../src/adapters/scanner/command-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInspectModule } from '../../src/app/wire-inspect.js';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import type { ModuleFactory } from '../../src/core/module.js';
+import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { PipelineService } from '../../src/domain/contracts.js';
 import { createApprovalsModule } from '../../src/domain/approvals/module.js';
+import { loadInspectConfig } from '../../src/domain/inspect/config.js';
+import { GateStore } from '../../src/domain/inspect/gate.js';
+import { inspectStageKind } from '../../src/domain/inspect/stage.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture, runIdOf, runMessage, threadOf, waitRun } from './support.js';
 
@@ -142,5 +148,32 @@ describe('inspect stage in a pipeline', () => {
     const stage = (await pipelines().getRun(id))!.stages.find((s) => s.id === 'inspect')!;
     expect(JSON.stringify(stage)).not.toContain(key);
     await h.command('U0ALICE', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+  });
+
+  it('opens no gate and notes no verdict when the stage is aborted while its last scanner runs', async () => {
+    // The stage kind as the executor calls it, with a real scanner process killed by the abort
+    // (a cancel, a shutdown or a lost lease): the killed scan must not read as a failed inspection.
+    const gates = new GateStore(h.app.ctx.store);
+    const kind = inspectStageKind(h.app.ctx, {
+      config: loadInspectConfig('.', fx.configFile), commands: new ProcessCommandRunner({ reportsDir: fx.dir, log: silentLogger }), logs: { logs: () => Promise.resolve([]) }, now: () => Date.now(),
+    }, gates);
+    const ctrl = new AbortController();
+    const lines: string[] = [];
+    const run = {
+      id: 'r9001', pipeline: 'shop-deploy', service: 'checkout', teamChannel: 'C0CHECKOUT', env: 'production', ref: 'v1.7.0', params: {}, triggeredBy: 'U0BOB',
+      channel: 'C0DEPLOYS', status: 'running' as const, createdAt: Date.now(), messageKey: 'run-r9001', stages: [
+        { id: 'build', kind: 'shell', status: 'succeeded' as const }, { id: 'test', kind: 'shell', status: 'succeeded' as const }, { id: 'inspect', kind: 'inspect', status: 'running' as const },
+      ],
+    };
+    const outcome = kind.run({
+      run, stage: { id: 'inspect', kind: 'inspect', attempt: 1 }, settings: { inspectors: ['policy', 'slow'] }, secrets: new Set(), signal: ctrl.signal,
+      log: (line) => Promise.resolve(void lines.push(line)), setLink: () => Promise.resolve(),
+    });
+    await h.slack.waitFor(() => existsSync(join(fx.dir, 'slow-started')), { message: 'the slow scanner never started' });
+    ctrl.abort();
+    expect(await outcome).toEqual({ status: 'failed', summary: 'cancelled' });
+    expect(await gates.get('r9001', 'inspect')).toBeNull();
+    expect(await h.app.ctx.store.exists(h.app.ctx.store.key('inspect', 'noted', 'r9001', 'inspect'))).toBe(false);
+    expect(lines).toEqual([expect.stringMatching(/^policy: pass/), expect.stringMatching(/^slow: fail/)]);
   });
 });

@@ -44,6 +44,11 @@ inspectors:
     format: trivy
     command: [cp, '${dir}/scan-{service}-{version}.json', '{report}']
     timeout: 5s
+  slow:
+    type: scan
+    format: trivy
+    command: ['${process.execPath}', '-e', 'require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 20000)', '${dir}/slow-started']
+    timeout: 30s
   drift:
     type: drift
     severities: { mismatch: critical, missing: high, unmanaged: medium }

@@ -81,6 +81,9 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
         await sc.log(`${r.inspector}: ${r.verdict} (${r.findings.length} finding(s))${r.notes.length ? ` · ${r.notes.join('; ')}` : ''}`);
         results.push(r);
       }
+      // An abort during the last scan kills the scanner, which reads as a failure: an interrupted
+      // attempt (cancel, shutdown, lost lease) must not note a verdict or open a gate for it.
+      if (sc.signal.aborted) return { status: 'failed', summary: 'cancelled' };
       const verdict = results.reduce<Verdict>((v, r) => worst(v, r.verdict), 'pass');
       const summary = summaryOf(verdict, results);
       const details = detailsOf(verdict, results);
