@@ -27,7 +27,10 @@ describe('inspect stage in a pipeline', () => {
   beforeAll(async () => {
     h = await startHarness({
       name: 'inspect-stage',
-      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 }), approvals, makeInspectModule({ configFile: fx.configFile })],
+      // A stage lease far above any event-loop stall of a loaded machine: with a short one the
+      // watchdog takes a live inspect stage over, twice fails the run, and its gate closes under
+      // the test's feet. Nothing here exercises takeovers (test/pipelines does).
+      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 10_000, watchdogMs: 300, pollMs: 40 }), approvals, makeInspectModule({ configFile: fx.configFile })],
     });
   });
   afterAll(async () => {
@@ -97,10 +100,13 @@ describe('inspect stage in a pipeline', () => {
     expect(denials.find((e) => e.actor === 'U0GRACE')).toMatchObject({ target: `${id}/inspect`, detail: 'rule: not-an-approver' });
     expect((await pipelines().getRun(id))!.status).toBe('waiting');
 
-    // U0CAROL (approver): the reason form opens; a too-short reason keeps it open.
+    // U0CAROL (approver): the reason form opens; a too-short reason keeps it open. U0DAVE (approver)
+    // opens the form too, while the gate still waits, and submits it only after Carol decided.
     const views = h.slack.views().length;
     await h.slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
-    const modal = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open));
+    const modal = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0CAROL'));
+    await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
+    const late = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0DAVE'));
     const short = await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'ok' } } });
     expect(short.json).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('at least 10') } });
     await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'zlib and minimist are not reachable from the checkout API; upgrade planned' } } });
@@ -117,7 +123,14 @@ describe('inspect stage in a pipeline', () => {
     const ok = await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0CAROL', limit: 5 });
     expect(ok[0]).toMatchObject({ outcome: 'ok', target: `${id}/inspect`, detail: expect.stringContaining('not reachable') });
 
-    // Decided once: the blocking message lost its buttons, so nobody can press them again.
+    // Decided once: a form submitted after the decision is answered and changes nothing...
+    await h.slack.submitView({ user: 'U0DAVE', viewId: late.id, values: { reason: { reason: 'a second opinion that arrives too late to matter' } } });
+    const answer = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0DAVE').id).find((m) => m.text.includes('already overridden')));
+    expect(answer.text).toContain(`Inspection \`inspect\` of run \`${id}\` was already overridden by <@U0CAROL>`);
+    expect((await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0DAVE', limit: 5 })).filter((e) => e.outcome === 'ok')).toEqual([]);
+    expect((await pipelines().getRun(id))!.stages.find((s) => s.id === 'inspect')?.details).toMatchObject({ override: { by: 'U0CAROL' } });
+
+    // ...and the blocking message lost its buttons, so nobody can press them again.
     const decided = await h.slack.waitFor(() => {
       const m = h.slack.message('C0DEPLOYS', gate.ts);
       return m && !m.blocks?.some((b) => b.type === 'actions') ? m : undefined;
