@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerPayload, sendAlertmanager } from '../fakes/alertmanager.js';
 import { sendToSwitchyard } from '../fakes/helpdesk.js';
@@ -77,6 +78,32 @@ describe('incident webhooks', () => {
     // The alert is on its incident's timeline once, however many deliveries raced.
     const alerts = (await ih.timeline(String(am[0]!.body.incident))).filter((e) => e.kind === 'alert');
     expect(alerts).toHaveLength(1);
+  });
+
+  it('a redelivery finishes announcing an incident whose first delivery stopped right after recording it', async () => {
+    const payload = alertmanagerPayload({ groupLabels: { alertname: 'HalfDeclared', service: 'checkout' }, alerts: [latency('firing', 'half-1')] });
+    // What the first delivery left when it died between recording the incident and announcing it.
+    const repo = ih.repo();
+    const n = await repo.nextNumber();
+    const now = Date.now();
+    const id = `INC-${n}`;
+    await repo.create({
+      id, number: n, title: 'Half declared', severity: 'SEV2', status: 'investigating', services: ['checkout'], source: 'alertmanager', declaredBy: 'alertmanager',
+      declaredAt: now, roles: { commander: 'U0ERIN' }, setup: {}, escalationLevel: 0, reminderGen: 0, lastUpdateAt: now, updates: 0, tickets: [], announcePending: true, version: 1,
+    });
+    await repo.setDedupe('am', createHash('sha256').update(String(payload.groupKey)).digest('hex').slice(0, 32), id);
+
+    const res = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
+    expect(res.body).toMatchObject({ incident: id, created: false, added: 1 });
+    await ih.ready(id);
+    await ih.h.slack.waitFor(() => ih.h.slack.messages('C0NOC').find((m) => m.text.includes(`${id} incident declared`)));
+    await ih.h.slack.waitFor(() => ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id));
+    expect((await ih.incident(id)).announcePending).toBeUndefined();
+    expect((await ih.incident(id)).reminderGen).toBe(1);
+    // Announced once: another redelivery sends nothing more.
+    await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
+    expect(ih.helpdesk.events('incident.declared').filter((e) => (e.body.incident as { id: string }).id === id)).toHaveLength(1);
+    expect(ih.h.slack.messages('C0NOC').filter((m) => m.text.includes(`${id} incident declared`))).toHaveLength(1);
   });
 
   it('a group first heard of as resolved opens nothing', async () => {

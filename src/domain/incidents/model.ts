@@ -51,6 +51,8 @@ export interface Incident {
   resolvedBy?: string;
   resolution?: string;
   followUps?: string[];
+  /** Set at creation, cleared once timers, announcements, help desk and event are all sent. */
+  announcePending?: boolean;
   /** Bumped on every change; the help desk webhook and topic jobs use it as an idempotency key. */
   version: number;
 }

@@ -51,7 +51,8 @@ export async function channelNote(d: IncidentDeps, inc: Incident, key: string, t
 
 export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: HelpdeskEvent['event'], message?: string): Promise<void> {
   if (!d.helpdesk) return;
-  const deliveryId = jobId('hd', inc.id, event.replace('incident.', ''), inc.version);
+  // One declaration per incident: its id must not change when a redelivery finishes announcing it.
+  const deliveryId = jobId('hd', inc.id, event.replace('incident.', ''), event === 'incident.declared' ? 1 : inc.version);
   const payload: HelpdeskEvent = {
     delivery_id: deliveryId,
     event,

@@ -58,9 +58,10 @@ export class IncidentService {
     if (!title) throw new UsageError('An incident needs a title.');
     const { id, created } = await this.d.repo.once(input.dedupe.source, input.dedupe.key, () => this.create({ ...input, title }));
     const incident = await this.require(id);
-    // A duplicate may follow a delivery that crashed after recording the incident: make sure its
-    // channel set-up was queued (the job id makes this a no-op otherwise).
-    if (!created && !incident.setup.ready) await this.d.ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
+    // A duplicate may follow a delivery that stopped after recording the incident: finish what it
+    // did not send, and make sure the channel set-up was queued (the job id makes this a no-op).
+    if (!created && incident.announcePending) await this.announce(incident);
+    else if (!created && !incident.setup.ready) await this.d.ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
     return { incident, created };
   }
 
@@ -89,6 +90,7 @@ export class IncidentService {
       updates: 0,
       tickets: input.ticket ? [input.ticket] : [],
       ...(input.alertGroupKey ? { alertGroupKey: input.alertGroupKey } : {}),
+      announcePending: true,
       version: 1,
     };
     await repo.create(inc);
@@ -96,14 +98,25 @@ export class IncidentService {
     await repo.setDedupe(input.dedupe.source, input.dedupe.key, id);
     await repo.addTimeline(id, { at, kind: 'declared', actor: input.declaredBy, text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}` });
     if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: <@${commander}>` });
-    await ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
-    await armReminder(this.d, id);
-    await armEscalation(this.d, inc, 1);
-    await broadcast(this.d, inc, 'declared', 0, inc.description ?? inc.title, /^[UW]/.test(input.declaredBy) ? input.declaredBy : undefined);
-    await notifyHelpdesk(this.d, inc, 'incident.declared', inc.description);
-    await ctx.events.publish(EVENTS.incidentDeclared, id, { incidentId: id, title: inc.title, severity: inc.severity, services: inc.services, declaredBy: inc.declaredBy, source: inc.source });
+    await this.announce(inc);
     ctx.log.info({ incident: id, severity: inc.severity, source: inc.source }, 'incident declared');
     return id;
+  }
+
+  /**
+   * What a declaration sets going: channel set-up, timers, announcements, the help desk and
+   * `incident.declared`. Every step is idempotent (job ids, message keys, delivery id) and the
+   * pending flag is cleared last, so a redelivery finishes a declaration that stopped half-way.
+   */
+  private async announce(inc: Incident): Promise<void> {
+    const { ctx, repo } = this.d;
+    await ctx.jobs.enqueue(JOB.setup, { id: inc.id }, { id: jobId('setup', inc.id) });
+    if (inc.reminderGen === 0) await armReminder(this.d, inc.id);
+    if (inc.escalationLevel === 0 && !inc.ackedAt) await armEscalation(this.d, inc, 1);
+    await broadcast(this.d, inc, 'declared', 0, inc.description ?? inc.title, /^[UW]/.test(inc.declaredBy) ? inc.declaredBy : undefined);
+    await notifyHelpdesk(this.d, inc, 'incident.declared', inc.description);
+    await ctx.events.publish(EVENTS.incidentDeclared, inc.id, { incidentId: inc.id, title: inc.title, severity: inc.severity, services: inc.services, declaredBy: inc.declaredBy, source: inc.source });
+    await repo.update(inc.id, ({ announcePending, ...cur }) => (announcePending ? cur : null));
   }
 
   /** Commander of this incident or a holder of the incident-commander role. */
