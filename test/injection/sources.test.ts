@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulSource } from '../../src/adapters/consul/consul-source.js';
 import { VaultSource } from '../../src/adapters/vault/vault-source.js';
 import { UpstreamError } from '../../src/core/errors.js';
+import { systemClock } from '../../src/core/ports/runtime.js';
 import type { SourceDocument } from '../../src/domain/injection/source.js';
 import { FakeConsul } from '../fakes/consul.js';
 import { FakeVault } from '../fakes/vault.js';
@@ -60,6 +61,23 @@ describe('Vault adapter (node-vault, KV v2)', () => {
     clock.advance(16_000); // past 75 % of 60 s
     await s.read('services/checkout/production');
     expect(vault.renewals).toBe(1);
+  });
+
+  it('renews in the background while nobody reads Vault, and stops renewing once stopped', async () => {
+    // Real time here: the renewal timer is the point. 10 % of a 1 s TTL is 100 ms.
+    const s = new VaultSource({ addr: vault.url, credentials: { token: vault.issueToken(1, true) }, namespace: 'team-a', mount: vault.mount, clock: systemClock, log: arrayLogger(), timeoutMs: 2000, renewFraction: 0.1 });
+    const before = vault.renewals;
+    await s.read('services/checkout/production');
+    await waitFor(() => vault.renewals >= before + 2, 3000, 'two renewals without a read');
+    s.stop();
+    const stoppedAt = vault.renewals;
+    const approle = vault.addAppRole('switchyard', 1);
+    const a = new VaultSource({ addr: vault.url, credentials: approle, namespace: 'team-a', mount: vault.mount, clock: systemClock, log: arrayLogger(), timeoutMs: 2000, renewFraction: 0.1 });
+    const logins = vault.logins;
+    await a.read('services/checkout/staging');
+    await waitFor(() => vault.logins >= logins + 3, 3000, 'AppRole logins again without a read');
+    a.stop();
+    expect(vault.renewals).toBe(stoppedAt); // the stopped source renewed nothing more meanwhile
   });
 
   it('logs in with AppRole, logs in again before the lease ends and after a revoked token', async () => {

@@ -4,11 +4,15 @@ import type { Clock, Logger } from '../../core/ports/runtime.js';
 
 export type VaultCredentials = { token: string } | { roleId: string; secretId: string; mount?: string };
 
+/** setTimeout's limit is 2^31-1 ms (~24.8 days); a longer TTL is re-checked when this runs out. */
+const MAX_TIMER_MS = 86_400_000;
+
 /**
  * Keeps the Vault client's token valid. A token is looked up once (lookup-self) and renewed
  * (renew-self) before its TTL runs out when it is renewable; an AppRole token is replaced by a
- * new login before its lease runs out, and after a 403 (revoked or expired early). Checks are
- * made before each request rather than by timers, so nothing keeps running when idle.
+ * new login before its lease runs out, and after a 403 (revoked or expired early). Each request
+ * checks first; an unref'd timer also renews at the same point, so a token is not lost while
+ * nobody reads Vault (a renewable token past its TTL cannot be renewed). `stop()` clears it.
  */
 export class VaultAuth {
   private expiresAt: number | undefined;
@@ -16,6 +20,8 @@ export class VaultAuth {
   private renewable = false;
   private ready = false;
   private pending: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly client: NodeVault.client,
@@ -33,6 +39,33 @@ export class VaultAuth {
     if (this.ready && (this.renewAt === undefined || now < this.renewAt)) return;
     this.pending ??= this.refresh().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Renews (or logs in) at `renewAt` without waiting for a request; retried while the token lives. */
+  private arm(delayMs?: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stopped || this.renewAt === undefined || (this.mode === 'token' && !this.renewable)) return;
+    const delay = delayMs ?? this.renewAt - this.deps.clock.now();
+    this.timer = setTimeout(() => this.onTimer(), Math.min(MAX_TIMER_MS, Math.max(0, delay)));
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    if (this.renewAt !== undefined && this.deps.clock.now() < this.renewAt) return this.arm();
+    this.ensure().catch((err: Error) => {
+      this.deps.log.warn({ source: 'vault', err: err.message }, 'vault token renewal failed; retrying');
+      const left = (this.expiresAt ?? 0) - this.deps.clock.now();
+      if (left > 0) this.arm(Math.min(30_000, Math.max(1000, left / 2)));
+    });
   }
 
   /** After a 403: an AppRole login is retried once; a static token cannot be fixed here. */
@@ -65,6 +98,7 @@ export class VaultAuth {
       this.renewAt = undefined;
     }
     this.ready = true;
+    this.arm();
   }
 
   private async lookup(token: string): Promise<void> {

@@ -73,6 +73,11 @@ export class VaultSource implements ConfigSource {
     return `${this.o.mount}/${path}`;
   }
 
+  /** Stops the background token renewal (shutdown). */
+  stop(): void {
+    this.auth.stop();
+  }
+
   async children(path: string): Promise<string[]> {
     const full = this.mounted('metadata', path);
     const res = (await this.call(full, () => this.client.list(full))) as { data?: { keys?: string[] } } | null;

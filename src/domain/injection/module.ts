@@ -77,6 +77,8 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
     },
     stop() {
       cache.stop();
+      o.vault?.stop?.();
+      o.consul?.stop?.();
       return Promise.resolve();
     },
   };

@@ -36,4 +36,6 @@ export interface ConfigSource {
    * document. Resolves when aborted; `onError` is told about failures it retries through.
    */
   watch?(path: string, handlers: { onChange(doc: SourceDocument | null): void; onError(err: Error): void }, signal: AbortSignal): Promise<void>;
+  /** Releases background work (token renewal timers) at shutdown. */
+  stop?(): void;
 }
