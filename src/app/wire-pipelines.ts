@@ -29,7 +29,7 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
     return createPipelinesModule(ctx, {
       ...w,
       adapters: {
-        shell: new ChildProcessShellRunner(),
+        shell: new ChildProcessShellRunner(ctx.settings.COMMAND_ENV),
         webhook: new FetchWebhookCaller(),
         pollMs: w.pollMs ?? s.CI_POLL_MS,
         ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),

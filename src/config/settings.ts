@@ -79,13 +79,23 @@ export const settingsSchema = z
     }
   });
 
-export type Settings = z.infer<typeof settingsSchema>;
+/**
+ * The only variables a command Switchyard runs (a shell stage, a scanner, the inventory command)
+ * inherits from the bot's environment: never the bot's tokens.
+ */
+const COMMAND_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'] as const;
+
+export type Settings = z.infer<typeof settingsSchema> & {
+  /** Environment handed to commands Switchyard runs (see COMMAND_ENV_NAMES). */
+  COMMAND_ENV: Readonly<Record<string, string>>;
+};
 
 /** Parses the environment; a bad value stops start-up with the variable named and what it expects. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = settingsSchema.safeParse(relevant);
-  if (parsed.success) return parsed.data;
+  const COMMAND_ENV = Object.fromEntries(COMMAND_ENV_NAMES.filter((k) => relevant[k] !== undefined).map((k) => [k, relevant[k]!]));
+  if (parsed.success) return { ...parsed.data, COMMAND_ENV };
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
 }

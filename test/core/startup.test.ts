@@ -16,6 +16,11 @@ describe('start-up refuses what cannot work', () => {
     expect(() => loadSettings({ ...base, VAULT_ADDR: 'http://127.0.0.1:8200' })).toThrow(ConfigError);
   });
 
+  it('hands commands it runs only a harmless environment, never the bot tokens', () => {
+    const s = loadSettings({ ...base, PATH: '/usr/bin:/bin', HOME: '/home/bot', SLACK_BOT_TOKEN: 'xoxb-secret', SLACK_SIGNING_SECRET: 'signing-secret', VAULT_TOKEN: 'hvs.x' });
+    expect(s.COMMAND_ENV).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/bot' });
+  });
+
   it('fails when a module enqueues a job name that no module processes', async () => {
     const settings = loadSettings(base);
     await expect(

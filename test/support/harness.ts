@@ -49,6 +49,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const token = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const slack = await startLocalSlack({ seed: loadWorkspaceSeed('config/workspace.yml'), signingSecret, botToken: token, ...BOT });
   const settings = loadSettings({
+    // Commands run by stages inherit only these (Settings.COMMAND_ENV), as in production.
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
     REDIS_URL,
     REDIS_PREFIX: prefix,
     PORT: '0',

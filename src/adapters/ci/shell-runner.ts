@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ShellResult, ShellRunner } from '../../domain/pipelines/ports.js';
 
-/** What a stage command inherits from the bot's environment: nothing secret (tokens stay here). */
-const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
 const KILL_GRACE_MS = 2000;
 
 /**
@@ -11,9 +9,12 @@ const KILL_GRACE_MS = 2000;
  * command and everything it started (SIGTERM, then SIGKILL after a grace period).
  */
 export class ChildProcessShellRunner implements ShellRunner {
+  /** `base`: what a stage command inherits from the bot (Settings.COMMAND_ENV: never its tokens). */
+  constructor(private readonly base: Readonly<Record<string, string>>) {}
+
   run(o: Parameters<ShellRunner['run']>[0]): Promise<ShellResult> {
+    const base = this.base;
     return new Promise((resolve, reject) => {
-      const base = Object.fromEntries(PASSED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k] as string]));
       const child = spawn('/bin/sh', ['-c', o.command], { cwd: o.cwd, env: { ...base, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       let timedOut = false;
       let killTimer: NodeJS.Timeout | undefined;
