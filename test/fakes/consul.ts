@@ -31,6 +31,8 @@ export class FakeConsul {
 
   /** When set, every request must carry it (X-Consul-Token or ?token=). */
   readonly aclToken: string | undefined;
+  /** Plays a proxy in front of Consul that drops the X-Consul-Index header. */
+  dropIndexHeader = false;
 
   constructor(o: { aclToken?: string } = {}) {
     this.aclToken = o.aclToken;
@@ -107,7 +109,8 @@ export class FakeConsul {
     const recurse = q.has('recurse') || q.has('keys');
     const wanted = Number(q.get('index') ?? 0);
     if (wanted > 0) await this.block(() => this.indexOf(key, recurse) > wanted, waitMs(q.get('wait')));
-    const headers = { 'X-Consul-Index': String(this.indexOf(key, recurse)), 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0' };
+    const headers: Record<string, string> = { 'X-Consul-Index': String(this.indexOf(key, recurse)), 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0' };
+    if (this.dropIndexHeader) delete headers['X-Consul-Index'];
     const found = this.matching(key, recurse);
     if (!found.length) return sendJson(res, 404, undefined, headers);
     if (q.has('keys')) {

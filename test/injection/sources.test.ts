@@ -1,8 +1,10 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulSource } from '../../src/adapters/consul/consul-source.js';
 import { VaultSource } from '../../src/adapters/vault/vault-source.js';
 import { UpstreamError } from '../../src/core/errors.js';
 import { systemClock } from '../../src/core/ports/runtime.js';
+import { SourceCache } from '../../src/domain/injection/cache.js';
 import type { SourceDocument } from '../../src/domain/injection/source.js';
 import { FakeConsul } from '../fakes/consul.js';
 import { FakeVault } from '../fakes/vault.js';
@@ -145,5 +147,34 @@ describe('Consul adapter (KV over HTTP)', () => {
     expect(blocking.some((q) => Number(q.get('index')) > 0 && q.get('wait') === '300ms')).toBe(true);
     ctrl.abort();
     await done;
+  });
+
+  it('retries a failing watch without piling listeners on its signal, and refuses to spin without an index', async () => {
+    const errors: string[] = [];
+    const ctrl = new AbortController();
+    consul.dropIndexHeader = true;
+    const blockingBefore = consul.blockingQueries().length;
+    const done = source('acl-secret-token').watch('services/checkout/production', { onChange: () => undefined, onError: (e) => errors.push(e.message) }, ctrl.signal);
+    try {
+      await waitFor(() => errors.length >= 15, 5000, 'fifteen failed rounds');
+      expect(errors[0]).toContain('answered without X-Consul-Index, so it cannot be watched');
+      expect(getEventListeners(ctrl.signal, 'abort').length).toBeLessThanOrEqual(1);
+      expect(consul.blockingQueries().length).toBe(blockingBefore); // never an ?index=0 loop
+    } finally {
+      consul.dropIndexHeader = false;
+      ctrl.abort();
+      await done;
+    }
+  });
+
+  it('starts no watch once the cache is stopped, even for a read that was in flight', async () => {
+    const cache = new SourceCache({ clock: systemClock, ttlMs: 1000, log: arrayLogger(), watch: true });
+    const s = source('acl-secret-token');
+    await cache.read(s, 'services/checkout/production');
+    expect(cache.watching).toBe(1);
+    const late = cache.read(s, 'services/checkout/staging');
+    cache.stop();
+    await late;
+    expect(cache.watching).toBe(0);
   });
 });

@@ -39,30 +39,44 @@ export class ConsulSource implements ConfigSource {
     return `${this.o.addr.replace(/\/$/, '')}/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}/?${query}`;
   }
 
+  /**
+   * One GET with its own timeout, tied to the caller's signal by a listener removed afterwards:
+   * a watch's signal lives as long as the process, so nothing may pile up on it per request.
+   */
   private async get(url: string, what: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ status: number; body: unknown; index: number }> {
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.o.timeoutMs ?? 5000);
-    let res: Response;
+    const ctrl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, opts.timeoutMs ?? this.o.timeoutMs ?? 5000);
+    const onAbort = () => ctrl.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      res = await fetch(url, {
-        headers: this.o.token ? { 'X-Consul-Token': this.o.token } : {},
-        signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
-      });
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (timeout.aborted ? 'timeout' : undefined);
-      throw new UpstreamError('Consul', `unreachable at ${this.o.addr}${cause ? ` (${cause})` : ''} reading ${what}`);
-    }
-    const index = Number(res.headers.get('x-consul-index') ?? 0);
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return { status: 404, body: null, index };
-    }
-    if (res.status === 403) throw new UpstreamError('Consul', `ACL token refused for ${what} (403)`, { retryable: false });
-    if (!res.ok) throw new UpstreamError('Consul', `${what} answered HTTP ${res.status}`);
-    try {
-      return { status: res.status, body: await res.json(), index };
-    } catch {
-      throw new UpstreamError('Consul', `${what} answered with a body that is not JSON`);
+      let res: Response;
+      try {
+        res = await fetch(url, { headers: this.o.token ? { 'X-Consul-Token': this.o.token } : {}, signal: ctrl.signal });
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (timedOut ? 'timeout' : undefined);
+        throw new UpstreamError('Consul', `unreachable at ${this.o.addr}${cause ? ` (${cause})` : ''} reading ${what}`);
+      }
+      const index = Number(res.headers.get('x-consul-index') ?? 0);
+      if (res.status === 404 || !res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        if (res.status === 404) return { status: 404, body: null, index };
+        if (res.status === 403) throw new UpstreamError('Consul', `ACL token refused for ${what} (403)`, { retryable: false });
+        throw new UpstreamError('Consul', `${what} answered HTTP ${res.status}`);
+      }
+      try {
+        return { status: res.status, body: await res.json(), index };
+      } catch {
+        if (opts.signal?.aborted) throw new UpstreamError('Consul', `reading ${what} was stopped`);
+        throw new UpstreamError('Consul', `${what} answered with a body that is not JSON`);
+      }
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -102,10 +116,11 @@ export class ConsulSource implements ConfigSource {
       try {
         const query = index > 0 ? `recurse=true&index=${index}&wait=${wait}ms` : 'recurse=true';
         const r = await this.get(this.url(path, query), path, { signal, timeoutMs: wait + (this.o.timeoutMs ?? 5000) });
-        // Consul: an index that goes backwards (a snapshot restore) means start over.
-        const next = r.index > 0 && r.index >= index ? r.index : 0;
+        // Without an index every query returns at once: a hot loop. Report it; reads fall back to the cache TTL.
+        if (!(r.index > 0)) throw new UpstreamError('Consul', `${path} answered without X-Consul-Index, so it cannot be watched (a proxy dropping headers?)`);
         h.onChange(r.status === 404 ? null : this.toDoc(path, r.body, r.index));
-        index = next;
+        // Consul: an index that goes backwards (a snapshot restore) means start over.
+        index = r.index >= index ? r.index : 0;
       } catch (err) {
         if (signal.aborted) return;
         h.onError(err instanceof Error ? err : new Error(String(err)));
@@ -116,12 +131,15 @@ export class ConsulSource implements ConfigSource {
   }
 }
 
+/** Resolves after `ms` or on abort, whichever comes first, leaving no listener behind. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

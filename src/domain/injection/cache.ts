@@ -26,6 +26,8 @@ export class SourceCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<CachedRead>>();
   private readonly watches = new Map<string, AbortController>();
+  /** Set by stop(): a read finishing during shutdown must not start a watch that outlives it. */
+  private stopped = false;
 
   constructor(
     private readonly deps: { clock: Clock; ttlMs: number; log: Logger; watch: boolean },
@@ -59,7 +61,7 @@ export class SourceCache {
   }
 
   private startWatch(source: ConfigSource, path: string, id: string): void {
-    if (!this.deps.watch || !source.watch || this.watches.has(id)) return;
+    if (this.stopped || !this.deps.watch || !source.watch || this.watches.has(id)) return;
     const ctrl = new AbortController();
     this.watches.set(id, ctrl);
     const setWatched = (watched: boolean) => {
@@ -88,7 +90,13 @@ export class SourceCache {
     this.entries.clear();
   }
 
+  /** Watches running now (for shutdown checks). */
+  get watching(): number {
+    return this.watches.size;
+  }
+
   stop(): void {
+    this.stopped = true;
     for (const c of this.watches.values()) c.abort();
     this.watches.clear();
   }
