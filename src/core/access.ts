@@ -59,6 +59,18 @@ export class AccessControl {
     return roles;
   }
 
+  /**
+   * Who holds a role directly or through a user group; admins hold every role implicitly and are
+   * not listed (so notifying a role's holders does not page every admin).
+   */
+  async holders(role: string): Promise<string[]> {
+    const grant = this.file.roles[role];
+    if (!grant) return [];
+    const users = new Set(grant.users);
+    for (const g of grant.groups) (await this.groupMembers(g)).forEach((u) => users.add(u));
+    return [...users].sort();
+  }
+
   /** Members of a Slack user group, cached. */
   async groupMembers(groupId: string): Promise<string[]> {
     const key = this.store.key('usergroup', groupId);

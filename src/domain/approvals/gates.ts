@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { accessFileSchema, type AccessFile, type Actor } from '../../core/access.js';
-import { loadYamlFile } from '../../core/config/yaml-file.js';
+import type { Actor } from '../../core/access.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';
@@ -37,7 +35,6 @@ export const isPlainUrl = (v: string): boolean => /^https?:\/\/[^\s<>|]+$/.test(
 export type VoteOutcome = { ok: true; gate: Gate; decided: boolean } | { ok: false; rule: string; message: string; gate?: Gate };
 
 export class GateStore {
-  private accessFile: AccessFile | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -179,15 +176,9 @@ export class GateStore {
    * granted in access.yml (directly or through a group; admins are not messaged for every gate).
    */
   async approversOf(policy: ResolvedPolicy): Promise<string[]> {
-    this.accessFile ??= loadYamlFile(join(this.ctx.configDir, 'access.yml'), accessFileSchema);
     const users = new Set(policy.approvers.users);
-    const groups = new Set(policy.approvers.groups);
-    for (const role of policy.approvers.roles) {
-      const grant = this.accessFile.roles[role];
-      grant?.users.forEach((u) => users.add(u));
-      grant?.groups.forEach((g) => groups.add(g));
-    }
-    for (const g of groups) (await this.groupMembers(g)).forEach((u) => users.add(u));
+    for (const role of policy.approvers.roles) (await this.ctx.access.holders(role)).forEach((u) => users.add(u));
+    for (const g of policy.approvers.groups) (await this.groupMembers(g)).forEach((u) => users.add(u));
     return [...users].sort();
   }
 
