@@ -95,6 +95,16 @@ describe('secret-leak check', () => {
     for (const secret of [AWS_ID, SLACK, RANDOM]) expect(text).not.toContain(secret);
   });
 
+  it('names the variable a secret was assigned to only when the name cannot be part of the secret', () => {
+    const glued = `Xq7Lw2Np9Rv4PWDk8Zt3Mh6Bf1Jc5Ys=${RANDOM}`; // a token containing `pwd`, then `=`: all of it reads as name=value
+    const result = checkLeaks('secrets', { logs: [{ location: 'stage deploy log', lines: [`DB_PASSWORD=${RANDOM}`, `curl -d ${glued}`] }], settings: [] });
+    expect(result.findings.map((f) => f.title)).toEqual([
+      'high-entropy value assigned to `DB_PASSWORD` in stage deploy log line 1',
+      'high-entropy value assigned to a secret-looking name in stage deploy log line 2',
+    ]);
+    expect(JSON.stringify(result)).not.toContain('Xq7Lw2Np9Rv4PWDk8Zt3Mh6Bf1Jc5Ys');
+  });
+
   it('passes clean logs and settings', () => {
     const result = checkLeaks('secrets', { logs: [{ location: 'stage test log', lines: ['All 312 tests passed', 'token=***'] }], settings: [{ path: 'with.image', value: 'registry.example.com/checkout:1.5.0' }] });
     expect(result.findings).toEqual([]);

@@ -66,6 +66,14 @@ export interface TextSource {
   lines: readonly string[];
 }
 
+/**
+ * The name a value was assigned to helps people find it (`DB_PASSWORD`), but the name match can
+ * run into the secret itself (a token that happens to contain `pwd`, then `=`): a name is shown
+ * only when it reads as words (`API_TOKEN`, `db.password2`).
+ */
+const PLAIN_NAME = /^[A-Za-z]{1,12}\d{0,2}(?:[_.-][A-Za-z]{1,12}\d{0,2}){0,5}$/;
+const shownName = (name: string): string => (PLAIN_NAME.test(name) ? `\`${name}\`` : 'a secret-looking name');
+
 function scanLine(line: string, where: string, out: Finding[]): void {
   for (const p of LEAK_PATTERNS) {
     if (p.regex.test(line)) out.push({ id: p.id, severity: p.severity, title: `${p.title} in ${where}`, location: where, key: where, fix: 'revoke and rotate the credential, then stop printing it (pass it through injection, which masks it)' });
@@ -73,7 +81,8 @@ function scanLine(line: string, where: string, out: Finding[]): void {
   if (out.some((f) => f.location === where)) return;
   for (const m of line.matchAll(ASSIGNMENT)) {
     if (looksSecret(m[2]!)) {
-      out.push({ id: 'generic-secret', severity: 'high', title: `high-entropy value assigned to \`${m[1]!.slice(0, 60)}\` in ${where}`, location: where, key: `${where}|${m[1]!}`, fix: 'rotate it if it is a credential, and inject it instead of printing it' });
+      const name = shownName(m[1]!);
+      out.push({ id: 'generic-secret', severity: 'high', title: `high-entropy value assigned to ${name} in ${where}`, location: where, key: `${where}|${name}`, fix: 'rotate it if it is a credential, and inject it instead of printing it' });
       return;
     }
   }
