@@ -20,7 +20,7 @@ const approvals: ModuleFactory = (ctx) => createApprovalsModule(ctx, { policyFil
 
 describe('inspect stage in a pipeline', () => {
   let h: Harness;
-  const fx = inspectFixture();
+  const fx = inspectFixture({ slowScanner: true });
   const pipelines = () => h.app.ctx.services.get('pipelines' as never) as PipelineService;
   const gateMessage = (runId: string) => threadOf(h, 'C0DEPLOYS', runId).find((m) => m.text.includes('is blocked'));
 

@@ -18,7 +18,15 @@ export interface InspectFixture {
   setScan(service: string, version: string, sample: string): void;
 }
 
-export function inspectFixture(o: { landingZone?: string } = {}): InspectFixture {
+/** A scanner that says it started (a file) and then runs until it is killed. */
+const slowScanner = (dir: string) => `  slow:
+    type: scan
+    format: trivy
+    command: ['${process.execPath}', '-e', 'require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 20000)', '${dir}/slow-started']
+    timeout: 30s
+`;
+
+export function inspectFixture(o: { landingZone?: string; slowScanner?: boolean } = {}): InspectFixture {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-inspect-'));
   const configFile = join(dir, 'inspectors.yml');
   writeFileSync(
@@ -44,12 +52,7 @@ inspectors:
     format: trivy
     command: [cp, '${dir}/scan-{service}-{version}.json', '{report}']
     timeout: 5s
-  slow:
-    type: scan
-    format: trivy
-    command: ['${process.execPath}', '-e', 'require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 20000)', '${dir}/slow-started']
-    timeout: 30s
-  drift:
+${o.slowScanner ? slowScanner(dir) : ''}  drift:
     type: drift
     severities: { mismatch: critical, missing: high, unmanaged: medium }
 inventory:
