@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,21 @@ import { inspectorsFileSchema, loadInspectConfig } from '../../src/domain/inspec
 import { ReportError } from '../../src/domain/inspect/report-error.js';
 import { fillArgv, runScan } from '../../src/domain/inspect/runner.js';
 import { redactSecrets } from '../../src/domain/inspect/leaks.js';
+import { waitFor } from '../support/redis.js';
+
+/** A zombie counts as gone: `ps` state Z, or no such process at all. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
 
 // The scanner adapter runs real child processes; the config schema refuses what cannot work.
 describe('scanner command runner', () => {
@@ -29,6 +44,24 @@ describe('scanner command runner', () => {
   it('stops a scanner at its timeout and reports a missing program', async () => {
     await expect(runner.run({ argv: ['sleep', '5'], timeoutMs: 150, label: 'inspector slow' })).rejects.toThrow(/stopped by SIGKILL/);
     await expect(runner.run({ argv: ['no-such-scanner-xyz'], timeoutMs: 1000, label: 'inspector x' })).rejects.toThrow('cannot start `no-such-scanner-xyz` (ENOENT)');
+  });
+
+  it('kills what a timed-out or cancelled scanner started, not only the scanner', async () => {
+    for (const how of ['timeout', 'cancel'] as const) {
+      const pidFile = join(dir, `grandchild-${how}`);
+      const ctrl = new AbortController();
+      const run = runner.run({ argv: ['sh', '-c', 'sleep 60 & echo $! > "$1"; wait', 'scan', pidFile], timeoutMs: how === 'timeout' ? 300 : 30_000, signal: ctrl.signal, label: 'inspector wrapped' });
+      const pid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined), 5000, 'the grandchild');
+      if (how === 'cancel') ctrl.abort();
+      await expect(run).rejects.toThrow(how === 'timeout' ? 'was stopped by SIGKILL after its timeout of 300 ms' : 'inspector wrapped: cancelled');
+      await waitFor(() => !alive(pid), 5000, `grandchild ${pid} gone`);
+    }
+  });
+
+  it("keeps Switchyard's own credentials out of a scanner's environment", async () => {
+    const own = new ProcessCommandRunner({ reportsDir: dir, log: silentLogger, env: { PATH: process.env.PATH, KUBECONFIG: '/etc/kube', SLACK_BOT_TOKEN: 'xoxb-1', VAULT_TOKEN: 'hvs.2', GITHUB_TOKEN: 'ghp_3' } });
+    const res = await own.run({ argv: [process.execPath, '-e', 'process.stdout.write(Object.keys(process.env).sort().join(","))'], timeoutMs: 5000, label: 'inventory' });
+    expect(res.output.split(',')).toEqual(['KUBECONFIG', 'PATH']);
   });
 
   it('reads report paths only inside the reports directory', async () => {

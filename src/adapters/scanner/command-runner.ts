@@ -12,6 +12,22 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 const REPORT = '{report}';
 
 /**
+ * Switchyard's own credentials (settings) are not a scanner's business: a scanner or inventory
+ * command is third-party code that may print or ship its environment. Everything else (PATH,
+ * HOME, KUBECONFIG, cloud credentials the operator set for these tools) passes through.
+ */
+const OWN_SECRETS = [
+  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'CONSUL_HTTP_TOKEN',
+  'ALERTMANAGER_TOKEN', 'HELPDESK_SECRET', 'HELPDESK_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TOKEN', 'JENKINS_API_TOKEN', 'REDIS_URL',
+];
+
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of OWN_SECRETS) delete out[name];
+  return out;
+}
+
+/**
  * Runs scanner and inventory commands as child processes (argv, no shell) and reads their
  * reports. `{report}` in argv becomes a file in a private temp directory that is removed after.
  * Neither stdout nor stderr is logged or put in an error: a scanner may print what it matched.
@@ -40,14 +56,26 @@ export class ProcessCommandRunner implements CommandRunner {
 
   private spawn(argv: string[], req: CommandRequest): Promise<{ stdout: string; exitCode: number }> {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: req.cwd,
-        env: this.o.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: req.timeoutMs,
-        killSignal: 'SIGKILL',
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
+      // Its own process group, so a timeout or cancel kills what the scanner started too
+      // (semgrep-core, a wrapper script's children): they hold stdout open otherwise.
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: req.cwd, env: childEnv(this.o.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stopped: 'timeout' | 'cancelled' | undefined;
+      const stop = (why: 'timeout' | 'cancelled') => {
+        stopped ??= why;
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL'); // the group is gone already
+        }
+      };
+      const timer = setTimeout(() => stop('timeout'), req.timeoutMs);
+      const onAbort = () => stop('cancelled');
+      if (req.signal?.aborted) onAbort();
+      else req.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+      };
       const chunks: Buffer[] = [];
       let size = 0;
       let stderrBytes = 0;
@@ -58,19 +86,23 @@ export class ProcessCommandRunner implements CommandRunner {
       child.stderr.on('data', (c: Buffer) => {
         stderrBytes += c.length;
       });
+      // A killed scanner whose output is still held open by a process that left the group.
+      child.on('exit', () => {
+        if (stopped) {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }
+      });
       child.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') reject(new UpstreamError(req.label, 'cancelled', { retryable: false }));
-        else reject(new UpstreamError(req.label, `cannot start \`${argv[0]}\` (${err.code ?? err.name})`, { retryable: false }));
+        settle();
+        reject(new UpstreamError(req.label, `cannot start \`${argv[0]}\` (${err.code ?? err.name})`, { retryable: false }));
       });
       child.on('close', (code, signal) => {
-        if (signal) {
-          reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by ${signal}${signal === 'SIGKILL' ? ` (timeout ${req.timeoutMs} ms?)` : ''}`));
-          return;
-        }
-        if (size > MAX_OUTPUT) {
-          reject(new UpstreamError(req.label, `\`${argv[0]}\` printed more than ${MAX_OUTPUT} bytes`, { retryable: false }));
-          return;
-        }
+        settle();
+        if (stopped === 'cancelled') return reject(new UpstreamError(req.label, 'cancelled', { retryable: false }));
+        if (stopped === 'timeout') return reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by SIGKILL after its timeout of ${req.timeoutMs} ms`));
+        if (signal) return reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by ${signal}`));
+        if (size > MAX_OUTPUT) return reject(new UpstreamError(req.label, `\`${argv[0]}\` printed more than ${MAX_OUTPUT} bytes`, { retryable: false }));
         this.o.log.debug({ command: argv[0], exitCode: code, stderrBytes }, 'command finished');
         resolvePromise({ stdout: Buffer.concat(chunks).toString('utf8'), exitCode: code ?? 0 });
       });
