@@ -15,7 +15,7 @@ export function makeInspectModule(o: { configFile?: string } = {}): ModuleFactor
     const config = loadInspectConfig(ctx.configDir, o.configFile);
     return createInspectModule(ctx, {
       config,
-      commands: new ProcessCommandRunner({ reportsDir: config.file.reportsDir, log: ctx.log.child({ component: 'scanner' }) }),
+      commands: new ProcessCommandRunner({ reportsDir: config.file.reportsDir, log: ctx.log.child({ component: 'scanner' }), env: ctx.settings.COMMAND_ENV }),
       logs: pipelineRunLogs(() => servicesOf(ctx).maybe('pipelines')),
     });
   };

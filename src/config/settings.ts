@@ -62,6 +62,14 @@ export const settingsSchema = z
     JENKINS_API_TOKEN: z.string().optional(),
     /** Polling interval of CI backends. */
     CI_POLL_MS: ms(5000),
+    /**
+     * Extra variables that commands Switchyard runs (shell stages, scanners, the inventory
+     * command) may inherit, comma-separated; a trailing * matches a prefix (`KUBECONFIG,AWS_*`).
+     */
+    COMMAND_ENV_PASSTHROUGH: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*\*?(,[A-Za-z_][A-Za-z0-9_]*\*?)*$/, 'variable names separated by commas, a trailing * for a prefix')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (Boolean(s.SLACK_BOT_TOKEN) !== Boolean(s.SLACK_SIGNING_SECRET)) {
@@ -80,10 +88,17 @@ export const settingsSchema = z
   });
 
 /**
- * The only variables a command Switchyard runs (a shell stage, a scanner, the inventory command)
- * inherits from the bot's environment: never the bot's tokens.
+ * What a command Switchyard runs (a shell stage, a scanner, the inventory command) inherits from
+ * the bot's environment: these, plus COMMAND_ENV_PASSTHROUGH, but never the bot's own secrets.
  */
-const COMMAND_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'] as const;
+const COMMAND_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+
+function commandEnv(env: Record<string, string>, passthrough: string | undefined): Record<string, string> {
+  const patterns = [...COMMAND_ENV_NAMES, ...(passthrough ? passthrough.split(',') : [])];
+  const allowed = (name: string) => patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const never = new Set<string>([...SECRET_SETTINGS, 'REDIS_URL']);
+  return Object.fromEntries(Object.entries(env).filter(([k]) => allowed(k) && !never.has(k)));
+}
 
 export type Settings = z.infer<typeof settingsSchema> & {
   /** Environment handed to commands Switchyard runs (see COMMAND_ENV_NAMES). */
@@ -94,8 +109,7 @@ export type Settings = z.infer<typeof settingsSchema> & {
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = settingsSchema.safeParse(relevant);
-  const COMMAND_ENV = Object.fromEntries(COMMAND_ENV_NAMES.filter((k) => relevant[k] !== undefined).map((k) => [k, relevant[k]!]));
-  if (parsed.success) return { ...parsed.data, COMMAND_ENV };
+  if (parsed.success) return { ...parsed.data, COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH) };
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
 }

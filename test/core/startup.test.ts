@@ -19,6 +19,9 @@ describe('start-up refuses what cannot work', () => {
   it('hands commands it runs only a harmless environment, never the bot tokens', () => {
     const s = loadSettings({ ...base, PATH: '/usr/bin:/bin', HOME: '/home/bot', SLACK_BOT_TOKEN: 'xoxb-secret', SLACK_SIGNING_SECRET: 'signing-secret', VAULT_TOKEN: 'hvs.x' });
     expect(s.COMMAND_ENV).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/bot' });
+    const wider = loadSettings({ ...base, PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci', AWSX: 'no', COMMAND_ENV_PASSTHROUGH: 'KUBECONFIG,AWS_*,VAULT_TOKEN', VAULT_TOKEN: 'hvs.x' });
+    expect(wider.COMMAND_ENV).toEqual({ PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci' }); // a secret setting is never passed, even when named
+    expect(() => loadSettings({ ...base, COMMAND_ENV_PASSTHROUGH: 'KUBE CONFIG' })).toThrow(/COMMAND_ENV_PASSTHROUGH/);
   });
 
   it('fails when a module enqueues a job name that no module processes', async () => {

@@ -27,7 +27,7 @@ function alive(pid: number): boolean {
 // The scanner adapter runs real child processes; the config schema refuses what cannot work.
 describe('scanner command runner', () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-runner-'));
-  const runner = new ProcessCommandRunner({ reportsDir: dir, log: silentLogger });
+  const runner = new ProcessCommandRunner({ reportsDir: dir, log: silentLogger, env: { PATH: process.env.PATH } });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the {report} file a scanner writes even when it exits non-zero, and removes it after', async () => {
@@ -76,7 +76,7 @@ describe('scanner command runner', () => {
 describe('scanner output that quotes a secret', () => {
   it('keeps the parser faithful but redacts the value before it can reach a channel', async () => {
     const file = inspectorsFileSchema.parse({ inspectors: { codeql: { type: 'scan', format: 'sarif', command: ['cat', 'test/inspect/samples/codeql.sarif'] } } });
-    const deps = { config: { file, policy: { rules: [] }, policies: {} }, commands: new ProcessCommandRunner({ reportsDir: '.', log: silentLogger }), logs: { logs: async () => [] }, now: () => 0 };
+    const deps = { config: { file, policy: { rules: [] }, policies: {} }, commands: new ProcessCommandRunner({ reportsDir: '.', log: silentLogger, env: { PATH: process.env.PATH } }), logs: { logs: async () => [] }, now: () => 0 };
     const def = file.inspectors.codeql;
     if (def?.type !== 'scan') throw new Error('scan inspector expected');
     const result = await runScan(deps, 'codeql', def, { service: 'payments', env: 'production', ref: 'v2.0.0' });

@@ -168,7 +168,7 @@ describe('inspect stage in a pipeline', () => {
     // (a cancel, a shutdown or a lost lease): the killed scan must not read as a failed inspection.
     const gates = new GateStore(h.app.ctx.store);
     const kind = inspectStageKind(h.app.ctx, {
-      config: loadInspectConfig('.', fx.configFile), commands: new ProcessCommandRunner({ reportsDir: fx.dir, log: silentLogger }), logs: { logs: () => Promise.resolve([]) }, now: () => Date.now(),
+      config: loadInspectConfig('.', fx.configFile), commands: new ProcessCommandRunner({ reportsDir: fx.dir, log: silentLogger, env: { PATH: process.env.PATH } }), logs: { logs: () => Promise.resolve([]) }, now: () => Date.now(),
     }, gates);
     const ctrl = new AbortController();
     const lines: string[] = [];

@@ -13,8 +13,9 @@ const REPORT = '{report}';
 
 /**
  * Switchyard's own credentials (settings) are not a scanner's business: a scanner or inventory
- * command is third-party code that may print or ship its environment. Everything else (PATH,
- * HOME, KUBECONFIG, cloud credentials the operator set for these tools) passes through.
+ * command is third-party code that may print or ship its environment. The runner is given
+ * Settings.COMMAND_ENV (an allow-list: PATH, HOME, locale, plus COMMAND_ENV_PASSTHROUGH such as
+ * KUBECONFIG or cloud credentials); these names are stripped again as a second line of defence.
  */
 const OWN_SECRETS = [
   'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'CONSUL_HTTP_TOKEN',
@@ -33,7 +34,7 @@ export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * Neither stdout nor stderr is logged or put in an error: a scanner may print what it matched.
  */
 export class ProcessCommandRunner implements CommandRunner {
-  constructor(private readonly o: { reportsDir: string; log: Logger; env?: NodeJS.ProcessEnv }) {}
+  constructor(private readonly o: { reportsDir: string; log: Logger; env: Readonly<Record<string, string | undefined>> }) {}
 
   async run(req: CommandRequest): Promise<CommandResult> {
     const wantsReport = req.argv.some((a) => a.includes(REPORT));
@@ -58,7 +59,7 @@ export class ProcessCommandRunner implements CommandRunner {
     return new Promise((resolvePromise, reject) => {
       // Its own process group, so a timeout or cancel kills what the scanner started too
       // (semgrep-core, a wrapper script's children): they hold stdout open otherwise.
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: req.cwd, env: childEnv(this.o.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: req.cwd, env: childEnv({ ...this.o.env }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let stopped: 'timeout' | 'cancelled' | undefined;
       const stop = (why: 'timeout' | 'cancelled') => {
         stopped ??= why;
