@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditLog } from '../src/core/audit.js';
-import { md } from '../src/core/blocks.js';
+import { md, sections } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
 import type { ChatPort } from '../src/core/ports/chat.js';
@@ -87,7 +87,8 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
             const services = [...new Set(all.map((r) => r.service))].sort();
             return say(`No ${what}.${services.length ? ` Services with findings: ${services.join(', ')}.` : ''}`);
           }
-          return say([`*${what[0]!.toUpperCase()}${what.slice(1)}* (${list.length})`, ...list.map((r) => findingListLine(r, now))].join('\n'));
+          const lines = [`*${what[0]!.toUpperCase()}${what.slice(1)}* (${list.length})`, ...list.map((r) => findingListLine(r, now))];
+          return { text: lines.join('\n').slice(0, 3000), blocks: sections(lines) };
         },
       }),
       sub({

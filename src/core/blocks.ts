@@ -23,6 +23,25 @@ export function clip(text: string, max = 2900): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * Lines packed into as few section blocks as Slack's 3000-character limit allows, so a long
+ * list is split rather than silently cut; past 45 sections the rest is summarised.
+ */
+export function sections(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk && chunk.length + line.length + 1 > 2800) {
+      blocks.push(md(chunk));
+      chunk = '';
+    }
+    chunk = chunk ? `${chunk}\n${line}` : line;
+  }
+  if (chunk) blocks.push(md(chunk));
+  if (blocks.length > 45) blocks.splice(45, blocks.length - 45, context('_(cut: too long for one message)_'));
+  return blocks;
+}
+
 export const md = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, 150) } });
 export const divider = (): Block => ({ type: 'divider' });

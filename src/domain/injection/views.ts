@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { md, context, escapeMrkdwn, type Block } from '../../core/blocks.js';
+import { escapeMrkdwn, md, sections } from '../../core/blocks.js';
 import type { Reply } from '../../core/commands/spec.js';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
 import type { PipelineService } from '../contracts.js';
@@ -140,16 +140,5 @@ export class ConfigViews {
 
 /** Lines into a reply: sections of at most ~2800 characters (Slack's limit is 3000). */
 function reply(lines: string[]): Reply {
-  const blocks: Block[] = [];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk && chunk.length + line.length + 1 > 2800) {
-      blocks.push(md(chunk));
-      chunk = '';
-    }
-    chunk = chunk ? `${chunk}\n${line}` : line;
-  }
-  if (chunk) blocks.push(md(chunk));
-  if (blocks.length > 45) blocks.splice(45, blocks.length - 45, context('_(cut: too long for one message)_'));
-  return { text: lines.join('\n').slice(0, 3000), blocks, visibility: 'ephemeral' };
+  return { text: lines.join('\n').slice(0, 3000), blocks: sections(lines), visibility: 'ephemeral' };
 }

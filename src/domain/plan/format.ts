@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, md, type MessageContent } from '../../core/blocks.js';
+import { context, escapeMrkdwn, md, sections, type MessageContent } from '../../core/blocks.js';
 import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from './model.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
@@ -58,9 +58,9 @@ export function renderItem(i: PlanItem, iterationName: string | undefined): Mess
 export function renderList(items: PlanItem[], title: string, max = 40): MessageContent {
   if (!items.length) return { text: `${title}: no items.` };
   const shown = items.slice(0, max).map(itemLine);
-  const more = items.length > max ? `\n…and ${items.length - max} more; narrow it with --state, --service or --mine.` : '';
-  const text = `*${title}* (${items.length})\n${shown.join('\n')}${more}`;
-  return { text, blocks: [md(text)] };
+  const more = items.length > max ? [`…and ${items.length - max} more; narrow it with --state, --service or --mine.`] : [];
+  const lines = [`*${title}* (${items.length})`, ...shown, ...more];
+  return { text: lines.join('\n').slice(0, 3000), blocks: sections(lines) };
 }
 
 /** Escaped user text, with user and channel mentions kept (they cannot ping a whole channel). */
