@@ -98,7 +98,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${safeMrkdwn(d.reason)}_` : ''}`;
             return { text, blocks: [md(text)] };
           }
-          const active = (await engine.recentDocs({ limit: 50 })).filter((d) => ['queued', 'running', 'waiting'].includes(d.status));
+          const active = await engine.activeDocs();
           const text = active.length ? `*Runs in progress*\n${active.map(summaryLine).join('\n')}` : 'No run is in progress. `/pipeline history` shows past runs.';
           return { text, blocks: [md(text)] };
         },

@@ -22,6 +22,9 @@ describe('waiting stages and deploy guards', () => {
     expect(waiting.text).toContain('deploy pending');
     expect(JSON.stringify(waiting.blocks)).toContain('production needs a decision');
     await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('*gate* is waiting')));
+    const inProgress = await h.command('U0GRACE', 'C0DEPLOYS', '/pipeline status');
+    expect(inProgress.text).toContain('Runs in progress');
+    expect(inProgress.text).toContain(id);
     await svc().resolveWaitingStage(id, 'gate', { status: 'succeeded', summary: 'approved by <@U0CAROL>', details: { approvers: ['U0CAROL'] } });
     await svc().resolveWaitingStage(id, 'gate', { status: 'failed', summary: 'too late' }); // idempotent: already decided
     await svc().noteOnRun(id, 'Carol approved: looks good');

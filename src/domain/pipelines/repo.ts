@@ -55,6 +55,13 @@ export class RunRepo {
     return this.store.setMembers(this.activeKey());
   }
 
+  /** Every run not yet finished (queued, running, waiting), oldest first, from the active index. */
+  async activeDocs(): Promise<RunDoc[]> {
+    const ids = await this.activeIds();
+    const docs = await this.store.getManyJson<RunDoc>(ids.map((id) => this.runKey(id)));
+    return docs.filter((d): d is RunDoc => d !== null).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   async markFinished(id: string): Promise<void> {
     await this.store.setRemove(this.activeKey(), id);
   }

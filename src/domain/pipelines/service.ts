@@ -72,6 +72,11 @@ export class PipelineEngine implements PipelineService {
     return this.repo.recent(filter);
   }
 
+  /** Runs in progress however old (a run may wait at a gate for days). */
+  async activeDocs(): Promise<RunDoc[]> {
+    return (await this.repo.activeDocs()).filter((d) => ['queued', 'running', 'waiting'].includes(d.status));
+  }
+
   startRun(req: StartRunRequest): Promise<RunInfo> {
     return this.start(req, {});
   }
