@@ -37,7 +37,7 @@ export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): Co
         positionals: ['service', 'env', 'key'],
         permission: null,
         readOnly: true,
-        examples: ['/config get checkout prod db_host'],
+        examples: ['/config get checkout production db_host'],
         handle: (a, ctx) => audited(ctx, 'config.read', `${a.service}/${a.env}/${a.key}`, () => deps.views.get(a.service, a.env, a.key)),
       }),
       sub({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../src/app/modules.js';
+import { bindArgs } from '../src/core/commands/bind.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { loadManifest } from './support/manifest.js';
 
