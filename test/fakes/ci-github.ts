@@ -25,8 +25,12 @@ export class GitHubFake extends CiFake {
   readonly runs = new Map<number, GhFakeRun>();
   private nextId = 9_000_100;
 
+  /** How long after a dispatch the run shows up in listings (GitHub takes a moment). */
+  appearAfterMs: number;
+
   constructor(private readonly o: { token: string; appearAfterMs?: number; runMs?: number }) {
     super();
+    this.appearAfterMs = o.appearAfterMs ?? 60;
     this.on('POST', /^\/repos\/([^/]+\/[^/]+)\/actions\/workflows\/([^/]+)\/dispatches$/, (req, m) => {
       if (!this.authorized(req.headers.authorization)) return { status: 401, json: { message: 'Bad credentials' } };
       const body = JSON.parse(req.body || '{}') as { ref?: string; inputs?: Record<string, string> };
@@ -37,7 +41,7 @@ export class GitHubFake extends CiFake {
         id, repo, path: `.github/workflows/${decodeURIComponent(m[2]!)}`, head_branch: body.ref, event: 'workflow_dispatch', status: 'queued', conclusion: null,
         created_at: new Date().toISOString(), html_url: `https://github.example/${repo}/actions/runs/${id}`, inputs: body.inputs ?? {}, startedMs: Date.now(),
       };
-      setTimeout(() => this.runs.set(id, run), this.o.appearAfterMs ?? 60);
+      setTimeout(() => this.runs.set(id, run), this.appearAfterMs);
       return { status: 204 };
     });
     this.on('GET', /^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/, (req, m) => {

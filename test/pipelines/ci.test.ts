@@ -90,6 +90,25 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
     await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('cancelled the run')));
   });
 
+  it('cancels the remote workflow even when GitHub had not listed the dispatched run yet', async () => {
+    gh.appearAfterMs = 1500;
+    try {
+      const before = gh.requests.filter((r) => r.path.endsWith('/dispatches')).length;
+      const known = new Set(gh.runs.keys());
+      const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --param gha_outcome=hold')).text);
+      await h.slack.waitFor(() => gh.requests.filter((r) => r.path.endsWith('/dispatches')).length > before || undefined);
+      const cancel = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+      expect(cancel.text).toContain(`Cancelling run *${id}*`);
+      expect([...gh.runs.keys()].filter((k) => !known.has(k))).toEqual([]); // not listed yet when cancelled
+      await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
+      const late = await h.slack.waitFor(() => [...gh.runs.values()].find((r) => !known.has(r.id)), { timeoutMs: 5000 });
+      await h.slack.waitFor(() => late.conclusion === 'cancelled' || undefined, { timeoutMs: 10_000, message: 'the late-listed run was not cancelled' });
+      expect(gh.requests.some((r) => r.method === 'POST' && r.path === `/repos/acme/web/actions/runs/${late.id}/cancel`)).toBe(true);
+    } finally {
+      gh.appearAfterMs = 60;
+    }
+  });
+
   it('follows the same remote run after a restart instead of dispatching again', async () => {
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --param gha_outcome=hold');
     const id = runIdOf(res.text);

@@ -84,8 +84,24 @@ export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<
       return followRun(b, ci.pollMs, () => client.getRun(s.repo, runId, ctx.signal), 'workflow run');
     },
     async cancel(ctx) {
-      const runId = builtin(ctx).checkpoint.get()?.runId;
-      if (gh && typeof runId === 'string') await gh.cancelRun(githubSettings.parse(ctx.settings).repo, runId);
+      if (!gh) return;
+      const s = githubSettings.parse(ctx.settings);
+      const ck = builtin(ctx).checkpoint.get() ?? {};
+      let runId = ck.runId;
+      // Dispatched, but GitHub had not listed the run yet: keep looking for a few seconds (within
+      // the executor's 10 s cancel budget) so the workflow does not run on after a cancel.
+      const deadline = Date.now() + 8000;
+      while (typeof runId !== 'string' && typeof ck.dispatchedAt === 'number' && Date.now() < deadline) {
+        const runs = await gh.findRuns(s.repo, s.workflow, s.ref ?? ctx.run.ref, ck.dispatchedAt - 10_000, AbortSignal.timeout(3000));
+        for (const r of [...runs].reverse()) {
+          if (await claimRemote(store, s.repo, r.id, owner(ctx))) {
+            runId = r.id;
+            break;
+          }
+        }
+        if (typeof runId !== 'string') await new Promise((r) => setTimeout(r, Math.min(ci.pollMs, 1000)));
+      }
+      if (typeof runId === 'string') await gh.cancelRun(s.repo, runId);
     },
   };
 }
