@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { escapeMrkdwn, md } from '../src/core/blocks.js';
+import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
 import { formatDuration, parseDuration } from '../src/core/time.js';
@@ -29,7 +29,7 @@ function line(i: Incident): string {
 
 export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; reads: IncidentReads }): CommandSpec {
   const { d, svc, reads } = deps;
-  const reply = (text: string) => ({ text, blocks: [md(text)] });
+  const reply = (text: string) => (mdMessage(text));
   return defineCommand({
     name: 'incident',
     description: 'Declare and run incidents: channel, roles, updates, timeline, postmortem',

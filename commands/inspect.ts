@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../src/core/audit.js';
-import { md, sections } from '../src/core/blocks.js';
-import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import { sections, mdMessage } from '../src/core/blocks.js';
+import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
 import type { ChatPort } from '../src/core/ports/chat.js';
 import type { JobQueue } from '../src/core/ports/jobs.js';
@@ -22,7 +22,6 @@ export interface InspectCommandDeps {
   knownEnvs(): string[];
 }
 
-const say = (text: string): Reply => ({ text, blocks: [md(text)] });
 const FINDING_ID = /^f-[0-9a-f]{10}$/;
 
 /** `/inspect`: run landing-zone inspectors, list findings, accept a finding's risk until an expiry. */
@@ -63,7 +62,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           const e = env(args.env);
           const req: LandingRequest = { env: e, inspectors: [args.inspector], requestedBy: ctx.actor.userId, channel: ctx.channelId, ...(args.service ? { service: args.service } : {}) };
           await deps.jobs.enqueue(JOB_LANDING, req as unknown as Record<string, string | string[]>, { id: `manual-${ctx.requestId}`.replace(/[^A-Za-z0-9_-]/g, '_') });
-          return say(`:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`. You will get the summary here; new findings go to the owning team's channel.`);
+          return mdMessage(`:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`. You will get the summary here; new findings go to the owning team's channel.`);
         },
       }),
       sub({
@@ -85,7 +84,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           if (!list.length) {
             const all = await deps.findings.list({ now, limit: 2000 });
             const services = [...new Set(all.map((r) => r.service))].sort();
-            return say(`No ${what}.${services.length ? ` Services with findings: ${services.join(', ')}.` : ''}`);
+            return mdMessage(`No ${what}.${services.length ? ` Services with findings: ${services.join(', ')}.` : ''}`);
           }
           const lines = [`*${what[0]!.toUpperCase()}${what.slice(1)}* (${list.length})`, ...list.map((r) => findingListLine(r, now))];
           return { text: lines.join('\n').slice(0, 3000), blocks: sections(lines) };
@@ -124,7 +123,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
             await deps.chat.update(findingKey(id), findingContent(rec, now));
             await deps.chat.post({ channel: rec.channel, threadKey: findingKey(id), key: `${findingKey(id)}-ack-${now}`, text: `:shield: <@${ctx.actor.userId}> accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${reason.replace(/[<>&]/g, '')}”` });
           }
-          return say(`:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+          return mdMessage(`:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
         },
       }),
     ],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { escapeMrkdwn, md } from '../src/core/blocks.js';
+import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
 import type { Actor } from '../src/core/access.js';
 import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import type { ActionHandler } from '../src/core/module.js';
@@ -52,7 +52,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             ].join('\n');
           });
           const text = `*Pipelines*\n${parts.join('\n')}\nRun one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v]\``;
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
       sub({
@@ -81,7 +81,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           const text = run.status === 'queued'
             ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
             : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`). Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
       sub({
@@ -96,11 +96,11 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             const d = await engine.requireDoc(args.run);
             const queue = d.status === 'queued' && d.queuedBehind ? `\nQueued behind *${d.queuedBehind}*.` : '';
             const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${safeMrkdwn(d.reason)}_` : ''}`;
-            return { text, blocks: [md(text)] };
+            return mdMessage(text);
           }
           const active = await engine.activeDocs();
           const text = active.length ? `*Runs in progress*\n${active.map(summaryLine).join('\n')}` : 'No run is in progress. `/pipeline history` shows past runs.';
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
       sub({
@@ -120,7 +120,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           if (!stage) return { text: `Run ${d.id} has not started a stage yet.` };
           const lines = await engine.logs(d.id, stage.id, args.lines);
           const text = `*${d.id}* · *${stage.id}* (${stage.kind}, ${stage.status}) — last ${lines.length} lines\n${logBlock(lines)}`;
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
       sub({
@@ -156,7 +156,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           const runs = await engine.recentDocs({ ...(args.name ? { pipeline: args.name } : {}), ...(args.env ? { env: args.env } : {}), limit: args.limit });
           if (!runs.length) return { text: `No runs${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''} yet.` };
           const text = `*History${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''}*\n${runs.map(summaryLine).join('\n')}`;
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
     ],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { escapeMrkdwn, md } from '../src/core/blocks.js';
-import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
+import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
 import type { ChatPort } from '../src/core/ports/chat.js';
 import type { Clock } from '../src/core/ports/runtime.js';
@@ -15,7 +15,6 @@ export interface PlanCommandDeps extends CloseDeps {
   clock: Clock;
 }
 
-const say = (text: string): Reply => ({ text, blocks: [md(text)] });
 const OPEN_STATES: ReadonlySet<PlanState> = new Set(['backlog', 'next', 'doing']);
 
 /** `/plan`: items and iterations from chat. Anyone in the workspace may plan; every use is audited. */
@@ -59,7 +58,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             { title: args.title.join(' '), kind, priority, owner, createdBy: ctx.actor.userId, ...(service ? { service } : {}) },
             { state: args.next ? 'next' : 'backlog' },
           );
-          return say(`:clipboard: Created *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · <@${owner}>`);
+          return mdMessage(`:clipboard: Created *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · <@${owner}>`);
         },
       }),
       sub({
@@ -110,7 +109,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const state = parseState(args.state);
           const item = await plan.move(args.id, state, ctx.actor.userId);
-          return say(`:arrow_right: *${item.id}* ${escapeMrkdwn(item.title)} is now *${item.state}*.`);
+          return mdMessage(`:arrow_right: *${item.id}* ${escapeMrkdwn(item.title)} is now *${item.state}*.`);
         },
       }),
       sub({
@@ -123,7 +122,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const owner = await user(args.user, '<@user>');
           const { item, previous } = await plan.assign(args.id, owner, ctx.actor.userId);
-          return say(`:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now <@${owner}>'s${previous ? ` (was <@${previous}>)` : ''}.`);
+          return mdMessage(`:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now <@${owner}>'s${previous ? ` (was <@${previous}>)` : ''}.`);
         },
       }),
       sub({
@@ -136,7 +135,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const { item, link, shipped } = await plan.link(args.id, args.target, ctx.actor.userId);
           const extra = shipped ? ` That run already shipped to production: *${item.id}* is done :rocket:.` : link.type === 'run' ? ' It will be marked shipped when the run deploys to production.' : '';
-          return say(`:link: *${item.id}* is linked to ${link.type} \`${escapeMrkdwn(link.ref)}\`.${extra}`);
+          return mdMessage(`:link: *${item.id}* is linked to ${link.type} \`${escapeMrkdwn(link.ref)}\`.${extra}`);
         },
       }),
       sub({
@@ -147,7 +146,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         permission: null,
         async handle(args, ctx) {
           const item = await plan.drop(args.id, args.reason.join(' '), ctx.actor.userId);
-          return say(`:wastebasket: Dropped *${item.id}* ${escapeMrkdwn(item.title)}: ${escapeMrkdwn(item.dropReason ?? '')}`);
+          return mdMessage(`:wastebasket: Dropped *${item.id}* ${escapeMrkdwn(item.title)}: ${escapeMrkdwn(item.dropReason ?? '')}`);
         },
       }),
       sub({
@@ -168,7 +167,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             if (args.name.length) throw new UsageError('`/plan iteration show` takes no name; to start one use `/plan iteration start "<name>"`.');
             const [current, recent] = [await plan.iterations.current(), await plan.iterations.recent(6)];
             const past = recent.filter((i) => i.id !== current.id).map((i) => `• ${iterationLine(i, now)}${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`);
-            return say(`Current: ${iterationLine(current, now)}${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`);
+            return mdMessage(`Current: ${iterationLine(current, now)}${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`);
           }
           const name = args.name.join(' ').replace(/\s+/g, ' ').trim();
           if (args.action === 'start' && !name) throw new UsageError('Name the iteration: `/plan iteration start "Sprint 14" --days 7`.');
@@ -176,7 +175,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
           if (name.length > 60) throw new UsageError(`The name is ${name.length} characters; at most 60.`);
           const s = await closeIteration(deps, { actor: ctx.actor.userId, channel: ctx.channelId, ...(name ? { name } : {}), ...(args.days ? { days: args.days } : {}) });
           const what = s.resumed ? `Finished closing *${escapeMrkdwn(s.iteration.name)}*, which had stopped half-way (nothing else was closed)` : `Closed *${escapeMrkdwn(s.iteration.name)}*`;
-          return say(
+          return mdMessage(
             `${what} (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, now)}. The summary is posted in this channel.`,
           );
         },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessControl } from '../src/core/access.js';
 import type { AuditEntry, AuditLog } from '../src/core/audit.js';
-import { md } from '../src/core/blocks.js';
+import { mdMessage } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { parseDuration } from '../src/core/time.js';
 import { UsageError } from '../src/core/errors.js';
@@ -21,7 +21,7 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
         async handle(_args, ctx) {
           const roles = [...ctx.actor.roles].sort();
           const text = `You are <@${ctx.actor.userId}> (\`${ctx.actor.userId}\`). Roles: ${roles.length ? roles.map((r) => `\`${r}\``).join(', ') : '_none_'}${roles.includes('admin') ? ' (admin holds every role)' : ''}.`;
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
       sub({
@@ -43,7 +43,7 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
           const entries = await deps.audit.query({ sinceMs: deps.now() - ms, limit: args.limit, ...(actor ? { actor } : {}), ...(args.action ? { action: args.action } : {}) });
           if (!entries.length) return { text: `No audit entries in the last ${args.since}.` };
           const text = [`*Audit, last ${args.since}* (${entries.length} shown)`, ...entries.map(formatEntry)].join('\n');
-          return { text, blocks: [md(text)] };
+          return mdMessage(text);
         },
       }),
     ],

@@ -43,6 +43,8 @@ export function sections(lines: string[]): Block[] {
 }
 
 export const md = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+/** A message that is one mrkdwn section: the common shape of a command's answer. */
+export const mdMessage = (text: string): MessageContent => ({ text, blocks: [md(text)] });
 export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, 150) } });
 export const divider = (): Block => ({ type: 'divider' });
 export const context = (...texts: string[]): Block => ({

@@ -1,4 +1,4 @@
-import { md } from '../blocks.js';
+import { mdMessage } from '../blocks.js';
 import { describeField, kebab, usageLine } from './bind.js';
 import type { CommandSpec, Reply, SubcommandSpec } from './spec.js';
 import type { z } from 'zod';
@@ -7,7 +7,7 @@ import type { z } from 'zod';
 export function commandHelp(spec: CommandSpec): Reply {
   const lines = spec.subcommands.map((s) => `• \`${usageLine(spec.name, s)}\`\n   ${s.summary}${s.permission ? ` _(needs ${s.permission})_` : ''}`);
   const text = [`*/${spec.name}*: ${spec.description}`, ...lines, `Type \`/${spec.name} help <subcommand>\` for its flags.`].join('\n');
-  return { text, blocks: [md(text)] };
+  return mdMessage(text);
 }
 
 export function subcommandHelp(spec: CommandSpec, s: SubcommandSpec): Reply {
@@ -27,7 +27,7 @@ export function subcommandHelp(spec: CommandSpec, s: SubcommandSpec): Reply {
     ...details,
     ...(examples.length ? ['Examples:', ...examples] : []),
   ].join('\n');
-  return { text, blocks: [md(text)] };
+  return mdMessage(text);
 }
 
 export function overallHelp(specs: CommandSpec[]): Reply {
@@ -36,5 +36,5 @@ export function overallHelp(specs: CommandSpec[]): Reply {
     ...specs.map((c) => `• \`/${c.name}\`: ${c.description} (${c.subcommands.map((s) => s.name).join(', ')})`),
     'Add `help` after any command for its usage, e.g. `/pipeline help run`.',
   ].join('\n');
-  return { text, blocks: [md(text)] };
+  return mdMessage(text);
 }

@@ -1,4 +1,4 @@
-import { actions, context, escapeMrkdwn, md, type Block, type MessageContent } from '../../core/blocks.js';
+import { actions, context, escapeMrkdwn, md, type Block, type MessageContent, mdMessage } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import type { FindingRecord } from './finding-store.js';
 import { isAccepted } from './finding-store.js';
@@ -56,7 +56,7 @@ export function gateContent(runId: string, stageId: string, state: { status: 'wa
       : state.status === 'closed'
         ? `:no_entry_sign: Run \`${runId}\` ended while inspection \`${stageId}\` waited; nothing to override.`
         : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by <@${state.by}>.`;
-  return { text, blocks: [md(text)] };
+  return mdMessage(text);
 }
 
 export function overrideModal(runId: string, stageId: string, summary: string) {
