@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
 import { formatDuration, parseDuration } from '../src/core/time.js';
@@ -24,7 +24,7 @@ function incidentId(text: string | undefined): string | undefined {
 }
 
 function line(i: Incident): string {
-  return `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)} (${i.services.join(', ') || 'no service'})${i.channel ? ` <#${i.channel}>` : ''} · ${fmtTime(i.declaredAt)}`;
+  return `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)} (${i.services.join(', ') || 'no service'})${i.channel ? ` ${channelLink(i.channel)}` : ''} · ${fmtTime(i.declaredAt)}`;
 }
 
 export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; reads: IncidentReads }): CommandSpec {
@@ -78,7 +78,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         async handle(args, ctx) {
           const inc = await svc.target(incidentId(args.id), ctx.channelId);
           const { channels } = await svc.postUpdate(inc.id, args.text.join(' '), ctx.actor);
-          return reply(`Update for ${inc.id} posted to ${channels.map((c) => `<#${c}>`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`);
+          return reply(`Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`);
         },
       }),
       sub({
@@ -105,7 +105,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
           const user = parseUser(args.user);
           if (!user) throw new UsageError(`\`${args.user.slice(0, 40)}\` is not a user; mention them: @name.`);
           const inc = await svc.setRole((await svc.target(incidentId(args.id), ctx.channelId)).id, role, user, ctx.actor);
-          return reply(`<@${user}> is ${ROLE_LABEL[role].toLowerCase()} of ${inc.id}.`);
+          return reply(`${mention(user)} is ${ROLE_LABEL[role].toLowerCase()} of ${inc.id}.`);
         },
       }),
       sub({
@@ -162,7 +162,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
             return { text: `Fill in the form to resolve ${inc.id}.` };
           }
           const { incident, resumed } = await resolveIncident(d, svc, inc.id, args.summary.join(' '), parseFollowUps(args.followUp), ctx.actor);
-          return reply(`${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `<#${incident.channel}>` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`);
+          return reply(`${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `${channelLink(incident.channel)}` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`);
         },
       }),
       sub({
@@ -193,7 +193,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
             return reply(pm ? `\`\`\`\n${pm.slice(0, 2800)}\n\`\`\`` : `${id} has no postmortem draft yet; it is written when the incident is resolved.`);
           }
           const timeline = await d.repo.timeline(id);
-          const roles = Object.entries(inc.roles).map(([r, u]) => `${ROLE_LABEL[r as IncidentRole]} <@${u}>`).join(', ') || 'none';
+          const roles = Object.entries(inc.roles).map(([r, u]) => `${ROLE_LABEL[r as IncidentRole]} ${mention(u)}`).join(', ') || 'none';
           const text = [
             line(inc),
             `Roles: ${roles}. Acknowledged: ${inc.ackedAt ? `${formatDuration(inc.ackedAt - inc.declaredAt)} after declaration by ${who(inc.ackedBy)}` : 'no'}.`,

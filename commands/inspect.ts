@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditLog } from '../src/core/audit.js';
-import { sections, mdMessage } from '../src/core/blocks.js';
+import { mdMessage, mention, sections } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
 import type { ChatPort } from '../src/core/ports/chat.js';
@@ -121,7 +121,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           await deps.audit.record({ actor: ctx.actor.userId, action: 'inspect.ack', outcome: 'ok', channel: ctx.channelId, target: id, detail: `until ${new Date(now + ms).toISOString()}: ${reason}` });
           if (rec?.channel) {
             await deps.chat.update(findingKey(id), findingContent(rec, now));
-            await deps.chat.post({ channel: rec.channel, threadKey: findingKey(id), key: `${findingKey(id)}-ack-${now}`, text: `:shield: <@${ctx.actor.userId}> accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${reason.replace(/[<>&]/g, '')}”` });
+            await deps.chat.post({ channel: rec.channel, threadKey: findingKey(id), key: `${findingKey(id)}-ack-${now}`, text: `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${reason.replace(/[<>&]/g, '')}”` });
           }
           return mdMessage(`:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
         },

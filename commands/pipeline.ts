@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
 import type { Actor } from '../src/core/access.js';
 import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import type { ActionHandler } from '../src/core/module.js';
@@ -27,7 +27,7 @@ export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
 export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
-  const summaryLine = (d: RunDoc) => `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · <@${d.triggeredBy}> · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
+  const summaryLine = (d: RunDoc) => `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)} · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
   return defineCommand({
     name: 'pipeline',
     description: 'Run pipelines defined in workflows/*.yml and follow them',
@@ -46,7 +46,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             const envs = Object.keys(d.environments).map((e) => (envRole(d, e) ? `${e} (\`${envRole(d, e)}\`)` : e)).join(', ');
             const params = Object.entries(d.params).map(([k, p]) => `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`);
             return [
-              `*${d.name}* — ${escapeMrkdwn(d.description ?? d.service)} (service \`${d.service}\`, team <#${d.team_channel}>)`,
+              `*${d.name}* — ${escapeMrkdwn(d.description ?? d.service)} (service \`${d.service}\`, team ${channelLink(d.team_channel)})`,
               `  envs: ${envs} · default ref \`${d.default_ref}\`${params.length ? ` · params: ${params.join(', ')}` : ''}`,
               `  stages: ${d.stages.map((s) => `${s.id}${s.needs.length ? `←${s.needs.join('+')}` : ''} _${s.kind}_`).join(', ')}`,
             ].join('\n');

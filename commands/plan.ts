@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
+import { escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
 import type { ChatPort } from '../src/core/ports/chat.js';
@@ -58,7 +58,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             { title: args.title.join(' '), kind, priority, owner, createdBy: ctx.actor.userId, ...(service ? { service } : {}) },
             { state: args.next ? 'next' : 'backlog' },
           );
-          return mdMessage(`:clipboard: Created *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · <@${owner}>`);
+          return mdMessage(`:clipboard: Created *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · ${mention(owner)}`);
         },
       }),
       sub({
@@ -122,7 +122,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const owner = await user(args.user, '<@user>');
           const { item, previous } = await plan.assign(args.id, owner, ctx.actor.userId);
-          return mdMessage(`:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now <@${owner}>'s${previous ? ` (was <@${previous}>)` : ''}.`);
+          return mdMessage(`:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now ${mention(owner)}'s${previous ? ` (was ${mention(previous)})` : ''}.`);
         },
       }),
       sub({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessControl } from '../src/core/access.js';
 import type { AuditEntry, AuditLog } from '../src/core/audit.js';
-import { mdMessage } from '../src/core/blocks.js';
+import { channelLink, mdMessage, mention } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { parseDuration } from '../src/core/time.js';
 import { UsageError } from '../src/core/errors.js';
@@ -20,7 +20,7 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
         readOnly: true,
         async handle(_args, ctx) {
           const roles = [...ctx.actor.roles].sort();
-          const text = `You are <@${ctx.actor.userId}> (\`${ctx.actor.userId}\`). Roles: ${roles.length ? roles.map((r) => `\`${r}\``).join(', ') : '_none_'}${roles.includes('admin') ? ' (admin holds every role)' : ''}.`;
+          const text = `You are ${mention(ctx.actor.userId)} (\`${ctx.actor.userId}\`). Roles: ${roles.length ? roles.map((r) => `\`${r}\``).join(', ') : '_none_'}${roles.includes('admin') ? ' (admin holds every role)' : ''}.`;
           return mdMessage(text);
         },
       }),
@@ -52,5 +52,5 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
 
 function formatEntry(e: AuditEntry): string {
   const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
-  return `\`${when}\` <@${e.actor}> ${e.action} → *${e.outcome}*${e.target ? ` (${e.target})` : ''}${e.channel ? ` in <#${e.channel}>` : ''}`;
+  return `\`${when}\` ${mention(e.actor)} ${e.action} → *${e.outcome}*${e.target ? ` (${e.target})` : ''}${e.channel ? ` in ${channelLink(e.channel)}` : ''}`;
 }

@@ -21,6 +21,9 @@ import { createRedis } from '../adapters/redis/connection.js';
 import { RedisStore } from '../adapters/redis/store.js';
 import { createBoltTransport, type BoltTransport } from '../adapters/slack/bolt-transport.js';
 import { SlackChat } from '../adapters/slack/chat.js';
+import { SecretRegistry } from '../core/mask.js';
+import { SafeChat } from '../core/safe-chat.js';
+import { adoptOutboundMark, outboundMark } from '../core/outbound.js';
 import { Outbox } from '../adapters/slack/outbox.js';
 import type { Settings } from '../config/settings.js';
 import { coreModule } from './core-module.js';
@@ -96,6 +99,10 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   const { settings, log } = o;
   const metrics = new Metrics({ defaults: o.metricsDefaults ?? false });
   const store = new RedisStore(redis, prefix);
+  // One anti-forgery marker per installation for the bot's own mentions (see core/outbound.ts).
+  const markKey = store.key('outbound-mark');
+  await redis.set(markKey, outboundMark(), 'NX');
+  adoptOutboundMark((await redis.get(markKey)) ?? outboundMark());
   // BullMQ keys live under `<prefix>:q` so a queue named like a store key (`pipeline`) can never
   // collide with domain state; the braces keep both in one Cluster slot.
   const queuePrefix = `${prefix}:q`;
@@ -105,7 +112,9 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
   });
-  const chat = new SlackChat(client, new Outbox(store, jobs), metrics, log.child({ component: 'slack' }));
+  // Every module talks to Slack through the outbound boundary (escaping and masking, once).
+  const secrets = new SecretRegistry();
+  const chat = new SafeChat(new SlackChat(client, new Outbox(store, jobs), metrics, log.child({ component: 'slack' })), secrets);
   const access = new AccessControl(loadYamlFile(join(settings.CONFIG_DIR, 'access.yml'), accessFileSchema), chat, store);
   const ctx: AppContext = {
     store,
@@ -121,6 +130,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
     workflowsDir: settings.WORKFLOWS_DIR,
     services: new ServiceRegistry<object>(),
     settings,
+    secrets,
   };
 
   let subscriptions: Subscription[] = [];
@@ -160,6 +170,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
       events: modules.flatMap((m) => m.events ?? []),
       home: ctx.home,
       chat,
+      outbound: chat.filter,
       metrics,
       log,
       firstDelivery: (key) => store.claim(store.key('dedupe', 'evt', key), 60 * 60_000),

@@ -4,6 +4,7 @@ import { eventDeliveryProcessor, EVENT_JOB, type Subscription } from '../core/ev
 import type { AppContext, Module } from '../core/module.js';
 import type { Metrics } from '../adapters/metrics.js';
 import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
+import { mention } from '../core/blocks.js';
 
 /** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
 export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] }): Module {
@@ -22,7 +23,7 @@ export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: 
             channel: e.channel,
             threadTs: e.thread_ts ?? e.ts,
             key: `mention-${e.channel}-${e.ts}`,
-            text: `Hi${e.user ? ` <@${e.user}>` : ''}! I work through slash commands: try \`/switchyard help\`.`,
+            text: `Hi${e.user ? ` ${mention(e.user)}` : ''}! I work through slash commands: try \`/switchyard help\`.`,
           });
         },
       },

@@ -1,3 +1,4 @@
+import { MASK } from '../core/mask.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
@@ -24,7 +25,7 @@ const REDACT = [
 ];
 
 export function createLogger(level: string, file?: string): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'switchyard' } };
+  const options = { level, redact: { paths: REDACT, censor: MASK }, base: { app: 'switchyard' } };
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
     return pino(options, pino.destination({ dest: file, sync: false, mkdir: true })) as unknown as Logger;

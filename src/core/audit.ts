@@ -1,4 +1,5 @@
 import type { Store } from './ports/store.js';
+import { toPlainText } from './outbound.js';
 
 /**
  * The audit trail: every action a person takes through the bot, appended to a Redis stream.
@@ -34,7 +35,8 @@ export class AuditLog {
     const full: AuditEntry = { ...entry, at: entry.at ?? this.clock.now() };
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(full)) {
-      if (v !== undefined) fields[k] = k === 'detail' ? String(v).slice(0, 500) : String(v);
+      // The audit trail is plain text (exported, read by people): no outbound markers in it.
+      if (v !== undefined) fields[k] = k === 'detail' ? toPlainText(String(v)).slice(0, 500) : toPlainText(String(v));
     }
     await this.store.streamAdd(this.streamKey, fields, MAX_ENTRIES);
   }

@@ -78,9 +78,8 @@ export function actions(buttons: ButtonSpec[], blockId?: string): Block {
   return { type: 'actions', ...(blockId ? { block_id: blockId } : {}), elements };
 }
 
-/** Slack mentions. */
-export const mention = (userId: string): string => `<@${userId}>`;
-export const channelLink = (channelId: string): string => `<#${channelId}>`;
+/** Mentions and links the bot means to make: built by the outbound boundary's builders. */
+export { channelLink, link, mention, subteam } from './outbound.js';
 
 /** Escape user-provided text for mrkdwn so it cannot ping @channel or forge links. */
 export function escapeMrkdwn(text: string): string {

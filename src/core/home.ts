@@ -1,4 +1,4 @@
-import { divider, header, md, type Block } from './blocks.js';
+import { type Block, divider, header, md, mention } from './blocks.js';
 import type { ChatPort } from './ports/chat.js';
 import type { Logger } from './ports/runtime.js';
 
@@ -25,7 +25,7 @@ export class HomeService {
   }
 
   async render(userId: string): Promise<Block[]> {
-    const blocks: Block[] = [header('Switchyard'), md(`Hello <@${userId}>. This tab shows what waits for you.`)];
+    const blocks: Block[] = [header('Switchyard'), md(`Hello ${mention(userId)}. This tab shows what waits for you.`)];
     for (const s of this.sections) {
       try {
         const part = await s.render(userId);

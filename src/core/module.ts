@@ -7,6 +7,7 @@ import type { ChatPort } from './ports/chat.js';
 import type { JobProcessor, JobQueue } from './ports/jobs.js';
 import type { Clock, Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
+import type { SecretRegistry } from './mask.js';
 import type { ServiceRegistry } from './services.js';
 import type { Settings } from '../config/settings.js';
 
@@ -33,6 +34,8 @@ export interface AppContext {
   services: ServiceRegistry<object>;
   /** The app's settings (Vault/Consul/CI addresses and tokens). Never log or echo secrets from it. */
   settings: Readonly<Settings>;
+  /** Secret values this process handled lately: the outbound boundary masks them wherever they appear. */
+  secrets: SecretRegistry;
 }
 
 export interface InteractionContext {

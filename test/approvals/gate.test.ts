@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyVote, approvalsNeeded, expireGate, stageOutcomeOf, type Gate, type VoteInput } from '../../src/domain/approvals/gate.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 function gate(over: Partial<Gate> = {}): Gate {
   return {
@@ -36,7 +37,7 @@ describe('gate state machine', () => {
   it('ends on one rejection when the policy says so, and keeps the reason (escaped)', () => {
     const r = applyVote(gate(), { kind: 'reject', user: 'U0DAVE', at: 5, reason: 'no <!channel> please' });
     expect(r.ok && r.gate.status).toBe('rejected');
-    expect(r.ok && stageOutcomeOf(r.gate).summary).toBe('Rejected by <@U0DAVE>: no &lt;!channel&gt; please');
+    expect(toPlainText(r.ok ? stageOutcomeOf(r.gate).summary ?? '' : '')).toBe('Rejected by <@U0DAVE>: no &lt;!channel&gt; please');
   });
 
   it('records a rejection but stays open when rejections do not end the run', () => {

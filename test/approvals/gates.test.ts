@@ -4,6 +4,7 @@ import { VIEW_APPROVE, VIEW_REJECT } from '../../src/domain/approvals/interactio
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approvalModules, copies, gateOf, hasButtons, openModalBy, press, runOf, startRun, waitCopies, waitRunStatus, waitStage } from './support.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 // Deployment approvals through the local Slack workspace, with the real pipelines module:
 // production needs 2 approvals from the `approver` role (U0CAROL, U0DAVE; U0ALICE as admin).
@@ -226,7 +227,7 @@ describe('approval gates over the Slack wire', () => {
     await h.slack.pressButton({ user: 'U0DAVE', viewId: home.id, actionId: ACTION_APPROVE, value: `${id}-approve` });
 
     const run = await waitRunStatus(h, id, 'succeeded');
-    expect(run.stages.find((s) => s.id === 'approve')?.summary).toContain('<@U0CAROL>, <@U0DAVE>');
+    expect(toPlainText(run.stages.find((s) => s.id === 'approve')?.summary ?? '')).toContain('<@U0CAROL>, <@U0DAVE>');
     const done = await waitCopies(h, id, APPROVERS, /^Approval approved/);
     expect(hasButtons(done.dms.U0DAVE)).toBe(false);
     expect(copies(h, id, APPROVERS).thread?.text).toMatch(/^Approval approved/);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseYamlText } from '../../src/core/config/yaml-file.js';
 import { approvalsFileSchema, checkEligibility, resolvePolicy } from '../../src/domain/approvals/policy.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 const FILE = `
 policies:
@@ -58,7 +59,7 @@ describe('approval policy', () => {
     expect(await checkEligibility(p, actor('U0ALICE', 'admin'), 'U0BOB', groups)).toEqual({ ok: true, via: 'role approver' });
     const refused = await checkEligibility(p, actor('U0GRACE'), 'U0BOB', groups);
     expect(refused).toMatchObject({ ok: false, rule: 'not-an-approver' });
-    expect(refused.ok ? '' : refused.message).toContain('role `approver`, group <!subteam^S0APPROVERS>');
+    expect(toPlainText(refused.ok ? '' : refused.message)).toContain('role `approver`, group <!subteam^S0APPROVERS>');
   });
 
   it('lets an eligible requester reject (withdraw) but never approve', async () => {

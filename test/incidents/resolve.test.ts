@@ -4,6 +4,7 @@ import type { ModuleFactory } from '../../src/core/module.js';
 import { EVENTS } from '../../src/domain/contracts.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { incidentIdIn, startIncidents, type IncidentsHarness } from './support.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 // The timeline (automatic entries, notes, reactions, the message shortcut), resolving with a
 // postmortem draft, the incident.resolved event, listings and metrics.
@@ -44,7 +45,7 @@ describe('timeline and closing', () => {
       await new Promise((r) => setTimeout(r, 20));
       notes = await notesOf();
     }
-    expect(notes.map((n) => n.text)).toEqual([
+    expect(notes.map((n) => toPlainText(n.text))).toEqual([
       'Rolled the feature flag back',
       '<@U0ERIN>: Found a bad config push at 10:02', // the reacted message's own text
       '<@U0ERIN>: Customer reports from the EU',

@@ -3,6 +3,7 @@ import type { IncidentSummary, RunInfo } from '../../src/domain/contracts.js';
 import { detectDrift, lastDeployed } from '../../src/domain/inspect/drift.js';
 import { checkLeaks, flattenSettings } from '../../src/domain/inspect/leaks.js';
 import { evaluatePolicy, policyFileSchema } from '../../src/domain/inspect/policy.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 function run(over: Partial<RunInfo> = {}): RunInfo {
   return {
@@ -35,7 +36,7 @@ describe('policy rules', () => {
     const tag = await evaluatePolicy('policy', policy, { run: run({ ref: 'refs/tags/v1.5.0' }), stageId: 'inspect', now: 0 });
     expect(tag.verdict).toBe('pass');
     expect(tag.findings).toEqual([]);
-    expect(tag.notes).toContain('approvals applied: approve by <@U0CAROL>');
+    expect(tag.notes.map(toPlainText)).toContain('approvals applied: approve by <@U0CAROL>');
     // The tag rule guards production only.
     const staging = await evaluatePolicy('policy', policy, { run: run({ env: 'staging', ref: 'feature/x' }), stageId: 'inspect', now: 0 });
     expect(staging.verdict).toBe('pass');

@@ -82,9 +82,9 @@ describe('scanner output that quotes a secret', () => {
     const result = await runScan(deps, 'codeql', def, { service: 'payments', env: 'production', ref: 'v2.0.0' });
     expect(result.verdict).toBe('fail');
     const creds = result.findings.find((f) => f.id === 'js/hardcoded-credentials')!;
-    expect(creds.title).toBe('The hard-coded value "[redacted]" is used as [authorization header](1).');
+    expect(creds.title).toBe('The hard-coded value "••••" is used as [authorization header](1).');
     expect(JSON.stringify(result)).not.toContain('sk_live_51HxQ2bT9kLmN3pR7vW4yZ8c');
-    expect(redactSecrets('key AKIA' + 'QX7RT2MZ4KLP9WNB leaked; password=' + 'q8Zr2Lw9Xv4Nk7Tb1Hy6Md3P')).toBe('key [redacted] leaked; password=[redacted]');
+    expect(redactSecrets('key AKIA' + 'QX7RT2MZ4KLP9WNB leaked; password=' + 'q8Zr2Lw9Xv4Nk7Tb1Hy6Md3P')).toBe('key •••• leaked; password=••••');
     expect(redactSecrets('Unused variable "retriesRemainingCounter".')).toBe('Unused variable "retriesRemainingCounter".');
   });
 });

@@ -13,6 +13,7 @@ import { GateStore } from '../../src/domain/inspect/gate.js';
 import { inspectStageKind } from '../../src/domain/inspect/stage.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture, runIdOf, runMessage, threadOf, waitRun } from './support.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 // The inspect stage inside real pipeline runs, driven through the local Slack workspace: policy
 // rules, a Trivy report, the secret-leak check, and the override gate with its audit trail.
@@ -115,7 +116,7 @@ describe('inspect stage in a pipeline', () => {
     const run = (await pipelines().getRun(id))!;
     const stage = run.stages.find((s) => s.id === 'inspect')!;
     expect(stage.status).toBe('succeeded');
-    expect(stage.summary).toContain('overridden by <@U0CAROL>');
+    expect(toPlainText(stage.summary ?? '')).toContain('overridden by <@U0CAROL>');
     expect(stage.details).toMatchObject({ verdict: 'fail', override: { by: 'U0CAROL', reason: expect.stringContaining('not reachable') } });
     expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('succeeded');
     const shown = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', id).find((m) => m.text.includes('was overridden by <@U0CAROL>') && !m.blocks?.some((b) => b.type === 'actions')));

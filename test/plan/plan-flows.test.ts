@@ -5,6 +5,7 @@ import type { Iteration, PlanItem } from '../../src/domain/plan/model.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { eventually, FakeWorld } from './fake-capabilities.js';
+import { toPlainText } from '../../src/core/outbound.js';
 
 type Btn = { action_id: string; value?: string };
 
@@ -49,7 +50,7 @@ describe('/plan flows', () => {
     const permalink = `https://slack.com/archives/C0INCIDENTS/p${msg.ts.replace('.', '')}`;
     expect(created).toMatchObject({ title: 'Find the p99 regression', kind: 'bug', service: 'checkout', owner: 'U0CAROL', createdBy: 'U0CAROL', state: 'backlog' });
     expect(created?.description).toContain('> Checkout p99 doubled after the 14:00 deploy\n> see the dashboard');
-    expect(created?.description).toContain('<@U0ERIN> in <#C0INCIDENTS>');
+    expect(toPlainText(created?.description ?? '')).toContain('<@U0ERIN> in <#C0INCIDENTS>');
     expect(created?.links).toEqual([expect.objectContaining({ type: 'message', url: permalink })]);
     const shown = await h.command('U0CAROL', 'C0GENERAL', `/plan show ${created!.id}`);
     expect(shown.text).toContain('> Checkout p99 doubled');

@@ -88,7 +88,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
           .waitFor(() => slack.ephemerals(user).slice(before).find((e) => e.channel === channel), { timeoutMs: 8000, message: `no answer to ${line}` })
           .catch(() => undefined);
       }
-      return { status: res.status, triggerId: res.triggerId, ...(reply ? { reply } : {}), text: reply?.text ?? '' };
+      // `text` is the answer as a person reads it: Slack shows `&lt;` as `<`.
+      return { status: res.status, triggerId: res.triggerId, ...(reply ? { reply } : {}), text: unescapeEntities(reply?.text ?? '') };
     },
     async restart() {
       await h.stopBot();
@@ -108,4 +109,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     },
   };
   return h;
+}
+
+/** Slack's three entities, as the client shows them. */
+export function unescapeEntities(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

@@ -6,6 +6,7 @@ import type { HomeService } from '../../core/home.js';
 import type { InteractionRouter } from '../../core/interactions.js';
 import type { SlackEventHandler } from '../../core/module.js';
 import type { ChatPort } from '../../core/ports/chat.js';
+import type { OutboundFilter } from '../../core/outbound.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
 import { boltLogger } from './bolt-logger.js';
@@ -23,6 +24,8 @@ export interface BoltTransportOptions {
   events: SlackEventHandler[];
   home: HomeService;
   chat: ChatPort;
+  /** The outbound boundary every answer passes (user text made inert, secrets masked). */
+  outbound: OutboundFilter;
   metrics: Metrics;
   log: Logger;
   /** True for the first delivery of a key: Slack retries events and Bolt does not deduplicate. */
@@ -37,12 +40,13 @@ export interface BoltTransport {
   stop(): Promise<void>;
 }
 
-function toRespond(reply: Reply): Parameters<RespondFn>[0] {
+function toRespond(reply: Reply, outbound: OutboundFilter): Parameters<RespondFn>[0] {
+  const safe = outbound.content(reply);
   return {
     response_type: reply.visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
     replace_original: false,
-    text: reply.text,
-    ...(reply.blocks ? { blocks: reply.blocks as never } : {}),
+    text: safe.text,
+    ...(safe.blocks ? { blocks: safe.blocks as never } : {}),
   };
 }
 
@@ -52,6 +56,7 @@ function toRespond(reply: Reply): Parameters<RespondFn>[0] {
  */
 export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
   const logger = boltLogger(o.log);
+  const outbound = o.outbound;
   const receiver = o.appToken
     ? new SocketModeReceiver({ appToken: o.appToken, logger })
     : new HTTPReceiver({ signingSecret: o.signingSecret, endpoints: '/slack/events', logger, unhandledRequestTimeoutMillis: 2500 });
@@ -78,9 +83,9 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       triggerId: command.trigger_id,
       requestId: randomUUID(),
       dedupeKey: command.trigger_id,
-      respond: (r) => respond(toRespond(r)).then(() => undefined),
+      respond: (r) => respond(toRespond(r, outbound)).then(() => undefined),
     });
-    if (reply) await respond(toRespond(reply));
+    if (reply) await respond(toRespond(reply, outbound));
   });
 
   app.action(/.*/, async ({ body, action, ack, respond }) => {
@@ -101,12 +106,12 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       ...(b.view?.id ? { viewId: b.view.id } : {}),
       dedupeKey: `${b.trigger_id ?? ''}-${a.action_ts ?? ''}-${a.action_id}`,
       respond: async (r) => {
-        if (respond && !b.view) await respond(toRespond(r));
+        if (respond && !b.view) await respond(toRespond(r, outbound));
         else await o.chat.post({ channel: b.user.id, ...r });
       },
     });
     if (reply) {
-      if (!b.view) await respond(toRespond(reply));
+      if (!b.view) await respond(toRespond(reply, outbound));
       else await o.chat.post({ channel: b.user.id, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
     }
   });
@@ -125,11 +130,11 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       respond: (r) => o.chat.post({ channel: body.user.id, ...r }),
     });
     if (result && 'errors' in result) {
-      await ack({ response_action: 'errors', errors: result.errors });
+      await ack({ response_action: 'errors', errors: Object.fromEntries(Object.entries(result.errors).map(([k, v]) => [k, outbound.plain(v)])) });
       return;
     }
     await ack();
-    if (result && 'reply' in result) await o.chat.post({ channel: body.user.id, text: result.reply.text });
+    if (result && 'reply' in result) await o.chat.post({ channel: body.user.id, text: result.reply.text, ...(result.reply.blocks ? { blocks: result.reply.blocks } : {}) });
   });
 
   app.shortcut(/.*/, async ({ shortcut, ack, respond }) => {
@@ -144,10 +149,10 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       channelId: s.channel?.id ?? '',
       message: { ts: s.message?.ts ?? '', text: s.message?.text ?? '', ...(s.message?.user ? { user: s.message.user } : {}), ...(s.message?.thread_ts ? { threadTs: s.message.thread_ts } : {}) },
       respond: async (r) => {
-        if (respond) await respond(toRespond(r));
+        if (respond) await respond(toRespond(r, outbound));
       },
     });
-    if (reply && respond) await respond(toRespond(reply));
+    if (reply && respond) await respond(toRespond(reply, outbound));
   });
 
   app.event('app_home_opened', async ({ event }) => {

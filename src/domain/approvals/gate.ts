@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from '../../core/blocks.js';
+import { escapeMrkdwn, mention } from '../../core/blocks.js';
 import type { ResolvedPolicy } from './policy.js';
 
 /**
@@ -122,13 +122,13 @@ export function cancelGate(gate: Gate, at: number): Gate | null {
 
 /** What the run's stage reports once the gate is decided. */
 export function stageOutcomeOf(gate: Gate): { status: 'succeeded' | 'failed'; summary: string } {
-  const by = (users: string[]) => users.map((u) => `<@${u}>`).join(', ');
+  const by = (users: string[]) => users.map((u) => `${mention(u)}`).join(', ');
   switch (gate.status) {
     case 'approved':
       return { status: 'succeeded', summary: `Approved by ${by(gate.approvals.map((a) => a.user))} (policy ${gate.policy.name})` };
     case 'rejected': {
       const r = gate.rejections[gate.rejections.length - 1];
-      return { status: 'failed', summary: `Rejected by ${r ? `<@${r.user}>: ${escapeMrkdwn(r.reason)}` : 'an approver'}` };
+      return { status: 'failed', summary: `Rejected by ${r ? `${mention(r.user)}: ${escapeMrkdwn(r.reason)}` : 'an approver'}` };
     }
     case 'expired':
       return { status: 'failed', summary: `Approval expired: ${gate.approvals.length} of ${gate.policy.required} approvals before the timeout` };

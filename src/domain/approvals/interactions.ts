@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../../core/access.js';
-import { context, escapeMrkdwn, header, md, type Block } from '../../core/blocks.js';
+import { type Block, context, escapeMrkdwn, header, md, mention } from '../../core/blocks.js';
 import { sub, type Reply, type SubcommandSpec } from '../../core/commands/spec.js';
 import { ForbiddenError, InvalidStateError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
@@ -29,7 +29,7 @@ export function approvalActions(ctx: AppContext, gates: GateStore, decisions: De
     if (refused) refusal(refused);
     if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id with this press, so no dialog can open; press the button again.');
     const g = await gates.require(a.value);
-    const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nasked by <@${g.requestedBy}>`), context(policyLine(g))];
+    const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nasked by ${mention(g.requestedBy)}`), context(policyLine(g))];
     const input: Block =
       kind === 'reject'
         ? { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why are you rejecting it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 } }

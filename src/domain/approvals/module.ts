@@ -9,6 +9,7 @@ import { freezeGuard, freezeQueries } from './freeze-guard.js';
 import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from './gates.js';
 import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from './interactions.js';
 import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from './policy.js';
+import { maskSecrets } from '../../core/mask.js';
 
 /**
  * Deployment approvals: the `approval` stage kind (a gate with Approve / Reject buttons in the
@@ -67,10 +68,12 @@ function withoutSecrets(settings: { policy?: string; changes?: string; link?: st
   const found = [...secrets].filter((x) => x.length > 0);
   if (!found.length) return settings;
   const { link, changes, ...rest } = settings;
+  // A link carrying any form of a secret (its URL-encoded form too) is left out.
+  const leaks = (url: string) => maskSecrets(url, found) !== url;
   return {
     ...rest,
-    ...(changes !== undefined ? { changes: found.reduce((text, x) => text.split(x).join('••••'), changes) } : {}),
-    ...(link !== undefined && !found.some((x) => link.includes(x)) ? { link } : {}),
+    ...(changes !== undefined ? { changes: maskSecrets(changes, found) } : {}),
+    ...(link !== undefined && !leaks(link) ? { link } : {}),
   };
 }
 

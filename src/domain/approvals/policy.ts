@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AccessControl, type Actor } from '../../core/access.js';
-import { mention } from '../../core/blocks.js';
+import { mention, subteam } from '../../core/blocks.js';
 import { parseDuration } from '../../core/time.js';
 import { freezeSchema } from './freeze.js';
 
@@ -158,7 +158,7 @@ export async function checkEligibility(
 export function describeApprovers(a: Approvers): string {
   const parts = [
     ...a.roles.map((r) => `role \`${r}\``),
-    ...a.groups.map((g) => `group <!subteam^${g}>`),
+    ...a.groups.map((g) => `group ${subteam(g)}`),
     ...a.users.map((u) => mention(u)),
   ];
   return parts.length ? parts.join(', ') : 'nobody';

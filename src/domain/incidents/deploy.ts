@@ -7,6 +7,7 @@ import { servicesOf } from '../services.js';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, normalizeIncidentId, type Incident } from './model.js';
 import { scheduleRefresh } from './notify.js';
+import { mention } from '../../core/blocks.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -94,7 +95,7 @@ export function runSubscriptions(d: IncidentDeps, openIncidents: (service: strin
     if (fixId) {
       const inc = await d.repo.get(fixId);
       if (inc) {
-        const text = phase === 'started' ? `Fix run ${run.runId} of ${run.pipeline} (${run.ref}) to ${run.env} started by <@${run.triggeredBy}>` : `Fix run ${run.runId} to ${run.env} finished: ${run.status}`;
+        const text = phase === 'started' ? `Fix run ${run.runId} of ${run.pipeline} (${run.ref}) to ${run.env} started by ${mention(run.triggeredBy)}` : `Fix run ${run.runId} to ${run.env} finished: ${run.status}`;
         await d.repo.addTimelineOnce(inc.id, `run-${phase}-${run.runId}`, { at: d.ctx.clock.now(), kind: 'fix-deploy', ...(run.triggeredBy ? { actor: run.triggeredBy } : {}), text });
       }
     }

@@ -8,6 +8,7 @@ import { STATUSES, type IncidentStatus } from './model.js';
 import { parseFollowUps, resolveIncident } from './resolve.js';
 import type { IncidentService } from './service.js';
 import { ACTION } from './summary.js';
+import { mention } from '../../core/blocks.js';
 
 /** Buttons on the summary, the declare/resolve modals, reactions, joins and the message shortcut. */
 function split(value: string): [string, string] {
@@ -22,7 +23,7 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
       permission: null,
       async handle(ctx) {
         const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
-        return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by <@${incident.ackedBy}>.` };
+        return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.` };
       },
     },
     {
@@ -124,9 +125,9 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         if (!id) return;
         const user = String(event.user ?? '');
         // Slack's event carries no text: read the message, and point at it if it is gone.
-        const by = typeof event.item_user === 'string' ? ` by <@${event.item_user}>` : '';
+        const by = typeof event.item_user === 'string' ? ` by ${mention(event.item_user)}` : '';
         const text = await d.ctx.chat.messageText(item.channel, item.ts);
-        const author = typeof event.item_user === 'string' ? `<@${event.item_user}>: ` : '';
+        const author = typeof event.item_user === 'string' ? `${mention(event.item_user)}: ` : '';
         const note = text ? `${author}${text}` : `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`;
         await svc.addNote(id, note, user, { channel: item.channel, ts: item.ts });
         await d.ctx.audit.record({ actor: user || '?', action: 'reaction incident.timeline', outcome: 'ok', channel: item.channel, target: `${id} ${item.ts}` });
@@ -140,7 +141,7 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         const user = String(event.user ?? '');
         const id = channel ? await d.repo.byChannel(channel) : null;
         if (!id || !user) return;
-        await d.repo.addTimelineOnce(id, `join-${user}`, { at: d.ctx.clock.now(), kind: 'join', actor: user, text: `<@${user}> joined the channel` });
+        await d.repo.addTimelineOnce(id, `join-${user}`, { at: d.ctx.clock.now(), kind: 'join', actor: user, text: `${mention(user)} joined the channel` });
       },
     },
   ];
@@ -157,7 +158,7 @@ export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): Shortc
           await ctx.respond({ text: `This channel belongs to no incident. Use the shortcut in an incident's channel${open.length ? ` (open: ${open.join(', ')})` : ''}.` });
           return;
         }
-        const author = ctx.message.user ? `<@${ctx.message.user}>: ` : '';
+        const author = ctx.message.user ? `${mention(ctx.message.user)}: ` : '';
         await svc.addNote(id, `${author}${ctx.message.text}`, ctx.actor.userId, { channel: ctx.channelId, ts: ctx.message.ts });
         await ctx.respond({ text: `Added to the ${id} timeline.` });
       },

@@ -1,4 +1,4 @@
-import { md } from '../../core/blocks.js';
+import { channelLink, md, mention } from '../../core/blocks.js';
 import { ConflictError, PermanentJobError } from '../../core/errors.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
 import { baseChannelName, channelNameCandidate } from './channel-name.js';
@@ -78,7 +78,7 @@ function setupProcessor(d: IncidentDeps): JobProcessor {
       if (missing.length) {
         await d.ctx.chat.invite(channel, missing);
         inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, invited: [...new Set([...(c.setup.invited ?? []), ...missing])] } }));
-        await d.repo.addTimelineOnce(id, 'joined-initial', { at: d.ctx.clock.now(), kind: 'join', text: `Responders invited: ${missing.map((u) => `<@${u}>`).join(', ')}` });
+        await d.repo.addTimelineOnce(id, 'joined-initial', { at: d.ctx.clock.now(), kind: 'join', text: `Responders invited: ${missing.map((u) => `${mention(u)}`).join(', ')}` });
       }
       if (!inc.setup.summaryPosted) {
         const rendered = inc.version;
@@ -121,7 +121,7 @@ function remindProcessor(d: IncidentDeps): JobProcessor {
       const inc = await d.repo.get(String(data.id));
       if (!inc || !isOpen(inc) || Number(data.gen) !== inc.reminderGen) return 'stale';
       const every = describeTimer(d.cfg.timers[inc.severity].update_reminder);
-      const who = inc.roles.commander ? `<@${inc.roles.commander}>` : 'Responders';
+      const who = inc.roles.commander ? `${mention(inc.roles.commander)}` : 'Responders';
       const text = `:bell: ${who}: no update on ${inc.id} for ${every}. Post one with \`/incident update "what we know"\`.`;
       if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-remind-${inc.reminderGen}`, text, blocks: [md(text)] });
       if (inc.roles.commander) await d.ctx.chat.post({ channel: inc.roles.commander, key: `inc-${inc.id}-remind-dm-${inc.reminderGen}`, text });
@@ -149,12 +149,12 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       const res = await d.repo.update(inc.id, (c) => (c.ackedAt || c.escalationLevel >= level ? null : { ...c, escalationLevel: level }));
       if (!res) return 'not-needed';
       const waited = describeTimer(d.cfg.timers[inc.severity].acknowledge_timeout);
-      const names = users.map((u) => `<@${u}>`).join(', ') || 'nobody (level is empty)';
+      const names = users.map((u) => `${mention(u)}`).join(', ') || 'nobody (level is empty)';
       await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'escalation', text: `Escalated to level ${level}: ${names} (no acknowledgement within ${waited})` });
       const text = `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: escalation level ${level} paged: ${names}.`;
       await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
       for (const u of users) {
-        await d.ctx.chat.post({ channel: u, key: `inc-${inc.id}-esc-${level}-${u}`, text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: join <#${inc.channel}> and press Acknowledge.` });
+        await d.ctx.chat.post({ channel: u, key: `inc-${inc.id}-esc-${level}-${u}`, text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: join ${channelLink(inc.channel)} and press Acknowledge.` });
       }
       if (levels.length > level) await armEscalation(d, res.after, level + 1);
       return `escalated-${level}`;

@@ -1,5 +1,6 @@
 import type { IncidentSummary } from '../contracts.js';
 import type { Severity } from './config.js';
+import { mention } from '../../core/blocks.js';
 
 /** The incident document kept in Redis (one JSON value per incident). */
 export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
@@ -99,5 +100,5 @@ export function parseUser(text: string): string | null {
 
 export function who(actor: string | undefined): string {
   if (!actor) return 'someone';
-  return /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : actor;
+  return /^[UW][A-Z0-9]+$/.test(actor) ? `${mention(actor)}` : actor;
 }

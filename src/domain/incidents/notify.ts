@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, md } from '../../core/blocks.js';
+import { channelLink, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
@@ -17,10 +17,10 @@ const TITLE: Record<BroadcastKind, string> = { declared: 'Incident declared', up
 export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, actor?: string): { text: string; blocks: ReturnType<typeof md>[] } {
   const head = `${SEVERITY_EMOJI[inc.severity]} *${inc.id} · ${inc.severity} · ${inc.status}* — ${escapeMrkdwn(inc.title)}`;
   const meta = [
-    `*${TITLE[kind]}*${actor ? ` by <@${actor}>` : ''}`,
+    `*${TITLE[kind]}*${actor ? ` by ${mention(actor)}` : ''}`,
     `Services: ${inc.services.join(', ') || 'none'}`,
-    `Commander: ${inc.roles.commander ? `<@${inc.roles.commander}>` : 'unassigned'}`,
-    ...(inc.channel ? [`Channel: <#${inc.channel}>`] : []),
+    `Commander: ${inc.roles.commander ? `${mention(inc.roles.commander)}` : 'unassigned'}`,
+    ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : []),
   ].join(' · ');
   const body = escapeMrkdwn(text);
   return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/time.js';
 import { ROLE_LABEL, ROLES, type Incident, type TimelineEntry } from './model.js';
 import { fmtTime } from './summary.js';
+import { mention } from '../../core/blocks.js';
 
 /** Slack ids in timeline text become readable handles in the Markdown (`<@U1>` -> `@U1`). */
 function plain(text: string): string {
@@ -40,7 +41,7 @@ export function postmortemMarkdown(inc: Incident, timeline: TimelineEntry[]): st
     '',
     '| Time | What | Who |',
     '| --- | --- | --- |',
-    ...timeline.map((e) => `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(/^[UW][A-Z0-9]+$/.test(e.actor) ? `<@${e.actor}>` : e.actor) : ''} |`),
+    ...timeline.map((e) => `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(/^[UW][A-Z0-9]+$/.test(e.actor) ? `${mention(e.actor)}` : e.actor) : ''} |`),
     '',
     '## Follow-ups',
     '',

@@ -5,6 +5,7 @@ import { SEVERITIES, type Severity } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
 import { armEscalation, armReminder, broadcast, rearmEscalation, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
+import { mention } from '../../core/blocks.js';
 
 export interface DeclareInput {
   title: string;
@@ -97,7 +98,7 @@ export class IncidentService {
     // Recorded at once, so a failure in the steps below cannot let a redelivery open a second one.
     await repo.setDedupe(input.dedupe.source, input.dedupe.key, id);
     await repo.addTimeline(id, { at, kind: 'declared', actor: input.declaredBy, text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}` });
-    if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: <@${commander}>` });
+    if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: ${mention(commander)}` });
     await this.announce(inc);
     ctx.log.info({ incident: id, severity: inc.severity, source: inc.source }, 'incident declared');
     return id;
@@ -139,9 +140,9 @@ export class IncidentService {
     this.requireLead(inc, actor, 'assign roles');
     const res = await this.d.repo.update(id, (cur) => (cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } }));
     if (!res) return inc;
-    await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: <@${user}>` });
+    await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: ${mention(user)}` });
     if (res.after.channel) await this.d.ctx.chat.invite(res.after.channel, [user]);
-    await channelNote(this.d, res.after, `role-${res.after.version}`, `:busts_in_silhouette: <@${actor.userId}> made <@${user}> ${ROLE_LABEL[role].toLowerCase()}.`);
+    await channelNote(this.d, res.after, `role-${res.after.version}`, `:busts_in_silhouette: ${mention(actor.userId)} made ${mention(user)} ${ROLE_LABEL[role].toLowerCase()}.`);
     await scheduleRefresh(this.d, res.after);
     return res.after;
   }
@@ -154,7 +155,7 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.severity === severity ? null : { ...cur, severity }));
     if (!res) return inc;
     await this.entry(id, { kind: 'severity', actor: actor.userId, text: `Severity ${res.before.severity} → ${severity}` });
-    await channelNote(this.d, res.after, `sev-${res.after.version}`, `:rotating_light: <@${actor.userId}> changed severity ${res.before.severity} → *${severity}*.`);
+    await channelNote(this.d, res.after, `sev-${res.after.version}`, `:rotating_light: ${mention(actor.userId)} changed severity ${res.before.severity} → *${severity}*.`);
     await armReminder(this.d, id);
     await rearmEscalation(this.d, res.after);
     await scheduleRefresh(this.d, res.after);
@@ -169,7 +170,7 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.status === status || !isOpen(cur) ? null : { ...cur, status }));
     if (!res) return inc;
     await this.entry(id, { kind: 'status', actor: actor.userId, text: `Status ${res.before.status} → ${status}` });
-    await channelNote(this.d, res.after, `status-${res.after.version}`, `:traffic_light: <@${actor.userId}> changed status ${res.before.status} → *${status}*.`);
+    await channelNote(this.d, res.after, `status-${res.after.version}`, `:traffic_light: ${mention(actor.userId)} changed status ${res.before.status} → *${status}*.`);
     await scheduleRefresh(this.d, res.after);
     await notifyHelpdesk(this.d, res.after, 'incident.status_changed');
     return res.after;
@@ -182,8 +183,8 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.ackedAt ? null : { ...cur, ackedAt: at, ackedBy: actor.userId }));
     if (!res) return { incident: inc, first: false };
     await this.d.ctx.jobs.cancel(JOB.escalate, jobId('esc', id, res.after.escalationLevel + 1)).catch(() => false);
-    await this.entry(id, { kind: 'ack', actor: actor.userId, text: `Acknowledged by <@${actor.userId}>` });
-    await channelNote(this.d, res.after, 'ack', `:white_check_mark: <@${actor.userId}> acknowledged ${id}.`);
+    await this.entry(id, { kind: 'ack', actor: actor.userId, text: `Acknowledged by ${mention(actor.userId)}` });
+    await channelNote(this.d, res.after, 'ack', `:white_check_mark: ${mention(actor.userId)} acknowledged ${id}.`);
     await scheduleRefresh(this.d, res.after);
     return { incident: res.after, first: true };
   }

@@ -1,4 +1,4 @@
-import { actions, context, divider, escapeMrkdwn, fields, header, md, type Block, type ButtonSpec, type MessageContent } from '../../core/blocks.js';
+import { actions, type Block, type ButtonSpec, context, divider, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import type { RunInfo } from '../contracts.js';
 import { ROLE_LABEL, ROLES, SEVERITY_EMOJI, STATUSES, isOpen, who, type Incident } from './model.js';
 
@@ -17,7 +17,7 @@ export function fmtTime(ms: number): string {
 }
 
 export function topicOf(inc: Incident): string {
-  const ic = inc.roles.commander ? `IC <@${inc.roles.commander}>` : 'IC unassigned';
+  const ic = inc.roles.commander ? `IC ${mention(inc.roles.commander)}` : 'IC unassigned';
   return `${inc.severity} | ${inc.status} | ${ic} | ${inc.id} ${inc.title}`;
 }
 
@@ -47,7 +47,7 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
 
 export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
   const open = isOpen(inc);
-  const roles = ROLES.map((r) => `${ROLE_LABEL[r]}: ${inc.roles[r] ? `<@${inc.roles[r]}>` : '_unassigned_'}`).join('\n');
+  const roles = ROLES.map((r) => `${ROLE_LABEL[r]}: ${inc.roles[r] ? `${mention(inc.roles[r])}` : '_unassigned_'}`).join('\n');
   const blocks: Block[] = [
     header(`${inc.id}: ${inc.title}`),
     fields([

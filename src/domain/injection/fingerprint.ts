@@ -7,7 +7,9 @@ import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
  * the HMAC needs the key, which is kept away from the fingerprints (in Vault, or derived from a
  * deployment secret in settings) and held only in process memory.
  */
-export const MASK = '••••';
+import { MASK } from '../../core/mask.js';
+
+export { MASK };
 
 export interface FingerprintKey {
   /** How the key was obtained, for operators (no key material). */

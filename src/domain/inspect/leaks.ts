@@ -1,3 +1,4 @@
+import { MASK } from '../../core/mask.js';
 import type { Finding, InspectorResult, Severity } from './types.js';
 
 /**
@@ -25,7 +26,7 @@ export const LEAK_PATTERNS: readonly LeakPattern[] = [
 const ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([^\s"',;]{16,})/gi;
 const SECRET_NAME = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)/i;
 /** Masks and references are not secrets: `***`, `${{ inject.db_password }}`, `$DB_PASSWORD`. */
-const NOT_A_VALUE = /^(\*+|\$\{\{.*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|x+|redacted|\[redacted\]|changeme)$/i;
+const NOT_A_VALUE = /^(\*+|\$\{\{.*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|x+|redacted|\[redacted\]|•+|changeme)$/i;
 
 export const MIN_ENTROPY_BITS = 3.5;
 
@@ -51,13 +52,13 @@ const QUOTED = /(["'`])([^"'`\s]{16,})\1/g;
 /**
  * Scanners quote what they matched in their messages (CodeQL: `The hard-coded value "…" is used
  * as …`). Before such text reaches a channel, known credential shapes and quoted random-looking
- * values are replaced with `[redacted]`.
+ * values are replaced with the one mask token (src/core/mask.ts).
  */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const p of LEAK_PATTERNS) out = out.replace(new RegExp(p.regex.source, `${p.regex.flags.replace('g', '')}g`), '[redacted]');
-  out = out.replace(ASSIGNMENT, (m, name: string, value: string) => (looksSecret(value) ? m.replace(value, '[redacted]') : m));
-  return out.replace(QUOTED, (m, q: string, value: string) => (looksSecret(value) ? `${q}[redacted]${q}` : m));
+  for (const p of LEAK_PATTERNS) out = out.replace(new RegExp(p.regex.source, `${p.regex.flags.replace('g', '')}g`), MASK);
+  out = out.replace(ASSIGNMENT, (m, name: string, value: string) => (looksSecret(value) ? m.replace(value, MASK) : m));
+  return out.replace(QUOTED, (m, q: string, value: string) => (looksSecret(value) ? `${q}${MASK}${q}` : m));
 }
 
 /** A captured log: where it came from (`stage build log`) and its lines. */

@@ -8,6 +8,7 @@ import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf, type GateDoc } from './gate.js';
 import { ACTION_FAIL, ACTION_OVERRIDE, gateContent, overrideModal, VIEW_OVERRIDE } from './render.js';
 import { gateMessageKey } from './stage.js';
+import { mention } from '../../core/blocks.js';
 
 /**
  * Override and Fail-run on a failed inspection. Only someone the approval policy would accept for
@@ -33,7 +34,7 @@ export async function mayOverride(ctx: AppContext, actor: Actor, run: RunInfo): 
 async function waitingGate(ctx: AppContext, gates: GateStore, runId: string, stageId: string): Promise<{ gate: GateDoc; run: RunInfo }> {
   const gate = await gates.get(runId, stageId);
   if (!gate) throw new NotFoundError('inspection gate', `${runId}/${stageId}`);
-  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by <@${gate.decision?.by ?? '?'}>.`);
+  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by ${mention(gate.decision?.by ?? '?')}.`);
   const run = await servicesOf(ctx).get('pipelines').getRun(runId);
   if (!run) throw new NotFoundError('run', runId);
   if (run.status !== 'waiting' && run.status !== 'running') throw new InvalidStateError(`Run \`${runId}\` is ${run.status}; there is nothing to override.`);

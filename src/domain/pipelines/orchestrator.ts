@@ -5,6 +5,7 @@ import type { Announcer } from './announce.js';
 import type { DeployLock } from './lock.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
 import type { RunRepo } from './repo.js';
+import { mention } from '../../core/blocks.js';
 
 export const STAGE_JOB = 'pipeline.stage';
 
@@ -145,7 +146,7 @@ export function step(d: RunDoc, now: number): RunDoc | null {
     const failed = stages.find((s) => s.status === 'failed');
     status = cancelling ? 'cancelled' : failed || stages.some((s) => s.status === 'cancelled') ? 'failed' : 'succeeded';
     finishedAt = now;
-    if (cancelling) reason = `cancelled by <@${d.cancelRequested!.by}>`;
+    if (cancelling) reason = `cancelled by ${mention(d.cancelRequested!.by)}`;
     else if (failed) reason = `stage ${failed.id} failed${failed.summary ? `: ${failed.summary}` : ''}`;
   }
   if (!changed && status === d.status) return null;

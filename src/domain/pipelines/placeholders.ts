@@ -45,9 +45,5 @@ export function substitute(value: unknown, lookup: (ns: string, key: string) => 
   return value;
 }
 
-/** Replaces each secret value with •••• (longest first, so overlapping secrets mask fully). */
-export function maskSecrets(text: string, secrets: ReadonlySet<string>): string {
-  let out = text;
-  for (const s of [...secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) out = out.split(s).join('••••');
-  return out;
-}
+/** Secrets are masked by the one masker (multi-line values line by line, base64 too). */
+export { maskSecrets } from '../../core/mask.js';

@@ -1,4 +1,5 @@
-import { actions, context, escapeMrkdwn, fields, header, md, type MessageContent } from '../../core/blocks.js';
+import { escapeUntrusted } from '../../core/outbound.js';
+import { actions, context, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import type { RunStatus, StageStatus } from '../contracts.js';
 import { isTerminal, type RunDoc, type StageState } from './model.js';
@@ -27,16 +28,11 @@ const STAGE_ICON: Record<StageStatus, string> = {
 };
 
 /**
- * Summaries and reasons as mrkdwn: nothing in them can ping a channel or forge a link, yet user
- * mentions (`cancelled by <@U1>`) stay mentions and text a stage kind already escaped (an
- * approver's reason) is not escaped twice.
+ * Summaries and reasons as mrkdwn: nothing in them can ping a channel or forge a link; the bot's
+ * own mentions (`cancelled by @bob`, built with mention()) stay mentions, and text a stage kind
+ * already escaped (an approver's reason) is not escaped twice.
  */
-export function safeMrkdwn(text: string): string {
-  return text
-    .split(/(<@[UW][A-Z0-9]+>|&(?:amp|lt|gt);)/)
-    .map((part, i) => (i % 2 ? part : escapeMrkdwn(part)))
-    .join('');
-}
+export const safeMrkdwn = escapeUntrusted;
 
 export function stageDuration(s: StageState, now: number): string {
   if (!s.startedAt) return '';
@@ -64,7 +60,7 @@ export function runDuration(doc: RunDoc, now: number): string {
 
 export function renderRun(doc: RunDoc, now: number): MessageContent {
   const lines = doc.stages.map((s) => stageLine(s, now));
-  const meta = [`${RUN_ICON[doc.status]} *${doc.status}*`, `ref \`${escapeMrkdwn(doc.ref)}\``, `by <@${doc.triggeredBy}>`, runDuration(doc, now)];
+  const meta = [`${RUN_ICON[doc.status]} *${doc.status}*`, `ref \`${escapeMrkdwn(doc.ref)}\``, `by ${mention(doc.triggeredBy)}`, runDuration(doc, now)];
   if (doc.retryOf) meta.push(`retry of ${doc.retryOf}`);
   if (doc.fixIncident) meta.push(`fix for ${escapeMrkdwn(doc.fixIncident)}`);
   const blocks = [header(`${runHeadline(doc)}`), context(meta.join(' · '))];
@@ -82,7 +78,7 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
 
 export function finalLine(doc: RunDoc, now: number): string {
   const why = doc.reason ? ` — ${doc.reason}` : '';
-  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by <@${doc.triggeredBy}>) ${doc.status} after ${runDuration(doc, now)}${safeMrkdwn(why)}.`;
+  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by ${mention(doc.triggeredBy)}) ${doc.status} after ${runDuration(doc, now)}${safeMrkdwn(why)}.`;
 }
 
 export function logBlock(lines: string[]): string {

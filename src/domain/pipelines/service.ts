@@ -12,6 +12,7 @@ import type { Orchestrator } from './orchestrator.js';
 import type { RunRepo } from './repo.js';
 import { bindParams, downstreamOf, requireDeployer, requireEnv } from './rules.js';
 import type { PipelineDef } from './schema.js';
+import { mention } from '../../core/blocks.js';
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
@@ -96,7 +97,7 @@ export class PipelineEngine implements PipelineService {
     const holder = await this.orch.releaseIfStale(def.service, env);
     if (holder && req.noQueue) {
       const h = await this.repo.get(holder);
-      throw new ConflictError(`${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by <@${h.triggeredBy}>)` : ''}; --no-queue was given, so nothing was started.`, [
+      throw new ConflictError(`${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by ${mention(h.triggeredBy)})` : ''}; --no-queue was given, so nothing was started.`, [
         'Drop --no-queue to queue behind it, or cancel it with `/pipeline cancel ' + holder + '`.',
       ]);
     }
@@ -175,11 +176,11 @@ export class PipelineEngine implements PipelineService {
     const after = await this.repo.update(runId, (d) => {
       if (isTerminal(d)) return ABORT;
       const cancelRequested = d.cancelRequested ?? { by: actor.userId, at: now };
-      if (d.status === 'queued') return { ...d, cancelRequested, status: 'cancelled', finishedAt: now, reason: `cancelled by <@${actor.userId}> while queued` };
+      if (d.status === 'queued') return { ...d, cancelRequested, status: 'cancelled', finishedAt: now, reason: `cancelled by ${mention(actor.userId)} while queued` };
       return { ...d, cancelRequested };
     });
     if (!after) throw new NotFoundError('run', runId);
-    await this.announce.thread(after, 'cancel', `:no_entry_sign: <@${actor.userId}> cancelled the run.`);
+    await this.announce.thread(after, 'cancel', `:no_entry_sign: ${mention(actor.userId)} cancelled the run.`);
     if (after.status === 'cancelled') await this.orch.finalize(after);
     else {
       this.executor.interruptLocal(runId);

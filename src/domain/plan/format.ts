@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, md, sections, type MessageContent } from '../../core/blocks.js';
+import { context, escapeMrkdwn, md, mention, type MessageContent, sections } from '../../core/blocks.js';
 import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from './model.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
@@ -7,7 +7,7 @@ export function formatDate(at: number): string {
 }
 
 export function who(user: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : escapeMrkdwn(user);
+  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `${mention(user)}` : escapeMrkdwn(user);
 }
 
 export function iterationLine(it: Iteration, now: number): string {
@@ -18,7 +18,7 @@ export function iterationLine(it: Iteration, now: number): string {
 
 /** One line per item, used by list, the board and summaries. */
 export function itemLine(i: PlanItem): string {
-  const bits = [i.kind, i.state, i.service ? `\`${escapeMrkdwn(i.service)}\`` : '', i.owner ? `<@${i.owner}>` : '_unassigned_', i.priority !== 'medium' ? i.priority : '']
+  const bits = [i.kind, i.state, i.service ? `\`${escapeMrkdwn(i.service)}\`` : '', i.owner ? `${mention(i.owner)}` : '_unassigned_', i.priority !== 'medium' ? i.priority : '']
     .filter(Boolean)
     .join(' · ');
   const shipped = i.shipped ? ` :rocket: shipped by \`${i.shipped.runId}\`` : '';
@@ -43,7 +43,7 @@ export function linkText(l: PlanLink): string {
 export function renderItem(i: PlanItem, iterationName: string | undefined): MessageContent {
   const lines = [
     itemLine(i),
-    `Kind: ${i.kind} · State: *${i.state}* · Priority: ${i.priority} · Service: ${i.service ? `\`${escapeMrkdwn(i.service)}\`` : '—'} · Owner: ${i.owner ? `<@${i.owner}>` : '—'}`,
+    `Kind: ${i.kind} · State: *${i.state}* · Priority: ${i.priority} · Service: ${i.service ? `\`${escapeMrkdwn(i.service)}\`` : '—'} · Owner: ${i.owner ? `${mention(i.owner)}` : '—'}`,
     `Iteration: ${iterationName ? escapeMrkdwn(iterationName) : '— (backlog)'}`,
     ...(i.shipped ? [`Shipped to ${escapeMrkdwn(i.shipped.env)} by run \`${escapeMrkdwn(i.shipped.runId)}\` on ${formatDate(i.shipped.at)}`] : []),
     ...(i.dropReason ? [`Dropped: ${escapeMrkdwn(i.dropReason)}`] : []),

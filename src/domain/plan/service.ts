@@ -8,6 +8,7 @@ import type { Iterations } from './iterations.js';
 import { resolveLinkTarget, type ResolvedLink } from './links.js';
 import { ITERATION_STATES, clipWord, parseItemId, withHistory, type PlanItem, type PlanLink, type PlanState, type ShippedMarker } from './model.js';
 import type { PlanRepo } from './repo.js';
+import { mention } from '../../core/blocks.js';
 
 export interface CreateOptions {
   state?: 'backlog' | 'next';
@@ -113,13 +114,13 @@ export class PlanService implements PlanWriter {
 
   async assign(typed: string, owner: string, actor: string): Promise<{ item: PlanItem; previous?: string }> {
     const item = await this.get(typed);
-    if (item.owner === owner) throw new InvalidStateError(`*${item.id}* is already assigned to <@${owner}>.`);
+    if (item.owner === owner) throw new InvalidStateError(`*${item.id}* is already assigned to ${mention(owner)}.`);
     const now = this.deps.clock.now();
     const { item: after } = await this.repo.updateItem(item.id, (i) => ({
       ...i,
       owner,
       updatedAt: now,
-      history: withHistory(i, { at: now, actor, text: `assigned to <@${owner}>` }),
+      history: withHistory(i, { at: now, actor, text: `assigned to ${mention(owner)}` }),
     }));
     return { item: after ?? item, ...(item.owner ? { previous: item.owner } : {}) };
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { clip, context, escapeMrkdwn, md, type Block } from '../../core/blocks.js';
+import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
 import type { ChatPort } from '../../core/ports/chat.js';
@@ -45,7 +45,7 @@ function suggestedTitle(text: string): string {
 
 function quoteOf(d: MessageDraft): string {
   const body = clip(d.text, 2500).split('\n').map((l) => `> ${l}`).join('\n');
-  return `${body}\n— ${d.author ? `<@${d.author}>` : 'someone'} in <#${d.channel}> (${messagePermalink(d.channel, d.ts)})`;
+  return `${body}\n— ${d.author ? `${mention(d.author)}` : 'someone'} in ${channelLink(d.channel)} (${messagePermalink(d.channel, d.ts)})`;
 }
 
 /** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */

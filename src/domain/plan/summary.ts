@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, header, md, type MessageContent } from '../../core/blocks.js';
+import { context, escapeMrkdwn, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import type { IncidentSummary } from '../contracts.js';
 import type { Services } from '../services.js';
 import { type Iteration, type IterationCounts, type PlanItem } from './model.js';
@@ -86,7 +86,7 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
   const sections = [
     listed('Shipped', s.shipped.map((i) => `${line(i)} — run \`${i.shipped!.runId}\`${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`)),
     listed('Done, not shipped by a run', s.done.filter((i) => !i.shipped).map(line)),
-    listed(`Rolled over to ${s.next.name}`, s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, <@${i.owner}>` : ''})`)),
+    listed(`Rolled over to ${s.next.name}`, s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, ${mention(i.owner)}` : ''})`)),
     listed('Dropped', s.dropped.map((i) => `${line(i)}${i.dropReason ? ` — ${escapeMrkdwn(i.dropReason)}` : ''}`)),
     listed('Incidents that hit the iteration', s.incidents.map((i) => `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`)),
   ].filter(Boolean);
@@ -97,7 +97,7 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
       md(tally),
       ...sections.map((t) => md(t)),
       context(
-        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · closed by <@${closedBy}> · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
+        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
       ),
     ],
   };
