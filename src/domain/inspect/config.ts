@@ -30,7 +30,9 @@ const ARGV_FOR: Record<string, string> = { ref: '{ref}', version: '{version}', e
 function refuseInterpolation(value: string | undefined, path: Array<string | number>, ctx: z.RefinementCtx, allowed: readonly string[]): void {
   for (const m of (value ?? '').matchAll(INTERPOLATION)) {
     const hint = ARGV_FOR[m[2]!];
-    const use = hint && allowed.includes(hint) ? `use the argument placeholder ${hint} instead` : `pass values only through its placeholders (${allowed.join(' ')})`;
+    const use = !allowed.length
+      ? 'a working directory takes no placeholders: write a fixed path'
+      : hint && allowed.includes(hint) ? `use the argument placeholder ${hint} instead` : `pass values only through its placeholders (${allowed.join(' ')})`;
     ctx.addIssue({ code: 'custom', path, message: `${m[0]} would paste a typed value into a command: ${use}` });
   }
 }
@@ -91,11 +93,11 @@ export const inspectorsFileSchema = z
     for (const [name, def] of Object.entries(f.inspectors)) {
       if (def.type !== 'scan') continue;
       def.command.forEach((a, i) => refuseInterpolation(a, ['inspectors', name, 'command', i], ctx, SCAN_PLACEHOLDERS));
-      refuseInterpolation(def.cwd, ['inspectors', name, 'cwd'], ctx, SCAN_PLACEHOLDERS);
+      refuseInterpolation(def.cwd, ['inspectors', name, 'cwd'], ctx, []);
     }
     if (f.inventory) {
       f.inventory.command.forEach((a, i) => refuseInterpolation(a, ['inventory', 'command', i], ctx, ['{env}']));
-      refuseInterpolation(f.inventory.cwd, ['inventory', 'cwd'], ctx, ['{env}']);
+      refuseInterpolation(f.inventory.cwd, ['inventory', 'cwd'], ctx, []);
     }
     for (const [env, s] of Object.entries(f.landingZone)) {
       s.inspectors.forEach((name, i) => {
