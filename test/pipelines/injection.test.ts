@@ -136,6 +136,11 @@ describe('no command injection through run parameters', () => {
       if (!shown.includes(id)) await new Promise((r) => setTimeout(r, 50));
     }
     expect(shown).toContain(id);
+    // Rolling back to that run (as an incident's Roll back does) reuses its params but ships no item.
+    const actor = await ih.h.app.ctx.access.actor('U0BOB');
+    const rollback = await engine().startRun({ pipeline: 'demo-deploy', env: 'production', ref: done.ref, params: done.params, actor, channel: 'C0DEPLOYS', rollbackOf: id });
+    expect(rollback.params.plan).toBeUndefined();
+    expect((await finished(rollback.id)).status).toBe('succeeded');
   });
 });
 

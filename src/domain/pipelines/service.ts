@@ -17,6 +17,13 @@ import type { PipelineDef } from './schema.js';
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
+/** A rollback reuses an older run's params, minus a `--plan` link: it ships older code, not those items. */
+function rollbackParams(def: PipelineDef, req: StartRunRequest): Record<string, string> {
+  if (!req.rollbackOf || Object.hasOwn(def.params, 'plan')) return req.params ?? {};
+  const { plan: _linked, ...rest } = req.params ?? {};
+  return rest;
+}
+
 /** What /pipeline needs beyond the PipelineService contract other capabilities use. */
 export class PipelineEngine implements PipelineService {
   private defs = new Map<string, PipelineDef>();
@@ -93,7 +100,7 @@ export class PipelineEngine implements PipelineService {
     const env = requireEnv(def, req.env || undefined);
     requireDeployer(req.actor, def, env, 'run');
     const ref = requireRef(def, req.ref);
-    const params = bindParams(def, req.params ?? {});
+    const params = bindParams(def, rollbackParams(def, req));
     if (extra.plan !== undefined) params.plan = await linkPlanItems(this.ctx, def, extra.plan);
     const fixIncident = req.fixIncident ? await requireOpenIncident(this.ctx, req.fixIncident) : undefined;
     await this.checkGuards(def, env, { ...req, ...(fixIncident ? { fixIncident } : {}) });
