@@ -51,7 +51,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
               `  stages: ${d.stages.map((s) => `${s.id}${s.needs.length ? `←${s.needs.join('+')}` : ''} _${s.kind}_`).join(', ')}`,
             ].join('\n');
           });
-          const text = `*Pipelines*\n${parts.join('\n')}\nRun one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v]\``;
+          const text = `*Pipelines*\n${parts.join('\n')}\nRun one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v] [--plan PLAN-7]\``;
           return mdMessage(text);
         },
       }),
@@ -61,22 +61,23 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({
           name: z.string().describe('pipeline name, see /pipeline list'),
           env: z.string().optional().describe('target environment'),
-          ref: z.string().max(200).optional().describe('git ref (branch, tag or sha); the pipeline default when left out'),
+          ref: z.string().max(200).optional().describe('git ref (branch, tag or sha), checked by git check-ref-format rules; the pipeline default when left out'),
           param: z.array(z.string()).default([]).describe('parameter name=value (repeatable)'),
           noQueue: z.boolean().default(false).describe('refuse instead of queueing when a deploy holds the lock'),
-          fix: z.string().optional().describe('incident id this run ships a fix for'),
+          fix: z.string().max(40).optional().describe('open incident this run ships a fix for, e.g. INC-12 (passes its deploy freeze)'),
+          plan: z.string().max(200).optional().describe('plan item(s) this run ships, e.g. PLAN-7 or PLAN-7,PLAN-9 (marked shipped when it succeeds in production)'),
           override: z.string().min(5).max(300).optional().describe('admin only: reason to pass an overridable guard such as a change freeze'),
         }),
         positionals: ['name'],
-        placeholders: { param: 'k=v', fix: 'incident-id', override: 'reason' },
+        placeholders: { param: 'k=v', fix: 'incident-id', plan: 'plan-item', override: 'reason' },
         permission: null,
-        examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2'],
+        examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2', '/pipeline run checkout-deploy --env production --ref v2.1.0 --plan PLAN-7'],
         async handle(args, ctx) {
-          const run = await engine.startRun({
+          const run = await engine.start({
             pipeline: args.name, env: args.env ?? '', actor: ctx.actor, channel: ctx.channelId, params: parseParamWords(args.param), noQueue: args.noQueue,
-            ...(args.ref ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
+            ...(args.ref !== undefined ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
             ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
-          });
+          }, args.plan !== undefined ? { plan: args.plan } : {});
           const doc = await engine.getDoc(run.id);
           const text = run.status === 'queued'
             ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`

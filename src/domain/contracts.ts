@@ -187,6 +187,8 @@ export interface PlanItemDraft {
 
 export interface PlanWriter {
   createItem(draft: PlanItemDraft): Promise<{ id: string }>;
+  /** The item a typed id (PLAN-7, 7) names; throws NotFoundError when there is none. */
+  get(typed: string): Promise<{ id: string; title: string; state: string }>;
 }
 
 // ---------------------------------------------------------------- domain events

@@ -19,6 +19,26 @@ const interval = z.union([z.number().int().positive(), duration]).transform((v) 
 const argv = z.array(z.string().min(1)).min(1);
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF');
 
+/**
+ * A `${{ params.* }}`, `${{ run.* }}` or `${{ inject.* }}` written into a command is never filled
+ * in here, and must not be: typed values reach a command only through the argv placeholders
+ * below, each of which fills exactly one argument. Refused with the placeholder to use instead.
+ */
+const INTERPOLATION = /\$\{\{\s*(params|run|inject)\.([A-Za-z0-9_.-]+)\s*\}\}/g;
+const ARGV_FOR: Record<string, string> = { ref: '{ref}', version: '{version}', env: '{env}', service: '{service}', id: '{run}' };
+
+function refuseInterpolation(value: string | undefined, path: Array<string | number>, ctx: z.RefinementCtx, allowed: readonly string[]): void {
+  for (const m of (value ?? '').matchAll(INTERPOLATION)) {
+    const hint = ARGV_FOR[m[2]!];
+    const use = !allowed.length
+      ? 'a working directory takes no placeholders: write a fixed path'
+      : hint && allowed.includes(hint) ? `use the argument placeholder ${hint} instead` : `pass values only through its placeholders (${allowed.join(' ')})`;
+    ctx.addIssue({ code: 'custom', path, message: `${m[0]} would paste a typed value into a command: ${use}` });
+  }
+}
+
+const SCAN_PLACEHOLDERS = ['{service}', '{ref}', '{version}', '{env}', '{artifact}', '{run}', '{report}'];
+
 const policyInspector = z.object({ type: z.literal('policy'), description: z.string().optional(), policyFile: z.string().optional() }).strict();
 const leakInspector = z.object({ type: z.literal('secret-leak'), description: z.string().optional(), thresholds: thresholdsByEnvSchema.optional() }).strict();
 const scanInspector = z
@@ -70,6 +90,15 @@ export const inspectorsFileSchema = z
   .strict()
   .superRefine((f, ctx) => {
     const names = Object.keys(f.inspectors);
+    for (const [name, def] of Object.entries(f.inspectors)) {
+      if (def.type !== 'scan') continue;
+      def.command.forEach((a, i) => refuseInterpolation(a, ['inspectors', name, 'command', i], ctx, SCAN_PLACEHOLDERS));
+      refuseInterpolation(def.cwd, ['inspectors', name, 'cwd'], ctx, []);
+    }
+    if (f.inventory) {
+      f.inventory.command.forEach((a, i) => refuseInterpolation(a, ['inventory', 'command', i], ctx, ['{env}']));
+      refuseInterpolation(f.inventory.cwd, ['inventory', 'cwd'], ctx, []);
+    }
     for (const [env, s] of Object.entries(f.landingZone)) {
       s.inspectors.forEach((name, i) => {
         const def = f.inspectors[name];

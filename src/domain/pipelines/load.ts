@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { ZodType } from 'zod';
 import { formatZodIssues } from '../../core/config/yaml-file.js';
 import { ConfigError } from '../../core/errors.js';
-import { checkReference, references } from './placeholders.js';
+import { checkReference, references, shellTextProblems } from './placeholders.js';
 import { workflowSchema, type PipelineDef } from './schema.js';
 
 /** A stage kind as validation needs it: its name and the schema of its `with:` settings. */
@@ -60,6 +60,7 @@ export function checkWorkflowFiles(dir: string, kinds: readonly KindSchema[]): W
         const problem = checkReference(ref, params);
         if (problem) fileErrors.push(`stages.${i}.with.${ref.path}: ${problem}`);
       }
+      for (const p of shellTextProblems(stage.kind, stage.with)) fileErrors.push(`stages.${i}.with.${p.path} (stage ${stage.id}): ${p.message}`);
     });
     const other = seen.get(wf.name);
     if (other) fileErrors.push(`name: pipeline ${wf.name} is also defined in ${other}`);

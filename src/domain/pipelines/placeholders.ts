@@ -37,6 +37,50 @@ export function injectKeys(value: unknown): string[] {
   return [...new Set(references(value).filter((r) => r.ns === 'inject').map((r) => r.key))];
 }
 
+/**
+ * Settings a kind hands to `/bin/sh -c` (or uses as a path there): a placeholder in them would
+ * paste typed text into shell code, so they take no `${{ }}` at all. Values reach the command
+ * as environment variables instead, as GitHub Actions recommends for `run:` steps.
+ */
+export const SHELL_TEXT_SETTINGS: Readonly<Record<string, readonly string[]>> = { shell: ['command', 'cwd'] };
+
+/** `SWITCHYARD_PARAM_<NAME>`: the environment variable a param reaches a shell stage as. */
+export function paramEnvName(name: string): string {
+  return `SWITCHYARD_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+const RUN_ENV: Record<(typeof RUN_FIELDS)[number], string> = {
+  id: 'SWITCHYARD_RUN_ID', env: 'SWITCHYARD_ENV', ref: 'SWITCHYARD_REF', pipeline: 'SWITCHYARD_PIPELINE', service: 'SWITCHYARD_SERVICE', triggered_by: 'SWITCHYARD_TRIGGERED_BY',
+};
+
+/** Every run field and param as the environment of a shell stage (values are data, never parsed by the shell). */
+export function runEnvironment(run: { id: string; env: string; ref: string; pipeline: string; service: string; triggeredBy: string; params: Record<string, string> }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(run.params)) out[paramEnvName(k)] = v;
+  const fields: Record<string, string> = { id: run.id, env: run.env, ref: run.ref, pipeline: run.pipeline, service: run.service, triggered_by: run.triggeredBy };
+  for (const f of RUN_FIELDS) out[RUN_ENV[f]] = fields[f]!;
+  return out;
+}
+
+/** How to write a reference safely in shell text: the env var to use, or how to declare one. */
+export function envHint(ref: Pick<Reference, 'ns' | 'key'>): string {
+  if (ref.ns === 'inject') {
+    const name = ref.key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    return `declare it in the stage's env (\`env: { ${name}: \${{ inject.${ref.key} }} }\`) and use "$${name}" in the command`;
+  }
+  const field = ref.ns === 'run' || ref.key === 'ref' || ref.key === 'env' ? RUN_ENV[ref.key as keyof typeof RUN_ENV] : undefined;
+  return `use "$${field ?? paramEnvName(ref.key)}" in the command`;
+}
+
+/** Placeholders in a stage's shell text, each with the message that refuses it. */
+export function shellTextProblems(kind: string, settings: Record<string, unknown>): Array<{ path: string; message: string }> {
+  return (SHELL_TEXT_SETTINGS[kind] ?? []).flatMap((field) =>
+    references(settings[field], field)
+      .filter((r) => ['params', 'run', 'inject'].includes(r.ns))
+      .map((r) => ({ path: r.path, message: `\${{ ${r.ns}.${r.key} }} would paste a value into shell code: ${envHint(r)} instead (params, the ref and run fields reach shell stages as SWITCHYARD_* environment variables)` })),
+  );
+}
+
 /** Replaces every placeholder; `lookup` returns the value (a missing one throws in the caller). */
 export function substitute(value: unknown, lookup: (ns: string, key: string) => string): unknown {
   if (typeof value === 'string') return value.replace(PATTERN, (_m, ns: string, key: string) => lookup(ns, key));

@@ -1,6 +1,7 @@
 import { AccessControl, type Actor } from '../../core/access.js';
 import { ForbiddenError, NotFoundError, UsageError } from '../../core/errors.js';
-import type { PipelineDef } from './schema.js';
+import { refProblem } from './refs.js';
+import type { ParamDef, PipelineDef } from './schema.js';
 
 /**
  * Who may deploy what, and run parameters. A pipeline's `allow:` (roles, default `deployer`, and
@@ -39,16 +40,40 @@ export function requireEnv(def: PipelineDef, env: string | undefined): string {
   return chosen;
 }
 
-/** Checks `--param k=v` values against the file's parameters and fills in defaults. */
+/** `--ref` (or the pipeline's default) as a git ref; refused before a run exists. */
+export function requireRef(def: PipelineDef, ref: string | undefined): string {
+  const chosen = ref ?? def.default_ref;
+  const problem = refProblem(chosen);
+  if (problem) throw new UsageError(`\`--ref\` must be a git branch, tag or commit; this one is refused because ${problem}.`, ['Example: `--ref main`, `--ref v1.4.2`, `--ref release/2024-06`.']);
+  return chosen;
+}
+
+const MAX_PARAM = 2000;
+
+/** What is wrong with `v` for a param of this declaration, or null. */
+export function paramProblem(name: string, p: ParamDef, v: string): string | null {
+  const shown = `\`${v.slice(0, 40).replace(/[`\n]/g, ' ')}\``;
+  if (v.length > MAX_PARAM) return `Parameter \`${name}\` is longer than ${MAX_PARAM} characters.`;
+  if (v.includes('\0')) return `Parameter \`${name}\` contains a NUL character.`;
+  if (p.type === 'number' && !(/^-?\d+(\.\d+)?$/.test(v) && Number.isFinite(Number(v)))) return `Parameter \`${name}\` is a number; ${shown} is not.`;
+  if (p.type === 'boolean' && !['true', 'false'].includes(v)) return `Parameter \`${name}\` is true or false; ${shown} is not.`;
+  if (p.allowed && !p.allowed.includes(v)) return `Parameter \`${name}\` must be one of: ${p.allowed.join(', ')}.`;
+  return null;
+}
+
+/**
+ * Checks `--param k=v` values against the file's parameters (type, allowed values) and fills in
+ * defaults. Values are data: they reach shell stages as environment variables, never as code.
+ */
 export function bindParams(def: PipelineDef, given: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   const names = Object.keys(def.params);
   for (const [k, v] of Object.entries(given)) {
-    const p = def.params[k];
-    if (!p) throw new UsageError(`${def.name} has no parameter \`${k}\`.`, [names.length ? `Parameters: ${names.join(', ')}` : `${def.name} takes no parameters (use --ref and --env).`]);
-    if (p.type === 'number' && !/^-?\d+(\.\d+)?$/.test(v)) throw new UsageError(`Parameter \`${k}\` is a number; \`${v.slice(0, 40)}\` is not.`);
-    if (p.type === 'boolean' && !['true', 'false'].includes(v)) throw new UsageError(`Parameter \`${k}\` is true or false; \`${v.slice(0, 40)}\` is not.`);
-    if (p.allowed && !p.allowed.includes(v)) throw new UsageError(`Parameter \`${k}\` must be one of: ${p.allowed.join(', ')}.`);
+    // Own keys only: `--param constructor=x` must not find Object.prototype's.
+    const p = Object.hasOwn(def.params, k) ? def.params[k] : undefined;
+    if (!p) throw new UsageError(`${def.name} has no parameter \`${k.slice(0, 40)}\`.`, [names.length ? `Parameters: ${names.join(', ')}` : `${def.name} takes no parameters (use --ref and --env).`]);
+    const problem = paramProblem(k, p, v);
+    if (problem) throw new UsageError(problem);
     out[k] = v;
   }
   for (const [k, p] of Object.entries(def.params)) {

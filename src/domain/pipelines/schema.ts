@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../core/time.js';
+import { refProblem } from './refs.js';
 
 /**
  * The shape of a pipeline file (workflows/<name>.yml). Stage `with:` settings are checked
@@ -52,7 +53,13 @@ export const workflowSchema = z
     description: z.string().optional(),
     service: id('service'),
     team_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF'),
-    default_ref: z.string().min(1).default('main'),
+    default_ref: z
+      .string()
+      .superRefine((r, ctx) => {
+        const problem = refProblem(r);
+        if (problem) ctx.addIssue({ code: 'custom', message: `not a usable git ref: ${problem}` });
+      })
+      .default('main'),
     allow: z.object({ roles: z.array(role).default(['deployer']), users: z.array(userId).default([]) }).strict().default({ roles: ['deployer'], users: [] }),
     environments: z.record(id('environment'), environmentSchema.nullable().transform((e) => e ?? {})),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'param names: lowercase letters, digits and _'), paramSchema).default({}),
@@ -81,6 +88,9 @@ export const workflowSchema = z
       if (p.default !== undefined && p.allowed && !p.allowed.includes(p.default)) {
         ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not one of the allowed values (${p.allowed.join(', ')})` });
       }
+      // A default is checked as strictly as a typed value: the run would otherwise carry it unchecked.
+      if (p.default !== undefined && p.type === 'number' && !/^-?\d+(\.\d+)?$/.test(p.default)) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not a number` });
+      if (p.default !== undefined && p.type === 'boolean' && !['true', 'false'].includes(p.default)) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not true or false` });
     }
   });
 

@@ -1,4 +1,5 @@
 import { AccessControl, type Actor } from '../../core/access.js';
+import { mention } from '../../core/blocks.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';
@@ -10,11 +11,19 @@ import type { DeployLock } from './lock.js';
 import { isTerminal, satisfies, toRunInfo, type RunDoc, type StageState } from './model.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RunRepo } from './repo.js';
-import { bindParams, downstreamOf, requireDeployer, requireEnv } from './rules.js';
+import { bindParams, downstreamOf, requireDeployer, requireEnv, requireRef } from './rules.js';
+import { linkPlanItems, requireOpenIncident } from './links.js';
 import type { PipelineDef } from './schema.js';
 import { mention } from '../../core/blocks.js';
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** A rollback reuses an older run's params, minus a `--plan` link: it ships older code, not those items. */
+function rollbackParams(def: PipelineDef, req: StartRunRequest): Record<string, string> {
+  if (!req.rollbackOf || Object.hasOwn(def.params, 'plan')) return req.params ?? {};
+  const { plan: _linked, ...rest } = req.params ?? {};
+  return rest;
+}
 
 /** What /pipeline needs beyond the PipelineService contract other capabilities use. */
 export class PipelineEngine implements PipelineService {
@@ -82,13 +91,20 @@ export class PipelineEngine implements PipelineService {
     return this.start(req, {});
   }
 
-  /** Validates, asks the deploy guards, then creates the run and takes (or queues for) the lock. */
-  async start(req: StartRunRequest, extra: { retryOf?: string; reuse?: ReadonlySet<string> }): Promise<RunInfo> {
+  /**
+   * Validates (ref, typed params, the incident of `--fix`, the plan items of `--plan`), asks the
+   * deploy guards, then creates the run and takes (or queues for) the lock. Every refusal comes
+   * before anything is stored or enqueued.
+   */
+  async start(req: StartRunRequest, extra: { retryOf?: string; reuse?: ReadonlySet<string>; plan?: string }): Promise<RunInfo> {
     const def = this.def(req.pipeline);
     const env = requireEnv(def, req.env || undefined);
     requireDeployer(req.actor, def, env, 'run');
-    const params = bindParams(def, req.params ?? {});
-    await this.checkGuards(def, env, req);
+    const ref = requireRef(def, req.ref);
+    const params = bindParams(def, rollbackParams(def, req));
+    if (extra.plan !== undefined) params.plan = await linkPlanItems(this.ctx, def, extra.plan);
+    const fixIncident = req.fixIncident ? await requireOpenIncident(this.ctx, req.fixIncident) : undefined;
+    await this.checkGuards(def, env, { ...req, ...(fixIncident ? { fixIncident } : {}) });
     const id = await this.repo.nextId();
     if (req.requestKey) {
       const existing = await this.repo.claimRequest(req.requestKey, id);
@@ -103,10 +119,10 @@ export class PipelineEngine implements PipelineService {
     }
     const now = this.ctx.clock.now();
     const doc: RunDoc = {
-      id, pipeline: def.name, service: def.service, teamChannel: def.team_channel, env, ref: req.ref ?? def.default_ref, params,
+      id, pipeline: def.name, service: def.service, teamChannel: def.team_channel, env, ref, params,
       triggeredBy: req.actor.userId, channel: req.channel, status: 'queued', createdAt: now, messageKey: `run-${id}`,
       stages: def.stages.map((s) => this.initialStage(s, env, extra)),
-      ...(req.fixIncident ? { fixIncident: req.fixIncident } : {}),
+      ...(fixIncident ? { fixIncident } : {}),
       ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
       ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
       ...(req.requestKey ? { requestKey: req.requestKey } : {}),
@@ -199,9 +215,15 @@ export class PipelineEngine implements PipelineService {
     if (!def.stages.some((s) => s.id === start)) throw new NotFoundError(`stage of ${def.name}`, start, def.stages.map((s) => s.id));
     const rerun = downstreamOf(def, start);
     const reuse = new Set(old.stages.filter((s) => !rerun.has(s.id) && satisfies(s) && s.skip !== 'not-for-env').map((s) => s.id));
+    // Plan links made with --plan travel as the `plan` param the file does not declare.
+    const { plan, ...declared } = old.params;
+    const params = plan !== undefined && Object.hasOwn(def.params, 'plan') ? old.params : declared;
+    const linked = plan !== undefined && !Object.hasOwn(def.params, 'plan') ? { plan } : {};
+    // A retry after the incident was resolved is no longer its fix: the link is dropped, not refused.
+    const fix = old.fixIncident ? await servicesOf(this.ctx).maybe('incidents')?.get(old.fixIncident) : null;
     return this.start(
-      { pipeline: old.pipeline, env: old.env, ref: old.ref, params: old.params, actor, channel, ...(old.fixIncident ? { fixIncident: old.fixIncident } : {}), ...(requestKey ? { requestKey } : {}) },
-      { retryOf: runId, reuse },
+      { pipeline: old.pipeline, env: old.env, ref: old.ref, params, actor, channel, ...(fix && fix.status !== 'resolved' ? { fixIncident: fix.id } : {}), ...(requestKey ? { requestKey } : {}) },
+      { retryOf: runId, reuse, ...linked },
     );
   }
 

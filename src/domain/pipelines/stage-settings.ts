@@ -3,7 +3,7 @@ import type { ResolvedValue } from '../contracts.js';
 import { servicesOf } from '../services.js';
 import type { AppContext } from '../../core/module.js';
 import type { RunDoc, StageState } from './model.js';
-import { injectKeys, maskSecrets, substitute } from './placeholders.js';
+import { injectKeys, maskSecrets, shellTextProblems, substitute } from './placeholders.js';
 
 /**
  * Fills a stage's placeholders when it starts. Inject keys are resolved through the injection
@@ -16,6 +16,9 @@ export async function resolveStageSettings(
   stage: StageState,
   log: (line: string) => Promise<void>,
 ): Promise<{ settings: Record<string, unknown>; secrets: Set<string> }> {
+  // A run created before its workflow was fixed keeps the old settings: never paste into shell text.
+  const unsafe = shellTextProblems(stage.kind, stage.with)[0];
+  if (unsafe) throw new PermanentJobError(`with.${unsafe.path}: ${unsafe.message}`);
   const keys = injectKeys(stage.with);
   const secrets = new Set<string>();
   let injected: Record<string, ResolvedValue> = {};

@@ -2,15 +2,17 @@ import { z } from 'zod';
 import type { StageKind } from '../../contracts.js';
 import { formatDuration } from '../../../core/time.js';
 import type { ShellRunner } from '../ports.js';
+import { runEnvironment } from '../placeholders.js';
 import { builtin, stringMap } from './common.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 export const shellSettings = z
   .object({
+    /** Run with /bin/sh -c; takes no `${{ }}` (load refuses it): values arrive as environment variables. */
     command: z.string().min(1, 'the command to run with /bin/sh -c'),
     cwd: z.string().optional(),
-    /** Extra environment; inject secrets here (`DB_PASSWORD: ${{ inject.db_password }}`), not in the command. */
+    /** Extra environment, where placeholders belong: `DB_PASSWORD: ${{ inject.db_password }}`, then "$DB_PASSWORD" in the command. */
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), scalar).default({}),
   })
   .strict();
@@ -28,14 +30,8 @@ export function shellKind(runner: ShellRunner): StageKind {
     async run(ctx) {
       const b = builtin(ctx);
       const s = shellSettings.parse(ctx.settings);
-      const env = {
-        ...stringMap(s.env),
-        SWITCHYARD_RUN_ID: ctx.run.id,
-        SWITCHYARD_PIPELINE: ctx.run.pipeline,
-        SWITCHYARD_SERVICE: ctx.run.service,
-        SWITCHYARD_ENV: ctx.run.env,
-        SWITCHYARD_REF: ctx.run.ref,
-      };
+      // Typed values reach the command only as variables: "$SWITCHYARD_PARAM_X" is data to the shell.
+      const env = { ...stringMap(s.env), ...runEnvironment(ctx.run) };
       const pending: Array<Promise<void>> = [];
       const res = await runner.run({
         command: s.command,
