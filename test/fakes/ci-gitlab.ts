@@ -4,6 +4,8 @@ import { CiFake } from './ci-server.js';
  * GitLab pipeline trigger API (form fields token, ref, variables[KEY]) answering 201 with the
  * pipeline, and the pipelines API (PRIVATE-TOKEN) to read and cancel it. A pipeline goes
  * created -> pending -> running -> success, or `failed` when variables[FAIL] is "1".
+ * `scriptNext([...])` makes the next pipeline report the given statuses instead, one per read,
+ * staying on the last (any status GitLab documents: manual, scheduled, skipped, ...).
  */
 export interface GlFakePipeline {
   id: number;
@@ -12,12 +14,18 @@ export interface GlFakePipeline {
   status: string;
   variables: Record<string, string>;
   startedMs: number;
+  script?: string[];
   web_url: string;
 }
 
 export class GitLabFake extends CiFake {
   readonly pipelines = new Map<number, GlFakePipeline>();
   private nextId = 4401;
+  private script: string[] | undefined;
+
+  scriptNext(statuses: string[]): void {
+    this.script = [...statuses];
+  }
 
   constructor(private readonly o: { triggerToken: string; token: string }) {
     super();
@@ -32,7 +40,8 @@ export class GitLabFake extends CiFake {
       }
       const project = decodeURIComponent(m[1]!);
       const id = this.nextId++;
-      const p: GlFakePipeline = { id, project, ref: form.get('ref')!, status: 'created', variables, startedMs: Date.now(), web_url: `https://gitlab.example/${project}/-/pipelines/${id}` };
+      const p: GlFakePipeline = { id, project, ref: form.get('ref')!, status: 'created', variables, startedMs: Date.now(), web_url: `https://gitlab.example/${project}/-/pipelines/${id}`, ...(this.script ? { script: this.script } : {}) };
+      this.script = undefined;
       this.pipelines.set(id, p);
       return { status: 201, json: this.view(p) };
     });
@@ -51,7 +60,8 @@ export class GitLabFake extends CiFake {
   }
 
   private view(p: GlFakePipeline): Record<string, unknown> {
-    if (!['success', 'failed', 'canceled'].includes(p.status)) {
+    if (p.script && p.status !== 'canceled') p.status = p.script.length > 1 ? p.script.shift()! : p.script[0]!;
+    else if (!['success', 'failed', 'canceled'].includes(p.status)) {
       const age = Date.now() - p.startedMs;
       p.status = age > 250 ? (p.variables.FAIL === '1' ? 'failed' : 'success') : age > 120 ? 'running' : age > 50 ? 'pending' : 'created';
     }

@@ -10,7 +10,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type Answer = { status: number; json?: unknown; headers?: Record<string, string> };
+export type Answer = { status: number; json?: unknown; text?: string; headers?: Record<string, string> };
 export type Route = (req: RecordedRequest, m: RegExpExecArray) => Answer | Promise<Answer>;
 
 export class CiFake {
@@ -48,8 +48,8 @@ export class CiFake {
     const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     this.requests.push(rec);
     const send = (a: Answer) => {
-      res.writeHead(a.status, { ...(a.json !== undefined ? { 'content-type': 'application/json' } : {}), ...a.headers });
-      res.end(a.json !== undefined ? JSON.stringify(a.json) : undefined);
+      res.writeHead(a.status, { ...(a.json !== undefined ? { 'content-type': 'application/json' } : a.text !== undefined ? { 'content-type': 'text/html;charset=utf-8' } : {}), ...a.headers });
+      res.end(a.json !== undefined ? JSON.stringify(a.json) : a.text);
     };
     const fail = this.failures.findIndex((f) => f.pattern.test(rec.path));
     if (fail >= 0) {

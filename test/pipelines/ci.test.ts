@@ -27,6 +27,13 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
     await Promise.all([gh.close(), gl.close(), jk.close()]);
   });
 
+  /** The GitHub run the run message links to, once GitHub lists it. */
+  const linkedRun = (id: string) =>
+    h.slack.waitFor(() => {
+      const blocks = JSON.stringify(runMessage(h, 'C0DEPLOYS', id)?.blocks ?? '');
+      return [...gh.runs.values()].find((r) => blocks.includes(r.html_url));
+    }, { timeoutMs: 10_000 });
+
   it('dispatches, finds and follows each backend run to success, linking each stage', async () => {
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --ref release-7');
     const id = runIdOf(res.text);
@@ -41,8 +48,10 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
     // GitHub: workflow_dispatch with ref and inputs (the injected secret goes to the backend only).
     const dispatch = gh.requests.find((r) => r.path === '/repos/acme/web/actions/workflows/deploy.yml/dispatches')!;
     expect(dispatch.headers.authorization).toBe('Bearer ghp_testtoken1234');
-    expect(JSON.parse(dispatch.body)).toEqual({ ref: 'release-7', inputs: { outcome: 'success', api_key: 'ak-live-77889900' } });
-    expect(gh.requests.some((r) => r.path === '/repos/acme/web/actions/runs' && r.query.get('event') === 'workflow_dispatch')).toBe(true);
+    expect(JSON.parse(dispatch.body)).toEqual({ ref: 'release-7', inputs: { outcome: 'success', api_key: 'ak-live-77889900' }, return_run_details: true });
+    // GitHub named the run in its dispatch answer: Switchyard follows that run and lists none.
+    expect(gh.requests.some((r) => r.path === `/repos/acme/web/actions/runs/${ghRun.id}`)).toBe(true);
+    expect(gh.requests.some((r) => r.path === '/repos/acme/web/actions/runs')).toBe(false);
     // GitLab: trigger form with token, ref and variables; polled with the access token.
     const trigger = new URLSearchParams(gl.requests.find((r) => r.path === '/api/v4/projects/acme%2Fmigrations/trigger/pipeline')!.body);
     expect(Object.fromEntries(trigger)).toEqual({ token: 'glptt-trigger-5678', ref: 'release-7', 'variables[TARGET]': 'staging' });
@@ -79,8 +88,7 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
   it('cancels a run: stops polling and cancels the remote workflow run', async () => {
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --param gha_outcome=hold');
     const id = runIdOf(res.text);
-    await h.slack.waitFor(() => JSON.stringify(runMessage(h, 'C0DEPLOYS', id)?.blocks ?? '').includes('github.example'), { timeoutMs: 10_000 });
-    const held = [...gh.runs.values()].at(-1)!;
+    const held = await linkedRun(id);
     const cancel = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
     expect(cancel.text).toContain(`Cancelling run *${id}*`);
     const msg = await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
@@ -112,8 +120,7 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
   it('follows the same remote run after a restart instead of dispatching again', async () => {
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --param gha_outcome=hold');
     const id = runIdOf(res.text);
-    await h.slack.waitFor(() => JSON.stringify(runMessage(h, 'C0DEPLOYS', id)?.blocks ?? '').includes('github.example'), { timeoutMs: 10_000 });
-    const held = [...gh.runs.values()].at(-1)!;
+    const held = await linkedRun(id);
     const dispatches = gh.requests.filter((r) => r.path.endsWith('/dispatches')).length;
     await h.stopBot();
     await h.startBot();

@@ -1,5 +1,5 @@
 import type { CiRun, GitLabClient } from '../../domain/pipelines/ports.js';
-import { expectOk, json } from './http.js';
+import { expectOk, json, pathSegment } from './http.js';
 
 interface GlPipeline {
   id: number;
@@ -8,15 +8,33 @@ interface GlPipeline {
 }
 
 const SOURCE = 'GitLab';
-const RUNNING = new Set(['running']);
-const PENDING = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'scheduled', 'manual']);
+
+/**
+ * Every pipeline status GitLab documents. `scheduled` waits for a delayed job that GitLab starts on
+ * its timer, so it is still going; `manual` waits for a person (blocked); `skipped` means no job
+ * had to run, which is not a failure.
+ */
+const STATES: Record<string, { state: CiRun['state']; note?: string }> = {
+  created: { state: 'pending' },
+  waiting_for_resource: { state: 'pending' },
+  preparing: { state: 'pending' },
+  pending: { state: 'pending' },
+  scheduled: { state: 'running', note: 'a delayed job starts on its timer' },
+  running: { state: 'running' },
+  manual: { state: 'blocked' },
+  success: { state: 'succeeded' },
+  skipped: { state: 'succeeded', note: 'no job had to run' },
+  failed: { state: 'failed' },
+  canceling: { state: 'cancelled' },
+  canceled: { state: 'cancelled' },
+};
 
 /** GitLab pipeline trigger API (trigger token) and pipelines API (access token) to poll and cancel. */
 export class GitLabHttpClient implements GitLabClient {
   constructor(private readonly o: { baseUrl: string; triggerToken: string; token?: string }) {}
 
   private url(project: string, path: string): string {
-    return `${this.o.baseUrl.replace(/\/$/, '')}/api/v4/projects/${encodeURIComponent(project)}${path}`;
+    return `${this.o.baseUrl.replace(/\/$/, '')}/api/v4/projects/${pathSegment(project, 'with.project')}${path}`;
   }
 
   private auth(): Record<string, string> {
@@ -31,15 +49,17 @@ export class GitLabHttpClient implements GitLabClient {
   }
 
   async getPipeline(project: string, pipelineId: string, signal: AbortSignal): Promise<CiRun> {
-    return toCiRun(json<GlPipeline>(SOURCE, await expectOk(SOURCE, this.url(project, `/pipelines/${pipelineId}`), { headers: this.auth(), signal })));
+    return toCiRun(json<GlPipeline>(SOURCE, await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}`), { headers: this.auth(), signal })));
   }
 
   async cancelPipeline(project: string, pipelineId: string): Promise<void> {
-    await expectOk(SOURCE, this.url(project, `/pipelines/${pipelineId}/cancel`), { method: 'POST', headers: this.auth() });
+    await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}/cancel`), { method: 'POST', headers: this.auth() });
   }
 }
 
 function toCiRun(p: GlPipeline): CiRun {
-  const state: CiRun['state'] = RUNNING.has(p.status) ? 'running' : PENDING.has(p.status) ? 'pending' : p.status === 'success' ? 'succeeded' : p.status === 'canceled' || p.status === 'canceling' ? 'cancelled' : 'failed';
-  return { id: String(p.id), state, detail: p.status, ...(p.web_url ? { url: p.web_url } : {}) };
+  const known = STATES[p.status];
+  const state = known?.state ?? 'failed';
+  const detail = known ? `${p.status}${known.note ? ` (${known.note})` : ''}` : `${p.status} (a status Switchyard does not know)`;
+  return { id: String(p.id), state, detail, ...(p.web_url ? { url: p.web_url } : {}) };
 }

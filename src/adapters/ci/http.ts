@@ -1,4 +1,4 @@
-import { UpstreamError } from '../../core/errors.js';
+import { PermanentJobError, UpstreamError } from '../../core/errors.js';
 import type { WebhookCaller } from '../../domain/pipelines/ports.js';
 
 /**
@@ -29,10 +29,14 @@ export async function request(source: string, url: string, init: RequestOptions)
 
 /** Like request, but a non-2xx answer is an UpstreamError. */
 export async function expectOk(source: string, url: string, init: RequestOptions): Promise<HttpAnswer> {
-  const res = await request(source, url, init);
+  return ensureOk(source, url, init.method, await request(source, url, init));
+}
+
+/** A non-2xx answer as an UpstreamError naming the method, path and status (never the body). */
+export function ensureOk(source: string, url: string, method: string | undefined, res: HttpAnswer): HttpAnswer {
   if (res.status >= 200 && res.status < 300) return res;
   const hint = res.status === 401 || res.status === 403 ? ' (check the token and its permissions)' : '';
-  throw new UpstreamError(source, `${init.method ?? 'GET'} ${pathOf(url)} answered HTTP ${res.status}${hint}`, { retryable: !REFUSED.has(res.status) });
+  throw new UpstreamError(source, `${method ?? 'GET'} ${pathOf(url)} answered HTTP ${res.status}${hint}`, { retryable: !REFUSED.has(res.status) });
 }
 
 export function json<T>(source: string, res: HttpAnswer): T {
@@ -41,6 +45,16 @@ export function json<T>(source: string, res: HttpAnswer): T {
   } catch {
     throw new UpstreamError(source, `answered HTTP ${res.status} with a body that is not JSON`);
   }
+}
+
+/**
+ * One URL path segment from a value that may come from a run parameter: percent-encoded, so `/`,
+ * `?`, `#` and `&` stay data. `.` and `..` are refused, because URL parsers resolve them (and
+ * their `%2E` forms) as navigation whatever the encoding.
+ */
+export function pathSegment(value: string, what: string): string {
+  if (value === '' || value === '.' || value === '..') throw new PermanentJobError(`${what} is empty, "." or "..": refused as a URL path segment`);
+  return encodeURIComponent(value);
 }
 
 function hostOf(url: string): string {

@@ -21,18 +21,31 @@ export interface WebhookCaller {
 /** A CI backend's run as the stage kinds see it. */
 export interface CiRun {
   id: string;
-  /** Normalised: still going, or finished with success or not. */
-  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /**
+   * Normalised: still going, finished with success or not, or `blocked`: it will not move until a
+   * person acts in the backend (a GitLab pipeline stopped at a manual job).
+   */
+  state: 'pending' | 'running' | 'blocked' | 'succeeded' | 'failed' | 'cancelled';
   /** The backend's own words (e.g. `completed/failure`, `FAILURE`). */
   detail: string;
   url?: string;
 }
 
+/** A listed workflow run with its title (`display_title`: the workflow's `run-name`, or its name). */
+export interface GitHubListedRun extends CiRun {
+  title: string;
+}
+
 export interface GitHubActionsClient {
-  /** POST .../actions/workflows/{workflow}/dispatches (204). */
-  dispatch(repo: string, workflow: string, ref: string, inputs: Record<string, string>, signal: AbortSignal): Promise<void>;
+  /**
+   * POST .../actions/workflows/{workflow}/dispatches with `return_run_details: true`: the new run's
+   * id and page (HTTP 200), or `{}` when GitHub answered 204 without them. A GitHub that refuses
+   * the field (older Enterprise Server) is asked again without it only when `fallback` is set (the
+   * caller can then recognise its run by a correlation input); otherwise that is a refusal.
+   */
+  dispatch(repo: string, workflow: string, ref: string, inputs: Record<string, string>, o: { fallback: boolean }): Promise<{ runId?: string; url?: string }>;
   /** Newest workflow_dispatch runs of that workflow created at or after `sinceMs`, newest first. */
-  findRuns(repo: string, workflow: string, ref: string, sinceMs: number, signal: AbortSignal): Promise<CiRun[]>;
+  findRuns(repo: string, workflow: string, ref: string, sinceMs: number, signal: AbortSignal): Promise<GitHubListedRun[]>;
   getRun(repo: string, runId: string, signal: AbortSignal): Promise<CiRun>;
   cancelRun(repo: string, runId: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StageContext, StageKind } from '../../contracts.js';
-import { ConfigError } from '../../../core/errors.js';
+import { ConfigError, PermanentJobError } from '../../../core/errors.js';
+import type { JsonValue } from '../../../core/ports/jobs.js';
 import type { Store } from '../../../core/ports/store.js';
 import type { CiAdapters, GitHubActionsClient, GitLabClient, JenkinsClient } from '../ports.js';
 import { builtin, followRun, permanentIfRefused, sleep, stringMap } from './common.js';
@@ -15,16 +16,30 @@ const stringRecord = z.record(z.string(), scalar).default({});
 
 export const githubSettings = z
   .object({
-    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name'),
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').refine((r) => r.split('/').every((p) => p !== '.' && p !== '..'), 'owner/name, neither "." nor ".."'),
     /** Workflow file name (deploy.yml) or id. */
     workflow: z.string().min(1),
     /** Git ref to run on; the run's ref when left out. */
     ref: z.string().optional(),
     inputs: stringRecord,
+    /**
+     * A workflow_dispatch input that receives a token unique to this stage run, for a GitHub that
+     * does not return the run id of a dispatch: the workflow shows it in its `run-name`, and
+     * Switchyard follows only the run whose title carries it.
+     */
+    correlation_input: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'an input name').optional(),
   })
   .strict();
 
-export const gitlabSettings = z.object({ project: scalar, ref: z.string().optional(), variables: stringRecord }).strict();
+export const gitlabSettings = z
+  .object({
+    project: scalar,
+    ref: z.string().optional(),
+    variables: stringRecord,
+    /** A pipeline stopped at a manual job: fail the stage at once (default), or wait for someone to start the job in GitLab. */
+    on_manual: z.enum(['fail', 'wait']).default('fail'),
+  })
+  .strict();
 export const jenkinsSettings = z.object({ job: z.string().min(1), parameters: stringRecord }).strict();
 
 function need<T>(client: T | undefined, what: string): T {
@@ -40,12 +55,29 @@ async function trying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Claims a GitHub run id so two stages dispatching the same workflow at once never follow the same run. */
+/** Claims a GitHub run id so two stages can never follow the same run. */
 async function claimRemote(store: Store, repo: string, id: string, owner: string): Promise<boolean> {
   const key = store.key('pipelines', 'gha-run', repo.replace('/', '_'), id);
   if (await store.setJson(key, owner, { onlyIfAbsent: true, ttlMs: 7 * 86_400_000 })) return true;
   return (await store.getJson<string>(key)) === owner;
 }
+
+type GhSettings = z.infer<typeof githubSettings>;
+
+/**
+ * Only when GitHub gave no run id: the run whose title carries this stage's correlation token.
+ * Any other run of the same workflow and branch (someone else's dispatch) is never taken.
+ */
+async function findOwnRun(gh: GitHubActionsClient, store: Store, s: GhSettings, ref: string, ck: Checkpoint, owner: string, signal: AbortSignal) {
+  const token = ck.token as string;
+  const runs = await gh.findRuns(s.repo, s.workflow, ref, (ck.dispatchedAt as number) - 10_000, signal);
+  for (const r of runs) {
+    if (r.title.includes(token) && (await claimRemote(store, s.repo, r.id, owner))) return r;
+  }
+  return undefined;
+}
+
+type Checkpoint = { [key: string]: JsonValue };
 
 export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<CiAdapters, 'pollMs'>, store: Store): StageKind {
   const owner = (ctx: StageContext) => `${ctx.run.id}-${ctx.stage.id}`;
@@ -62,23 +94,28 @@ export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<
       let ck = b.checkpoint.get() ?? {};
       if (typeof ck.dispatchedAt !== 'number') {
         const at = Date.now();
-        await trying(() => client.dispatch(s.repo, s.workflow, ref, stringMap(s.inputs), ctx.signal));
-        ck = { dispatchedAt: at };
+        const token = s.correlation_input ? `sy-${ctx.run.id}-${ctx.stage.id}-${at.toString(36)}` : undefined;
+        const inputs = { ...stringMap(s.inputs), ...(token ? { [s.correlation_input!]: token } : {}) };
+        // Marked before sending, so a cancel arriving meanwhile waits for the run id.
+        await b.checkpoint.save({ dispatching: at });
+        const d = await trying(() => client.dispatch(s.repo, s.workflow, ref, inputs, { fallback: token !== undefined }));
+        ck = { dispatchedAt: at, ...(token ? { token } : {}), ...(d.runId ? { runId: d.runId } : {}), ...(d.url ? { url: d.url } : {}) };
         await b.checkpoint.save(ck);
-        await ctx.log(`dispatched ${s.workflow} on ${s.repo}@${ref}`);
+        await ctx.log(`dispatched ${s.workflow} on ${s.repo}@${ref}${d.runId ? ` as workflow run ${d.runId}` : token ? `; GitHub gave no run id: looking for the run titled with ${token}` : ''}`);
+        if (d.url) await ctx.setLink(d.url);
       }
       while (typeof ck.runId !== 'string') {
-        // The dispatch answer carries no run id: find the new workflow_dispatch run (clock skew allowed).
-        const runs = await trying(() => client.findRuns(s.repo, s.workflow, ref, (ck.dispatchedAt as number) - 10_000, ctx.signal));
-        for (const r of [...runs].reverse()) {
-          if (await claimRemote(store, s.repo, r.id, owner(ctx))) {
-            ck = { ...ck, runId: r.id, ...(r.url ? { url: r.url } : {}) };
-            await b.checkpoint.save(ck);
-            if (r.url) await ctx.setLink(r.url);
-            break;
-          }
+        if (typeof ck.token !== 'string') {
+          throw new PermanentJobError(
+            `GitHub answered the dispatch of ${s.workflow} without the run id and the stage sets no correlation_input: Switchyard will not guess which run on ${ref} is its own (it may be someone else's). The workflow was dispatched but is not followed.`,
+          );
         }
-        if (typeof ck.runId !== 'string') await sleep(ci.pollMs, ctx.signal);
+        const r = await trying(() => findOwnRun(client, store, s, ref, ck, owner(ctx), ctx.signal));
+        if (r) {
+          ck = { ...ck, runId: r.id, ...(r.url ? { url: r.url } : {}) };
+          await b.checkpoint.save(ck);
+          if (r.url) await ctx.setLink(r.url);
+        } else await sleep(ci.pollMs, ctx.signal);
       }
       const runId = ck.runId;
       return followRun(b, ci.pollMs, () => client.getRun(s.repo, runId, ctx.signal), 'workflow run');
@@ -86,22 +123,21 @@ export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<
     async cancel(ctx) {
       if (!gh) return;
       const s = githubSettings.parse(ctx.settings);
-      const ck = builtin(ctx).checkpoint.get() ?? {};
-      let runId = ck.runId;
-      // Dispatched, but GitHub had not listed the run yet: keep looking for a few seconds (within
-      // the executor's 10 s cancel budget) so the workflow does not run on after a cancel.
+      const b = builtin(ctx);
+      // A dispatch in flight or a run GitHub has not listed yet: keep looking for a few seconds
+      // (within the executor's 10 s cancel budget) so the workflow does not run on after a cancel.
       const deadline = Date.now() + 8000;
-      while (typeof runId !== 'string' && typeof ck.dispatchedAt === 'number' && Date.now() < deadline) {
-        const runs = await gh.findRuns(s.repo, s.workflow, s.ref ?? ctx.run.ref, ck.dispatchedAt - 10_000, AbortSignal.timeout(3000));
-        for (const r of [...runs].reverse()) {
-          if (await claimRemote(store, s.repo, r.id, owner(ctx))) {
-            runId = r.id;
-            break;
-          }
+      for (;;) {
+        const ck = b.checkpoint.get() ?? {};
+        let runId = ck.runId;
+        if (typeof runId !== 'string' && typeof ck.token === 'string' && typeof ck.dispatchedAt === 'number') {
+          runId = (await findOwnRun(gh, store, s, s.ref ?? ctx.run.ref, ck, owner(ctx), AbortSignal.timeout(3000)))?.id;
         }
-        if (typeof runId !== 'string') await new Promise((r) => setTimeout(r, Math.min(ci.pollMs, 1000)));
+        if (typeof runId === 'string') return gh.cancelRun(s.repo, runId);
+        const waiting = typeof ck.dispatching === 'number' || typeof ck.token === 'string';
+        if (!waiting || Date.now() >= deadline) return;
+        await new Promise((r) => setTimeout(r, Math.min(ci.pollMs, 1000)));
       }
-      if (typeof runId === 'string') await gh.cancelRun(s.repo, runId);
     },
   };
 }
@@ -125,7 +161,13 @@ export function gitlabKind(gl: GitLabClient | undefined, ci: Pick<CiAdapters, 'p
         if (p.url) await ctx.setLink(p.url);
       }
       const id = ck.pipelineId as string;
-      return followRun(b, ci.pollMs, () => client.getPipeline(s.project, id, ctx.signal), 'pipeline');
+      return followRun(b, ci.pollMs, async () => {
+        const p = await client.getPipeline(s.project, id, ctx.signal);
+        // Stopped at a manual job, the pipeline waits for a person, not for time: say so at once
+        // instead of sitting until the stage times out (or wait, when the stage asks to).
+        if (p.state !== 'blocked') return p;
+        return s.on_manual === 'fail' ? { ...p, state: 'failed', detail: 'manual: waiting for a manual job in GitLab (start it there, or set on_manual: wait)' } : { ...p, detail: 'manual: waiting for someone to start a manual job in GitLab' };
+      }, 'pipeline');
     },
     async cancel(ctx) {
       const id = builtin(ctx).checkpoint.get()?.pipelineId;
