@@ -14,7 +14,6 @@ import type { RunRepo } from './repo.js';
 import { bindParams, downstreamOf, requireDeployer, requireEnv, requireRef } from './rules.js';
 import { linkPlanItems, requireOpenIncident } from './links.js';
 import type { PipelineDef } from './schema.js';
-import { mention } from '../../core/blocks.js';
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
