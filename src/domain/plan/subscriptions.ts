@@ -159,9 +159,12 @@ function batchView(b: FindingBatch, tracked: FindingBatch['findings']): BatchVie
   const basis = open.length ? open : tracked;
   const worst = basis.reduce((w, f) => (RANK.indexOf(f.severity) > RANK.indexOf(w) ? f.severity : w), 'low' as string);
   const counts = [...RANK].reverse().map((s) => [s, basis.filter((f) => f.severity === s).length] as const).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).join(', ');
+  const one = tracked[0]!;
+  // One finding: its own title, with the advisory id kept whole (two CVEs of a package must not look alike).
+  const oneTitle = `[${b.inspector}] ${one.title.replace(/\s+/g, ' ').trim().slice(0, Math.max(20, 140 - b.inspector.length - one.ruleId.length))} (${one.ruleId.slice(0, 60)})`;
   const title =
     tracked.length === 1
-      ? `[${b.inspector}] ${tracked[0]!.title.trim() || tracked[0]!.ruleId}`
+      ? oneTitle
       : `[${b.inspector}] ${b.service} in ${b.env}: ${open.length === tracked.length ? tracked.length : `${open.length} of ${tracked.length}`} findings${open.length ? ` open (${counts})` : ' closed'}`;
   const lines = tracked.map((f) => `• ${f.severity} ${f.ruleId} (${f.findingId}): ${f.title.replace(/\s+/g, ' ').slice(0, 120)}${f.state === 'open' ? '' : ` [${f.state}]`}`);
   const description = [`Inspector ${b.inspector} on ${b.service} in ${b.env} (scan ${b.scanId}): ${open.length} of ${tracked.length} open.`, ...lines].join('\n').slice(0, 2000);
