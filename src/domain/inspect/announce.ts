@@ -59,10 +59,8 @@ export class Announcer {
     const first = recs[0]!;
     const batch = await this.batches.add({ id: scanId, inspector: first.inspector, env: first.env, service: first.service, at: first.lastSeen, ...(first.channel ? { channel: first.channel } : {}) }, recs.map((x) => x.id));
     if (batch.channel) {
-      const content = batchContent(batch, await this.batches.records(batch), this.now());
-      await this.ctx.chat.post({ channel: batch.channel, key: scanKey(scanId), ...content });
-      // The post may have gone out with fewer findings in an earlier attempt: bring it up to date.
-      await this.ctx.chat.update(scanKey(scanId), content);
+      // Keyed: a retried job posts nothing twice (its batch is the same; later findings get a new one).
+      await this.ctx.chat.post({ channel: batch.channel, key: scanKey(scanId), ...batchContent(batch, await this.batches.records(batch), this.now()) });
     } else {
       this.ctx.log.warn({ scan: scanId, service: batch.service }, 'no channel for new findings: set channels.default in inspectors.yml');
     }

@@ -1,3 +1,4 @@
+import { mention } from '../../core/blocks.js';
 import { AccessControl, type Actor } from '../../core/access.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
@@ -33,7 +34,7 @@ export async function mayOverride(ctx: AppContext, actor: Actor, run: RunInfo): 
 async function waitingGate(ctx: AppContext, gates: GateStore, runId: string, stageId: string): Promise<{ gate: GateDoc; run: RunInfo }> {
   const gate = await gates.get(runId, stageId);
   if (!gate) throw new NotFoundError('inspection gate', `${runId}/${stageId}`);
-  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by <@${gate.decision?.by ?? '?'}>.`);
+  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by ${mention(gate.decision?.by ?? '?')}.`);
   const run = await servicesOf(ctx).get('pipelines').getRun(runId);
   if (!run) throw new NotFoundError('run', runId);
   if (run.status !== 'waiting' && run.status !== 'running') throw new InvalidStateError(`Run \`${runId}\` is ${run.status}; there is nothing to override.`);

@@ -81,10 +81,10 @@ export function gateContent(runId: string, stageId: string, state: { status: 'wa
   }
   const text =
     state.status === 'overridden'
-      ? `:unlock: Inspection \`${stageId}\` of run \`${runId}\` was overridden by <@${state.by}>: “${escapeMrkdwn(state.reason ?? '')}”`
+      ? `:unlock: Inspection \`${stageId}\` of run \`${runId}\` was overridden by ${mention(state.by)}: “${escapeMrkdwn(state.reason ?? '')}”`
       : state.status === 'closed'
         ? `:no_entry_sign: Run \`${runId}\` ended while inspection \`${stageId}\` waited; nothing to override.`
-        : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by <@${state.by}>.`;
+        : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by ${mention(state.by)}.`;
   return mdMessage(text);
 }
 
@@ -119,7 +119,7 @@ export function findingContent(r: FindingRecord, now: number): MessageContent {
   const lines = [
     r.location ? `*Where:* \`${escapeMrkdwn(r.location)}\`` : '',
     r.fix && r.status !== 'fixed' ? `*Fix:* ${escapeMrkdwn(r.fix)}` : '',
-    r.accepted ? `*Accepted* by <@${r.accepted.by}> until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(r.accepted.reason)}”` : '',
+    r.accepted ? `*Accepted* by ${mention(r.accepted.by)} until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(r.accepted.reason)}”` : '',
   ].filter(Boolean);
   const blocks: Block[] = [md(text), ...(lines.length ? [md(lines.join('\n'))] : [])];
   if (r.status === 'open') blocks.push(context(`Accept the risk: \`/inspect ack ${r.id} "reason" --expires 30d\` · list: \`/inspect findings --service ${r.service} --open\``));
