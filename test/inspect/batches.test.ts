@@ -122,6 +122,29 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     expect(done[0]!.history.at(-1)).toMatchObject({ actor: 'inspector running-trivy', text: 'closed: all 40 finding(s) fixed or accepted' });
     expect(posts('payments')).toHaveLength(1);
   });
+
+  it('drops the item of a scan whose findings were all accepted as risks, and brings it back when the acceptance expires', async () => {
+    fx.setInventory('production', [{ service: 'checkout', version: '2.0.0' }, { service: 'payments', version: '3.1.0' }, { service: 'ledger', version: '1.0.0' }]);
+    fx.setScanJson('ledger', '1.0.0', { SchemaVersion: 2, Results: [{ Target: 'ledger (debian 12.1)', Vulnerabilities: [
+      { VulnerabilityID: 'CVE-2024-9999', PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: 'HIGH', Title: 'openssl: timing side channel', PrimaryURL: 'https://avd.aquasec.com/nvd/cve-2024-9999' },
+    ] }] });
+    await inspectNow('ledger', '1 new');
+    const [item] = await waitFor(async () => ((await planned('ledger')).length ? planned('ledger') : undefined));
+    expect(item!.title).toBe('[running-trivy] openssl: timing side channel (CVE-2024-9999)');
+
+    const id = /`(f-[0-9a-f]{10})`/.exec((await h.command('U0GRACE', 'C0GENERAL', '/inspect findings --service ledger --open')).text)![1]!;
+    const acceptedAt = Date.now();
+    await h.command('U0CAROL', 'C0GENERAL', `/inspect ack ${id} "compensating control: constant-time proxy in front" --expires 1s`);
+    const dropped = await waitFor(async () => ((await planned('ledger'))[0]!.state === 'dropped' ? (await planned('ledger'))[0] : undefined));
+    expect(dropped!.dropReason).toContain('accepted as a risk');
+
+    // Once the acceptance has run out, the next inspection sees the finding open again.
+    await waitFor(async () => (Date.now() > acceptedAt + 1100 ? true : undefined));
+    await inspectNow('ledger', '1 still open');
+    const back = await waitFor(async () => ((await planned('ledger'))[0]!.state === 'backlog' ? (await planned('ledger'))[0] : undefined));
+    expect(back!.history.at(-1)).toMatchObject({ actor: 'inspector running-trivy', text: 'reopened: 1 of 1 finding(s) open again' });
+    expect(await planned('ledger')).toHaveLength(1);
+  });
 });
 
 async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
