@@ -30,7 +30,7 @@ export interface FindingRecord {
   fixedAt?: number;
   /** Channel the finding is announced in (the owning team's). */
   channel?: string;
-  /** Set once the announcement (message and findingOpened event) went out. */
+  /** Set once the announcement (its batch post and findingsChanged event) went out. */
   announced?: boolean;
   accepted?: { by: string; reason: string; at: number; until: number; expiryNoted?: boolean };
 }
