@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import type { AuditLog } from '../src/core/audit.js';
-import { mdMessage, mention, sections } from '../src/core/blocks.js';
+import { escapeMrkdwn, mention, sections, mdMessage } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
-import type { ChatPort } from '../src/core/ports/chat.js';
 import type { JobQueue } from '../src/core/ports/jobs.js';
 import { formatDuration, parseDuration } from '../src/core/time.js';
 import type { InspectConfig } from '../src/domain/inspect/config.js';
+import type { Announcer } from '../src/domain/inspect/announce.js';
 import type { FindingStore } from '../src/domain/inspect/finding-store.js';
 import { JOB_LANDING, type LandingRequest } from '../src/domain/inspect/landing.js';
-import { findingContent, findingKey, findingListLine } from '../src/domain/inspect/render.js';
+import { findingListLine } from '../src/domain/inspect/render.js';
 
 export interface InspectCommandDeps {
   config: InspectConfig;
   findings: FindingStore;
+  /** Re-renders the finding's post, notes the acceptance in its thread and tells planning. */
+  announcer: Pick<Announcer, 'accepted'>;
   jobs: JobQueue;
-  chat: ChatPort;
   audit: AuditLog;
   now(): number;
   /** Environments anyone may name: landing-zone schedules, thresholds, pipeline environments. */
@@ -119,10 +120,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           if (current.status === 'fixed') throw new InvalidStateError(`\`${id}\` is already fixed; there is no risk to accept.`);
           const rec = await deps.findings.accept(id, { by: ctx.actor.userId, reason, at: now, until: now + ms });
           await deps.audit.record({ actor: ctx.actor.userId, action: 'inspect.ack', outcome: 'ok', channel: ctx.channelId, target: id, detail: `until ${new Date(now + ms).toISOString()}: ${reason}` });
-          if (rec?.channel) {
-            await deps.chat.update(findingKey(id), findingContent(rec, now));
-            await deps.chat.post({ channel: rec.channel, threadKey: findingKey(id), key: `${findingKey(id)}-ack-${now}`, text: `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${reason.replace(/[<>&]/g, '')}”` });
-          }
+          if (rec) await deps.announcer.accepted(rec, now, `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${escapeMrkdwn(reason)}”`);
           return mdMessage(`:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
         },
       }),

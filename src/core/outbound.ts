@@ -56,9 +56,11 @@ export const subteam = (groupId: string | undefined): string => idMarkup('!subte
  * text, so neither may close the sequence early (`|` and `>` would let a label or URL forge another).
  */
 export function link(url: string, label?: string): string {
-  const safeUrl = url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c));
+  // Slack wants `&` escaped inside links too; an entity already escaped is left alone.
+  const amp = (t: string) => t.replace(/&(?!amp;|lt;|gt;)/g, '&amp;');
+  const safeUrl = amp(url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c)));
   if (!/^(https?|mailto|slack):/i.test(safeUrl)) return label ?? url;
-  const safeLabel = label?.replace(/[<>|]/g, (c) => ({ '<': '‹', '>': '›', '|': '¦' })[c]!);
+  const safeLabel = label === undefined ? undefined : amp(label).replace(/[<>|]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '|': '¦' })[c]!);
   return trusted(safeLabel ? `<${safeUrl}|${safeLabel}>` : `<${safeUrl}>`);
 }
 

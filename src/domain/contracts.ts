@@ -191,6 +191,29 @@ export interface PlanWriter {
   get(typed: string): Promise<{ id: string; title: string; state: string }>;
 }
 
+// ---------------------------------------------------------------- inspectors
+/** The findings one landing-zone inspection newly saw on one service (one post, one plan item). */
+export interface FindingBatch {
+  scanId: string;
+  inspector: string;
+  env: string;
+  service: string;
+  findings: Array<{
+    findingId: string;
+    /** Advisory or rule id as the scanner names it (`CVE-2019-14697`, a SARIF ruleId). */
+    ruleId: string;
+    severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+    title: string;
+    state: 'open' | 'fixed' | 'accepted';
+    url?: string;
+  }>;
+}
+
+export interface FindingQueries {
+  /** The batch as it is now (a redelivered or late event still sees the current state). */
+  batch(scanId: string): Promise<FindingBatch | null>;
+}
+
 // ---------------------------------------------------------------- domain events
 /** Event types and payloads published on the EventBus (all payloads are JSON). */
 export const EVENTS = {
@@ -202,6 +225,8 @@ export const EVENTS = {
   incidentResolved: 'incident.resolved',
   /** data: { findingId, fingerprint, severity, title, service, env, inspector } */
   findingOpened: 'inspect.finding.opened',
+  /** data: { scanId, inspector, env, service }: a scan batch was announced or its findings changed; read it with FindingQueries. */
+  findingsChanged: 'inspect.findings.changed',
 } as const;
 
 export interface RunFinishedEvent {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../core/module.js';
 import type { ServiceRegistry } from '../core/services.js';
-import type { ApproverCheck, DeployGuard, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
+import type { ApproverCheck, DeployGuard, FindingQueries, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
 
 /** The services each capability offers, by name. */
 export interface ServiceMap {
@@ -10,6 +10,7 @@ export interface ServiceMap {
   freezes: FreezeQueries;
   approvers: ApproverCheck;
   plan: PlanWriter;
+  findings: FindingQueries;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

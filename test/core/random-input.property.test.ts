@@ -14,8 +14,9 @@ import { escapeGlob, REDIS_URL } from '../support/redis.js';
 const RUNS_PER_COMMAND = Number(process.env.PROPERTY_RUNS ?? 400);
 
 // Keys the router itself writes on every call (the audit trail, retry dedupe, role caches), and
-// the queues' own keys, which scheduled background jobs change while the property runs.
-const BOOKKEEPING = /:(audit|dedupe|usergroup|q)(:|$)/;
+// the queues' own keys and the landing-zone inspection lock, which scheduled background jobs
+// change while the property runs.
+const BOOKKEEPING = /:(audit|dedupe|usergroup|q|outbound-mark)(:|$)|:inspect:lz-lock:/;
 
 describe('random command lines against every spec', () => {
   let h: Harness;

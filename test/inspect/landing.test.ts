@@ -65,8 +65,11 @@ describe('landing-zone inspections', () => {
     const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes('running-trivy in production')));
     expect(summary.text).toContain('4 new, 0 back, 0 still open, 0 fixed (1 service(s) covered)');
     const zlib = await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('zlib: integer overflow')));
-    expect(h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes('running-trivy'))).toHaveLength(4); // critical and high only
-    const zlibId = /`(f-[0-9a-f]{10})`/.exec(zlib.text)![1]!;
+    // One post for the scan's four new findings (critical and high only), not one each (issue #12).
+    expect(h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes('running-trivy'))).toHaveLength(1);
+    expect(zlib.text).toContain('4 (2 critical, 2 high)');
+    for (const cve of ['CVE-2023-45853', 'CVE-2023-4863', 'CVE-2021-44906', 'CVE-2021-23337']) expect(zlib.text).toContain(cve);
+    const zlibId = /`(f-[0-9a-f]{10})`[^\n]*zlib: integer overflow/.exec(zlib.text)![1]!;
 
     const refused = await h.command('U0GRACE', 'C0GENERAL', `/inspect ack ${zlibId} "not reachable from the app"`);
     expect(refused.text).toContain('`approver`');

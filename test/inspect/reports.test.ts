@@ -5,6 +5,8 @@ import { parseSarif } from '../../src/domain/inspect/sarif.js';
 import { verdictOf, thresholdFor, type ThresholdsByEnv } from '../../src/domain/inspect/thresholds.js';
 import { parseTrivy } from '../../src/domain/inspect/trivy.js';
 import { countBySeverity } from '../../src/domain/inspect/types.js';
+import { findingLine, ruleRef } from '../../src/domain/inspect/render.js';
+import { toSlackText as shown } from '../../src/core/outbound.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
 
@@ -48,6 +50,21 @@ describe('SARIF 2.1.0 reports', () => {
     expect(verdictOf(codeql, thresholdFor('staging', THRESHOLDS))).toBe('warn');
   });
 
+  it('keeps the rule id and its helpUri, and shows the id linked in a verdict line', () => {
+    const sql = parseSarif(sample('semgrep.sarif')).find((f) => f.id.endsWith('tainted-sql-string'))!;
+    expect(sql.url).toBe('https://semgrep.dev/r/javascript.express.security.injection.tainted-sql-string.tainted-sql-string');
+    expect(shown(findingLine(sql))).toContain(`<${sql.url}|${sql.id}>`);
+  });
+
+  it('links a report URL only when it is plain http(s), and never lets a rule id close the link', () => {
+    expect(shown(ruleRef('CVE-2019-14697', 'https://avd.aquasec.com/nvd/cve-2019-14697'))).toBe('<https://avd.aquasec.com/nvd/cve-2019-14697|CVE-2019-14697>');
+    for (const bad of ['javascript:alert(1)', 'https://evil.example/a|<!channel>', 'https://evil.example/a>b', 'not a url', 'https://evil.example/a b']) {
+      expect(shown(ruleRef('R1', bad))).toBe('`R1`');
+    }
+    expect(shown(ruleRef('x|<!here>', 'https://ok.example/r'))).toBe('<https://ok.example/r|x¦&lt;!here&gt;>');
+    expect(shown(ruleRef('CVE-1', 'https://ok.example/r?a=1&b=2'))).toBe('<https://ok.example/r?a=1&amp;b=2|CVE-1>');
+  });
+
   it('refuses a file that is not SARIF 2.1.0, naming what is wrong', () => {
     expect(() => parseSarif('{"version":"2.0.0","runs":[]}')).toThrow(ReportError);
     expect(() => parseSarif('{"version":"2.0.0","runs":[]}')).toThrow(/version/);
@@ -69,6 +86,7 @@ describe('Trivy JSON reports', () => {
     });
     expect(findings.find((f) => f.id === 'CVE-2023-45853')?.fix).toContain('no fixed version of zlib1g yet (will_not_fix)');
     expect(findings.find((f) => f.id === 'CVE-2021-44906')?.location).toBe('minimist 1.2.5 in app/package-lock.json');
+    expect(webp?.url).toBe('https://avd.aquasec.com/nvd/cve-2023-4863');
   });
 
   it('fails production on a critical and only warns staging on it', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Harness } from '../support/harness.js';
@@ -16,6 +16,12 @@ export interface InspectFixture {
   setInventory(env: string, items: Array<{ service: string; version: string }>): void;
   /** The Trivy report the landing-zone scanner returns for a running version. */
   setScan(service: string, version: string, sample: string): void;
+  /** Same, from a report built by the test. */
+  setScanJson(service: string, version: string, report: unknown): void;
+  /** With `countingInventory`: how many times the inventory command ran for an environment. */
+  inventoryRuns(env: string): number;
+  /** Makes the inventory command of an environment fail (no file to read). */
+  breakInventory(env: string): void;
 }
 
 /** A scanner that says it started (a file) and then runs until it is killed. */
@@ -26,7 +32,10 @@ const slowScanner = (dir: string) => `  slow:
     timeout: 30s
 `;
 
-export function inspectFixture(o: { landingZone?: string; slowScanner?: boolean } = {}): InspectFixture {
+/** The inventory as a real child process that notes each run, then reads the file (failing when there is none). */
+const countingInventory = (dir: string) => `[sh, -c, 'echo run >> "$1/inventory-runs-$2"; exec cat "$1/inventory-$2.json"', inventory, '${dir}', '{env}']`;
+
+export function inspectFixture(o: { landingZone?: string; slowScanner?: boolean; countingInventory?: boolean } = {}): InspectFixture {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-inspect-'));
   const configFile = join(dir, 'inspectors.yml');
   writeFileSync(
@@ -56,7 +65,7 @@ ${o.slowScanner ? slowScanner(dir) : ''}  drift:
     type: drift
     severities: { mismatch: critical, missing: high, unmanaged: medium }
 inventory:
-  command: [cat, '${dir}/inventory-{env}.json']
+  command: ${o.countingInventory ? countingInventory(dir) : `[cat, '${dir}/inventory-{env}.json']`}
   timeout: 5s
 landingZone:
 ${o.landingZone ?? '  {}'}
@@ -72,6 +81,9 @@ findings:
     configFile,
     setInventory: (env, items) => writeFileSync(join(dir, `inventory-${env}.json`), JSON.stringify(items)),
     setScan: (service, version, sample) => writeFileSync(join(dir, `scan-${service}-${version}.json`), readSample(sample)),
+    setScanJson: (service, version, report) => writeFileSync(join(dir, `scan-${service}-${version}.json`), JSON.stringify(report)),
+    inventoryRuns: (env) => (existsSync(join(dir, `inventory-runs-${env}`)) ? readFileSync(join(dir, `inventory-runs-${env}`), 'utf8').split('\n').filter(Boolean).length : 0),
+    breakInventory: (env) => rmSync(join(dir, `inventory-${env}.json`), { force: true }),
   };
 }
 

@@ -20,13 +20,17 @@ export interface FindingRecord {
   title: string;
   location?: string;
   fix?: string;
+  /** Where the advisory or rule is explained (from the report; untrusted, checked before it is linked). */
+  url?: string;
+  /** The scan batch (one service, one inspection) the finding was announced in; its post and plan item. */
+  scan?: string;
   status: FindingStatus;
   firstSeen: number;
   lastSeen: number;
   fixedAt?: number;
   /** Channel the finding is announced in (the owning team's). */
   channel?: string;
-  /** Set once the announcement (message and findingOpened event) went out. */
+  /** Set once the announcement (its batch post and findingsChanged event) went out. */
   announced?: boolean;
   accepted?: { by: string; reason: string; at: number; until: number; expiryNoted?: boolean };
 }
@@ -42,6 +46,11 @@ export interface ReconcileResult {
   reopened: FindingRecord[];
   seen: FindingRecord[];
   fixed: FindingRecord[];
+}
+
+/** One service seen by one inspection: the unit of a channel post and of a plan item. */
+export function scanIdOf(inspector: string, env: string, service: string, at: number): string {
+  return `s-${createHash('sha256').update([inspector, env, service, String(at)].join('\u0000')).digest('hex').slice(0, 10)}`;
 }
 
 export function fingerprintOf(inspector: string, env: string, service: string, f: Finding): string {
@@ -98,6 +107,9 @@ export class FindingStore {
       if (seenIds.has(id)) continue;
       seenIds.add(id);
       let before = 'new' as FindingStatus | 'new';
+      // A new or returning finding joins this inspection's batch for its service; one still open
+      // keeps the batch it was announced in (a retried job finds it unannounced, in the same batch).
+      const scan = scanIdOf(scope.inspector, scope.env, o.service, now);
       const rec = await this.store.update<FindingRecord>(this.recordKey(id), (cur) => {
         before = cur ? cur.status : 'new';
         const f = o.finding;
@@ -106,8 +118,14 @@ export class FindingStore {
           severity: f.severity, title: f.title, status: 'open', firstSeen: now, lastSeen: now,
           ...(o.channel ? { channel: o.channel } : {}),
         };
-        const { fixedAt: _fixedAt, ...rest } = base;
-        return { ...rest, severity: f.severity, title: f.title, ...(f.location ? { location: f.location } : {}), ...(f.fix ? { fix: f.fix } : {}), status: 'open', lastSeen: now };
+        const { fixedAt: _fixedAt, announced, ...rest } = base;
+        const returning = !cur || cur.status === 'fixed' || (!cur.scan && !cur.announced);
+        return {
+          ...rest,
+          ...(returning ? { scan } : announced ? { announced } : {}),
+          severity: f.severity, title: f.title, ...(f.location ? { location: f.location } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.url ? { url: f.url } : {}),
+          status: 'open', lastSeen: now,
+        };
       });
       if (!rec) continue;
       await this.store.setAdd(this.openKey(scope.inspector, scope.env), id);

@@ -1,7 +1,7 @@
+import { mention } from '../../core/blocks.js';
 import { ABORT, type Store } from '../../core/ports/store.js';
 import type { StageOutcomeDone } from '../contracts.js';
 import type { Verdict } from './types.js';
-import { mention } from '../../core/blocks.js';
 
 /**
  * A failed inspection blocks its run behind a gate in Redis until an eligible approver overrides
@@ -59,7 +59,7 @@ export class GateStore {
 export function outcomeOf(g: GateDoc): StageOutcomeDone {
   const d = g.decision;
   if (g.status === 'overridden') {
-    return { status: 'succeeded', summary: `${g.summary} · overridden by ${mention(d?.by)}`, details: { ...g.details, override: { by: d?.by, reason: d?.reason, at: d?.at } } };
+    return { status: 'succeeded', summary: `${g.summary} · overridden by ${mention(d?.by ?? '?')}`, details: { ...g.details, override: { by: d?.by, reason: d?.reason, at: d?.at } } };
   }
-  return { status: 'failed', summary: `${g.summary} · run failed by ${mention(d?.by)}`, details: { ...g.details, failedBy: d?.by } };
+  return { status: 'failed', summary: `${g.summary} · run failed by ${mention(d?.by ?? '?')}`, details: { ...g.details, failedBy: d?.by } };
 }

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { isSwitchyardError, PermanentJobError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
-import { EVENTS } from '../contracts.js';
 import { servicesOf } from '../services.js';
 import { driftSeverities } from './config.js';
 import { detectDrift, lastDeployed, type Deployed, type RunningVersion } from './drift.js';
-import { isAccepted, type FindingRecord, type FindingStore, type ObservedFinding, type ReconcileResult } from './finding-store.js';
-import { findingContent, findingKey } from './render.js';
+import type { Announcer } from './announce.js';
+import type { FindingStore, ObservedFinding } from './finding-store.js';
+import type { InspectionHealth } from './health.js';
 import { ReportError } from './report-error.js';
 import { readInventory, runScan, scanThreshold, type RunnerDeps } from './runner.js';
 import { severityRank, type Severity } from './types.js';
@@ -15,8 +15,9 @@ import { severityRank, type Severity } from './types.js';
 /**
  * Scheduled (and on-demand) inspections of what runs in an environment: drift against the last
  * deploys, and a scan of each running version. Findings are folded into the store by fingerprint;
- * a new one is announced once in the owning team's channel and published as `findingOpened`, a
- * vanished one is marked fixed on that same message.
+ * the new ones of one service are announced together in one post in the owning team's channel
+ * (announce.ts), a vanished one is marked fixed on that same post. An inventory or scanner that
+ * cannot run is told to its channel once, and again when it recovers (health.ts).
  */
 export const JOB_LANDING = 'inspect.landing';
 const LOCK_SLACK_MS = 60_000;
@@ -40,6 +41,8 @@ export class LandingZone {
     private readonly ctx: AppContext,
     private readonly deps: RunnerDeps,
     private readonly findings: FindingStore,
+    private readonly announcer: Announcer,
+    private readonly health: InspectionHealth,
   ) {}
 
   private async deployed(env: string): Promise<Map<string, Deployed>> {
@@ -51,6 +54,13 @@ export class LandingZone {
   private channelFor(service: string, deployed: Map<string, Deployed>): string | undefined {
     const ch = this.deps.config.file.channels;
     return ch.services[service] ?? deployed.get(service)?.teamChannel ?? ch.default;
+  }
+
+  /** Inventory trouble goes to the default channel: it is no one service's. */
+  private inventorySubject(env: string) {
+    const channel = this.deps.config.file.channels.default;
+    const cmd = this.deps.config.file.inventory?.command[0];
+    return { parts: [env, 'inventory'], label: `the inventory of ${env}${cmd ? ` (\`${cmd}\`)` : ''}`, ...(channel ? { channel } : {}) };
   }
 
   private async observeDrift(name: string, req: LandingRequest, running: RunningVersion[], deployed: Map<string, Deployed>): Promise<Observation> {
@@ -72,12 +82,15 @@ export class LandingZone {
     const out: Observation = { observed: [], covered: new Set(), problems: [] };
     for (const r of running.filter((x) => !req.service || x.service === req.service)) {
       const result = await runScan(this.deps, name, def, { service: r.service, env: req.env, ref: r.version });
+      const channel = this.channelFor(r.service, deployed);
+      const subject = { parts: [req.env, name, r.service], label: `the ${name} scan of ${r.service} ${r.version} in ${req.env}`, ...(channel ? { channel } : {}) };
       if (result.findings.some((f) => f.id === 'scanner-failed' || f.id === 'report-invalid')) {
         out.problems.push(`${r.service} ${r.version}: ${result.findings[0]!.title}`);
+        await this.health.failed(subject, result.findings[0]!.title);
         continue;
       }
+      await this.health.ok(subject);
       out.covered.add(r.service);
-      const channel = this.channelFor(r.service, deployed);
       for (const f of result.findings) {
         if (floor && severityRank(f.severity) >= severityRank(floor as Severity)) out.observed.push({ service: r.service, finding: f, ...(channel ? { channel } : {}) });
       }
@@ -94,8 +107,10 @@ export class LandingZone {
       if (!(err instanceof ReportError || isSwitchyardError(err))) throw err;
       // Nothing is marked fixed when the inventory is unknown: a broken command must not close findings.
       this.ctx.log.warn({ env: req.env, err: (err as Error).message }, 'inventory failed');
+      await this.health.failed(this.inventorySubject(req.env), (err as Error).message);
       return [`inventory of ${req.env} failed: ${(err as Error).message}; nothing inspected`];
     }
+    await this.health.ok(this.inventorySubject(req.env));
     const deployed = await this.deployed(req.env);
     const lines: string[] = [];
     for (const name of req.inspectors) {
@@ -114,7 +129,7 @@ export class LandingZone {
       try {
         const obs = def.type === 'drift' ? await this.observeDrift(name, req, running, deployed) : await this.observeScan(name, req, running, deployed);
         const result = await this.findings.reconcile({ inspector: name, env: req.env, covered: obs.covered }, obs.observed, this.deps.now());
-        await this.announce(name, result);
+        await this.announcer.reconciled(name, result);
         lines.push(`${name} in ${req.env}: ${result.opened.length} new, ${result.reopened.length} back, ${result.seen.length} still open, ${result.fixed.length} fixed (${obs.covered.size} service(s) covered)${obs.problems.length ? `; not covered: ${obs.problems.join('; ')}` : ''}`);
       } catch (err) {
         if (!(err instanceof PermanentJobError)) throw err;
@@ -124,37 +139,6 @@ export class LandingZone {
       }
     }
     return lines;
-  }
-
-  private async announce(inspector: string, r: ReconcileResult): Promise<void> {
-    const now = this.deps.now();
-    for (const rec of [...r.opened, ...r.seen.filter((x) => !x.announced)]) await this.announceOpened(inspector, rec, now);
-    for (const rec of r.reopened) {
-      if (!rec.channel) continue;
-      await this.ctx.chat.update(findingKey(rec.id), findingContent(rec, now));
-      await this.ctx.chat.post({ channel: rec.channel, threadKey: findingKey(rec.id), key: `${findingKey(rec.id)}-back-${rec.lastSeen}`, text: `:repeat: \`${rec.id}\` is back: ${inspector} sees it again.` });
-    }
-    for (const rec of r.fixed) {
-      if (!rec.channel) continue;
-      await this.ctx.chat.update(findingKey(rec.id), findingContent(rec, now));
-      await this.ctx.chat.post({ channel: rec.channel, threadKey: findingKey(rec.id), key: `${findingKey(rec.id)}-fixed-${rec.fixedAt}`, text: `:white_check_mark: \`${rec.id}\` is fixed: ${inspector} no longer sees it.` });
-    }
-    for (const rec of r.seen) {
-      if (rec.accepted && !isAccepted(rec, now) && rec.channel && (await this.findings.noteExpiry(rec.id))) {
-        await this.ctx.chat.update(findingKey(rec.id), findingContent(rec, now));
-        await this.ctx.chat.post({ channel: rec.channel, threadKey: findingKey(rec.id), key: `${findingKey(rec.id)}-expired-${rec.accepted.until}`, text: `:hourglass: The accepted risk on \`${rec.id}\` expired and it is still open.` });
-      }
-    }
-  }
-
-  /** Posting is keyed by the finding and the event by its id, so a retried job announces nothing twice. */
-  private async announceOpened(inspector: string, rec: FindingRecord, now: number): Promise<void> {
-    if (rec.channel) await this.ctx.chat.post({ channel: rec.channel, key: findingKey(rec.id), ...findingContent(rec, now) });
-    else this.ctx.log.warn({ finding: rec.id, service: rec.service }, 'no channel for a new finding: set channels.default in inspectors.yml');
-    await this.ctx.events.publish(EVENTS.findingOpened, rec.id, {
-      findingId: rec.id, fingerprint: rec.fingerprint, severity: rec.severity, title: rec.title, service: rec.service, env: rec.env, inspector,
-    });
-    await this.findings.markAnnounced(rec.id);
   }
 }
 

@@ -2,9 +2,11 @@ import { inspectCommand } from '../../../commands/inspect.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { Schedule } from '../../core/ports/jobs.js';
 import { servicesOf, STAGE_KINDS } from '../services.js';
+import { Announcer } from './announce.js';
 import { loadInspectConfig, type InspectConfig } from './config.js';
 import { FindingStore } from './finding-store.js';
 import { GateStore } from './gate.js';
+import { InspectionHealth } from './health.js';
 import { JOB_LANDING, landingProcessor, LandingZone } from './landing.js';
 import { closeGatesOnRunEnd, JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from './override.js';
 import type { CommandRunner, RunLogSource } from './ports.js';
@@ -26,14 +28,18 @@ export const schedulerId = (env: string): string => `inspect-lz-${env.replace(/[
 /**
  * Inspectors: the `inspect` stage kind (policy, scans, secret leaks) with its override gate, and
  * scheduled landing-zone inspections (drift, scans of running versions) whose findings are kept
- * by fingerprint, announced once to the owning team and published as `findingOpened`.
+ * by fingerprint, announced once to the owning team (one post per service and inspection) and
+ * published as `findingsChanged` (planning makes one item of each such batch).
  */
 export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): Module {
   const config = o.config ?? loadInspectConfig(ctx.configDir, o.configFile);
   const deps: RunnerDeps = { config, commands: o.commands, logs: o.logs, now: () => ctx.clock.now() };
   const findings = new FindingStore(ctx.store);
   const gates = new GateStore(ctx.store);
-  const lz = new LandingZone(ctx, deps, findings);
+  const now = () => ctx.clock.now();
+  const announcer = new Announcer(ctx, findings, now);
+  const lz = new LandingZone(ctx, deps, findings, announcer, new InspectionHealth(ctx, now));
+  servicesOf(ctx).provide('findings', { batch: (scanId) => announcer.batches.snapshot(scanId, now()) });
   servicesOf(ctx).add(STAGE_KINDS, inspectStageKind(ctx, deps, gates));
 
   const knownEnvs = (): string[] => {
@@ -45,7 +51,7 @@ export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): M
 
   return {
     name: 'inspect',
-    commands: [inspectCommand({ config, findings, jobs: ctx.jobs, chat: ctx.chat, audit: ctx.audit, now: () => ctx.clock.now(), knownEnvs })],
+    commands: [inspectCommand({ config, findings, announcer, jobs: ctx.jobs, audit: ctx.audit, now, knownEnvs })],
     actions: overrideActions(ctx, gates),
     views: overrideViews(ctx, gates),
     jobs: [landingProcessor(ctx, lz), settleProcessor(ctx, gates)],

@@ -1,3 +1,4 @@
+import { mention } from '../../core/blocks.js';
 import { AccessControl, type Actor } from '../../core/access.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
@@ -8,7 +9,6 @@ import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf, type GateDoc } from './gate.js';
 import { ACTION_FAIL, ACTION_OVERRIDE, gateContent, overrideModal, VIEW_OVERRIDE } from './render.js';
 import { gateMessageKey } from './stage.js';
-import { mention } from '../../core/blocks.js';
 
 /**
  * Override and Fail-run on a failed inspection. Only someone the approval policy would accept for

@@ -1,7 +1,7 @@
+import { mention } from '../../core/blocks.js';
 import { z } from 'zod';
 import type { FreezeQueries, IncidentQueries, RunInfo } from '../contracts.js';
 import { SEVERITIES, type Finding, type InspectorResult, type Verdict } from './types.js';
-import { mention } from '../../core/blocks.js';
 
 /**
  * Policy rules (config/policies/*.yml): facts about a run that must hold before it may continue.
@@ -100,7 +100,7 @@ async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
       const gates = run.stages.filter((s) => s.kind === rule.stageKind && s.id !== f.stageId);
       const passed = gates.filter((s) => s.status === 'succeeded');
       const approvers = [...new Set(passed.flatMap((s) => approversIn(s.details)))];
-      const notes = passed.length ? [`approvals applied: ${passed.map((s) => `${s.id}${approversIn(s.details).length ? ` by ${approversIn(s.details).map((u) => `${mention(u)}`).join(', ')}` : ''}`).join('; ')}`] : [];
+      const notes = passed.length ? [`approvals applied: ${passed.map((s) => `${s.id}${approversIn(s.details).length ? ` by ${approversIn(s.details).map((u) => mention(u)).join(', ')}` : ''}`).join('; ')}`] : [];
       if (!passed.length) return { violations: [{ message: gates.length ? `no ${rule.stageKind} stage has passed (${gates.map((g) => `${g.id}: ${g.status}`).join(', ')})` : `pipeline ${run.pipeline} has no ${rule.stageKind} stage`, location: `pipeline ${run.pipeline}` }], notes };
       // A gate that recorded no approver list still counts as one approval: it passed.
       const count = approvers.length || passed.length;

@@ -1,4 +1,4 @@
-import { actions, type Block, context, escapeMrkdwn, md, mdMessage, mention, type MessageContent } from '../../core/blocks.js';
+import { actions, context, escapeMrkdwn, link, md, mdMessage, mention, sections, type Block, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import type { FindingRecord } from './finding-store.js';
 import { isAccepted } from './finding-store.js';
@@ -19,10 +19,32 @@ export function countsText(findings: readonly Finding[]): string {
   return parts.length ? parts.join(', ') : 'no findings';
 }
 
+
+/**
+ * A URL from a report is untrusted: only plain http(s) without characters that end or split a
+ * Slack link is linked; anything else is not linked at all.
+ */
+export function safeUrl(raw: string | undefined): string | undefined {
+  if (!raw || raw.length > 500 || /[\s<>|"`]/.test(raw)) return undefined;
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The advisory or rule id (`CVE-2019-14697`, a SARIF ruleId), linked where the report gave a URL. */
+export function ruleRef(ruleId: string, url?: string): string {
+  const id = ruleId.slice(0, 90);
+  const href = safeUrl(url);
+  return href ? link(href, id) : `\`${escapeMrkdwn(id)}\``;
+}
+
 export function findingLine(f: Finding): string {
   const where = f.location ? ` · \`${escapeMrkdwn(f.location).slice(0, 120)}\`` : '';
   const fix = f.fix ? `\n      _fix:_ ${escapeMrkdwn(f.fix).slice(0, 200)}` : '';
-  return `    ${SEV_ICON[f.severity] ?? ''} *${f.severity}* \`${escapeMrkdwn(f.id).slice(0, 90)}\` ${escapeMrkdwn(f.title).slice(0, 200)}${where}${fix}`;
+  return `    ${SEV_ICON[f.severity] ?? ''} *${f.severity}* ${ruleRef(f.id, f.url)} ${escapeMrkdwn(f.title).slice(0, 200)}${where}${fix}`;
 }
 
 export function inspectorLine(r: InspectorResult): string {
@@ -86,7 +108,7 @@ export function findingKey(id: string): string {
 export function findingContent(r: FindingRecord, now: number): MessageContent {
   const state = r.status === 'fixed' ? ':white_check_mark: *Fixed*' : isAccepted(r, now) ? ':shield: *Accepted risk*' : ':rotating_light: *New finding*';
   const title = r.status === 'fixed' ? `~${escapeMrkdwn(r.title)}~` : escapeMrkdwn(r.title);
-  const text = `${state} \`${r.id}\` · ${SEV_ICON[r.severity] ?? ''} *${r.severity}* · ${r.inspector} · ${r.service} in ${r.env}\n${title}`;
+  const text = `${state} \`${r.id}\` · ${ruleRef(r.ruleId, r.url)} · ${SEV_ICON[r.severity] ?? ''} *${r.severity}* · ${r.inspector} · ${r.service} in ${r.env}\n${title}`;
   const lines = [
     r.location ? `*Where:* \`${escapeMrkdwn(r.location)}\`` : '',
     r.fix && r.status !== 'fixed' ? `*Fix:* ${escapeMrkdwn(r.fix)}` : '',
@@ -99,5 +121,49 @@ export function findingContent(r: FindingRecord, now: number): MessageContent {
 
 export function findingListLine(r: FindingRecord, now: number): string {
   const state = r.status === 'fixed' ? `fixed ${formatDuration(now - (r.fixedAt ?? now))} ago` : isAccepted(r, now) ? `accepted until ${new Date(r.accepted!.until).toISOString().slice(0, 10)}` : `open ${formatDuration(now - r.firstSeen)}`;
-  return `${SEV_ICON[r.severity] ?? ''} \`${r.id}\` *${r.severity}* ${r.service}/${r.env} · ${r.inspector} · ${escapeMrkdwn(r.title).slice(0, 160)} _(${state})_`;
+  return `${SEV_ICON[r.severity] ?? ''} \`${r.id}\` *${r.severity}* ${r.service}/${r.env} · ${r.inspector} · ${ruleRef(r.ruleId, r.url)} ${escapeMrkdwn(r.title).slice(0, 160)} _(${state})_`;
 }
+
+// ---------------------------------------------------------------- scan batches
+export function scanKey(scanId: string): string {
+  return `scan-${scanId}`;
+}
+
+/** One line per finding of a batch post: severity, advisory id (linked), finding id, title, place, state. */
+export function batchLine(r: FindingRecord, scanId: string, now: number): string {
+  const id = `${ruleRef(r.ruleId, r.url)} \`${r.id}\``;
+  const where = r.location ? ` · \`${escapeMrkdwn(r.location).slice(0, 120)}\`` : '';
+  const title = escapeMrkdwn(r.title).slice(0, 200);
+  if (r.scan !== scanId) return `:repeat: ${id} ${title} _(back after a fix: see the newer post)_`;
+  if (r.status === 'fixed') return `:white_check_mark: *Fixed* ${id} ~${title}~`;
+  if (isAccepted(r, now)) {
+    const a = r.accepted!;
+    return `:shield: *Accepted risk* ${id} ${title} _(by ${mention(a.by)} until ${new Date(a.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(a.reason).slice(0, 160)}”)_`;
+  }
+  const fix = r.fix ? `\n      _fix:_ ${escapeMrkdwn(r.fix).slice(0, 200)}` : '';
+  return `${SEV_ICON[r.severity] ?? ''} *${r.severity}* ${id} ${title}${where}${fix}`;
+}
+
+/**
+ * The one post of a scan batch: a header with counts by severity, then every finding, packed into
+ * as many Slack-sized sections as needed. Re-rendered as findings are fixed or accepted.
+ */
+export function batchContent(b: { id: string; inspector: string; env: string; service: string }, records: readonly FindingRecord[], now: number): MessageContent {
+  const mine = records.filter((r) => r.scan === b.id);
+  const open = mine.filter((r) => r.status === 'open' && !isAccepted(r, now));
+  const fixed = mine.filter((r) => r.status === 'fixed').length;
+  const accepted = mine.length - open.length - fixed;
+  const closed = [fixed ? `${fixed} fixed` : '', accepted ? `${accepted} accepted` : ''].filter(Boolean).join(', ');
+  const head = open.length
+    ? `:rotating_light: *New findings* · ${b.inspector} · ${b.service} in ${b.env}: ${open.length === mine.length ? mine.length : `${open.length} of ${mine.length} open`} (${countsText(open.map(asFinding))})${closed ? `; ${closed}` : ''}`
+    : `:white_check_mark: *Findings closed* · ${b.inspector} · ${b.service} in ${b.env}: ${closed || 'none left'}`;
+  const lines = records.map((r) => batchLine(r, b.id, now));
+  const body = [head, ...lines].join('\n');
+  const text = body.length > 3000 ? `${body.slice(0, 2990)}…` : body;
+  const hint = open.length
+    ? context(`Accept a risk: \`/inspect ack <finding-id> "reason" --expires 30d\` · list: \`/inspect findings --service ${b.service} --open\``)
+    : context(`All findings of this scan are fixed or accepted.`);
+  return { text, blocks: [md(head), ...sections(lines), hint] };
+}
+
+const asFinding = (r: FindingRecord): Finding => ({ id: r.ruleId, severity: r.severity, title: r.title });

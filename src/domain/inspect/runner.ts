@@ -73,6 +73,7 @@ export async function runScan(deps: RunnerDeps, name: string, def: ScanInspector
       title: redactSecrets(f.title),
       ...(f.location ? { location: redactSecrets(f.location) } : {}),
       ...(f.fix ? { fix: redactSecrets(f.fix) } : {}),
+      ...(f.url ? { url: redactSecrets(f.url) } : {}),
     }));
     const threshold = scanThreshold(deps.config, def, target.env);
     return { inspector: name, type: 'scan', verdict: verdictOf(findings, threshold), findings, notes };

@@ -122,6 +122,7 @@ export function parseSarif(raw: string): Finding[] {
         title: firstLine(r.message.text) ?? firstLine(ruleDef?.shortDescription?.text) ?? id,
         ...(location ? { location, key: location } : {}),
         ...(fixOf(r, ruleDef) ? { fix: fixOf(r, ruleDef)! } : {}),
+        ...(ruleDef?.helpUri ? { url: ruleDef.helpUri } : {}),
       });
     }
   }

@@ -27,6 +27,7 @@ const misconf = z.looseObject({
   Resolution: z.string().optional(),
   Severity: z.string(),
   Status: z.string().optional(),
+  PrimaryURL: z.string().optional(),
   CauseMetadata: z.looseObject({ StartLine: z.number().optional() }).optional(),
 });
 const secret = z.looseObject({ RuleID: z.string(), Title: z.string().optional(), Severity: z.string(), StartLine: z.number().optional() });
@@ -59,8 +60,9 @@ export function parseTrivy(raw: string): Finding[] {
         severity: normalizeSeverity(v.Severity),
         title: firstLine(v.Title) ?? firstLine(v.Description) ?? v.VulnerabilityID,
         location: `${v.PkgName}${v.InstalledVersion ? ` ${v.InstalledVersion}` : ''} in ${t.Target}`,
-        fix: fixed ? `upgrade ${v.PkgName} to ${fixed}` : `no fixed version of ${v.PkgName} yet${v.Status ? ` (${v.Status})` : ''}${v.PrimaryURL ? `; see ${v.PrimaryURL}` : ''}`,
+        fix: fixed ? `upgrade ${v.PkgName} to ${fixed}` : `no fixed version of ${v.PkgName} yet${v.Status ? ` (${v.Status})` : ''}`,
         key: `${t.Target}|${v.PkgName}`,
+        ...(v.PrimaryURL ? { url: v.PrimaryURL } : {}),
       });
     }
     for (const m of t.Misconfigurations ?? []) {
@@ -74,6 +76,7 @@ export function parseTrivy(raw: string): Finding[] {
         location: line ? `${t.Target}:${line}` : t.Target,
         ...(m.Resolution ? { fix: firstLine(m.Resolution)! } : {}),
         key: `${t.Target}|${line ?? ''}`,
+        ...(m.PrimaryURL ? { url: m.PrimaryURL } : {}),
       });
     }
     for (const s of t.Secrets ?? []) {

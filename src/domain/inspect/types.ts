@@ -18,6 +18,8 @@ export interface Finding {
   fix?: string;
   /** Extra stable words that keep two findings of one rule apart (package, path); used in fingerprints. */
   key?: string;
+  /** Where the advisory or rule is explained, as the report gave it (Trivy `PrimaryURL`, SARIF rule `helpUri`). Untrusted. */
+  url?: string;
 }
 
 export interface InspectorResult {
