@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { escapeMrkdwn, mdMessage } from '../src/core/blocks.js';
 import type { Actor } from '../src/core/access.js';
-import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import { defineCommand, policy, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import type { ActionHandler } from '../src/core/module.js';
 import { NotFoundError } from '../src/core/errors.js';
 import type { RunDoc } from '../src/domain/pipelines/model.js';
@@ -9,6 +9,9 @@ import { CANCEL_ACTION, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine }
 import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
 import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 
+// Who may run, retry or cancel depends on the pipeline and environment: the engine decides (rules.ts).
+const RUN_POLICY = policy('the role its environment names in `/pipeline list` (anyone where it names none)');
+const CANCEL_POLICY = policy('whoever started the run, or the role its environment names');
 const runId = z.string().regex(/^r\d+$/, 'a run id like r42').describe('run id, e.g. r42');
 
 async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
@@ -22,7 +25,7 @@ async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Pro
 
 /** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the router audits the press). */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
-  return { actionId: CANCEL_ACTION, permission: null, handle: (a) => cancelRun(engine, a.value, a.actor) };
+  return { actionId: CANCEL_ACTION, permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) };
 }
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
@@ -69,7 +72,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         }),
         positionals: ['name'],
         placeholders: { param: 'k=v', fix: 'incident-id', override: 'reason' },
-        permission: null,
+        permission: RUN_POLICY,
         examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2'],
         async handle(args, ctx) {
           const run = await engine.startRun({
@@ -128,7 +131,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         summary: 'Cancel a run: stops polling, cancels the remote job where the backend allows, frees the deploy lock',
         args: z.object({ run: runId }),
         positionals: ['run'],
-        permission: null,
+        permission: CANCEL_POLICY,
         handle: (args, ctx) => cancelRun(engine, args.run, ctx.actor),
       }),
       sub({
@@ -137,7 +140,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({ run: runId, from: z.string().optional().describe('stage to start from') }),
         positionals: ['run'],
         placeholders: { from: 'stage' },
-        permission: null,
+        permission: RUN_POLICY,
         async handle(args, ctx) {
           const run = await engine.retry(args.run, ctx.actor, ctx.channelId, args.from, ctx.triggerId);
           const from = args.from ? ` from *${args.from}*` : '';
