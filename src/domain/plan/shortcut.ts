@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clip, context, escapeMrkdwn, md, type Block } from '../../core/blocks.js';
+import { anyone } from '../../core/commands/spec.js';
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
 import type { ChatPort } from '../../core/ports/chat.js';
@@ -71,6 +72,7 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
 
   const view: ViewHandler = {
     callbackId: ADD_FROM_MESSAGE,
+    permission: anyone('every member may add an item'),
     async handle(ctx) {
       const draft = await deps.repo.getDraft(ctx.privateMetadata);
       if (!draft) throw new UsageError('This form is more than a day old; use "Add to plan" on the message again.');
