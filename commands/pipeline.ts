@@ -80,6 +80,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             ...(args.ref ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
             ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
           });
+          ctx.note?.({ target: run.id, detail: `${run.pipeline} to ${run.env}, ref ${run.ref}${run.status === 'queued' ? ', queued' : ''}`.slice(0, 200) });
           const doc = await engine.getDoc(run.id);
           const text = run.status === 'queued'
             ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
@@ -132,7 +133,10 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({ run: runId }),
         positionals: ['run'],
         permission: CANCEL_POLICY,
-        handle: (args, ctx) => cancelRun(engine, args.run, ctx.actor),
+        handle(args, ctx) {
+          ctx.note?.({ target: args.run });
+          return cancelRun(engine, args.run, ctx.actor);
+        },
       }),
       sub({
         name: 'retry',
@@ -143,6 +147,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         permission: RUN_POLICY,
         async handle(args, ctx) {
           const run = await engine.retry(args.run, ctx.actor, ctx.channelId, args.from, ctx.triggerId);
+          ctx.note?.({ target: run.id, detail: `retry of ${args.run}${args.from ? ` from ${args.from}` : ''}: ${run.pipeline} to ${run.env}, ref ${run.ref}`.slice(0, 200) });
           const from = args.from ? ` from *${args.from}*` : '';
           return { text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.` };
         },
