@@ -34,10 +34,11 @@ export function createPlanModule(ctx: AppContext, opts: PlanModuleOptions = {}):
   const policy = new PlanPolicy(opts.teams ?? loadTeams(join(ctx.configDir, 'teams.yml')), (g) => ctx.access.groupMembers(g));
   const plan = new PlanService(repo, iterations, { clock: ctx.clock, audit: ctx.audit, services, cfg, policy });
   services.provide('plan', plan);
-  const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat });
+  const announce = new PlanAnnouncer(ctx.chat, policy);
+  const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat, announce });
   return {
     name: 'plan',
-    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce: new PlanAnnouncer(ctx.chat, policy) })],
+    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce })],
     actions: planMoveActions(plan, ctx.home),
     shortcuts: [fromMessage.shortcut],
     views: [fromMessage.view],
