@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
-import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
+import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
+import { LEAD_POLICY, RESPOND_POLICY } from '../src/domain/incidents/authorize.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
 import { formatDuration, parseDuration } from '../src/core/time.js';
 import { SEVERITIES, type Severity } from '../src/domain/incidents/config.js';
@@ -44,7 +45,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         }),
         positionals: ['words'],
         placeholders: { words: 'severity and title', service: 'service', description: 'text' },
-        permission: null,
+        permission: anyone('every member may declare an incident'),
         examples: ['/incident declare sev2 "Checkout latency" --service checkout', '/incident declare'],
         async handle(args, ctx) {
           if (!args.words.length) {
@@ -74,7 +75,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         summary: 'Post a status update to the incident channel, stakeholders, NOC and help desk',
         args: z.object({ text: z.array(z.string()).min(1).describe('the update'), id: idFlag }),
         positionals: ['text'],
-        permission: null,
+        permission: RESPOND_POLICY,
         async handle(args, ctx) {
           const inc = await svc.target(incidentId(args.id), ctx.channelId);
           const { channels } = await svc.postUpdate(inc.id, args.text.join(' '), ctx.actor);
@@ -86,7 +87,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         summary: 'Add an entry to the incident timeline',
         args: z.object({ text: z.array(z.string()).min(1).describe('the note'), id: idFlag }),
         positionals: ['text'],
-        permission: null,
+        permission: anyone('a timeline note tells nobody; anyone helping may add one'),
         async handle(args, ctx) {
           const inc = await svc.target(incidentId(args.id), ctx.channelId);
           await svc.addNote(inc.id, args.text.join(' '), ctx.actor.userId);
@@ -98,7 +99,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         summary: 'Assign a role: commander, comms or scribe',
         args: z.object({ role: z.string().describe('commander, comms or scribe'), user: z.string().describe('@user'), id: idFlag }),
         positionals: ['role', 'user'],
-        permission: null,
+        permission: LEAD_POLICY,
         async handle(args, ctx) {
           const role = ROLE_WORDS[args.role.toLowerCase()];
           if (!role) throw new UsageError(`Unknown role \`${args.role.slice(0, 30)}\`.`, ['Roles: commander, comms, scribe']);
@@ -113,7 +114,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         summary: 'Change the severity (SEV1-SEV4)',
         args: z.object({ severity: z.string().describe('SEV1, SEV2, SEV3 or SEV4'), id: idFlag }),
         positionals: ['severity'],
-        permission: null,
+        permission: RESPOND_POLICY,
         async handle(args, ctx) {
           const sev = args.severity.toUpperCase();
           if (!(SEVERITIES as readonly string[]).includes(sev)) throw new UsageError(`Severity must be one of ${SEVERITIES.join(', ')}.`);
@@ -126,7 +127,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         summary: 'Change the status: investigating, identified, monitoring (use resolve to close)',
         args: z.object({ status: z.enum(['investigating', 'identified', 'monitoring']).describe('investigating, identified or monitoring'), id: idFlag }),
         positionals: ['status'],
-        permission: null,
+        permission: RESPOND_POLICY,
         async handle(args, ctx) {
           const inc = await svc.setStatus((await svc.target(incidentId(args.id), ctx.channelId)).id, args.status, ctx.actor);
           return reply(`${inc.id} is now ${inc.status}.`);
@@ -136,7 +137,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         name: 'ack',
         summary: 'Acknowledge the incident (stops escalation)',
         args: z.object({ id: idFlag }),
-        permission: null,
+        permission: RESPOND_POLICY,
         async handle(args, ctx) {
           const { incident, first } = await svc.acknowledge((await svc.target(incidentId(args.id), ctx.channelId)).id, ctx.actor);
           return reply(first ? `You acknowledged ${incident.id}.` : `${incident.id} was already acknowledged by ${who(incident.ackedBy)}.`);
@@ -152,10 +153,11 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         }),
         positionals: ['summary'],
         placeholders: { followUp: 'item' },
-        permission: null,
+        permission: LEAD_POLICY,
         async handle(args, ctx) {
           const inc = await svc.target(incidentId(args.id), ctx.channelId);
           await svc.requireResolvable(inc);
+          await svc.authorize(inc, ctx.actor, 'resolve');
           if (!args.summary.length) {
             if (!ctx.triggerId) throw new UsageError('Give a resolution summary: `/incident resolve "what fixed it"`.');
             await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
 import type { Actor } from '../src/core/access.js';
-import { defineCommand, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
+import { defineCommand, policy, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import type { ActionHandler } from '../src/core/module.js';
 import { NotFoundError } from '../src/core/errors.js';
 import type { RunDoc } from '../src/domain/pipelines/model.js';
@@ -9,6 +9,9 @@ import { CANCEL_ACTION, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine }
 import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
 import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 
+// Who may run, retry or cancel depends on the pipeline and environment: the engine decides (rules.ts).
+const RUN_POLICY = policy('the role its environment names in `/pipeline list` (anyone where it names none)');
+const CANCEL_POLICY = policy('whoever started the run, or the role its environment names');
 const runId = z.string().regex(/^r\d+$/, 'a run id like r42').describe('run id, e.g. r42');
 
 async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
@@ -22,7 +25,7 @@ async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Pro
 
 /** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the router audits the press). */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
-  return { actionId: CANCEL_ACTION, permission: null, handle: (a) => cancelRun(engine, a.value, a.actor) };
+  return { actionId: CANCEL_ACTION, permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) };
 }
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
@@ -70,7 +73,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         }),
         positionals: ['name'],
         placeholders: { param: 'k=v', fix: 'incident-id', plan: 'plan-item', override: 'reason' },
-        permission: null,
+        permission: RUN_POLICY,
         examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2', '/pipeline run checkout-deploy --env production --ref v2.1.0 --plan PLAN-7'],
         async handle(args, ctx) {
           const run = await engine.start({
@@ -78,6 +81,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             ...(args.ref !== undefined ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
             ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
           }, args.plan !== undefined ? { plan: args.plan } : {});
+          ctx.note?.({ target: run.id, detail: `${run.pipeline} to ${run.env}, ref ${run.ref}${run.status === 'queued' ? ', queued' : ''}`.slice(0, 200) });
           const doc = await engine.getDoc(run.id);
           const text = run.status === 'queued'
             ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
@@ -129,8 +133,11 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         summary: 'Cancel a run: stops polling, cancels the remote job where the backend allows, frees the deploy lock',
         args: z.object({ run: runId }),
         positionals: ['run'],
-        permission: null,
-        handle: (args, ctx) => cancelRun(engine, args.run, ctx.actor),
+        permission: CANCEL_POLICY,
+        handle(args, ctx) {
+          ctx.note?.({ target: args.run });
+          return cancelRun(engine, args.run, ctx.actor);
+        },
       }),
       sub({
         name: 'retry',
@@ -138,9 +145,10 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({ run: runId, from: z.string().optional().describe('stage to start from') }),
         positionals: ['run'],
         placeholders: { from: 'stage' },
-        permission: null,
+        permission: RUN_POLICY,
         async handle(args, ctx) {
           const run = await engine.retry(args.run, ctx.actor, ctx.channelId, args.from, ctx.triggerId);
+          ctx.note?.({ target: run.id, detail: `retry of ${args.run}${args.from ? ` from ${args.from}` : ''}: ${run.pipeline} to ${run.env}, ref ${run.ref}`.slice(0, 200) });
           const from = args.from ? ` from *${args.from}*` : '';
           return { text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.` };
         },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessControl } from '../src/core/access.js';
 import type { AuditEntry, AuditLog } from '../src/core/audit.js';
-import { channelLink, mdMessage, mention } from '../src/core/blocks.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention, sections } from '../src/core/blocks.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { parseDuration } from '../src/core/time.js';
 import { UsageError } from '../src/core/errors.js';
@@ -42,15 +42,27 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
           const actor = args.user?.replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
           const entries = await deps.audit.query({ sinceMs: deps.now() - ms, limit: args.limit, ...(actor ? { actor } : {}), ...(args.action ? { action: args.action } : {}) });
           if (!entries.length) return { text: `No audit entries in the last ${args.since}.` };
-          const text = [`*Audit, last ${args.since}* (${entries.length} shown)`, ...entries.map(formatEntry)].join('\n');
-          return mdMessage(text);
+          const lines = [`*Audit, last ${args.since}* (${entries.length} shown)`, ...entries.map(formatEntry)];
+          return { text: lines.join('\n'), blocks: sections(lines) };
         },
       }),
     ],
   });
 }
 
+/**
+ * One entry: when, who, what, the outcome, then what it acted on (`target`: a run, a gate, an item)
+ * and what it did (`detail`: pipeline and environment of a run, decision and reason of an approval,
+ * freeze and reason of an override, the rule of a refusal). Entries never hold secret values
+ * (AuditLog's rule); user text in them is escaped so it cannot ping or forge links here.
+ */
 function formatEntry(e: AuditEntry): string {
   const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
-  return `\`${when}\` ${mention(e.actor)} ${e.action} → *${e.outcome}*${e.target ? ` (${e.target})` : ''}${e.channel ? ` in ${channelLink(e.channel)}` : ''}`;
+  const who = /^[UW][A-Z0-9]+$/.test(e.actor) ? mention(e.actor) : escapeMrkdwn(e.actor);
+  const parts = [
+    e.target ? `\`${escapeMrkdwn(e.target).replace(/`/g, "'")}\`` : '',
+    e.detail ? escapeMrkdwn(e.detail.length > 200 ? `${e.detail.slice(0, 199)}…` : e.detail) : '',
+    e.rule ? `rule \`${escapeMrkdwn(e.rule)}\`` : '',
+  ].filter(Boolean);
+  return `\`${when}\` ${who} ${escapeMrkdwn(e.action)} → *${e.outcome}*${parts.length ? ` · ${parts.join(' · ')}` : ''}${e.channel ? ` in ${channelLink(e.channel)}` : ''}`;
 }

@@ -8,7 +8,7 @@ import type { Store } from './ports/store.js';
  * User-group membership is resolved through Slack and cached briefly in Redis, so every process
  * sees the same answer and Slack's tier-2 limit is respected.
  */
-export const WELL_KNOWN_ROLES = ['admin', 'deployer', 'prod-deployer', 'approver', 'incident-commander', 'secrets-reader', 'auditor'] as const;
+export const WELL_KNOWN_ROLES = ['admin', 'deployer', 'prod-deployer', 'approver', 'incident-commander', 'planner', 'secrets-reader', 'auditor'] as const;
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id like U012ABCDEF');
 const groupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id like S012ABCDEF');

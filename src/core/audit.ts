@@ -16,6 +16,8 @@ export interface AuditEntry {
   channel?: string;
   target?: string;
   detail?: string;
+  /** For a refusal: the rule or role that refused (`role:incident-commander`). */
+  rule?: string;
   requestId?: string;
 }
 
@@ -72,6 +74,7 @@ function toEntry(f: Record<string, string>): AuditEntry {
     ...(f.channel ? { channel: f.channel } : {}),
     ...(f.target ? { target: f.target } : {}),
     ...(f.detail ? { detail: f.detail } : {}),
+    ...(f.rule ? { rule: f.rule } : {}),
     ...(f.requestId ? { requestId: f.requestId } : {}),
   };
 }

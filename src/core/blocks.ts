@@ -16,6 +16,17 @@ export interface ButtonSpec {
   value?: string;
   style?: 'primary' | 'danger';
   url?: string;
+  /** A Slack confirmation dialog shown before the press is sent: for buttons that destroy or override. */
+  confirm?: ConfirmSpec;
+}
+
+export interface ConfirmSpec {
+  title: string;
+  text: string;
+  /** Label of the confirming button (Slack's default: "Yes"). */
+  confirm?: string;
+  /** Label of the button that backs out (default "Cancel"). */
+  deny?: string;
 }
 
 /** Slack rejects section text over 3000 characters; cut politely instead of failing the post. */
@@ -64,6 +75,18 @@ export function button(b: ButtonSpec): Record<string, unknown> {
     ...(b.value !== undefined ? { value: b.value } : {}),
     ...(b.style ? { style: b.style } : {}),
     ...(b.url ? { url: b.url } : {}),
+    ...(b.confirm ? { confirm: confirmDialog(b.confirm, b.style) } : {}),
+  };
+}
+
+/** Slack's confirmation dialog object; a danger button gets a red confirm button too. */
+export function confirmDialog(c: ConfirmSpec, style?: 'primary' | 'danger'): Record<string, unknown> {
+  return {
+    title: { type: 'plain_text', text: clip(c.title, 100) },
+    text: { type: 'plain_text', text: clip(c.text, 300) },
+    confirm: { type: 'plain_text', text: clip(c.confirm ?? 'Yes', 30) },
+    deny: { type: 'plain_text', text: clip(c.deny ?? 'Cancel', 30) },
+    ...(style === 'danger' ? { style: 'danger' } : {}),
   };
 }
 

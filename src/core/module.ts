@@ -1,6 +1,6 @@
 import type { AccessControl, Actor } from './access.js';
 import type { AuditLog } from './audit.js';
-import type { CommandSpec, Reply, SubcommandSpec } from './commands/spec.js';
+import type { Access, CommandSpec, Reply, SubcommandSpec } from './commands/spec.js';
 import type { EventBus, Subscription } from './events.js';
 import type { HomeSection, HomeService } from './home.js';
 import type { ChatPort } from './ports/chat.js';
@@ -55,13 +55,14 @@ export interface ActionContext extends InteractionContext {
   viewId?: string;
 }
 
-/** A button. `actionId` matches the pressed action_id up to an optional `#n` suffix. */
-export interface ActionHandler {
+/**
+ * A button. `actionId` matches the pressed action_id up to an optional `#n` suffix. `permission`
+ * (required unless `readOnly: true`): a role the router checks, or `policy(…)` / `anyone(…)`.
+ */
+export type ActionHandler = {
   actionId: string;
-  /** Role needed to press it at all (finer rules belong in the handler); null for anyone. */
-  permission: string | null;
   handle(ctx: ActionContext): Promise<Reply | void>;
-}
+} & Access;
 
 export interface ViewSubmission extends InteractionContext {
   callbackId: string;
@@ -74,10 +75,11 @@ export interface ViewSubmission extends InteractionContext {
 /** Returning `errors` (block_id -> message) keeps the modal open with those messages. */
 export type ViewResult = void | { errors: Record<string, string> };
 
-export interface ViewHandler {
+/** A modal submission; `permission` as for buttons. */
+export type ViewHandler = {
   callbackId: string;
   handle(ctx: ViewSubmission): Promise<ViewResult>;
-}
+} & Access;
 
 export interface ShortcutContext extends InteractionContext {
   callbackId: string;

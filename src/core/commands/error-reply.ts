@@ -1,5 +1,5 @@
 import type { AuditOutcome } from '../audit.js';
-import { isSwitchyardError, type ErrorCode } from '../errors.js';
+import { ForbiddenError, isSwitchyardError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../ports/runtime.js';
 import type { Reply } from './spec.js';
 
@@ -19,10 +19,11 @@ const ICON: Record<ErrorCode, string> = {
   internal: ':boom:',
 };
 
-export function errorReply(err: unknown, requestId: string, log: Logger): { reply: Reply; outcome: AuditOutcome } {
+/** `rule` is set for a refusal: what refused it (`role:planner`), for the audit entry. */
+export function errorReply(err: unknown, requestId: string, log: Logger): { reply: Reply; outcome: AuditOutcome; rule?: string } {
   if (isSwitchyardError(err)) {
     const text = [`${ICON[err.code]} ${err.message}`, ...err.hints].join('\n');
-    return { reply: { text, visibility: 'ephemeral' }, outcome: outcomeOf(err.code) };
+    return { reply: { text, visibility: 'ephemeral' }, outcome: outcomeOf(err.code), ...(err instanceof ForbiddenError ? { rule: err.rule } : {}) };
   }
   log.error({ requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'unexpected error in handler');
   return {

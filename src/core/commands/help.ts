@@ -1,11 +1,14 @@
 import { mdMessage } from '../blocks.js';
 import { describeField, kebab, usageLine } from './bind.js';
-import type { CommandSpec, Reply, SubcommandSpec } from './spec.js';
+import { describePermission, type CommandSpec, type Reply, type SubcommandSpec } from './spec.js';
 import type { z } from 'zod';
 
 /** Help is generated from the specs, so it can never disagree with what the parser accepts. */
 export function commandHelp(spec: CommandSpec): Reply {
-  const lines = spec.subcommands.map((s) => `• \`${usageLine(spec.name, s)}\`\n   ${s.summary}${s.permission ? ` _(needs ${s.permission})_` : ''}`);
+  const lines = spec.subcommands.map((s) => {
+    const who = describePermission(s.permission);
+    return `• \`${usageLine(spec.name, s)}\`\n   ${s.summary}${who ? ` _(${who})_` : ''}`;
+  });
   const text = [`*/${spec.name}*: ${spec.description}`, ...lines, `Type \`/${spec.name} help <subcommand>\` for its flags.`].join('\n');
   return mdMessage(text);
 }
@@ -23,7 +26,7 @@ export function subcommandHelp(spec: CommandSpec, s: SubcommandSpec): Reply {
   const text = [
     `\`${usageLine(spec.name, s)}\``,
     s.summary,
-    ...(s.permission ? [`Needs the \`${s.permission}\` role.`] : []),
+    ...(describePermission(s.permission) ? [`Who may: ${describePermission(s.permission)}.`] : []),
     ...details,
     ...(examples.length ? ['Examples:', ...examples] : []),
   ].join('\n');

@@ -6,7 +6,7 @@ import type { Store } from '../ports/store.js';
 import { bindArgs, usageLine } from './bind.js';
 import { errorReply } from './error-reply.js';
 import { commandHelp, overallHelp, subcommandHelp } from './help.js';
-import type { CommandSpec, Reply } from './spec.js';
+import { assertPermission, requiredRole, type CommandSpec, type Reply } from './spec.js';
 
 export interface CommandInvocation {
   /** With or without the leading slash. */
@@ -37,6 +37,8 @@ export class CommandRouter {
   ) {
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new Error(`command /${s.name} registered twice`);
+      // Subcommands added by other modules (extendCommands) are checked here as well.
+      for (const x of s.subcommands) assertPermission(`/${s.name} ${x.name}`, x);
       this.byName.set(s.name, s);
     }
   }
@@ -53,9 +55,19 @@ export class CommandRouter {
     const [first = '', ...rest] = text.split(/\s+/);
     const subName = first.toLowerCase();
     const action = `/${name}${subName && spec?.subcommands.some((s) => s.name === subName) ? ` ${subName}` : ''}`;
-    const audit = (outcome: Parameters<AuditLog['record']>[0]['outcome'], detail?: string) =>
+    let noted: { target?: string; detail?: string } = {};
+    const audit = (outcome: Parameters<AuditLog['record']>[0]['outcome'], rule?: string) =>
       this.deps.audit
-        .record({ actor: inv.userId, action, outcome, channel: inv.channelId, detail: detail ?? text.slice(0, 200), requestId: inv.requestId })
+        .record({
+          actor: inv.userId,
+          action,
+          outcome,
+          channel: inv.channelId,
+          ...(noted.target ? { target: noted.target } : {}),
+          detail: noted.detail ?? text.slice(0, 200),
+          ...(rule ? { rule } : {}),
+          requestId: inv.requestId,
+        })
         .catch((err: Error) => this.deps.log.error({ err: err.message }, 'audit write failed'));
     try {
       if (!spec) throw new NotFoundError('command', `/${name}`, [...this.byName.keys()].map((n) => `/${n}`));
@@ -73,7 +85,8 @@ export class CommandRouter {
       const argText = subName ? text.slice(first.length) : '';
       const args = bindArgs(name, s, argText);
       const actor = await this.deps.access.actor(inv.userId);
-      if (s.permission) AccessControl.require(actor, s.permission, `use \`/${name} ${s.name}\``);
+      const role = requiredRole(s.permission);
+      if (role) AccessControl.require(actor, role, `use \`/${name} ${s.name}\``);
       if (!s.readOnly && inv.dedupeKey) {
         const first = await this.deps.store.claim(this.deps.store.key('dedupe', 'cmd', inv.dedupeKey), DEDUPE_MS);
         if (!first) {
@@ -88,12 +101,15 @@ export class CommandRouter {
         requestId: inv.requestId,
         commandText: `/${name} ${text}`,
         respond: inv.respond,
+        note: (what) => {
+          noted = { ...noted, ...what };
+        },
       });
       await audit('ok');
       return reply ?? null;
     } catch (err) {
-      const { reply, outcome } = errorReply(err, inv.requestId, this.deps.log);
-      await audit(outcome);
+      const { reply, outcome, rule } = errorReply(err, inv.requestId, this.deps.log);
+      await audit(outcome, rule);
       return reply;
     }
   }

@@ -45,15 +45,15 @@ export function approvalActions(ctx: AppContext, gates: GateStore, decisions: De
   return [
     {
       actionId: ACTION_APPROVE,
-      permission: null,
+      permission: { policy: 'an approver named by the gate policy' },
       async handle(a) {
         const answer = await decisions.vote(a.value, a.actor, { kind: 'approve' });
         if (!answer.ok) refusal(answer);
         return { text: `:white_check_mark: ${answer.text}` };
       },
     },
-    { actionId: ACTION_APPROVE_COMMENT, permission: null, handle: (a) => openModal(a, 'approve') },
-    { actionId: ACTION_REJECT, permission: null, handle: (a) => openModal(a, 'reject') },
+    { actionId: ACTION_APPROVE_COMMENT, permission: { policy: 'an approver named by the gate policy' }, handle: (a) => openModal(a, 'approve') },
+    { actionId: ACTION_REJECT, permission: { policy: 'an approver named by the gate policy' }, handle: (a) => openModal(a, 'reject') },
   ];
 }
 
@@ -73,6 +73,7 @@ export function approvalViews(decisions: Decisions): ViewHandler[] {
   return [
     {
       callbackId: VIEW_APPROVE,
+      permission: { policy: 'an approver named by the gate policy' },
       async handle(v) {
         const comment = text(v.values.comment);
         const answer = await decisions.vote(gateOf(v.privateMetadata), v.actor, { kind: 'approve', ...(comment ? { comment } : {}) });
@@ -81,6 +82,7 @@ export function approvalViews(decisions: Decisions): ViewHandler[] {
     },
     {
       callbackId: VIEW_REJECT,
+      permission: { policy: 'an approver named by the gate policy' },
       async handle(v) {
         const reason = text(v.values.reason);
         if (!reason) return { errors: { reason: 'Give a reason: the requester and the run thread will see it.' } };

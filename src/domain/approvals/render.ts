@@ -56,7 +56,7 @@ export function gateButtons(g: Gate): ButtonSpec[] {
   return [
     { text: 'Approve', actionId: ACTION_APPROVE, value: g.id, style: 'primary' },
     { text: 'Approve with comment', actionId: ACTION_APPROVE_COMMENT, value: g.id },
-    { text: 'Reject', actionId: ACTION_REJECT, value: g.id, style: 'danger' },
+    { text: 'Reject', actionId: ACTION_REJECT, value: g.id, style: 'danger', confirm: { title: 'Reject this request?', text: 'A rejection stops the run at this gate. A form asks for the reason next.', confirm: 'Reject', deny: 'Cancel' } },
   ];
 }
 

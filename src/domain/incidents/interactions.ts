@@ -1,6 +1,8 @@
+import { anyone } from '../../core/commands/spec.js';
 import { UsageError } from '../../core/errors.js';
 import type { ActionHandler, ShortcutHandler, SlackEventHandler, ViewHandler } from '../../core/module.js';
 import { SEVERITIES, type Severity } from './config.js';
+import { LEAD_POLICY, RESPOND_POLICY } from './authorize.js';
 import type { IncidentDeps } from './deps.js';
 import { rollBack } from './deploy.js';
 import { DECLARE_VIEW, RESOLVE_VIEW, resolveModal } from './modals.js';
@@ -20,7 +22,7 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
   return [
     {
       actionId: ACTION.ack,
-      permission: null,
+      permission: RESPOND_POLICY,
       async handle(ctx) {
         const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
         return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.` };
@@ -28,11 +30,12 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
     },
     {
       actionId: ACTION.status,
-      permission: null,
+      permission: RESPOND_POLICY,
       async handle(ctx) {
         const [id, status] = split(ctx.value);
         if (status === 'resolved') {
           const inc = await svc.require(id);
+          await svc.authorize(inc, ctx.actor, 'resolve');
           if (!ctx.triggerId) return { text: `Resolve with \`/incident resolve "summary" --id ${id}\`.` };
           await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
           return;
@@ -44,7 +47,7 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
     },
     {
       actionId: ACTION.severity,
-      permission: null,
+      permission: RESPOND_POLICY,
       async handle(ctx) {
         const [id, sev] = split(ctx.value);
         if (!SEVERITIES.includes(sev as Severity)) throw new UsageError(`Unknown severity \`${sev}\`.`, [`Severities: ${SEVERITIES.join(', ')}`]);
@@ -71,6 +74,7 @@ export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandle
   return [
     {
       callbackId: DECLARE_VIEW,
+      permission: anyone('every member may declare an incident'),
       async handle(ctx) {
         const title = str(ctx.values.title);
         const severity = str(ctx.values.severity) as Severity;
@@ -103,6 +107,7 @@ export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandle
     },
     {
       callbackId: RESOLVE_VIEW,
+      permission: LEAD_POLICY,
       async handle(ctx) {
         const resolution = str(ctx.values.resolution);
         if (!resolution) return { errors: { resolution: 'Say how it was resolved.' } };

@@ -1,6 +1,7 @@
-import { AccessControl, type Actor } from '../../core/access.js';
-import { ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
+import type { Actor } from '../../core/access.js';
+import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import { EVENTS } from '../contracts.js';
+import { authorizeIncident, type IncidentAct } from './authorize.js';
 import { SEVERITIES, type Severity } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
@@ -120,10 +121,9 @@ export class IncidentService {
     await repo.update(inc.id, ({ announcePending, ...cur }) => (announcePending ? cur : null));
   }
 
-  /** Commander of this incident or a holder of the incident-commander role. */
-  private requireLead(inc: Incident, actor: Actor, what: string): void {
-    if (inc.roles.commander === actor.userId || AccessControl.has(actor, 'incident-commander')) return;
-    throw new ForbiddenError(`Only ${inc.id}'s commander or an \`incident-commander\` may ${what}.`, 'role:incident-commander');
+  /** The policy in authorize.ts; public for callers that open a form before acting. */
+  async authorize(inc: Incident, actor: Actor, act: IncidentAct): Promise<void> {
+    await authorizeIncident(this.d, inc, actor, act);
   }
 
   private requireOpen(inc: Incident): void {
@@ -137,7 +137,7 @@ export class IncidentService {
   async setRole(id: string, role: IncidentRole, user: string, actor: Actor): Promise<Incident> {
     const inc = await this.require(id);
     this.requireOpen(inc);
-    this.requireLead(inc, actor, 'assign roles');
+    await this.authorize(inc, actor, 'role');
     const res = await this.d.repo.update(id, (cur) => (cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } }));
     if (!res) return inc;
     await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: ${mention(user)}` });
@@ -151,7 +151,7 @@ export class IncidentService {
     if (!SEVERITIES.includes(severity)) throw new UsageError(`Severity must be one of ${SEVERITIES.join(', ')}.`);
     const inc = await this.require(id);
     this.requireOpen(inc);
-    this.requireLead(inc, actor, 'change the severity');
+    await this.authorize(inc, actor, 'severity');
     const res = await this.d.repo.update(id, (cur) => (cur.severity === severity ? null : { ...cur, severity }));
     if (!res) return inc;
     await this.entry(id, { kind: 'severity', actor: actor.userId, text: `Severity ${res.before.severity} → ${severity}` });
@@ -166,7 +166,7 @@ export class IncidentService {
   async setStatus(id: string, status: Exclude<IncidentStatus, 'resolved'>, actor: Actor): Promise<Incident> {
     const inc = await this.require(id);
     this.requireOpen(inc);
-    this.requireLead(inc, actor, 'change the status');
+    await this.authorize(inc, actor, 'status');
     const res = await this.d.repo.update(id, (cur) => (cur.status === status || !isOpen(cur) ? null : { ...cur, status }));
     if (!res) return inc;
     await this.entry(id, { kind: 'status', actor: actor.userId, text: `Status ${res.before.status} → ${status}` });
@@ -179,6 +179,7 @@ export class IncidentService {
   async acknowledge(id: string, actor: Actor): Promise<{ incident: Incident; first: boolean }> {
     const inc = await this.require(id);
     this.requireOpen(inc);
+    await this.authorize(inc, actor, 'acknowledge');
     const at = this.now;
     const res = await this.d.repo.update(id, (cur) => (cur.ackedAt ? null : { ...cur, ackedAt: at, ackedBy: actor.userId }));
     if (!res) return { incident: inc, first: false };
@@ -194,6 +195,7 @@ export class IncidentService {
     if (!clean) throw new UsageError('The update needs some text: `/incident update "what we know"`.');
     const inc = await this.require(id);
     this.requireOpen(inc);
+    await this.authorize(inc, actor, 'update');
     const at = this.now;
     const res = await this.d.repo.update(id, (cur) => ({ ...cur, updates: cur.updates + 1, lastUpdateAt: at }));
     const after = res?.after ?? inc;
@@ -222,7 +224,7 @@ export class IncidentService {
   async markResolved(id: string, resolution: string, followUps: string[], actor: Actor): Promise<{ incident: Incident; first: boolean }> {
     const inc = await this.require(id);
     await this.requireResolvable(inc);
-    this.requireLead(inc, actor, 'resolve it');
+    await this.authorize(inc, actor, 'resolve');
     const at = this.now;
     const res = await this.d.repo.update(id, (cur) =>
       isOpen(cur) ? { ...cur, status: 'resolved', resolvedAt: at, resolvedBy: actor.userId, resolution: resolution.slice(0, 2000), followUps } : null,

@@ -1,4 +1,4 @@
-import { actions, type Block, type ButtonSpec, context, divider, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
+import { actions, type Block, button, type ButtonSpec, context, divider, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import type { RunInfo } from '../contracts.js';
 import { ROLE_LABEL, ROLES, SEVERITY_EMOJI, STATUSES, isOpen, who, type Incident } from './model.js';
 
@@ -38,7 +38,7 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
     const canRollBack = open && r.status === 'succeeded' && !r.rollbackOf;
     out.push(
       canRollBack
-        ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: { type: 'button', text: { type: 'plain_text', text: 'Roll back' }, action_id: ACTION.rollback, value: `${incId}|${r.id}`, style: 'danger' } }
+        ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: button({ text: 'Roll back', actionId: ACTION.rollback, value: `${incId}|${r.id}`, style: 'danger', confirm: { title: 'Roll back this deployment?', text: `Starts a run of ${r.pipeline} to ${r.env} with the last good ref before ${r.id}, through the same gates.`, confirm: 'Roll back', deny: 'Cancel' } }) }
         : md(line),
     );
   }
@@ -67,7 +67,7 @@ export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
     const buttons: ButtonSpec[] = [];
     if (!inc.ackedAt) buttons.push({ text: 'Acknowledge', actionId: ACTION.ack, value: inc.id, style: 'primary' });
     for (const s of STATUSES.filter((x) => x !== inc.status && x !== 'resolved')) buttons.push({ text: `Status: ${s}`, actionId: ACTION.status, value: `${inc.id}|${s}` });
-    buttons.push({ text: 'Resolve', actionId: ACTION.status, value: `${inc.id}|resolved`, style: 'danger' });
+    buttons.push({ text: 'Resolve', actionId: ACTION.status, value: `${inc.id}|resolved`, style: 'danger', confirm: { title: `Resolve ${inc.id}?`, text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.', confirm: 'Resolve', deny: 'Cancel' } });
     blocks.push(divider(), actions(buttons, 'incident-status'));
     const sev = (['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const).filter((s) => s !== inc.severity);
     blocks.push(actions(sev.map((s) => ({ text: s, actionId: ACTION.severity, value: `${inc.id}|${s}` })), 'incident-severity'));

@@ -50,7 +50,7 @@ export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandle
   return [
     {
       actionId: ACTION_OVERRIDE,
-      permission: null,
+      permission: { policy: 'an eligible approver of the run (mayOverride)' },
       async handle(a) {
         const { runId, stageId } = parseValue(a.value);
         const { gate, run } = await waitingGate(ctx, gates, runId, stageId);
@@ -62,7 +62,7 @@ export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandle
     },
     {
       actionId: ACTION_FAIL,
-      permission: null,
+      permission: { policy: 'whoever started the run, or an eligible approver of it' },
       async handle(a) {
         const { runId, stageId } = parseValue(a.value);
         const { run } = await waitingGate(ctx, gates, runId, stageId);
@@ -84,6 +84,7 @@ export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] 
   return [
     {
       callbackId: VIEW_OVERRIDE,
+      permission: { policy: 'an eligible approver of the run (mayOverride)' },
       async handle(v) {
         let meta: { runId?: string; stageId?: string };
         try {

@@ -66,8 +66,8 @@ export function gateContent(runId: string, stageId: string, state: { status: 'wa
     const blocks: Block[] = [
       md(text),
       actions([
-        { text: 'Override…', actionId: ACTION_OVERRIDE, value, style: 'primary' },
-        { text: 'Fail run', actionId: ACTION_FAIL, value, style: 'danger' },
+        { text: 'Override…', actionId: ACTION_OVERRIDE, value, style: 'primary', confirm: { title: 'Override this inspection?', text: 'The run continues past a failed inspection. A form asks why it is safe; the override is audited.', confirm: 'Override', deny: 'Cancel' } },
+        { text: 'Fail run', actionId: ACTION_FAIL, value, style: 'danger', confirm: { title: 'Fail this run?', text: `Run ${runId} stops here as failed.`, confirm: 'Fail the run', deny: 'Cancel' } },
       ]),
     ];
     return { text, blocks };

@@ -71,7 +71,7 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
   if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
   blocks.push(md(lines.join('\n')));
   if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(safeMrkdwn(doc.reason)));
-  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([{ text: 'Cancel', actionId: CANCEL_ACTION, value: doc.id, style: 'danger' }], `run-${doc.id}-actions`));
+  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([{ text: 'Cancel', actionId: CANCEL_ACTION, value: doc.id, style: 'danger', confirm: { title: `Cancel run ${doc.id}?`, text: `Stops ${doc.pipeline} to ${doc.env}: running stages are stopped and the deploy lock is freed.`, confirm: 'Cancel the run', deny: 'Keep it running' } }], `run-${doc.id}-actions`));
   const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
   return { text, blocks };
 }

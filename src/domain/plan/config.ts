@@ -14,6 +14,11 @@ export const planConfigSchema = z
     findingSeverities: z.array(z.enum(['low', 'medium', 'high', 'critical'])).default(['high', 'critical']),
     /** App Home board: at most this many items per state column. */
     homeItemsPerState: z.number().int().min(1).max(10).default(6),
+    /**
+     * A bare `/plan iteration close` within this many minutes of a bare close that started the
+     * current iteration is taken for a repeat and refused (name the iteration to close it anyway).
+     */
+    repeatCloseMinutes: z.number().int().min(0).max(1440).optional(),
   })
   .strict();
 
@@ -22,3 +27,6 @@ export type PlanConfig = z.infer<typeof planConfigSchema>;
 export function loadPlanConfig(file: string): PlanConfig {
   return loadYamlFile(file, planConfigSchema);
 }
+
+/** Default of `repeatCloseMinutes` (left out of the parsed file so its documented shape stays). */
+export const REPEAT_CLOSE_MINUTES = 60;

@@ -10,9 +10,18 @@ export function who(user: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(user) ? `${mention(user)}` : escapeMrkdwn(user);
 }
 
+/**
+ * Days left counted in UTC calendar days, the days the line shows (start → end): a 7-day
+ * iteration says 7 on its first day and 0 ("ends today") on its end date, whatever the time of
+ * day or a few milliseconds between its creation and the answer.
+ */
+export function daysLeft(it: Pick<Iteration, 'endAt'>, now: number): number {
+  return Math.floor(it.endAt / DAY_MS) - Math.floor(now / DAY_MS);
+}
+
 export function iterationLine(it: Iteration, now: number): string {
-  const left = Math.ceil((it.endAt - now) / DAY_MS);
-  const when = it.closedAt ? `closed ${formatDate(it.closedAt)}` : left >= 0 ? `${left} day${left === 1 ? '' : 's'} left` : `${-left} day${left === -1 ? '' : 's'} past its end`;
+  const left = daysLeft(it, now);
+  const when = it.closedAt ? `closed ${formatDate(it.closedAt)}` : left > 0 ? `${left} day${left === 1 ? '' : 's'} left` : left === 0 ? 'ends today' : `${-left} day${left === -1 ? '' : 's'} past its end`;
   return `*${escapeMrkdwn(it.name)}* (${formatDate(it.startAt)} → ${formatDate(it.endAt)}, ${when})`;
 }
 

@@ -2,6 +2,7 @@ import { actions, context, escapeMrkdwn, md, type Block, type ButtonSpec } from 
 import type { HomeService, HomeSection } from '../../core/home.js';
 import type { ActionHandler } from '../../core/module.js';
 import type { Clock } from '../../core/ports/runtime.js';
+import { ITEM_POLICY } from './authorize.js';
 import type { PlanConfig } from './config.js';
 import { iterationLine } from './format.js';
 import type { PlanItem, PlanState } from './model.js';
@@ -54,14 +55,17 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
   };
 }
 
-/** One button per target state; a press moves the item and re-publishes the presser's Home. */
+/**
+ * One button per target state; a press moves the item and re-publishes the presser's Home. The
+ * move goes through the same policy as `/plan move` (PlanService checks it).
+ */
 export function planMoveActions(plan: PlanService, home: HomeService): ActionHandler[] {
   return MOVE_TARGETS.map((to) => ({
     actionId: `${MOVE_ACTION_PREFIX}${to}`,
-    permission: null,
+    permission: ITEM_POLICY,
     async handle(ctx) {
       try {
-        await plan.move(ctx.value, to, ctx.actor.userId);
+        await plan.move(ctx.value, to, ctx.actor);
       } finally {
         // Even a refused move (already moved elsewhere) should leave the board showing the truth.
         await home.refresh(ctx.actor.userId);

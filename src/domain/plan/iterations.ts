@@ -47,12 +47,15 @@ export class Iterations {
    * Safe to retry: the close is first written on the closing iteration (with the iteration that
    * follows it), so a close that stopped half-way (process killed, Redis error) is finished by the
    * next close instead of closing the new iteration too; two people closing at once finish one close.
-   * `resumed` says the close finished was an earlier one, not one this call started.
+   * `resumed` says the close finished was an earlier one, not one this call started. `expect`
+   * (an iteration id) refuses to close any other.
    */
-  async rollover(actor: string, opts: { name?: string; days?: number }): Promise<{ closed: Iteration; next: Iteration; resumed: boolean }> {
+  async rollover(actor: string, opts: { name?: string; days?: number; expect?: string }): Promise<{ closed: Iteration; next: Iteration; resumed: boolean }> {
     const cur = await this.current();
     const unfinished = await this.unfinishedClose(cur);
     if (unfinished) return { ...(await this.finishRollover(unfinished.closed, unfinished.next, actor)), resumed: true };
+    // A close that names its iteration never closes the one after it.
+    if (opts.expect !== undefined && cur.id !== opts.expect) throw new ConflictError(`That iteration is no longer the current one (*${cur.name}* is); nothing was closed.`);
     if (opts.name !== undefined) await this.assertNameFree(opts.name);
     const lastDays = Math.max(1, Math.round((cur.endAt - cur.startAt) / DAY_MS));
     const name = opts.name ?? (await this.freeName(followingName(cur.name)));

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { planCommand } from '../../../commands/plan.js';
 import type { AppContext, Module } from '../../core/module.js';
 import { servicesOf } from '../services.js';
+import { PlanAnnouncer } from './announce.js';
+import { PlanPolicy } from './authorize.js';
 import { loadPlanConfig, type PlanConfig } from './config.js';
 import { planHomeSection, planMoveActions } from './home.js';
 import { Iterations } from './iterations.js';
@@ -9,12 +11,15 @@ import { PlanRepo } from './repo.js';
 import { PlanService } from './service.js';
 import { addFromMessage } from './shortcut.js';
 import { planSubscriptions } from './subscriptions.js';
+import { loadTeams, type Teams } from './teams.js';
 
 export interface PlanModuleOptions {
   /** Defaults to `<configDir>/plan.yml`; tests pass their own file. */
   configFile?: string;
   /** Already-loaded configuration (wins over configFile). */
   config?: PlanConfig;
+  /** Teams by service; defaults to `<configDir>/teams.yml` (none when the file is absent). */
+  teams?: Teams;
 }
 
 /**
@@ -26,12 +31,14 @@ export function createPlanModule(ctx: AppContext, opts: PlanModuleOptions = {}):
   const services = servicesOf(ctx);
   const repo = new PlanRepo(ctx.store);
   const iterations = new Iterations(repo, cfg, ctx.clock);
-  const plan = new PlanService(repo, iterations, { clock: ctx.clock, audit: ctx.audit, services, cfg });
+  const policy = new PlanPolicy(opts.teams ?? loadTeams(join(ctx.configDir, 'teams.yml')), (g) => ctx.access.groupMembers(g));
+  const plan = new PlanService(repo, iterations, { clock: ctx.clock, audit: ctx.audit, services, cfg, policy });
   services.provide('plan', plan);
-  const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat });
+  const announce = new PlanAnnouncer(ctx.chat, policy);
+  const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat, announce });
   return {
     name: 'plan',
-    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock })],
+    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce })],
     actions: planMoveActions(plan, ctx.home),
     shortcuts: [fromMessage.shortcut],
     views: [fromMessage.view],

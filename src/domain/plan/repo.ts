@@ -17,13 +17,22 @@ export interface MessageDraft {
   text: string;
 }
 
+/** A close a person typed: a bare close repeated soon after it is refused as a double close. */
+export interface LastClose {
+  closed: string;
+  next: string;
+  at: number;
+  actor: string;
+}
+
 const DRAFT_TTL_MS = 24 * 3_600_000;
 
 /**
  * Redis layout of the plan (all under the deployment prefix):
  *   plan:seq, plan:item:<id>, plan:items (zset by number), plan:linked:<type>:<ref> (set of ids),
  *   plan:source:<key> (id created for that source), plan:iteration-seq, plan:iteration:<id>,
- *   plan:iterations (zset by number), plan:current (id), plan:draft:<id>, plan:incidents (zset).
+ *   plan:iterations (zset by number), plan:current (id), plan:draft:<id>, plan:incidents (zset),
+ *   plan:last-close (the last close typed by a person: which iteration it closed into, when).
  */
 export class PlanRepo {
   constructor(private readonly store: Store) {}
@@ -150,6 +159,14 @@ export class PlanRepo {
   }
 
   // ------------------------------------------------------------ shortcut drafts, incidents seen
+  lastClose(): Promise<LastClose | null> {
+    return this.store.getJson<LastClose>(this.k('last-close'));
+  }
+
+  async setLastClose(c: LastClose): Promise<void> {
+    await this.store.setJson(this.k('last-close'), c);
+  }
+
   async putDraft(id: string, draft: MessageDraft): Promise<void> {
     await this.store.setJson(this.k('draft', id), draft, { ttlMs: DRAFT_TTL_MS });
   }

@@ -1,8 +1,10 @@
+import type { Actor } from '../../core/access.js';
 import type { AuditLog } from '../../core/audit.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports/runtime.js';
 import type { PlanItemDraft, PlanWriter } from '../contracts.js';
 import type { Services } from '../services.js';
+import type { PlanPolicy } from './authorize.js';
 import type { PlanConfig } from './config.js';
 import type { Iterations } from './iterations.js';
 import { resolveLinkTarget, type ResolvedLink } from './links.js';
@@ -28,7 +30,7 @@ export class PlanService implements PlanWriter {
   constructor(
     private readonly repo: PlanRepo,
     readonly iterations: Iterations,
-    private readonly deps: { clock: Clock; audit: AuditLog; services: Services; cfg: PlanConfig },
+    private readonly deps: { clock: Clock; audit: AuditLog; services: Services; cfg: PlanConfig; policy: PlanPolicy },
   ) {}
 
   /** The `plan` service other capabilities use (follow-ups, findings). */
@@ -89,9 +91,16 @@ export class PlanService implements PlanWriter {
     return item;
   }
 
-  async move(typed: string, state: PlanState, actor: string): Promise<PlanItem> {
+  /** Who may change items (owner, team, planner): checked here, so every caller is held to it. */
+  get policy(): PlanPolicy {
+    return this.deps.policy;
+  }
+
+  async move(typed: string, state: PlanState, by: Actor): Promise<PlanItem> {
+    const actor = by.userId;
     if (state === 'dropped') throw new UsageError('To drop an item, give a reason: `/plan drop <id> "reason"`.');
     const item = await this.get(typed);
+    await this.deps.policy.requireItemChange(item, by, 'move it');
     if (item.state === state) throw new InvalidStateError(`*${item.id}* is already in *${state}*.`);
     const iteration = ITERATION_STATES.has(state) ? (await this.iterations.current()).id : undefined;
     const now = this.deps.clock.now();
@@ -112,8 +121,10 @@ export class PlanService implements PlanWriter {
     return after;
   }
 
-  async assign(typed: string, owner: string, actor: string): Promise<{ item: PlanItem; previous?: string }> {
+  async assign(typed: string, owner: string, by: Actor): Promise<{ item: PlanItem; previous?: string }> {
+    const actor = by.userId;
     const item = await this.get(typed);
+    await this.deps.policy.requireItemChange(item, by, 'assign it', owner);
     if (item.owner === owner) throw new InvalidStateError(`*${item.id}* is already assigned to ${mention(owner)}.`);
     const now = this.deps.clock.now();
     const { item: after } = await this.repo.updateItem(item.id, (i) => ({
@@ -122,11 +133,14 @@ export class PlanService implements PlanWriter {
       updatedAt: now,
       history: withHistory(i, { at: now, actor, text: `assigned to ${mention(owner)}` }),
     }));
+    await this.audit(actor, 'plan assign', item.id, `${item.owner ?? 'nobody'} -> ${owner}`);
     return { item: after ?? item, ...(item.owner ? { previous: item.owner } : {}) };
   }
 
-  async link(typed: string, target: string, actor: string): Promise<{ item: PlanItem; link: ResolvedLink; shipped: boolean }> {
+  async link(typed: string, target: string, by: Actor): Promise<{ item: PlanItem; link: ResolvedLink; shipped: boolean }> {
+    const actor = by.userId;
     const item = await this.get(typed);
+    await this.deps.policy.requireItemChange(item, by, 'link it');
     const link = await resolveLinkTarget(this.deps.services, target);
     if (item.links.some((l) => l.type === link.type && l.ref === link.ref)) {
       throw new InvalidStateError(`*${item.id}* is already linked to \`${link.ref}\`.`);
@@ -148,10 +162,12 @@ export class PlanService implements PlanWriter {
     return { item: (await this.repo.getItem(item.id)) ?? after ?? item, link, shipped };
   }
 
-  async drop(typed: string, reason: string, actor: string): Promise<PlanItem> {
+  async drop(typed: string, reason: string, by: Actor): Promise<PlanItem> {
+    const actor = by.userId;
     const text = reason.replace(/\s+/g, ' ').trim();
     if (!text) throw new UsageError('Say why the item is dropped: `/plan drop <id> "reason"`.');
     const item = await this.get(typed);
+    await this.deps.policy.requireItemChange(item, by, 'drop it');
     if (item.state === 'dropped') throw new InvalidStateError(`*${item.id}* is already dropped (${item.dropReason ?? 'no reason'}).`);
     const now = this.deps.clock.now();
     const { item: after } = await this.repo.updateItem(item.id, (i) =>

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
+import { anyone } from '../../core/commands/spec.js';
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
 import type { ChatPort } from '../../core/ports/chat.js';
 import { KINDS, messagePermalink, parseKind, parseService, type PlanKind } from './model.js';
+import type { PlanAnnouncer } from './announce.js';
 import type { MessageDraft, PlanRepo } from './repo.js';
 import type { PlanService } from './service.js';
 
@@ -49,7 +51,7 @@ function quoteOf(d: MessageDraft): string {
 }
 
 /** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */
-export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatPort }): { shortcut: ShortcutHandler; view: ViewHandler } {
+export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatPort; announce?: PlanAnnouncer }): { shortcut: ShortcutHandler; view: ViewHandler } {
   const shortcut: ShortcutHandler = {
     callbackId: ADD_FROM_MESSAGE,
     async handle(ctx) {
@@ -71,6 +73,7 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
 
   const view: ViewHandler = {
     callbackId: ADD_FROM_MESSAGE,
+    permission: anyone('every member may add an item'),
     async handle(ctx) {
       const draft = await deps.repo.getDraft(ctx.privateMetadata);
       if (!draft) throw new UsageError('This form is more than a day old; use "Add to plan" on the message again.');
@@ -103,6 +106,8 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
         // One item per submitted form, even if Slack delivers the submission twice.
         sourceKey: `shortcut-${ctx.viewId}`,
       });
+      // The team sees it where the message was (or in its service's channel), like `/plan add`.
+      await deps.announce?.changed(item, draft.channel, ctx.actor.userId, `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`);
       await ctx.respond({ text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`, blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)] });
     },
   };
