@@ -24,7 +24,9 @@ describe('/switchyard audit shows what each entry did', () => {
     await waitRunStatus(h, id, 'failed');
     await h.command('U0GRACE', 'C0GENERAL', '/switchyard audit');
 
-    const text = (await h.command('U0FRANK', 'C0GENERAL', '/switchyard audit --since 1h --limit 50')).text;
+    const answer = await h.command('U0FRANK', 'C0GENERAL', '/switchyard audit --since 1h --limit 50');
+    const text = answer.text;
+    const rawAudit = answer.reply?.text ?? '';
     const line = (pattern: RegExp) => text.split('\n').find((l) => pattern.test(l)) ?? '';
     const run = line(/<@U0ALICE> \/pipeline run → \*ok\*/);
     expect(run).toContain(`\`${id}\``);
@@ -32,7 +34,8 @@ describe('/switchyard audit shows what each entry did', () => {
     const reject = line(/<@U0CAROL> approval\.reject → \*ok\*/);
     expect(reject).toContain(`gate ${id}-approve`);
     expect(reject).toContain('gated-release to production');
-    expect(reject).toContain('Not during the sale &lt;!channel&gt;'); // the reason, escaped
+    expect(reject).toContain('Not during the sale <!channel>'); // the reason, as text: the wire form is escaped (below)
+    expect(rawAudit).toContain('Not during the sale &lt;!channel&gt;');
     const override = line(/<@U0ALICE> freeze\.override → \*ok\*/);
     expect(override).toContain('freeze test-freeze');
     expect(override).toContain('reason: Hotfix for INC-42: checkout is down');

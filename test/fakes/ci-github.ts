@@ -31,7 +31,7 @@ export interface GhFakeRun {
 export class GitHubFake extends CiFake {
   readonly runs = new Map<number, GhFakeRun>();
   /** Dispatched runs GitHub knows by id but does not list yet. */
-  private readonly unlisted = new Map<number, GhFakeRun>();
+  readonly unlisted = new Map<number, GhFakeRun>();
   private nextId = 9_000_100;
 
   /** How long after a dispatch the run shows up in listings (GitHub takes a moment). */
