@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, md } from '../../core/blocks.js';
+import { channelLink, context, escapeMrkdwn, md } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
@@ -20,7 +20,8 @@ export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, a
     `*${TITLE[kind]}*${actor ? ` by <@${actor}>` : ''}`,
     `Services: ${inc.services.join(', ') || 'none'}`,
     `Commander: ${inc.roles.commander ? `<@${inc.roles.commander}>` : 'unassigned'}`,
-    ...(inc.channel ? [`Channel: <#${inc.channel}>`] : []),
+    // Until set-up creates it, say so: the live announcement is edited to link it.
+    ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : kind !== 'declared' ? [] : inc.setup.failed ? ['Channel: none (set-up failed)'] : ['Channel: being set up']),
   ].join(' · ');
   const body = escapeMrkdwn(text);
   return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };
@@ -109,7 +110,17 @@ export async function rearmEscalation(d: IncidentDeps, inc: Incident): Promise<v
   if (await d.ctx.jobs.cancel(JOB.escalate, jobId('esc', inc.id, level))) await armEscalation(d, inc, level);
 }
 
+/** Whether the incident's services name nobody to page, so the configured fallback applies. */
+export function needsFallback(d: IncidentDeps, services: string[]): { oncall: boolean; escalation: boolean } {
+  const empty = (r: Responders | undefined) => !r || r.users.length + r.groups.length + r.emails.length === 0;
+  return {
+    oncall: services.every((s) => empty(d.cfg.services[s]?.oncall)),
+    escalation: services.every((s) => (d.cfg.services[s]?.escalation ?? []).every(empty)),
+  };
+}
+
 export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
+  if (needsFallback(d, inc.services).escalation) return d.cfg.fallback.escalation;
   const max = Math.max(0, ...inc.services.map((s) => d.cfg.services[s]?.escalation.length ?? 0));
   const out: Responders[] = [];
   for (let i = 0; i < max; i++) {
@@ -138,7 +149,9 @@ export async function resolveResponders(d: IncidentDeps, r: Responders): Promise
   return [...users];
 }
 
+/** On-call of the services, or the configured fallback when they name nobody (unknown service, none). */
 export function oncallOf(d: IncidentDeps, services: string[]): Responders {
+  if (needsFallback(d, services).oncall) return d.cfg.fallback.oncall;
   const out: Responders = { users: [], groups: [], emails: [] };
   for (const s of services) {
     const o = d.cfg.services[s]?.oncall;
