@@ -92,6 +92,16 @@ describe('incident set-up when Slack refuses', () => {
     expect(h.slack.calls('conversations.setPurpose').filter((c) => c.args.channel === ch)).toHaveLength(1);
   });
 
+  it('an on-call email Slack will not look up (missing_scope) is skipped; the rest of the on-call is invited', async () => {
+    const { h } = ih;
+    h.slack.failNext('users.lookupByEmail', { error: 'missing_scope' });
+    const inc = await ih.ready(await declare('U0ERIN', 'sev3 "Refund emails late" --service payments'));
+    expect(h.slack.channel(inc.channel!)!.members).toEqual(expect.arrayContaining(['U0CAROL', 'U0ERIN']));
+    expect(h.slack.channel(inc.channel!)!.members).not.toContain('U0DAVE'); // on call by email only
+    expect(inc.setup.skipped).toEqual([{ step: 'on-call email lookup', error: 'missing_scope' }]);
+    expect(h.slack.calls('users.lookupByEmail').filter((c) => c.args.email === 'dave@example.com')).toHaveLength(1);
+  });
+
   it('a channel Slack refuses to create is reported to the declarer, once, and not retried', async () => {
     const { h } = ih;
     const before = h.slack.calls('conversations.create').length;

@@ -1,4 +1,5 @@
 import { channelLink, md, mention } from '../../core/blocks.js';
+import { PermanentJobError, UpstreamError } from '../../core/errors.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
 import { syncAnnouncements } from './announce.js';
 import { JOB, type IncidentDeps } from './deps.js';
@@ -114,6 +115,21 @@ function helpdeskProcessor(d: IncidentDeps): JobProcessor {
   };
 }
 
+/** A refusal retrying cannot fix (Slack's missing_scope, a help desk's 4xx) fails the job at once. */
+function noFutileRetries(p: JobProcessor): JobProcessor {
+  return {
+    ...p,
+    async process(data, ctx) {
+      try {
+        return await p.process(data, ctx);
+      } catch (err) {
+        if (err instanceof UpstreamError && !err.retryable) throw new PermanentJobError(err.message, { cause: err });
+        throw err;
+      }
+    },
+  };
+}
+
 export function incidentJobs(d: IncidentDeps): JobProcessor[] {
-  return [setupProcessor(d), refreshProcessor(d), remindProcessor(d), escalateProcessor(d), helpdeskProcessor(d)];
+  return [setupProcessor(d), refreshProcessor(d), remindProcessor(d), escalateProcessor(d), helpdeskProcessor(d)].map(noFutileRetries);
 }

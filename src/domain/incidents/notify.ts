@@ -1,4 +1,5 @@
 import { channelLink, context, escapeMrkdwn, md } from '../../core/blocks.js';
+import { UpstreamError } from '../../core/errors.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
@@ -137,14 +138,28 @@ export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
   return out;
 }
 
-/** User ids of responders: users, user group members (through Slack), emails looked up. */
-export async function resolveResponders(d: IncidentDeps, r: Responders): Promise<string[]> {
+/**
+ * User ids of responders: users, user group members (through Slack), emails looked up. A group or
+ * email Slack refuses for good (`no_such_subteam`, `missing_scope`) is left out and listed in
+ * `unresolved`, so one stale entry does not keep everyone else from being paged.
+ */
+export async function resolveResponders(d: IncidentDeps, r: Responders, unresolved: Array<{ step: string; error: string }> = []): Promise<string[]> {
   const users = new Set(r.users);
-  for (const g of r.groups) for (const u of await d.ctx.access.groupMembers(g)) users.add(u);
+  const soft = async (step: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.retryable) throw err;
+      unresolved.push({ step, error: /: ([a-z0-9_]+)$/.exec(err.message)?.[1] ?? 'refused' });
+    }
+  };
+  for (const g of r.groups) await soft(`on-call group ${g}`, async () => void (await d.ctx.access.groupMembers(g)).forEach((u) => users.add(u)));
   for (const e of r.emails) {
-    const u = await d.ctx.chat.lookupByEmail(e);
-    if (u) users.add(u);
-    else d.ctx.log.warn({ service: 'incidents' }, 'an on-call email has no Slack user');
+    await soft('on-call email lookup', async () => {
+      const u = await d.ctx.chat.lookupByEmail(e);
+      if (u) users.add(u);
+      else d.ctx.log.warn({ service: 'incidents' }, 'an on-call email has no Slack user');
+    });
   }
   return [...users];
 }

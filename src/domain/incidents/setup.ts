@@ -38,6 +38,13 @@ export async function record(d: IncidentDeps, id: string, fn: (cur: Incident) =>
 
 const isSkipped = (inc: Incident, step: string) => Boolean(inc.setup.skipped?.some((s) => s.step === step));
 
+/** Records an optional step Slack refused for good: on the incident (never retried) and the timeline. */
+async function skip(d: IncidentDeps, id: string, step: string, error: string): Promise<void> {
+  d.ctx.log.warn({ incident: id, step, error }, 'Slack refused an optional incident set-up step; skipped');
+  await record(d, id, (c) => (isSkipped(c, step) ? null : { ...c, setup: { ...c.setup, skipped: [...(c.setup.skipped ?? []), { step, error }] } }));
+  await d.repo.addTimelineOnce(id, `skipped-${step}`.slice(0, 120), { at: d.ctx.clock.now(), kind: 'setup', text: `Skipped: ${step} (Slack answered ${error})` });
+}
+
 /** Runs an optional step; a permanent refusal is recorded (never retried) and reported as false. */
 async function optional(d: IncidentDeps, id: string, step: string, fn: () => Promise<void>): Promise<boolean> {
   try {
@@ -46,9 +53,7 @@ async function optional(d: IncidentDeps, id: string, step: string, fn: () => Pro
   } catch (err) {
     const error = permanentCode(err);
     if (!error) throw err;
-    d.ctx.log.warn({ incident: id, step, error }, 'Slack refused an optional incident set-up step; skipped');
-    await record(d, id, (c) => (isSkipped(c, step) ? null : { ...c, setup: { ...c.setup, skipped: [...(c.setup.skipped ?? []), { step, error }] } }));
-    await d.repo.addTimelineOnce(id, `skipped-${step}`.slice(0, 120), { at: d.ctx.clock.now(), kind: 'setup', text: `Skipped: ${step} (Slack answered ${error})` });
+    await skip(d, id, step, error);
     return false;
   }
 }
@@ -89,7 +94,9 @@ async function createChannel(d: IncidentDeps, inc: Incident): Promise<Incident> 
 async function invite(d: IncidentDeps, inc: Incident): Promise<Incident> {
   const id = inc.id;
   const fallback = needsFallback(d, inc.services).oncall;
-  const wanted = new Set(await resolveResponders(d, oncallOf(d, inc.services)));
+  const unresolved: Array<{ step: string; error: string }> = [];
+  const wanted = new Set(await resolveResponders(d, oncallOf(d, inc.services), unresolved));
+  for (const u of unresolved) await skip(d, id, u.step, u.error);
   if (fallback) {
     const who = inc.services.length ? `service ${inc.services.join(', ')}` : 'this incident (no known service)';
     const text = wanted.size ? `No on-call configured for ${who}: the fallback on-call is invited` : `No on-call configured for ${who}, and no fallback on-call: nobody invited`;
@@ -169,9 +176,10 @@ export function setupProcessor(d: IncidentDeps): JobProcessor {
       try {
         return await runSetup(d, id);
       } catch (err) {
-        // Out of retries on a transient failure: as loud as a permanent one, not a silent stall.
-        if (!(err instanceof PermanentJobError) && ctx.attempt >= ctx.maxAttempts) {
-          await failLoudly(d, id, 'finish setting up the incident channel', permanentCode(err) ?? (err as Error).message.slice(0, 200)).catch(() => undefined);
+        // Refused for good, or out of retries on a transient failure: loud, not a silent stall.
+        const error = permanentCode(err);
+        if (!(err instanceof PermanentJobError) && (error || ctx.attempt >= ctx.maxAttempts)) {
+          await failLoudly(d, id, 'finish setting up the incident channel', error ?? (err as Error).message.slice(0, 200)).catch(() => undefined);
         }
         throw err;
       }
