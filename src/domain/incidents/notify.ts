@@ -1,4 +1,4 @@
-import { channelLink, context, escapeMrkdwn, md } from '../../core/blocks.js';
+import { channelLink, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
 import { UpstreamError } from '../../core/errors.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
@@ -18,9 +18,9 @@ const TITLE: Record<BroadcastKind, string> = { declared: 'Incident declared', up
 export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, actor?: string): { text: string; blocks: ReturnType<typeof md>[] } {
   const head = `${SEVERITY_EMOJI[inc.severity]} *${inc.id} · ${inc.severity} · ${inc.status}* — ${escapeMrkdwn(inc.title)}`;
   const meta = [
-    `*${TITLE[kind]}*${actor ? ` by <@${actor}>` : ''}`,
+    `*${TITLE[kind]}*${actor ? ` by ${mention(actor)}` : ''}`,
     `Services: ${inc.services.join(', ') || 'none'}`,
-    `Commander: ${inc.roles.commander ? `<@${inc.roles.commander}>` : 'unassigned'}`,
+    `Commander: ${inc.roles.commander ? mention(inc.roles.commander) : 'unassigned'}`,
     // Until set-up creates it, say so: the live announcement is edited to link it.
     ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : kind !== 'declared' ? [] : inc.setup.failed ? ['Channel: none (set-up failed)'] : ['Channel: being set up']),
   ].join(' · ');

@@ -1,4 +1,4 @@
-import { md } from '../../core/blocks.js';
+import { md, mention } from '../../core/blocks.js';
 import { ConflictError, PermanentJobError, UpstreamError } from '../../core/errors.js';
 import type { InviteResult } from '../../core/ports/chat.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
@@ -111,7 +111,7 @@ async function invite(d: IncidentDeps, inc: Incident): Promise<Incident> {
     ...c,
     setup: { ...c.setup, invited: [...new Set([...(c.setup.invited ?? []), ...res.invited])], notInvited: [...(c.setup.notInvited ?? []), ...res.failed.filter((f) => !c.setup.notInvited?.some((n) => n.user === f.user))] },
   }));
-  if (res.invited.length) await d.repo.addTimelineOnce(id, 'joined-initial', { at: d.ctx.clock.now(), kind: 'join', text: `Responders invited: ${res.invited.map((u) => `<@${u}>`).join(', ')}` });
+  if (res.invited.length) await d.repo.addTimelineOnce(id, 'joined-initial', { at: d.ctx.clock.now(), kind: 'join', text: `Responders invited: ${res.invited.map(mention).join(', ')}` });
   return after;
 }
 
