@@ -69,15 +69,18 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       const level = Number(data.level);
       const inc = await d.repo.get(String(data.id));
       if (!inc || !isOpen(inc) || inc.ackedAt || inc.escalationLevel >= level) return 'not-needed';
-      if (!inc.channel) return ctx.defer(500); // paging into a channel that does not exist yet helps nobody
+      // Paging into a channel that does not exist yet helps nobody; one that never will (set-up
+      // failed) must not hold paging back: then people are paged by direct message only.
+      if (!inc.channel && !inc.setup.failed) return ctx.defer(500);
       const levels = escalationLevels(d, inc);
       const responders = levels[level - 1];
       if (!responders) return 'no-more-levels';
-      const wanted = await resolveResponders(d, responders);
+      const unresolved: Array<{ step: string; error: string }> = [];
+      const wanted = await resolveResponders(d, responders, unresolved);
       let users = wanted;
       let failed: Array<{ user: string; error: string }> = [];
       try {
-        ({ invited: users, failed } = await inviteResponders(d, inc, wanted, `esc-${level}`));
+        if (inc.channel) ({ invited: users, failed } = await inviteResponders(d, inc, wanted, `esc-${level}`));
       } catch (err) {
         // Paging matters more than the invite: a refusal retrying cannot fix still pages by DM.
         const error = permanentCode(err);
@@ -91,10 +94,12 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       const via = needsFallback(d, inc.services).escalation ? ' (fallback escalation: no escalation configured for the service)' : '';
       await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'escalation', text: `Escalated to level ${level}${via}: ${names} (no acknowledgement within ${waited})` });
       const refused = failed.length ? ` Could not invite ${failed.map((f) => mention(f.user)).join(', ')} (see the timeline).` : '';
-      const text = `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: escalation level ${level} paged: ${names}${via}.${refused}`;
-      await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
+      const lost = unresolved.length ? ` Not looked up: ${unresolved.map((u) => `${u.step} (${u.error})`).join(', ')}.` : '';
+      const text = `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: escalation level ${level} paged: ${names}${via}.${refused}${lost}`;
+      if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
+      const how = inc.channel ? `join ${channelLink(inc.channel)} and press Acknowledge` : `it has no channel (set-up failed): acknowledge with \`/incident ack --id ${inc.id}\``;
       for (const u of users) {
-        await d.ctx.chat.post({ channel: u, key: `inc-${inc.id}-esc-${level}-${u}`, text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: join ${channelLink(inc.channel)} and press Acknowledge.` });
+        await d.ctx.chat.post({ channel: u, key: `inc-${inc.id}-esc-${level}-${u}`, text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: ${how}.` });
       }
       if (levels.length > level) await armEscalation(d, res.after, level + 1);
       return `escalated-${level}`;
