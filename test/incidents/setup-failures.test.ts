@@ -116,6 +116,16 @@ describe('incident set-up when Slack refuses', () => {
     await h.slack.waitFor(() => h.slack.messages('C0NOC').find((m) => m.text.includes(`${id} incident declared`) && m.text.includes('no incident channel')));
   });
 
+  it('a SEV1 whose channel could not be created still escalates, by direct message', async () => {
+    const { h } = ih;
+    h.slack.failNext('conversations.create', { error: 'restricted_action' });
+    const id = await declare('U0CAROL', 'sev1 "Payments down, no channel" --service payments');
+    // Nobody can acknowledge in a channel that does not exist: payments' level 1 (Alice) is paged anyway.
+    const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0ALICE').id).find((m) => m.text.includes(`You are paged for ${id}`)));
+    expect(dm.text).toContain(`/incident ack --id ${id}`);
+    expect((await ih.timeline(id)).some((e) => e.kind === 'escalation' && e.text.includes('<@U0ALICE>'))).toBe(true);
+  });
+
   it('an alert for a service nobody is on call for (SEV1) invites the fallback on-call and escalates to the fallback level', async () => {
     const { h } = ih;
     const payload = alertmanagerPayload({
