@@ -9,6 +9,7 @@ import type { IncidentDeps } from '../src/domain/incidents/deps.js';
 import { declareModal, resolveModal } from '../src/domain/incidents/modals.js';
 import { ROLE_LABEL, SEVERITY_EMOJI, normalizeIncidentId, parseUser, who, type Incident, type IncidentRole } from '../src/domain/incidents/model.js';
 import { formatMetrics, type IncidentReads } from '../src/domain/incidents/queries.js';
+import { showPostmortem } from '../src/domain/incidents/postmortem.js';
 import { parseFollowUps, resolveIncident } from '../src/domain/incidents/resolve.js';
 import type { IncidentService } from '../src/domain/incidents/service.js';
 import { fmtTime } from '../src/domain/incidents/summary.js';
@@ -186,13 +187,13 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         positionals: ['id'],
         permission: null,
         readOnly: true,
-        async handle(args) {
+        async handle(args, ctx) {
           const id = incidentId(args.id)!;
           const inc = await d.repo.get(id);
           if (!inc) throw new NotFoundError('incident', args.id, (await d.repo.recentIds({ limit: 25 })));
           if (args.postmortem) {
             const pm = await d.repo.postmortem(id);
-            return reply(pm ? `\`\`\`\n${pm.slice(0, 2800)}\n\`\`\`` : `${id} has no postmortem draft yet; it is written when the incident is resolved.`);
+            return pm ? showPostmortem(d, id, pm, ctx) : reply(`${id} has no postmortem draft yet; it is written when the incident is resolved.`);
           }
           const timeline = await d.repo.timeline(id);
           const roles = Object.entries(inc.roles).map(([r, u]) => `${ROLE_LABEL[r as IncidentRole]} ${mention(u)}`).join(', ') || 'none';

@@ -1,7 +1,7 @@
 import type { Block, MessageContent } from './blocks.js';
 import type { SecretRegistry } from './mask.js';
 import { OutboundFilter } from './outbound.js';
-import type { ChatPort, ChatUser, MessageRef, ModalView, PostMessage } from './ports/chat.js';
+import type { ChatPort, ChatUser, InviteResult, MessageRef, ModalView, PostMessage } from './ports/chat.js';
 
 /**
  * The ChatPort every module gets: the Slack adapter behind the outbound boundary. Every text a
@@ -43,7 +43,7 @@ export class SafeChat implements ChatPort {
     return this.inner.createChannel(name, opts);
   }
 
-  invite(channel: string, users: string[]): Promise<void> {
+  invite(channel: string, users: string[]): Promise<InviteResult> {
     return this.inner.invite(channel, users);
   }
 

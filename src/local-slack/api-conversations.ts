@@ -61,22 +61,29 @@ export const conversationMethods: Record<string, Handler> = {
     return info(ws, ch);
   },
 
+  // Without `force`, one invitee Slack refuses fails the whole call; with it, the valid users are
+  // invited and the refused ones listed in `errors: [{user, ok:false, error}]`.
   'conversations.invite': (ws, args) => {
     const ch = writable(ws, args);
     if (ch.is_im) throw new ApiError('method_not_supported_for_channel_type');
-    const users = list(args, 'users');
+    const users = [...new Set(list(args, 'users'))];
     if (!users.length) throw new ApiError('no_user');
+    const force = bool(args, 'force') ?? false;
+    const errors: Array<{ user: string; ok: false; error: string }> = [];
+    const fresh: string[] = [];
     for (const u of users) {
-      if (u === ws.o.botUserId) throw new ApiError('cant_invite_self');
-      if (!ws.user(u)) throw new ApiError('user_not_found');
+      const error = ws.inviteRefusal(ch, u);
+      if (error) errors.push({ user: u, ok: false, error });
+      else fresh.push(u);
     }
-    const fresh = users.filter((u) => !ws.isMember(ch, u));
+    const fatal = errors.find((e) => e.error !== 'already_in_channel');
+    if (fatal && (!force || !fresh.length)) throw new ApiError(fatal.error);
     if (!fresh.length) throw new ApiError('already_in_channel');
-    for (const u of new Set(fresh)) {
+    for (const u of fresh) {
       ch.members.push(u);
       ws.o.emit('member_joined', { channel: ch.id, user: u, inviter: ws.o.botUserId });
     }
-    return info(ws, ch);
+    return { ...info(ws, ch), ...(force && errors.length ? { errors } : {}) };
   },
 
   'conversations.kick': (ws, args) => {

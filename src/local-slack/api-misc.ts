@@ -25,11 +25,11 @@ export const miscMethods: Record<string, Handler> = {
   'users.info': (ws, args) => {
     const user = ws.user(need(args, 'user', 'user_not_found'));
     if (!user) throw new ApiError('user_not_found');
-    return { user };
+    return { user: ws.wireUser(user) };
   },
 
   'users.list': (ws, args) => {
-    const p = page([...ws.users.values()], args, 200);
+    const p = page([...ws.users.values()].map((u) => ws.wireUser(u)), args, 200);
     return { members: p.items, cache_ts: Math.floor(ws.now() / 1000), response_metadata: { next_cursor: p.next_cursor } };
   },
 

@@ -138,6 +138,28 @@ export class LocalSlackBase extends EventEmitter {
     this.failures.set(method, list);
   }
 
+  /**
+   * Make a seeded user a guest: a single-channel guest (`single_channel`, Slack answers
+   * `ura_max_channels` when inviting one already in a channel) or a multi-channel guest.
+   */
+  makeGuest(userId: string, kind: 'single_channel' | 'multi_channel' = 'single_channel'): void {
+    if (!this.ws.user(userId)) throw new Error(`local-slack: unknown user ${userId}`);
+    this.ws.guests.set(userId, kind);
+  }
+
+  /** Deactivate a user (someone who left): invites answer `user_not_found`, users.info shows deleted. */
+  deactivateUser(userId: string): void {
+    const u = this.ws.user(userId);
+    if (!u) throw new Error(`local-slack: unknown user ${userId}`);
+    u.deleted = true;
+  }
+
+  /** Every invite of this user is refused with `error` (e.g. cant_invite, user_is_restricted); null lifts it. */
+  refuseInvites(userId: string, error: string | null): void {
+    if (error) this.ws.inviteRefusals.set(userId, error);
+    else this.ws.inviteRefusals.delete(userId);
+  }
+
   private takeFailure(method: string): Failure | undefined {
     return this.failures.get(method)?.shift();
   }

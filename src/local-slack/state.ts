@@ -49,6 +49,10 @@ export class Workspace {
   readonly triggers = new Map<string, Trigger>();
   readonly responseUrls = new Map<string, ResponseTarget>();
   readonly calls: ApiCall[] = [];
+  /** Guest accounts: a single-channel guest (Slack's is_ultra_restricted) or a multi-channel one. */
+  readonly guests = new Map<string, 'single_channel' | 'multi_channel'>();
+  /** Injected per-user conversations.invite refusals (e.g. cant_invite, user_is_restricted). */
+  readonly inviteRefusals = new Map<string, string>();
   private lastMicros = 0;
 
   constructor(readonly o: WorkspaceOptions) {
@@ -95,6 +99,30 @@ export class Workspace {
     if (direct) return direct;
     const name = idOrName.replace(/^#/, '');
     for (const c of this.channels.values()) if (!c.is_im && c.name === name) return c;
+    return undefined;
+  }
+
+  /** A user as Slack's users.* methods show it, guest flags included. */
+  wireUser(u: User): User & { is_restricted: boolean; is_ultra_restricted: boolean } {
+    const guest = this.guests.get(u.id);
+    return { ...u, is_restricted: guest !== undefined, is_ultra_restricted: guest === 'single_channel' };
+  }
+
+  /**
+   * Why Slack would refuse to invite `user` into `channel`, if it would: the bot itself, an
+   * unknown or deactivated user, a single-channel guest already in their one channel, or a
+   * refusal a test injected. `already_in_channel` is reported too (not fatal to callers).
+   */
+  inviteRefusal(channel: Channel, user: string): string | undefined {
+    if (user === this.o.botUserId) return 'cant_invite_self';
+    const u = this.users.get(user);
+    if (!u || u.deleted) return 'user_not_found';
+    const injected = this.inviteRefusals.get(user);
+    if (injected) return injected;
+    if (this.isMember(channel, user)) return 'already_in_channel';
+    if (this.guests.get(user) === 'single_channel') {
+      for (const c of this.channels.values()) if (!c.is_im && c !== channel && c.members.includes(user)) return 'ura_max_channels';
+    }
     return undefined;
   }
 

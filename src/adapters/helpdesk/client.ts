@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { UpstreamError } from '../../core/errors.js';
 import type { HelpdeskEvent, HelpdeskNotifier } from '../../domain/incidents/helpdesk-port.js';
+import { toPlainText } from '../../core/outbound.js';
 
 /**
  * The outbound help desk webhook: a JSON POST signed with HELPDESK_WEBHOOK_SECRET.
@@ -19,7 +20,8 @@ export class HelpdeskWebhookClient implements HelpdeskNotifier {
   ) {}
 
   async send(event: HelpdeskEvent): Promise<void> {
-    const body = JSON.stringify(event);
+    // Leaves the chat boundary too: plain text, no outbound markers (see core/outbound.ts).
+    const body = JSON.stringify(event, (_k, v: unknown) => (typeof v === 'string' ? toPlainText(v) : v));
     const timestamp = String(Math.floor((this.o.now ?? Date.now)() / 1000));
     let res: Response;
     try {

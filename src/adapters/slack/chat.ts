@@ -1,13 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { Block, MessageContent } from '../../core/blocks.js';
-import type { ChatPort, ChatUser, MessageRef, ModalView, PostMessage } from '../../core/ports/chat.js';
+import type { ChatPort, ChatUser, InviteResult, MessageRef, ModalView, PostMessage } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
 import type { Outbox } from './outbox.js';
-import { classify, toDomainError } from './web-errors.js';
+import { classify, isInviteeError, perUserErrors, toDomainError } from './web-errors.js';
 
 const MAX_INLINE_RATE_WAITS = 3;
 const MAX_INLINE_WAIT_MS = 30_000;
+/** Invite answers that mean the user is in the channel (or is the bot itself): not a failure. */
+const ALREADY_THERE = new Set(['already_in_channel', 'cant_invite_self']);
 
 /**
  * ChatPort over the Slack Web API. Channel messages go through the durable outbox; everything
@@ -65,13 +67,36 @@ export class SlackChat implements ChatPort {
     return { id: res.channel!.id!, name: res.channel!.name! };
   }
 
-  async invite(channel: string, users: string[]): Promise<void> {
-    if (!users.length) return;
+  /**
+   * One refused invitee makes Slack refuse the whole call, so invite with `force` (the valid users
+   * join, the refused ones come back in `errors`). If Slack still refuses the call over an
+   * invitee, invite one by one so each refusal is known and nobody else is held back.
+   */
+  async invite(channel: string, users: string[]): Promise<InviteResult> {
+    const wanted = [...new Set(users)];
+    if (!wanted.length) return { invited: [], failed: [] };
     try {
-      await this.call('conversations.invite', () => this.client.conversations.invite({ channel, users: users.join(',') }));
+      const res = await this.call('conversations.invite', () => this.client.conversations.invite({ channel, users: wanted.join(','), force: true }));
+      const failed = perUserErrors(res.errors).filter((e) => !ALREADY_THERE.has(e.error));
+      return { invited: wanted.filter((u) => !failed.some((f) => f.user === u)), failed };
     } catch (err) {
-      if (!/already_in_channel|cant_invite_self/.test((err as Error).message)) throw err;
+      const f = slackFailure(err);
+      if (ALREADY_THERE.has(f.error) && !f.userErrors?.length) return { invited: wanted, failed: [] };
+      if (f.kind !== 'platform' || !isInviteeError(f.error)) throw err;
     }
+    const out: InviteResult = { invited: [], failed: [] };
+    for (const user of wanted) {
+      try {
+        await this.call('conversations.invite', () => this.client.conversations.invite({ channel, users: user }));
+        out.invited.push(user);
+      } catch (err) {
+        const f = slackFailure(err);
+        if (ALREADY_THERE.has(f.error)) out.invited.push(user);
+        else if (f.kind === 'platform' && isInviteeError(f.error)) out.failed.push({ user, error: f.error });
+        else throw err;
+      }
+    }
+    return out;
   }
 
   async setTopic(channel: string, topic: string): Promise<void> {
@@ -148,6 +173,11 @@ export class SlackChat implements ChatPort {
   async publishHome(user: string, blocks: Block[]): Promise<void> {
     await this.call('views.publish', () => this.client.views.publish({ user_id: user, view: { type: 'home', blocks: blocks as never } }));
   }
+}
+
+/** The Slack failure behind an error `call` threw (it wraps the Web API error as its cause). */
+function slackFailure(err: unknown): ReturnType<typeof classify> {
+  return classify(err instanceof Error && err.cause ? err.cause : err);
 }
 
 function toSlackView(v: ModalView): Record<string, unknown> {

@@ -32,6 +32,12 @@ export interface ChatUser {
   isBot?: boolean;
 }
 
+/** What a forced invite did: who is in the channel now, and who Slack refused (with its reason). */
+export interface InviteResult {
+  invited: string[];
+  failed: Array<{ user: string; error: string }>;
+}
+
 export interface ModalView {
   callbackId: string;
   title: string;
@@ -55,7 +61,11 @@ export interface ChatPort {
   ephemeral(channel: string, user: string, content: MessageContent): Promise<void>;
   /** Throws ConflictError('name_taken') when the name is used. */
   createChannel(name: string, opts?: { isPrivate?: boolean }): Promise<{ id: string; name: string }>;
-  invite(channel: string, users: string[]): Promise<void>;
+  /**
+   * Invites everyone who can be invited; a user Slack refuses (a guest, a departed user) is
+   * reported in `failed` instead of failing the others. Channel or token problems still throw.
+   */
+  invite(channel: string, users: string[]): Promise<InviteResult>;
   setTopic(channel: string, topic: string): Promise<void>;
   setPurpose(channel: string, purpose: string): Promise<void>;
   addBookmark(channel: string, title: string, link: string): Promise<void>;

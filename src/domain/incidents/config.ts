@@ -56,6 +56,17 @@ const serviceSchema = z
   .strict();
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
+const noResponders = { users: [], groups: [], emails: [] };
+
+/**
+ * Who responds when an incident's services name nobody: an alert for a service not in this file,
+ * an incident declared without a service, a service whose on-call list is empty.
+ */
+const fallbackSchema = z
+  .object({ oncall: responders.default(noResponders), escalation: z.array(responders).default([]) })
+  .strict()
+  .default({ oncall: noResponders, escalation: [] });
+
 const timerSchema = z.object({ update_reminder: duration, acknowledge_timeout: duration }).strict();
 
 export const incidentsFileSchema = z
@@ -81,6 +92,7 @@ export const incidentsFileSchema = z
       })
       .strict()
       .default({ service_label: 'service', severity_label: 'severity', severity_map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }, default_severity: 'SEV3' }),
+    fallback: fallbackSchema,
     services: z.record(serviceName, serviceSchema),
   })
   .strict()

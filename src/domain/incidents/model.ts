@@ -19,6 +19,14 @@ export interface SetupProgress {
   invited?: string[];
   summaryPosted?: boolean;
   ready?: boolean;
+  /** Optional steps Slack refused for good (missing_scope, not_in_channel...): noted, not retried. */
+  skipped?: Array<{ step: string; error: string }>;
+  /** Responders Slack would not let into the channel (a guest, someone who left), with the reason. */
+  notInvited?: Array<{ user: string; error: string }>;
+  /** How many skipped steps and refused invites the channel was told about (one note, kept current). */
+  noted?: number;
+  /** A required step (the channel itself) that failed for good; the declarer was told. */
+  failed?: string;
 }
 
 export interface Incident {
@@ -52,6 +60,8 @@ export interface Incident {
   resolvedBy?: string;
   resolution?: string;
   followUps?: string[];
+  /** Audience channels holding the live announcement (kept current as severity and status change). */
+  announcedTo?: string[];
   /** Set at creation, cleared once timers, announcements, help desk and event are all sent. */
   announcePending?: boolean;
   /** Bumped on every change; the help desk webhook and topic jobs use it as an idempotency key. */

@@ -1,4 +1,5 @@
 import { channelLink, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
+import { UpstreamError } from '../../core/errors.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
@@ -19,8 +20,9 @@ export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, a
   const meta = [
     `*${TITLE[kind]}*${actor ? ` by ${mention(actor)}` : ''}`,
     `Services: ${inc.services.join(', ') || 'none'}`,
-    `Commander: ${inc.roles.commander ? `${mention(inc.roles.commander)}` : 'unassigned'}`,
-    ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : []),
+    `Commander: ${inc.roles.commander ? mention(inc.roles.commander) : 'unassigned'}`,
+    // Until set-up creates it, say so: the live announcement is edited to link it.
+    ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : kind !== 'declared' ? [] : inc.setup.failed ? ['Channel: none (set-up failed)'] : ['Channel: being set up']),
   ].join(' · ');
   const body = escapeMrkdwn(text);
   return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };
@@ -109,7 +111,17 @@ export async function rearmEscalation(d: IncidentDeps, inc: Incident): Promise<v
   if (await d.ctx.jobs.cancel(JOB.escalate, jobId('esc', inc.id, level))) await armEscalation(d, inc, level);
 }
 
+/** Whether the incident's services name nobody to page, so the configured fallback applies. */
+export function needsFallback(d: IncidentDeps, services: string[]): { oncall: boolean; escalation: boolean } {
+  const empty = (r: Responders | undefined) => !r || r.users.length + r.groups.length + r.emails.length === 0;
+  return {
+    oncall: services.every((s) => empty(d.cfg.services[s]?.oncall)),
+    escalation: services.every((s) => (d.cfg.services[s]?.escalation ?? []).every(empty)),
+  };
+}
+
 export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
+  if (needsFallback(d, inc.services).escalation) return d.cfg.fallback.escalation;
   const max = Math.max(0, ...inc.services.map((s) => d.cfg.services[s]?.escalation.length ?? 0));
   const out: Responders[] = [];
   for (let i = 0; i < max; i++) {
@@ -126,19 +138,35 @@ export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
   return out;
 }
 
-/** User ids of responders: users, user group members (through Slack), emails looked up. */
-export async function resolveResponders(d: IncidentDeps, r: Responders): Promise<string[]> {
+/**
+ * User ids of responders: users, user group members (through Slack), emails looked up. A group or
+ * email Slack refuses for good (`no_such_subteam`, `missing_scope`) is left out and listed in
+ * `unresolved`, so one stale entry does not keep everyone else from being paged.
+ */
+export async function resolveResponders(d: IncidentDeps, r: Responders, unresolved: Array<{ step: string; error: string }> = []): Promise<string[]> {
   const users = new Set(r.users);
-  for (const g of r.groups) for (const u of await d.ctx.access.groupMembers(g)) users.add(u);
+  const soft = async (step: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.retryable) throw err;
+      unresolved.push({ step, error: /: ([a-z0-9_]+)$/.exec(err.message)?.[1] ?? 'refused' });
+    }
+  };
+  for (const g of r.groups) await soft(`on-call group ${g}`, async () => void (await d.ctx.access.groupMembers(g)).forEach((u) => users.add(u)));
   for (const e of r.emails) {
-    const u = await d.ctx.chat.lookupByEmail(e);
-    if (u) users.add(u);
-    else d.ctx.log.warn({ service: 'incidents' }, 'an on-call email has no Slack user');
+    await soft('on-call email lookup', async () => {
+      const u = await d.ctx.chat.lookupByEmail(e);
+      if (u) users.add(u);
+      else d.ctx.log.warn({ service: 'incidents' }, 'an on-call email has no Slack user');
+    });
   }
   return [...users];
 }
 
+/** On-call of the services, or the configured fallback when they name nobody (unknown service, none). */
 export function oncallOf(d: IncidentDeps, services: string[]): Responders {
+  if (needsFallback(d, services).oncall) return d.cfg.fallback.oncall;
   const out: Responders = { users: [], groups: [], emails: [] };
   for (const s of services) {
     const o = d.cfg.services[s]?.oncall;

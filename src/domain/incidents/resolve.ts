@@ -1,10 +1,9 @@
 import type { Actor } from '../../core/access.js';
-import { md } from '../../core/blocks.js';
 import { EVENTS } from '../contracts.js';
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';
 import { broadcast, notifyHelpdesk, scheduleRefresh } from './notify.js';
-import { chunks, postmortemMarkdown } from './postmortem.js';
+import { postmortemMarkdown, postmortemMessages } from './postmortem.js';
 import type { IncidentService } from './service.js';
 
 /** Follow-ups typed one per line (a leading `-`, `*` or `[ ]` is dropped). */
@@ -27,13 +26,12 @@ export async function resolveIncident(d: IncidentDeps, svc: IncidentService, id:
   const resolvedBy = inc.resolvedBy ?? actor.userId;
   await broadcast(d, inc, 'resolved', 0, finalText, resolvedBy);
   if (inc.channel) {
-    const parts = chunks(markdown);
-    await d.ctx.chat.post({
-      channel: inc.channel,
-      key: `inc-${id}-postmortem`,
-      text: `Postmortem draft for ${id} (Markdown, also kept by Switchyard: \`/incident show ${id} --postmortem\`)`,
-      blocks: [md(`:memo: *Postmortem draft for ${id}*`), ...parts.slice(0, 40).map((p) => md(`\`\`\`\n${p}\n\`\`\``))],
-    });
+    // The whole draft: a long one continues in the thread of the first message.
+    const head = `inc-${id}-postmortem`;
+    for (const [i, m] of postmortemMessages(id, markdown).entries()) {
+      const text = i ? m.text : `Postmortem draft for ${id} (Markdown, also kept by Switchyard: \`/incident show ${id} --postmortem\`)`;
+      await d.ctx.chat.post({ channel: inc.channel, key: i ? `${head}-${i + 1}` : head, ...(i ? { threadKey: head } : {}), text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+    }
   }
   await scheduleRefresh(d, inc);
   await notifyHelpdesk(d, inc, 'incident.resolved', finalText);

@@ -5,6 +5,8 @@ import { authorizeIncident, type IncidentAct } from './authorize.js';
 import { SEVERITIES, type Severity } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
+import { syncAnnouncements } from './announce.js';
+import { inviteResponders } from './invite.js';
 import { armEscalation, armReminder, broadcast, rearmEscalation, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
 import { mention } from '../../core/blocks.js';
 
@@ -115,7 +117,7 @@ export class IncidentService {
     await ctx.jobs.enqueue(JOB.setup, { id: inc.id }, { id: jobId('setup', inc.id) });
     if (inc.reminderGen === 0) await armReminder(this.d, inc.id);
     if (inc.escalationLevel === 0 && !inc.ackedAt) await armEscalation(this.d, inc, 1);
-    await broadcast(this.d, inc, 'declared', 0, inc.description ?? inc.title, /^[UW]/.test(inc.declaredBy) ? inc.declaredBy : undefined);
+    await syncAnnouncements(this.d, inc.id);
     await notifyHelpdesk(this.d, inc, 'incident.declared', inc.description);
     await ctx.events.publish(EVENTS.incidentDeclared, inc.id, { incidentId: inc.id, title: inc.title, severity: inc.severity, services: inc.services, declaredBy: inc.declaredBy, source: inc.source });
     await repo.update(inc.id, ({ announcePending, ...cur }) => (announcePending ? cur : null));
@@ -141,7 +143,7 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } }));
     if (!res) return inc;
     await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: ${mention(user)}` });
-    if (res.after.channel) await this.d.ctx.chat.invite(res.after.channel, [user]);
+    if (res.after.channel) await inviteResponders(this.d, res.after, [user], `role-${res.after.version}`);
     await channelNote(this.d, res.after, `role-${res.after.version}`, `:busts_in_silhouette: ${mention(actor.userId)} made ${mention(user)} ${ROLE_LABEL[role].toLowerCase()}.`);
     await scheduleRefresh(this.d, res.after);
     return res.after;
