@@ -43,7 +43,8 @@ function withExtensions(modules: Module[]): CommandSpec[] {
 
 export interface SlackCredentials {
   token: string;
-  signingSecret: string;
+  /** Not needed in Socket Mode (appToken). */
+  signingSecret?: string;
   appToken?: string;
   apiUrl?: string;
   botId?: string;
@@ -150,7 +151,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   if (web) {
     transport = createBoltTransport({
       token: o.slack.token,
-      signingSecret: o.slack.signingSecret,
+      ...(o.slack.signingSecret ? { signingSecret: o.slack.signingSecret } : {}),
       ...(o.slack.appToken ? { appToken: o.slack.appToken } : {}),
       ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
       ...(o.slack.botId ? { botId: o.slack.botId } : {}),
