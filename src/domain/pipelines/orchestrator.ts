@@ -3,6 +3,7 @@ import { ABORT } from '../../core/ports/store.js';
 import { EVENTS, type RunFinishedEvent, type RunStatus } from '../contracts.js';
 import type { Announcer } from './announce.js';
 import type { DeployLock } from './lock.js';
+import type { StageProcesses } from './ports.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
 import type { RunRepo } from './repo.js';
 
@@ -21,6 +22,7 @@ export class Orchestrator {
     private readonly repo: RunRepo,
     private readonly lock: DeployLock,
     private readonly announce: Announcer,
+    private readonly procs?: StageProcesses,
   ) {}
 
   async advance(runId: string): Promise<RunDoc | null> {
@@ -63,10 +65,18 @@ export class Orchestrator {
   /**
    * Everything that follows the end of a run, each step idempotent (so the watchdog can repeat it
    * after a crash): release the lock, start the next queued run, tell people, publish the event.
+   * While a command the run started may still be running (its worker was killed and its process
+   * group lives on), the lock stays held: the run stays in the watchdog's care, which finalizes
+   * it again once the command is known dead (reaped, or past a deadline beyond its timeout).
    */
   async finalize(doc: RunDoc): Promise<void> {
-    await this.lock.release(doc.service, doc.env, doc.id);
-    await this.lock.dequeue(doc.service, doc.env, doc.id);
+    const lingering = (await this.procs?.mayRun(doc.id)) ?? false;
+    if (lingering) {
+      await this.announce.thread(doc, 'lock-held', `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`);
+    } else {
+      await this.lock.release(doc.service, doc.env, doc.id);
+      await this.lock.dequeue(doc.service, doc.env, doc.id);
+    }
     await this.announce.refresh(doc);
     await this.announce.final(doc);
     const event: RunFinishedEvent = {
@@ -74,6 +84,7 @@ export class Orchestrator {
       ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
     };
     await this.ctx.events.publish(EVENTS.runFinished, doc.id, { ...event });
+    if (lingering) return;
     await this.repo.markFinished(doc.id);
     await this.promote(doc.service, doc.env);
   }
@@ -101,6 +112,7 @@ export class Orchestrator {
     if (!holder) return null;
     const run = await this.repo.get(holder);
     if (run && !isTerminal(run)) return holder;
+    if (await this.procs?.mayRun(holder)) return holder;
     await this.lock.release(service, env, holder);
     return null;
   }
