@@ -5,6 +5,7 @@ import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 import type { StageKind, StageOutcome } from '../contracts.js';
 import type { Announcer } from './announce.js';
+import { stopSummary, type GuardStop, type RunGuards } from './guards.js';
 import type { BuiltinStageContext } from './kinds/common.js';
 import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
 import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
@@ -22,6 +23,13 @@ export interface ExecutorOptions {
 
 /** How long an interrupted stage's work gets to end (the shell runner's kill grace is 2 s). */
 const STOP_SETTLE_MS = 5000;
+
+/** A guard refused the stage before it started: it fails with the guard's reason. */
+class GuardStopped extends Error {
+  constructor(readonly stop: GuardStop) {
+    super(stopSummary(stop));
+  }
+}
 
 type Why = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
 class Interrupt extends Error {
@@ -50,6 +58,7 @@ export class StageExecutor {
     private readonly announce: Announcer,
     private readonly kinds: () => Map<string, StageKind>,
     private readonly opts: ExecutorOptions,
+    private readonly guards?: RunGuards,
   ) {}
 
   processor(): JobProcessor {
@@ -131,6 +140,8 @@ export class StageExecutor {
     try {
       await log(`${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`);
       if (!kind) throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });
+      const stop = await this.guardStage(doc, stage);
+      if (stop) throw new GuardStopped(stop);
       const resolved = await resolveStageSettings(this.ctx, doc, stage, log);
       resolved.secrets.forEach((x) => secrets.add(x));
       sctx = {
@@ -156,7 +167,10 @@ export class StageExecutor {
       running = kind.run(sctx);
       outcome = await untilAborted(running, signal);
     } catch (err) {
-      error = err;
+      if (err instanceof GuardStopped) {
+        outcome = { status: 'failed', summary: err.message };
+        await log(err.message);
+      } else error = err;
     } finally {
       clearInterval(beat);
       clearInterval(flusher);
@@ -181,6 +195,17 @@ export class StageExecutor {
       return;
     }
     await this.record(doc, stage, owner, why, outcome && maskDeep(outcome, secrets), error, secrets);
+  }
+
+  /**
+   * A deploying stage (one that needs another: the gate and what follows it) asks the guards
+   * before it starts. A stage resuming a remote run it already started is not stopped halfway.
+   */
+  private async guardStage(doc: RunDoc, stage: StageState): Promise<GuardStop | null> {
+    if (!this.guards || !stage.needs.length || stage.checkpoint) return null;
+    const stop = await this.guards.check(doc, 'stage', stage.id);
+    if (stop) await this.guards.announceStop(this.announce, doc, stop, 'stage', stage.id);
+    return stop;
   }
 
   private async heartbeat(runId: string, stageId: string, owner: string, controller: AbortController): Promise<void> {

@@ -1,7 +1,8 @@
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';
-import { EVENTS, type RunFinishedEvent, type RunStatus } from '../contracts.js';
+import { EVENTS, type RunFinishedEvent, type RunStatus, type StageOutcomeDone } from '../contracts.js';
 import type { Announcer } from './announce.js';
+import { stopSummary, type GuardStop, type RunGuards } from './guards.js';
 import type { DeployLock } from './lock.js';
 import type { StageProcesses } from './ports.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
@@ -23,6 +24,7 @@ export class Orchestrator {
     private readonly lock: DeployLock,
     private readonly announce: Announcer,
     private readonly procs?: StageProcesses,
+    private readonly guards?: RunGuards,
   ) {}
 
   async advance(runId: string): Promise<RunDoc | null> {
@@ -50,8 +52,13 @@ export class Orchestrator {
     await this.ctx.jobs.enqueue(STAGE_JOB, { runId: doc.id, stageId: s.id, gen: s.gen }, { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) });
   }
 
-  /** The lock is held: the run starts now. */
+  /** The lock is held: the run starts now (a run that waited in the queue asks the guards again). */
   async start(runId: string): Promise<void> {
+    const queued = this.guards ? await this.repo.get(runId) : null;
+    if (queued?.status === 'queued' && queued.queuedBehind) {
+      const stop = await this.guards!.check(queued, 'promoted');
+      if (stop) return this.stopQueued(queued, stop);
+    }
     const now = this.ctx.clock.now();
     const doc = await this.repo.update(runId, (d) => (d.status === 'queued' ? { ...d, status: 'running', startedAt: now } : ABORT));
     if (!doc || doc.status !== 'running') return;
@@ -60,6 +67,31 @@ export class Orchestrator {
     });
     if (doc.queuedBehind) await this.announce.thread(doc, 'dequeued', `:arrow_forward: ${doc.queuedBehind} finished: the deploy lock for ${doc.service}/${doc.env} is ours, starting.`);
     await this.advance(doc.id);
+  }
+
+  /** A queued run a guard refuses when it is handed the lock ends there, saying why. */
+  private async stopQueued(queued: RunDoc, stop: GuardStop): Promise<void> {
+    const now = this.ctx.clock.now();
+    const summary = stopSummary(stop);
+    const doc = await this.repo.update(queued.id, (d) => {
+      if (d.status !== 'queued') return ABORT;
+      const stages = d.stages.map((s) => (s.status === 'pending' ? { ...s, status: 'skipped' as const, skip: 'upstream' as const, summary: `not run: ${summary}` } : s));
+      return { ...d, stages, status: 'failed', finishedAt: now, reason: summary };
+    });
+    if (!doc || doc.status !== 'failed') return;
+    await this.guards!.announceStop(this.announce, doc, stop, 'promoted');
+    await this.finalize(doc);
+  }
+
+  /** A gate was approved: the guards are asked again before the run goes on past it. */
+  async guardApproval(runId: string, stageId: string, outcome: StageOutcomeDone): Promise<StageOutcomeDone> {
+    if (outcome.status !== 'succeeded' || !this.guards) return outcome;
+    const doc = await this.repo.get(runId);
+    if (!doc || isTerminal(doc) || doc.cancelRequested) return outcome;
+    const stop = await this.guards.check(doc, 'approved', stageId);
+    if (!stop) return outcome;
+    await this.guards.announceStop(this.announce, doc, stop, 'approved', stageId);
+    return { ...outcome, status: 'failed', summary: `${outcome.summary ?? 'approved'}, but ${stopSummary(stop)}` };
   }
 
   /**
