@@ -205,14 +205,17 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
       await transport?.start();
       log.info({ role: o.role, port: boundPort, modules: modules.map((m) => m.name) }, 'switchyard started');
     },
-    // Order matters: stop taking requests, let running jobs finish, then close queues and Redis.
+    // Order matters: stop taking requests and jobs, let running jobs and stages finish (the
+    // pipelines module drains for up to SHUTDOWN_GRACE_MS, health still answered), then close
+    // the HTTP server, queues and Redis.
     async stop() {
       if (stopped) return;
       stopped = true;
-      await http.stop();
+      http.drain();
       await transport?.stop();
       await pool?.close();
       for (const m of modules) await m.stop?.();
+      await http.stop();
       await jobs.close();
       await Promise.allSettled([redis.quit(), bullRedis.quit()]);
       log.info({}, 'switchyard stopped');

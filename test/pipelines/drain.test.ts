@@ -21,7 +21,17 @@ describe('stopping drains running stages (SHUTDOWN_GRACE_MS)', () => {
     const h = await start('pipelines-drain', 60_000);
     const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=2')).text);
     await workRunning(h, id);
-    await h.stopBot(); // returns once the running stage has finished
+    const port = h.app.port();
+    const stopping = h.stopBot(); // returns once the running stage has finished
+    // While it drains it is alive (a liveness probe must not kill it) but not ready, and takes no Slack traffic.
+    const status = async (path: string, method = 'GET') => (await fetch(`http://127.0.0.1:${port}${path}`, { method })).status;
+    for (let i = 0; (await status('/readyz')) !== 503; i++) {
+      if (i > 100) throw new Error('/readyz never said 503 while draining');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await status('/healthz')).toBe(200);
+    expect(await status('/slack/events', 'POST')).toBe(503);
+    await stopping;
     const stoppedAt = Date.now();
     await h.startBot();
     const msg = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/, 20_000);
