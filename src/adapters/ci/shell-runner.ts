@@ -41,11 +41,20 @@ export class ChildProcessShellRunner implements ShellRunner {
   run(o: Parameters<ShellRunner['run']>[0]): Promise<ShellResult> {
     const base = this.base;
     endOnExit();
+    const owner = o.stage ?? (o.env.SWITCHYARD_RUN_ID ? { runId: o.env.SWITCHYARD_RUN_ID, stageId: o.env.SWITCHYARD_STAGE_ID ?? '' } : undefined);
+    const recorder = owner ? this.recorder : undefined;
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', o.command], { cwd: o.cwd, env: { ...base, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Recorded commands start only once their record is written: the shell waits for a line on
+      // stdin, then becomes the command (same pid and group). If this process dies first, the
+      // pipe closes, `read` fails and the command never runs, so none runs unrecorded.
+      const argv = recorder ? ['-c', 'read -r _ || exit 0; exec /bin/sh -c "$1"', 'switchyard-stage', o.command] : ['-c', o.command];
+      const child = spawn('/bin/sh', argv, { cwd: o.cwd, env: { ...base, ...o.env }, detached: true, stdio: [recorder ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       live.add(child);
-      const owner = o.stage ?? (o.env.SWITCHYARD_RUN_ID ? { runId: o.env.SWITCHYARD_RUN_ID, stageId: o.env.SWITCHYARD_STAGE_ID ?? '' } : undefined);
-      const recorded = this.recorder && owner && child.pid ? this.recorder.started({ pid: child.pid, ...owner, timeoutMs: o.timeoutMs }).catch(() => undefined) : Promise.resolve(undefined);
+      const recorded = recorder && child.pid ? recorder.started({ pid: child.pid, ...owner!, timeoutMs: o.timeoutMs }).catch(() => undefined) : Promise.resolve(undefined);
+      if (child.stdin) {
+        child.stdin.on('error', () => undefined); // a command that already ended
+        void recorded.then(() => child.stdin!.end('go\n'));
+      }
       let timedOut = false;
       let killTimer: NodeJS.Timeout | undefined;
       const stop = () => {
@@ -59,7 +68,7 @@ export class ChildProcessShellRunner implements ShellRunner {
       const onAbort = () => stop();
       if (o.signal.aborted) stop();
       else o.signal.addEventListener('abort', onAbort, { once: true });
-      for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => o.onLine(line));
+      for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => o.onLine(line));
       const settle = async () => {
         live.delete(child);
         clearTimeout(timer);
@@ -67,7 +76,7 @@ export class ChildProcessShellRunner implements ShellRunner {
         o.signal.removeEventListener('abort', onAbort);
         // 'close' comes once the shell exited and every process holding its output did too.
         const id = await recorded;
-        if (id) await this.recorder!.ended(id).catch(() => undefined);
+        if (id) await recorder!.ended(id).catch(() => undefined);
       };
       child.on('error', (err) => {
         void settle().then(() => reject(err));

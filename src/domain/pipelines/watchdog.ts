@@ -17,7 +17,9 @@ const MAX_RESUMES = 5;
  * gone): a CI stage resumes following the same remote run from its checkpoint; any other stage
  * runs again if it has attempts left, or fails saying its worker was lost. It re-enqueues stage
  * jobs lost between a state change and the enqueue, repeats the end-of-run steps a crash may have
- * cut short (lock release, announcements, event) and hands free locks to queued runs.
+ * cut short (lock release, announcements, event) and hands free locks to queued runs. First it
+ * kills commands that workers of this host started and died without ending (kill -9, OOM); a
+ * stage whose command may still run is not taken over, and its run keeps the deploy lock.
  */
 export class Watchdog {
   constructor(
