@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     fail(err instanceof ConfigError ? err.message : String(err));
   }
   const local = !settings.SLACK_BOT_TOKEN;
-  if (local && role !== 'all') fail(`"npm run ${role}" needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; without them use "npm start" (local workspace).`);
+  if (local && role !== 'all') fail(`"npm run ${role}" needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); without them use "npm start" (local workspace).`);
 
   // The console owns the terminal in local mode, so logs go to a file there.
   const logFile = local ? join(settings.DATA_DIR, 'switchyard.log') : undefined;

@@ -266,7 +266,7 @@ export function patchStage(d: RunDoc, stageId: string, gen: number, phase: 'queu
   return { ...d, stages };
 }
 
-/** Waits for `p` at most `ms` (the timer does not keep the process alive). */
+/** Waits for `p` at most `ms`; the timer is cleared as soon as `p` settles. */
 async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let t: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]);
