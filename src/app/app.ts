@@ -46,7 +46,8 @@ function withExtensions(modules: Module[]): CommandSpec[] {
 
 export interface SlackCredentials {
   token: string;
-  signingSecret: string;
+  /** Not needed in Socket Mode (appToken). */
+  signingSecret?: string;
   appToken?: string;
   apiUrl?: string;
   botId?: string;
@@ -160,7 +161,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   if (web) {
     transport = createBoltTransport({
       token: o.slack.token,
-      signingSecret: o.slack.signingSecret,
+      ...(o.slack.signingSecret ? { signingSecret: o.slack.signingSecret } : {}),
       ...(o.slack.appToken ? { appToken: o.slack.appToken } : {}),
       ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
       ...(o.slack.botId ? { botId: o.slack.botId } : {}),
@@ -215,14 +216,17 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
       await transport?.start();
       log.info({ role: o.role, port: boundPort, modules: modules.map((m) => m.name) }, 'switchyard started');
     },
-    // Order matters: stop taking requests, let running jobs finish, then close queues and Redis.
+    // Order matters: stop taking requests and jobs, let running jobs and stages finish (the
+    // pipelines module drains for up to SHUTDOWN_GRACE_MS, health still answered), then close
+    // the HTTP server, queues and Redis.
     async stop() {
       if (stopped) return;
       stopped = true;
-      await http.stop();
+      http.drain();
       await transport?.stop();
       await pool?.close();
       for (const m of modules) await m.stop?.();
+      await http.stop();
       await jobs.close();
       await Promise.allSettled([redis.quit(), bullRedis.quit()]);
       log.info({}, 'switchyard stopped');

@@ -1,5 +1,6 @@
 import type { ModuleFactory } from '../core/module.js';
 import { ChildProcessShellRunner } from '../adapters/ci/shell-runner.js';
+import { RedisStageProcesses } from '../adapters/process/stage-processes.js';
 import { FetchWebhookCaller } from '../adapters/ci/http.js';
 import { GitHubActionsHttpClient } from '../adapters/ci/github-actions.js';
 import { GitLabHttpClient } from '../adapters/ci/gitlab.js';
@@ -26,10 +27,12 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
     const githubUrl = w.githubUrl ?? s.GITHUB_API_URL;
     const gitlabUrl = w.gitlabUrl ?? s.GITLAB_URL;
     const jenkinsUrl = w.jenkinsUrl ?? s.JENKINS_URL;
+    const processes = new RedisStageProcesses(ctx.store, ctx.log);
     return createPipelinesModule(ctx, {
+      processes,
       ...w,
       adapters: {
-        shell: new ChildProcessShellRunner(ctx.settings.COMMAND_ENV),
+        shell: new ChildProcessShellRunner(ctx.settings.COMMAND_ENV, processes),
         webhook: new FetchWebhookCaller(),
         pollMs: w.pollMs ?? s.CI_POLL_MS,
         ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),

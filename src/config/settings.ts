@@ -46,6 +46,12 @@ export const settingsSchema = z
     CONSUL_PREFIX: z.string().default('switchyard'),
     CONSUL_WATCH: bool(false),
     CONFIG_CACHE_MS: ms(30_000),
+    /**
+     * SIGTERM drains: the worker stops taking stage jobs and lets running stages finish for up to
+     * this long before interrupting them (default 10 minutes; keep the orchestrator's kill timeout,
+     * e.g. Kubernetes terminationGracePeriodSeconds, above it).
+     */
+    SHUTDOWN_GRACE_MS: ms(600_000),
 
     ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     HELPDESK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
@@ -72,12 +78,17 @@ export const settingsSchema = z
       .optional(),
   })
   .superRefine((s, ctx) => {
-    if (Boolean(s.SLACK_BOT_TOKEN) !== Boolean(s.SLACK_SIGNING_SECRET)) {
+    // Socket Mode receives over a WebSocket opened with the app token: no request to sign, so no
+    // signing secret. HTTP mode needs both; neither means the local workspace.
+    if (s.SLACK_BOT_TOKEN && !s.SLACK_SIGNING_SECRET && !s.SLACK_APP_TOKEN) {
       ctx.addIssue({
         code: 'custom',
-        path: [s.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'],
-        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack, neither for the local workspace)',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack over HTTP, add SLACK_APP_TOKEN instead of the secret for Socket Mode, neither for the local workspace)',
       });
+    }
+    if (s.SLACK_SIGNING_SECRET && !s.SLACK_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack, neither for the local workspace)' });
     }
     if (s.SLACK_APP_TOKEN && !s.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN' });

@@ -24,6 +24,8 @@ export interface HarnessOptions {
 
 export interface Harness {
   slack: LocalSlack;
+  /** What a second bot process needs to join this one (same Redis prefix, same Slack workspace). */
+  wiring: { prefix: string; token: string; signingSecret: string; apiUrl: string };
   app: Switchyard;
   settings: Settings;
   /** Sends a signed slash command and waits for the bot's answer to the invoker. */
@@ -58,6 +60,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     HOST: '127.0.0.1',
     SLACK_CHANNEL_INTERVAL_MS: '0',
     LOG_LEVEL: 'silent',
+    // A stop interrupts running stages at once (as restarts in tests expect); drain tests set it.
+    SHUTDOWN_GRACE_MS: '0',
     ...o.env,
   });
   const build = () =>
@@ -72,6 +76,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
 
   const h: Harness = {
     slack,
+    wiring: { prefix, token, signingSecret, apiUrl: slack.apiUrl },
     get app() {
       if (!app) throw new Error('bot is stopped');
       return app;

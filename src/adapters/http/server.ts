@@ -40,6 +40,15 @@ export class HttpServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /**
+   * Stops taking work (Slack and webhooks answer 503, /readyz too) but keeps answering /healthz
+   * and /metrics while the process drains its running stages, so a liveness probe does not kill
+   * it halfway.
+   */
+  drain(): void {
+    this.closing = true;
+  }
+
   /** Stops taking requests; in-flight ones finish. */
   async stop(): Promise<void> {
     this.closing = true;
@@ -74,6 +83,8 @@ export class HttpServer {
       }
       const route = this.o.routes.find((r) => r.path === path && r.method === req.method);
       if (!route) return send(res, 404, { ok: false, error: 'not_found' });
+      // Senders (Alertmanager, the help desk) retry a 5xx: another process takes it.
+      if (this.closing) return send(res, 503, { ok: false, error: 'shutting_down' });
       const rawBody = await readBody(req);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
       const out = await route.handle({ method: req.method ?? 'GET', path, headers, rawBody, requestId });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { App, HTTPReceiver, SocketModeReceiver, type App as BoltApp, type RespondFn } from '@slack/bolt';
 import type { CommandRouter } from '../../core/commands/router.js';
 import type { Reply } from '../../core/commands/spec.js';
+import { ConfigError } from '../../core/errors.js';
 import type { HomeService } from '../../core/home.js';
 import type { InteractionRouter } from '../../core/interactions.js';
 import type { SlackEventHandler } from '../../core/module.js';
@@ -14,7 +15,8 @@ import { viewValues } from './view-values.js';
 
 export interface BoltTransportOptions {
   token: string;
-  signingSecret: string;
+  /** HTTP mode only: Socket Mode receives over a WebSocket opened with the app token. */
+  signingSecret?: string;
   appToken?: string;
   slackApiUrl?: string;
   botId?: string;
@@ -57,9 +59,12 @@ function toRespond(reply: Reply, outbound: OutboundFilter): Parameters<RespondFn
 export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
   const logger = boltLogger(o.log);
   const outbound = o.outbound;
+  if (!o.appToken && !o.signingSecret) throw new ConfigError('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).');
+  // The Socket Mode client has its own WebClient (it calls apps.connections.open with the app
+  // token); SLACK_API_URL must reach it too, through the installer's clientOptions.
   const receiver = o.appToken
-    ? new SocketModeReceiver({ appToken: o.appToken, logger })
-    : new HTTPReceiver({ signingSecret: o.signingSecret, endpoints: '/slack/events', logger, unhandledRequestTimeoutMillis: 2500 });
+    ? new SocketModeReceiver({ appToken: o.appToken, logger, ...(o.slackApiUrl ? { installerOptions: { clientOptions: { slackApiUrl: o.slackApiUrl } } } : {}) })
+    : new HTTPReceiver({ signingSecret: o.signingSecret!, endpoints: '/slack/events', logger, unhandledRequestTimeoutMillis: 2500 });
   const app = new App({
     token: o.token,
     receiver,

@@ -19,8 +19,10 @@ export function freezeQueries(file: ApprovalsFile): FreezeQueries {
 
 /**
  * Refuses deployments to a frozen environment. An admin who states a reason passes; the override
- * is audited and announced here, once per request (the pipelines module may ask twice, e.g. when
- * a queued run starts).
+ * is audited and announced here, once per request. The pipelines module asks again while the run
+ * goes on (promotion from the queue, each deploying stage, a gate's approval) without the reason,
+ * so a freeze that began meanwhile stops the run; it honours and audits the admin's override
+ * itself (src/domain/pipelines/guards.ts).
  */
 export function freezeGuard(ctx: AppContext, file: ApprovalsFile): DeployGuard {
   return {

@@ -5,6 +5,7 @@ import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 import type { StageKind, StageOutcome } from '../contracts.js';
 import type { Announcer } from './announce.js';
+import { stopSummary, type GuardStop, type RunGuards } from './guards.js';
 import type { BuiltinStageContext } from './kinds/common.js';
 import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
 import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
@@ -18,6 +19,16 @@ export interface ExecutorOptions {
   leaseMs: number;
   /** Stages one process runs at once; more wait in the queue. */
   maxInflight: number;
+}
+
+/** How long an interrupted stage's work gets to end (the shell runner's kill grace is 2 s). */
+const STOP_SETTLE_MS = 5000;
+
+/** A guard refused the stage before it started: it fails with the guard's reason. */
+class GuardStopped extends Error {
+  constructor(readonly stop: GuardStop) {
+    super(stopSummary(stop));
+  }
 }
 
 type Why = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
@@ -47,6 +58,7 @@ export class StageExecutor {
     private readonly announce: Announcer,
     private readonly kinds: () => Map<string, StageKind>,
     private readonly opts: ExecutorOptions,
+    private readonly guards?: RunGuards,
   ) {}
 
   processor(): JobProcessor {
@@ -58,10 +70,21 @@ export class StageExecutor {
     for (const [key, e] of this.inflight) if (key.startsWith(`${runId}/`)) e.controller.abort(new Interrupt('cancel'));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Drains: takes no new stage (the job workers are closed first, and `launch` defers), lets the
+   * running ones finish within `graceMs`, and only then interrupts what is left, as a restart did
+   * before: the next worker takes those over. A rolling restart within the grace fails no deploy.
+   */
+  async stop(graceMs = 0): Promise<void> {
     this.stopping = true;
+    const settled = () => Promise.allSettled([...this.inflight.values()].map((e) => e.done));
+    if (graceMs > 0 && this.inflight.size) {
+      this.ctx.log.info({ stages: [...this.inflight.keys()], graceMs }, 'draining: letting running stages finish');
+      await within(settled(), graceMs);
+      if (this.inflight.size) this.ctx.log.warn({ stages: [...this.inflight.keys()] }, 'shutdown grace over: interrupting running stages');
+    }
     for (const e of this.inflight.values()) e.controller.abort(new Interrupt('shutdown'));
-    await Promise.race([Promise.allSettled([...this.inflight.values()].map((e) => e.done)), new Promise((r) => setTimeout(r, 10_000))]);
+    await within(settled(), 10_000);
   }
 
   private async launch(data: { runId: string; stageId: string; gen: number }, jc: JobContext): Promise<string> {
@@ -113,9 +136,12 @@ export class StageExecutor {
     let error: unknown;
     const kind = this.kinds().get(stage.kind);
     let sctx: BuiltinStageContext | undefined;
+    let running: Promise<StageOutcome> | undefined;
     try {
       await log(`${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`);
       if (!kind) throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });
+      const stop = await this.guardStage(doc, stage);
+      if (stop) throw new GuardStopped(stop);
       const resolved = await resolveStageSettings(this.ctx, doc, stage, log);
       resolved.secrets.forEach((x) => secrets.add(x));
       sctx = {
@@ -138,9 +164,13 @@ export class StageExecutor {
           },
         },
       };
-      outcome = await untilAborted(kind.run(sctx), signal);
+      running = kind.run(sctx);
+      outcome = await untilAborted(running, signal);
     } catch (err) {
-      error = err;
+      if (err instanceof GuardStopped) {
+        outcome = { status: 'failed', summary: err.message };
+        await log(err.message);
+      } else error = err;
     } finally {
       clearInterval(beat);
       clearInterval(flusher);
@@ -150,6 +180,10 @@ export class StageExecutor {
     if ((why === 'cancel' || why === 'timeout') && kind?.cancel && sctx) {
       await untilAborted(kind.cancel(sctx), AbortSignal.timeout(10_000)).catch((err: Error) => log(`cancelling the remote job failed: ${safeMessage(err, secrets)}`));
     }
+    // An interrupted kind is told through the signal; its command is killed (process group,
+    // SIGTERM then SIGKILL). Wait for that before recording, so the stage never ends (and the
+    // lock is never freed) while its command still runs.
+    if (why && running) await within(running.catch(() => undefined), STOP_SETTLE_MS);
     if (why) await log(why === 'timeout' ? `timed out after ${formatDuration(stage.timeoutMs)}` : why === 'cancel' ? 'cancelled' : why === 'shutdown' ? 'interrupted: this worker is stopping' : 'lease lost: another worker took over');
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
     await flush();
@@ -161,6 +195,17 @@ export class StageExecutor {
       return;
     }
     await this.record(doc, stage, owner, why, outcome && maskDeep(outcome, secrets), error, secrets);
+  }
+
+  /**
+   * A deploying stage (one that needs another: the gate and what follows it) asks the guards
+   * before it starts. A stage resuming a remote run it already started is not stopped halfway.
+   */
+  private async guardStage(doc: RunDoc, stage: StageState): Promise<GuardStop | null> {
+    if (!this.guards || !stage.needs.length || stage.checkpoint) return null;
+    const stop = await this.guards.check(doc, 'stage', stage.id);
+    if (stop) await this.guards.announceStop(this.announce, doc, stop, 'stage', stage.id);
+    return stop;
   }
 
   private async heartbeat(runId: string, stageId: string, owner: string, controller: AbortController): Promise<void> {
@@ -219,6 +264,13 @@ export function patchStage(d: RunDoc, stageId: string, gen: number, phase: 'queu
   const stages = [...d.stages];
   stages[i] = fn(s);
   return { ...d, stages };
+}
+
+/** Waits for `p` at most `ms`; the timer is cleared as soon as `p` settles. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 /** Resolves with the promise, or rejects with the abort reason as soon as the signal fires. */

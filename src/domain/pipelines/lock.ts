@@ -2,9 +2,10 @@ import { ABORT, type Store } from '../../core/ports/store.js';
 
 /**
  * One deployment at a time per service and environment. The lock names the run holding it and
- * has no expiry of its own: it is released when that run ends (any end), and the watchdog
- * releases it when the holder is finished or gone (a crash between the end and the release).
- * Runs waiting for it sit in a sorted set, oldest first.
+ * has no expiry of its own: it is released when that run ends (any end) and no command the run
+ * started may still be running (see StageProcesses), and the watchdog releases it when the holder
+ * is finished or gone (a crash between the end and the release). Runs waiting for it sit in a
+ * sorted set, oldest first.
  */
 export interface LockDoc {
   runId: string;

@@ -9,9 +9,10 @@ import { httpKind } from './kinds/http.js';
 import { githubActionsKind, gitlabKind, jenkinsKind } from './kinds/ci.js';
 import { shellKind } from './kinds/shell.js';
 import { validateWorkflowFiles } from './load.js';
+import { RunGuards } from './guards.js';
 import { DeployLock } from './lock.js';
 import { Orchestrator, STAGE_JOB } from './orchestrator.js';
-import type { CiAdapters } from './ports.js';
+import type { CiAdapters, StageProcesses } from './ports.js';
 import { RunRepo } from './repo.js';
 import { PipelineEngine } from './service.js';
 import { Watchdog, WATCHDOG_JOB } from './watchdog.js';
@@ -28,6 +29,10 @@ export interface PipelinesOptions {
   requeueAfterMs?: number;
   /** Stages one worker process runs at once. */
   maxInflight?: number;
+  /** Commands stages started, recorded while they run: the lock waits for them (see StageProcesses). */
+  processes?: StageProcesses;
+  /** How long a stopping worker lets running stages finish; ctx.settings.SHUTDOWN_GRACE_MS when left out. */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -51,10 +56,11 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   const repo = new RunRepo(ctx.store);
   const lock = new DeployLock(ctx.store);
   const announce = new Announcer(ctx);
-  const orch = new Orchestrator(ctx, repo, lock, announce);
-  const executor = new StageExecutor(ctx, repo, orch, announce, kinds, { leaseMs, maxInflight: o.maxInflight ?? 50 });
+  const guards = new RunGuards(ctx);
+  const orch = new Orchestrator(ctx, repo, lock, announce, o.processes, guards);
+  const executor = new StageExecutor(ctx, repo, orch, announce, kinds, { leaseMs, maxInflight: o.maxInflight ?? 50 }, guards);
   const engine = new PipelineEngine(ctx, repo, lock, orch, executor, announce, kinds);
-  const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000 });
+  const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000 }, o.processes);
   services.provide('pipelines', engine);
 
   return {
@@ -72,11 +78,12 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
     },
     async startWorker() {
       await ctx.jobs.schedule('pipeline-watchdog', WATCHDOG_JOB, {}, { everyMs: o.watchdogMs ?? 5000 });
-      // Runs interrupted by this worker's last stop are taken over now, not at the first tick.
+      // Runs interrupted by this worker's last stop are taken over now, not at the first tick; the
+      // sweep first kills commands a killed worker of this host left running.
       await watchdog.sweep();
     },
     async stop() {
-      await executor.stop();
+      await executor.stop(o.shutdownGraceMs ?? ctx.settings.SHUTDOWN_GRACE_MS ?? 0);
     },
   };
 }

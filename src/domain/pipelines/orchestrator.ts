@@ -1,8 +1,10 @@
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';
-import { EVENTS, type RunFinishedEvent, type RunStatus } from '../contracts.js';
+import { EVENTS, type RunFinishedEvent, type RunStatus, type StageOutcomeDone } from '../contracts.js';
 import type { Announcer } from './announce.js';
+import { stopSummary, type GuardStop, type RunGuards } from './guards.js';
 import type { DeployLock } from './lock.js';
+import type { StageProcesses } from './ports.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
 import type { RunRepo } from './repo.js';
 import { mention } from '../../core/blocks.js';
@@ -22,6 +24,8 @@ export class Orchestrator {
     private readonly repo: RunRepo,
     private readonly lock: DeployLock,
     private readonly announce: Announcer,
+    private readonly procs?: StageProcesses,
+    private readonly guards?: RunGuards,
   ) {}
 
   async advance(runId: string): Promise<RunDoc | null> {
@@ -49,8 +53,13 @@ export class Orchestrator {
     await this.ctx.jobs.enqueue(STAGE_JOB, { runId: doc.id, stageId: s.id, gen: s.gen }, { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) });
   }
 
-  /** The lock is held: the run starts now. */
+  /** The lock is held: the run starts now (a run that waited in the queue asks the guards again). */
   async start(runId: string): Promise<void> {
+    const queued = this.guards ? await this.repo.get(runId) : null;
+    if (queued?.status === 'queued' && queued.queuedBehind) {
+      const stop = await this.guards!.check(queued, 'promoted');
+      if (stop) return this.stopQueued(queued, stop);
+    }
     const now = this.ctx.clock.now();
     const doc = await this.repo.update(runId, (d) => (d.status === 'queued' ? { ...d, status: 'running', startedAt: now } : ABORT));
     if (!doc || doc.status !== 'running') return;
@@ -61,13 +70,46 @@ export class Orchestrator {
     await this.advance(doc.id);
   }
 
+  /** A queued run a guard refuses when it is handed the lock ends there, saying why. */
+  private async stopQueued(queued: RunDoc, stop: GuardStop): Promise<void> {
+    const now = this.ctx.clock.now();
+    const summary = stopSummary(stop);
+    const doc = await this.repo.update(queued.id, (d) => {
+      if (d.status !== 'queued') return ABORT;
+      const stages = d.stages.map((s) => (s.status === 'pending' ? { ...s, status: 'skipped' as const, skip: 'upstream' as const, summary: `not run: ${summary}` } : s));
+      return { ...d, stages, status: 'failed', finishedAt: now, reason: summary };
+    });
+    if (!doc || doc.status !== 'failed') return;
+    await this.guards!.announceStop(this.announce, doc, stop, 'promoted');
+    await this.finalize(doc);
+  }
+
+  /** A gate was approved: the guards are asked again before the run goes on past it. */
+  async guardApproval(runId: string, stageId: string, outcome: StageOutcomeDone): Promise<StageOutcomeDone> {
+    if (outcome.status !== 'succeeded' || !this.guards) return outcome;
+    const doc = await this.repo.get(runId);
+    if (!doc || isTerminal(doc) || doc.cancelRequested) return outcome;
+    const stop = await this.guards.check(doc, 'approved', stageId);
+    if (!stop) return outcome;
+    await this.guards.announceStop(this.announce, doc, stop, 'approved', stageId);
+    return { ...outcome, status: 'failed', summary: `${outcome.summary ?? 'approved'}, but ${stopSummary(stop)}` };
+  }
+
   /**
    * Everything that follows the end of a run, each step idempotent (so the watchdog can repeat it
    * after a crash): release the lock, start the next queued run, tell people, publish the event.
+   * While a command the run started may still be running (its worker was killed and its process
+   * group lives on), the lock stays held: the run stays in the watchdog's care, which finalizes
+   * it again once the command is known dead (reaped, or past a deadline beyond its timeout).
    */
   async finalize(doc: RunDoc): Promise<void> {
-    await this.lock.release(doc.service, doc.env, doc.id);
-    await this.lock.dequeue(doc.service, doc.env, doc.id);
+    const lingering = (await this.procs?.mayRun(doc.id)) ?? false;
+    if (lingering) {
+      await this.announce.thread(doc, 'lock-held', `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`);
+    } else {
+      await this.lock.release(doc.service, doc.env, doc.id);
+      await this.lock.dequeue(doc.service, doc.env, doc.id);
+    }
     await this.announce.refresh(doc);
     await this.announce.final(doc);
     const event: RunFinishedEvent = {
@@ -75,6 +117,7 @@ export class Orchestrator {
       ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
     };
     await this.ctx.events.publish(EVENTS.runFinished, doc.id, { ...event });
+    if (lingering) return;
     await this.repo.markFinished(doc.id);
     await this.promote(doc.service, doc.env);
   }
@@ -102,6 +145,7 @@ export class Orchestrator {
     if (!holder) return null;
     const run = await this.repo.get(holder);
     if (run && !isTerminal(run)) return holder;
+    if (await this.procs?.mayRun(holder)) return holder;
     await this.lock.release(service, env, holder);
     return null;
   }

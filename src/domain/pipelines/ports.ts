@@ -10,8 +10,29 @@ export interface ShellResult {
 }
 
 export interface ShellRunner {
-  /** Runs `command` with /bin/sh; each output line goes to `onLine`. Kills the process group on timeout/abort. */
-  run(o: { command: string; cwd?: string; env: Record<string, string>; timeoutMs: number; signal: AbortSignal; onLine(line: string): void }): Promise<ShellResult>;
+  /**
+   * Runs `command` with /bin/sh; each output line goes to `onLine`. Kills the process group on
+   * timeout/abort, and resolves only once the command has ended. `stage` names the run and stage
+   * the command belongs to (else SWITCHYARD_RUN_ID from `env`), so it is recorded while it runs.
+   */
+  run(o: { command: string; cwd?: string; env: Record<string, string>; timeoutMs: number; signal: AbortSignal; onLine(line: string): void; stage?: { runId: string; stageId: string } }): Promise<ShellResult>;
+}
+
+/** Where a runner writes down each command it starts, until it is known to have ended. */
+export interface ProcessRecorder {
+  started(o: { pid: number; runId: string; stageId: string; timeoutMs: number }): Promise<string>;
+  ended(id: string): Promise<void>;
+}
+
+/**
+ * What the deploy lock and the watchdog need to know about commands workers started: whether one
+ * of a run may still be running (its worker was killed, yet its process group lives on).
+ */
+export interface StageProcesses {
+  /** True while a command of the run (of that stage, when given) may still run. */
+  mayRun(runId: string, stageId?: string): Promise<boolean>;
+  /** Kills the process groups of commands this host's dead workers left; returns how many were settled. */
+  reap(): Promise<number>;
 }
 
 export interface WebhookCaller {

@@ -226,7 +226,8 @@ export class PipelineEngine implements PipelineService {
     );
   }
 
-  async resolveWaitingStage(runId: string, stageId: string, outcome: StageOutcomeDone): Promise<void> {
+  async resolveWaitingStage(runId: string, stageId: string, decided: StageOutcomeDone): Promise<void> {
+    const outcome = await this.orch.guardApproval(runId, stageId, decided);
     const now = this.ctx.clock.now();
     const res = { status: outcome.status, ...(outcome.summary ? { summary: outcome.summary } : {}), ...(outcome.link ? { link: outcome.link } : {}), ...(outcome.details ? { details: outcome.details } : {}) };
     const after = await this.repo.update(runId, (d) => {

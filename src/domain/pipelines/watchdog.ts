@@ -5,6 +5,7 @@ import { safeMrkdwn } from './render.js';
 import { patchStage } from './executor.js';
 import type { DeployLock } from './lock.js';
 import type { Orchestrator } from './orchestrator.js';
+import type { StageProcesses } from './ports.js';
 import type { RunRepo } from './repo.js';
 
 export const WATCHDOG_JOB = 'pipeline.watchdog';
@@ -16,7 +17,9 @@ const MAX_RESUMES = 5;
  * gone): a CI stage resumes following the same remote run from its checkpoint; any other stage
  * runs again if it has attempts left, or fails saying its worker was lost. It re-enqueues stage
  * jobs lost between a state change and the enqueue, repeats the end-of-run steps a crash may have
- * cut short (lock release, announcements, event) and hands free locks to queued runs.
+ * cut short (lock release, announcements, event) and hands free locks to queued runs. First it
+ * kills commands that workers of this host started and died without ending (kill -9, OOM); a
+ * stage whose command may still run is not taken over, and its run keeps the deploy lock.
  */
 export class Watchdog {
   constructor(
@@ -26,10 +29,16 @@ export class Watchdog {
     private readonly orch: Orchestrator,
     private readonly announce: Announcer,
     private readonly opts: { requeueAfterMs: number },
+    private readonly procs?: StageProcesses,
   ) {}
 
   async sweep(): Promise<number> {
     let touched = 0;
+    try {
+      touched += (await this.procs?.reap()) ?? 0;
+    } catch (err) {
+      this.ctx.log.error({ err: (err as Error).message }, 'reaping orphaned stage commands failed');
+    }
     for (const id of await this.repo.activeIds()) {
       try {
         if (await this.recoverRun(id)) touched++;
@@ -68,6 +77,12 @@ export class Watchdog {
     for (const s of doc.stages) {
       if (s.status !== 'running') continue;
       if (s.phase === 'executing' && !(await this.repo.leaseHeld(doc.id, s.id))) {
+        // Its worker is gone, but the command it started may not be: running the stage again, or
+        // failing it (which ends the run and frees the lock), waits until that command is dead.
+        if (await this.procs?.mayRun(doc.id, s.id)) {
+          this.ctx.log.warn({ runId: doc.id, stageId: s.id }, 'stage worker gone but its command may still run: waiting before taking it over');
+          continue;
+        }
         await this.takeOver(doc, s);
         touched = true;
       } else if (s.phase === 'queued' && this.ctx.clock.now() - (s.queuedAt ?? 0) > this.opts.requeueAfterMs) {

@@ -40,6 +40,8 @@ export function shellKind(runner: ShellRunner): StageKind {
         timeoutMs: b.timeoutMs,
         signal: ctx.signal,
         onLine: (line) => pending.push(ctx.log(line)),
+        // Recorded with its process group, so a crash never frees the lock while it may still run.
+        stage: { runId: ctx.run.id, stageId: ctx.stage.id },
       });
       await Promise.all(pending);
       if (res.timedOut) return { status: 'failed', summary: `timed out after ${formatDuration(b.timeoutMs)}` };
