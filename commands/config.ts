@@ -92,7 +92,7 @@ export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): Co
             `${v.source} ${v.path}${v.version !== undefined ? ` v${String(v.version)}` : ''}`,
           );
           // Ephemeral whatever the channel: a revealed value never reaches a channel.
-          return { ...reply, visibility: 'ephemeral' };
+          return { ...reply, visibility: 'ephemeral', revealsSecret: true };
         },
       }),
     ],

@@ -140,4 +140,9 @@ export class OutboundFilter {
   content<T extends MessageContent>(content: T): T {
     return { ...content, text: this.text(content.text), ...(content.blocks ? { blocks: this.blocks(content.blocks) } : {}) };
   }
+
+  /** Escaped but not masked: for the one answer that reveals a secret to the person who asked. */
+  revealed<T extends MessageContent>(content: T): T {
+    return { ...content, text: toSlackText(content.text), ...(content.blocks ? { blocks: outboundValue(content.blocks, (s) => s) as Block[] } : {}) };
+  }
 }

@@ -43,7 +43,7 @@ export interface BoltTransport {
 }
 
 function toRespond(reply: Reply, outbound: OutboundFilter): Parameters<RespondFn>[0] {
-  const safe = outbound.content(reply);
+  const safe = reply.revealsSecret && reply.visibility !== 'in_channel' ? outbound.revealed(reply) : outbound.content(reply);
   return {
     response_type: reply.visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
     replace_original: false,

@@ -9,6 +9,11 @@ import type { MessageContent } from '../blocks.js';
 export interface Reply extends MessageContent {
   /** Ephemeral (default) answers only the invoker; in_channel posts for everyone. */
   visibility?: 'ephemeral' | 'in_channel';
+  /**
+   * Shows a secret on purpose (only `/config reveal`, to a secrets-reader): the boundary still
+   * escapes it but does not mask it. Honoured only for an ephemeral answer.
+   */
+  revealsSecret?: true;
 }
 
 export interface CommandContext {

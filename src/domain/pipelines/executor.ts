@@ -52,7 +52,7 @@ export class StageExecutor {
   private stopping = false;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log'>,
+    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log' | 'secrets'>,
     private readonly repo: RunRepo,
     private readonly orch: Orchestrator,
     private readonly announce: Announcer,
@@ -144,6 +144,8 @@ export class StageExecutor {
       if (stop) throw new GuardStopped(stop);
       const resolved = await resolveStageSettings(this.ctx, doc, stage, log);
       resolved.secrets.forEach((x) => secrets.add(x));
+      // The outbound boundary masks them too, whatever path a value takes to Slack.
+      this.ctx.secrets.remember(resolved.secrets);
       sctx = {
         run: toRunInfo(doc),
         stage: { id: stage.id, kind: stage.kind, attempt: stage.attempt },
