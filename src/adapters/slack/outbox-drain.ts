@@ -97,7 +97,11 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
       if (doc.threadKey) {
         const parent = await store.getJson<OutboxDoc>(docKey(doc.threadKey));
         if (!parent || parent.failed) return drop(channel, e, `thread parent ${doc.threadKey} ${parent ? 'failed' : 'does not exist'}`);
-        if (!parent.ts) return PARENT_WAIT_MS;
+        if (!parent.ts) {
+          // A parent in this channel was queued ahead of its reply, so it was already handled.
+          if (parent.channel === doc.channel) return drop(channel, e, `thread parent ${doc.threadKey} was never posted`);
+          return PARENT_WAIT_MS;
+        }
         threadTs = parent.ts;
       }
       const wait = await slot(channel, 'chat.postMessage', true);
