@@ -30,7 +30,11 @@ async function drainFigures(): Promise<BenchResult[]> {
       await h.app.ctx.chat.post({ channel: ch, key: `bench-${i}`, text });
       if (i === Math.floor(MESSAGES / 3)) h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
     }
-    await h.slack.waitFor(() => CHANNELS.every((ch) => texts(h, ch).length >= want.get(ch)!.length) || undefined, { timeoutMs: 120_000, message: 'outbox backlog not delivered' });
+    // Slack sees a message a moment before the bot has recorded it: wait for both.
+    await h.slack.waitFor(() => (CHANNELS.every((ch) => texts(h, ch).length >= want.get(ch)!.length) && outboxStats.posts - before.posts >= MESSAGES) || undefined, {
+      timeoutMs: 120_000,
+      message: 'outbox backlog not delivered',
+    });
     const wakeups = outboxStats.wakeups - before.wakeups;
     const posts = outboxStats.posts - before.posts;
     const ordered = CHANNELS.filter((ch) => JSON.stringify(texts(h, ch)) === JSON.stringify(want.get(ch))).length;
