@@ -32,7 +32,8 @@ export const DOC_TTL_MS = 30 * 24 * 3600_000;
  *                       message stays one entry (coalescing) until the drainer claims it;
  *  - `outbox:arm:<ch>`  the epoch of the one drain job that owns the channel while it has work.
  *                       It expires unless that job keeps touching it, so a drain job lost for good
- *                       (failed after repeated crashes) is replaced by the next post's new epoch.
+ *                       (failed after repeated crashes) is replaced by the next post's new epoch;
+ *                       a job that merely waited long (no worker running) adopts its expired arm.
  * Appending and arming happen in one script, and so do "the list is empty" and disarming, so a
  * post can never land between a drainer's last look and its exit without a drain job to carry it.
  */
@@ -79,8 +80,15 @@ redis.call('DEL', KEYS[2])
 return 'idle'`;
 
 // KEYS: arm. ARGV: epoch, ttl ms. Keeps the arm alive while its job works; 0 when superseded.
+// An expired arm is adopted: the job waited longer than ARM_TTL_MS (workers were down) and is
+// still the only one that knows of the channel's entries.
 const TOUCH_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+if cur ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1`;
 
