@@ -17,7 +17,7 @@ async function drainJobAttempts(h: Harness): Promise<Array<{ attemptsMade: numbe
   const queue = new Queue('slack', { connection, prefix: `{${h.settings.REDIS_PREFIX}}:q` });
   try {
     const jobs = await queue.getJobs(['completed']);
-    return jobs.filter((j) => j.name === 'slack.deliver').map((j) => ({ attemptsMade: j.attemptsMade, errors: j.stacktrace.length }));
+    return jobs.filter((j) => j.name === 'slack.deliver').map((j) => ({ attemptsMade: j.attemptsMade, errors: (j.stacktrace ?? []).length }));
   } finally {
     await queue.close();
     await connection.quit();
