@@ -65,6 +65,8 @@ describe('landing-zone inspections', () => {
     const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes('running-trivy in production')));
     expect(summary.text).toContain('4 new, 0 back, 0 still open, 0 fixed (1 service(s) covered)');
     const zlib = await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('zlib: integer overflow')));
+    // Posts to one channel arrive one after another in the order posted: wait for the last one.
+    await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes('running-trivy')).length >= 4 || undefined);
     expect(h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes('running-trivy'))).toHaveLength(4); // critical and high only
     const zlibId = /`(f-[0-9a-f]{10})`/.exec(zlib.text)![1]!;
 
