@@ -100,6 +100,21 @@ describe('outbox order and repair', () => {
     expect(h.slack.messages('C0INCIDENTS').filter((m) => m.text.startsWith('Summary'))).toHaveLength(1);
   });
 
+  it('retries a transient Slack error in place and drops only a message Slack refuses for good', async () => {
+    const chat = h.app.ctx.chat;
+    h.slack.failNext('chat.postMessage', { error: 'internal_error' });
+    for (let i = 0; i < 4; i++) await chat.post({ channel: 'C0APPROVALS', key: `transient-${i}`, text: `transient ${i}` });
+    await chat.post({ channel: 'C0NOSUCH', key: 'nowhere', text: 'to a channel that does not exist' });
+    await chat.post({ channel: 'C0NOSUCH', threadKey: 'nowhere', text: 'reply under it' });
+    await chat.post({ channel: 'C0NOSUCH', key: 'nowhere-after', text: 'still tried' });
+    await h.slack.waitFor(() => texts(h, 'C0APPROVALS', 'transient').length === 4 || undefined, { timeoutMs: 10_000 });
+    expect(texts(h, 'C0APPROVALS', 'transient')).toEqual(sent('transient', 4));
+    // The refused post does not block its channel's queue: the next one is tried, the reply dropped.
+    await h.slack.waitFor(() => h.slack.calls('chat.postMessage').find((c) => c.args.text === 'still tried'));
+    expect(h.slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0NOSUCH').map((c) => c.args.text)).toEqual(['to a channel that does not exist', 'still tried']);
+    expect(await chat.messageRef('nowhere')).toBeNull();
+  });
+
   it('sends pins.add once for a message pinned twice around its post', async () => {
     const chat = h.app.ctx.chat;
     await chat.post({ channel: 'C0STAKE', key: 'pin-once', text: 'pin me once' });
