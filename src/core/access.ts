@@ -5,8 +5,11 @@ import type { Store } from './ports/store.js';
 
 /**
  * Roles granted to Slack users and user groups (config/access.yml). `admin` holds every role.
- * User-group membership is resolved through Slack and cached briefly in Redis, so every process
- * sees the same answer and Slack's tier-2 limit is respected.
+ * User-group membership is resolved through Slack (`usergroups.users.list`, Tier 2: about 20 a
+ * minute) and cached in Redis, so every process sees the same answer. A cold cache must not turn
+ * a burst of commands into a burst of lookups: callers in one process share one promise per group,
+ * processes share one Redis lock per group (the others wait for its result), and an expired entry
+ * is still served for a while as one caller refreshes it in the background.
  */
 export const WELL_KNOWN_ROLES = ['admin', 'deployer', 'prod-deployer', 'approver', 'incident-commander', 'planner', 'secrets-reader', 'auditor'] as const;
 
@@ -26,14 +29,43 @@ export interface Actor {
   roles: ReadonlySet<string>;
 }
 
-const GROUP_CACHE_MS = 5 * 60_000;
+export interface GroupCacheOptions {
+  /** Membership younger than this is used as is (default 5 minutes). */
+  freshMs?: number;
+  /**
+   * Older membership, up to this age, is served while one refresh runs (default 1 hour). It bounds
+   * how long someone removed from a group keeps its roles when Slack cannot be reached.
+   */
+  staleMs?: number;
+  /** How long one process may hold the lookup lock before another may try (default 10 s). */
+  lockMs?: number;
+}
+
+interface CachedGroup {
+  members: string[];
+  /** When Slack answered (ms since epoch). */
+  at: number;
+}
+
+const POLL_MS = 25;
 
 export class AccessControl {
+  private readonly inflight = new Map<string, Promise<string[]>>();
+  private readonly refreshing = new Set<string>();
+  private readonly freshMs: number;
+  private readonly staleMs: number;
+  private readonly lockMs: number;
+
   constructor(
     private readonly file: AccessFile,
     private readonly chat: Pick<ChatPort, 'usergroupMembers'>,
     private readonly store: Store,
-  ) {}
+    opts: GroupCacheOptions = {},
+  ) {
+    this.freshMs = opts.freshMs ?? 5 * 60_000;
+    this.staleMs = Math.max(opts.staleMs ?? 60 * 60_000, this.freshMs);
+    this.lockMs = opts.lockMs ?? 10_000;
+  }
 
   roleNames(): string[] {
     return Object.keys(this.file.roles).sort();
@@ -43,19 +75,21 @@ export class AccessControl {
     return { userId, roles: await this.rolesOf(userId) };
   }
 
+  /**
+   * Direct grants first; a user granted `admin` directly holds every role, so no group is looked
+   * up for them. Otherwise each distinct group of the roles not granted directly is looked up once.
+   */
   async rolesOf(userId: string): Promise<Set<string>> {
     const roles = new Set<string>();
+    const viaGroups: Array<[string, string[]]> = [];
     for (const [role, grant] of Object.entries(this.file.roles)) {
       if (grant.users.includes(userId)) roles.add(role);
-      else {
-        for (const g of grant.groups) {
-          if ((await this.groupMembers(g)).includes(userId)) {
-            roles.add(role);
-            break;
-          }
-        }
-      }
+      else if (grant.groups.length) viaGroups.push([role, grant.groups]);
     }
+    if (roles.has('admin') || !viaGroups.length) return roles;
+    const groups = [...new Set(viaGroups.flatMap(([, gs]) => gs))];
+    const members = new Map(await Promise.all(groups.map(async (g) => [g, await this.groupMembers(g)] as const)));
+    for (const [role, gs] of viaGroups) if (gs.some((g) => members.get(g)?.includes(userId))) roles.add(role);
     return roles;
   }
 
@@ -71,14 +105,75 @@ export class AccessControl {
     return [...users].sort();
   }
 
-  /** Members of a Slack user group, cached. */
-  async groupMembers(groupId: string): Promise<string[]> {
-    const key = this.store.key('usergroup', groupId);
-    const cached = await this.store.getJson<string[]>(key);
-    if (cached) return cached;
-    const members = await this.chat.usergroupMembers(groupId);
-    await this.store.setJson(key, members, { ttlMs: GROUP_CACHE_MS });
-    return members;
+  /** Members of a Slack user group: cached, one lookup at a time per group across processes. */
+  groupMembers(groupId: string): Promise<string[]> {
+    let p = this.inflight.get(groupId);
+    if (!p) {
+      p = this.resolve(groupId).finally(() => this.inflight.delete(groupId));
+      this.inflight.set(groupId, p);
+    }
+    return p;
+  }
+
+  private cacheKey(groupId: string): string {
+    return this.store.key('usergroup', groupId);
+  }
+
+  private async cached(groupId: string): Promise<CachedGroup | null> {
+    const v = await this.store.getJson<CachedGroup | string[]>(this.cacheKey(groupId));
+    // A bare array is the format of earlier versions (no age): treat it as absent.
+    return v && !Array.isArray(v) && Array.isArray(v.members) ? v : null;
+  }
+
+  private isFresh(hit: CachedGroup | null): hit is CachedGroup {
+    return hit !== null && Date.now() - hit.at < this.freshMs;
+  }
+
+  private async resolve(groupId: string): Promise<string[]> {
+    const hit = await this.cached(groupId);
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (hit && age < this.freshMs) return hit.members;
+    if (hit && age < this.staleMs) {
+      this.refreshInBackground(groupId);
+      return hit.members;
+    }
+    return this.lookup(groupId);
+  }
+
+  private refreshInBackground(groupId: string): void {
+    if (this.refreshing.has(groupId)) return;
+    this.refreshing.add(groupId);
+    // A failed refresh leaves the stale entry; the next caller after it tries again.
+    void this.lookup(groupId)
+      .catch(() => undefined)
+      .finally(() => this.refreshing.delete(groupId));
+  }
+
+  /**
+   * One process asks Slack (the holder of a short Redis lock); the others wait for the fresh
+   * entry it writes, or take the lock over if it expires without one (that process died).
+   */
+  private async lookup(groupId: string): Promise<string[]> {
+    const lock = this.store.key('usergroup-lock', groupId);
+    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    for (;;) {
+      if (await this.store.claim(lock, this.lockMs, token)) {
+        try {
+          // Another process may have answered between our miss and our claim.
+          const hit = await this.cached(groupId);
+          if (this.isFresh(hit)) return hit.members;
+          const members = await this.chat.usergroupMembers(groupId);
+          const entry: CachedGroup = { members, at: Date.now() };
+          await this.store.setJson(this.cacheKey(groupId), entry, { ttlMs: this.staleMs });
+          return members;
+        } finally {
+          await this.store.release(lock, token);
+        }
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      const hit = await this.cached(groupId);
+      if (this.isFresh(hit)) return hit.members;
+    }
   }
 
   static has(actor: Actor, role: string): boolean {

@@ -132,6 +132,37 @@ describe('update', () => {
   });
 });
 
+describe('scripts by SHA', () => {
+  // What Redis receives, seen through MONITOR: the Lua source crosses the wire at most once per
+  // connection (after NOSCRIPT), every other update is an EVALSHA of the digest.
+  it('update() calls its compare-and-set by EVALSHA', async () => {
+    const fresh = createRedis(REDIS_URL, { name: 'test-store-sha', log: silent });
+    extra.push(fresh);
+    const shaStore = new RedisStore(fresh, prefix);
+    const k = shaStore.key('upd', 'by-sha');
+    const monitor = await redis.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.includes(k)) seen.push(String(args[0]).toLowerCase());
+    });
+    for (let i = 0; i < 5; i++) await shaStore.update<number>(k, (n) => (n ?? 0) + 1);
+    for (let i = 0; i < 5; i++) await shaStore.update<number>(k, (n) => (n ?? 0) + 1);
+    const scripted = () => seen.filter((c) => c === 'eval' || c === 'evalsha');
+    await waitFor(() => scripted().length >= 10, 2000, `ten script calls seen (${seen.join(' ')})`);
+    await monitor.disconnect();
+    expect(await shaStore.getJson(k)).toBe(10);
+    // At most one EVAL (the first call, if Redis did not know the script yet); never one per update.
+    expect(seen.filter((c) => c === 'eval').length).toBeLessThanOrEqual(1);
+    expect(seen.filter((c) => c === 'evalsha').length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('refuses one script name with two bodies', () => {
+    store.script('testOnce', 1, 'return 1');
+    expect(() => store.script('testOnce', 1, 'return 2')).toThrow(/twice/);
+    expect(() => store.script('bad name', 1, 'return 1')).toThrow(/invalid name/);
+  });
+});
+
 describe('counters, claims and leases', () => {
   it('incr by integers and fractions', async () => {
     const k = store.key('ctr', 'a');

@@ -12,43 +12,11 @@ import type { Redis } from 'ioredis';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
 
+import { CAS_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
+
 const MAX_UPDATE_ATTEMPTS = 50;
 const DEFAULT_STREAM_MAXLEN = 10_000;
 const PING_TIMEOUT_MS = 1000;
-
-/** Deletes the key only while it still holds the caller's owner token. */
-/**
- * Compare-and-set for update(): writes only if the key still holds exactly what was read (or is
- * still absent). Lock-free and safe on a shared connection, unlike WATCH, whose state belongs to
- * the connection rather than the caller.
- * ARGV: existed ('0'|'1'), expected value, 'set'|'del', new value, ttl ms ('' keeps the TTL).
- */
-const CAS_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == '0' then
-  if cur then return 0 end
-elseif cur ~= ARGV[2] then
-  return 0
-end
-if ARGV[3] == 'del' then
-  redis.call('DEL', KEYS[1])
-elseif ARGV[5] ~= '' then
-  redis.call('SET', KEYS[1], ARGV[4], 'PX', tonumber(ARGV[5]))
-else
-  redis.call('SET', KEYS[1], ARGV[4], 'KEEPTTL')
-end
-return 1`;
-
-const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-/** RPUSH values then keep only the newest ARGV[1] entries (0 = no cap); returns the final length. */
-const LIST_PUSH_LUA = `
-local n = redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
-local cap = tonumber(ARGV[1])
-if cap > 0 and n > cap then
-  redis.call('LTRIM', KEYS[1], -cap, -1)
-  return cap
-end
-return n`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -91,12 +59,52 @@ function toStreamEntries(raw: RawStreamEntry[]): StreamEntry[] {
   });
 }
 
+/** A Lua script run by SHA: `(keys, args) => reply`. */
+export type Script<R = unknown> = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<R>;
+
+type ScriptCaller = (...keysAndArgs: Array<string | number>) => Promise<unknown>;
+
+/**
+ * Scripts are registered with ioredis `defineCommand`: the script body crosses the wire once
+ * (SCRIPT LOAD on the first NOSCRIPT), every later call is EVALSHA with the 40-byte digest, so a
+ * hot path such as update() no longer ships its Lua source on every call.
+ */
 export class RedisStore implements Store {
+  private readonly defined = new Map<string, string>();
+  private readonly cas: Script<number>;
+  private readonly releaseScript: Script<number>;
+  private readonly listPushScript: Script<number>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
     if (!prefix || /\s/.test(prefix)) throw new TypeError(`RedisStore: invalid key prefix "${prefix}"`);
+    this.cas = this.script('switchyardCas', 1, CAS_LUA);
+    this.releaseScript = this.script('switchyardRelease', 1, RELEASE_LUA);
+    this.listPushScript = this.script('switchyardListPush', 1, LIST_PUSH_LUA);
+  }
+
+  /**
+   * Registers a Lua script under `name` on this connection and returns its caller (EVALSHA, with
+   * ioredis falling back to EVAL once when Redis answers NOSCRIPT, e.g. after a restart or a
+   * SCRIPT FLUSH). For adapters that need atomic multi-key steps (the Slack outbox queue).
+   * Registering a name again with a different body is a programming error.
+   */
+  script<R = unknown>(name: string, numberOfKeys: number, lua: string): Script<R> {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new TypeError(`RedisStore.script: invalid name "${name}"`);
+    const known = this.defined.get(name);
+    if (known !== undefined && known !== lua) throw new Error(`RedisStore.script: ${name} registered twice with different bodies`);
+    const target = this.redis as unknown as Record<string, ScriptCaller | undefined>;
+    if (known === undefined) {
+      // Another RedisStore on the same connection may have defined it already; same body, same SHA.
+      if (typeof target[name] !== 'function') this.redis.defineCommand(name, { numberOfKeys, lua });
+      this.defined.set(name, lua);
+    }
+    return async (keys, args) => {
+      if (keys.length !== numberOfKeys) throw new TypeError(`RedisStore.script ${name}: expects ${numberOfKeys} keys, got ${keys.length}`);
+      return (await (target[name] as ScriptCaller).call(this.redis, ...keys, ...args)) as R;
+    };
   }
 
   key(...parts: string[]): string {
@@ -152,19 +160,12 @@ export class RedisStore implements Store {
     const current = parseJson<T>(raw);
     const next = fn(current);
     if (next === ABORT) return { done: true, value: current };
-    const applied = await this.redis.eval(
-      CAS_LUA,
-      1,
-      key,
-      raw === null ? '0' : '1',
-      raw ?? '',
-      next === null ? 'del' : 'set',
-      next === null ? '' : toJson(next),
-      ttlMs === undefined ? '' : String(ttlMs),
+    const applied = await this.cas(
+      [key],
+      [raw === null ? '0' : '1', raw ?? '', next === null ? 'del' : 'set', next === null ? '' : toJson(next), ttlMs === undefined ? '' : String(ttlMs)],
     );
     return applied === 1 ? { done: true, value: next } : { done: false };
   }
-
 
   async del(...keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
@@ -186,7 +187,7 @@ export class RedisStore implements Store {
   }
 
   async release(key: string, owner: string): Promise<boolean> {
-    const deleted = await this.redis.eval(RELEASE_LUA, 1, key, owner);
+    const deleted = await this.releaseScript([key], [owner]);
     return deleted === 1;
   }
 
@@ -241,7 +242,7 @@ export class RedisStore implements Store {
   async listPush(key: string, values: string[], maxLen?: number): Promise<number> {
     if (values.length === 0) return this.redis.llen(key);
     const cap = maxLen === undefined ? 0 : positiveInt(maxLen, 'maxLen');
-    return (await this.redis.eval(LIST_PUSH_LUA, 1, key, cap, ...values)) as number;
+    return this.listPushScript([key], [cap, ...values]);
   }
 
   async listRange(key: string, start: number, stop: number): Promise<string[]> {
