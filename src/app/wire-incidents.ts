@@ -1,6 +1,6 @@
 import { HelpdeskWebhookClient } from '../adapters/helpdesk/client.js';
 import type { ModuleFactory } from '../core/module.js';
-import { createIncidentsModule, type IncidentsModuleOptions } from '../domain/incidents/module.js';
+import { createIncidentsModule, type IncidentsModuleOptions } from './modules/incidents.js';
 
 /**
  * Production wiring of incidents: the outbound help desk webhook from HELPDESK_WEBHOOK_URL and

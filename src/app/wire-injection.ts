@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.js';
 import type { Clock, Logger } from '../core/ports/runtime.js';
 import { ConsulSource } from '../adapters/consul/consul-source.js';
 import { VaultSource } from '../adapters/vault/vault-source.js';
-import { createInjectionModule, type InjectionModuleOptions } from '../domain/injection/module.js';
+import { createInjectionModule, type InjectionModuleOptions } from './modules/injection.js';
 
 /** Vault from settings: AppRole when VAULT_ROLE_ID/VAULT_SECRET_ID are set, else VAULT_TOKEN. */
 export function vaultFromSettings(s: Readonly<Settings>, deps: { clock: Clock; log: Logger }): VaultSource | undefined {

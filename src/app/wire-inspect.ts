@@ -2,7 +2,7 @@ import type { ModuleFactory } from '../core/module.js';
 import { ProcessCommandRunner } from '../adapters/scanner/command-runner.js';
 import { pipelineRunLogs } from '../adapters/scanner/run-logs.js';
 import { loadInspectConfig } from '../domain/inspect/config.js';
-import { createInspectModule } from '../domain/inspect/module.js';
+import { createInspectModule } from './modules/inspect.js';
 import { servicesOf } from '../domain/services.js';
 
 /**

@@ -5,7 +5,7 @@ import { FetchWebhookCaller } from '../adapters/ci/http.js';
 import { GitHubActionsHttpClient } from '../adapters/ci/github-actions.js';
 import { GitLabHttpClient } from '../adapters/ci/gitlab.js';
 import { JenkinsHttpClient } from '../adapters/ci/jenkins.js';
-import { createPipelinesModule, type PipelinesOptions } from '../domain/pipelines/module.js';
+import { createPipelinesModule, type PipelinesOptions } from './modules/pipelines.js';
 
 export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
   /** Override the CI addresses from settings (tests point them at loopback fakes). */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadSettings } from '../config/settings.js';
 import { loadYamlFile } from '../core/config/yaml-file.js';
 import { ConfigError } from '../core/errors.js';
-import { approvalStageSettings } from '../domain/approvals/module.js';
+import { approvalStageSettings } from '../app/modules/approvals.js';
 import { approvalsFileSchema } from '../domain/approvals/policy.js';
 import { loadInspectConfig } from '../domain/inspect/config.js';
 import { inspectSettingsSchema } from '../domain/inspect/stage.js';

@@ -79,7 +79,7 @@ describe('the shipped config/approvals.yml', () => {
 
 describe('approval stage settings', () => {
   it('accepts known policy names and placeholders, refuses unknown names and links that could forge mrkdwn', async () => {
-    const { approvalStageSettings } = await import('../../src/domain/approvals/module.js');
+    const { approvalStageSettings } = await import('../../src/app/modules/approvals.js');
     const s = approvalStageSettings(['hotfix']);
     expect(s.safeParse({ policy: 'hotfix', link: 'https://git.example.com/compare/a...b' }).success).toBe(true);
     expect(s.safeParse({ policy: '${{ params.policy }}' }).success).toBe(true);

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import type { ModuleFactory } from '../../src/core/module.js';
-import { approvalsModuleWith } from '../../src/domain/approvals/module.js';
+import { approvalsModuleWith } from '../../src/app/modules/approvals.js';
 import type { Gate } from '../../src/domain/approvals/gate.js';
 import { servicesOf } from '../../src/domain/services.js';
 import type { Message } from '../../src/local-slack/types.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInspectModule } from '../../src/app/wire-inspect.js';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import { EVENTS } from '../../src/domain/contracts.js';
-import { createPlanModule } from '../../src/domain/plan/module.js';
+import { createPlanModule } from '../../src/app/modules/plan.js';
 import type { PlanItem } from '../../src/domain/plan/model.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture } from './support.js';

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInspectModule } from '../../src/app/wire-inspect.js';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
-import { createPlanModule } from '../../src/domain/plan/module.js';
+import { createPlanModule } from '../../src/app/modules/plan.js';
 import { FindingStore, type FindingRecord } from '../../src/domain/inspect/finding-store.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture, runIdOf, waitRun } from './support.js';

@@ -7,7 +7,7 @@ import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import type { ModuleFactory } from '../../src/core/module.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { PipelineService } from '../../src/domain/contracts.js';
-import { createApprovalsModule } from '../../src/domain/approvals/module.js';
+import { createApprovalsModule } from '../../src/app/modules/approvals.js';
 import { loadInspectConfig } from '../../src/domain/inspect/config.js';
 import { GateStore } from '../../src/domain/inspect/gate.js';
 import { inspectStageKind } from '../../src/domain/inspect/stage.js';

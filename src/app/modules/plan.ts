@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import { planCommand } from '../../../commands/plan.js';
 import type { AppContext, Module } from '../../core/module.js';
-import { servicesOf } from '../services.js';
-import { PlanAnnouncer } from './announce.js';
-import { PlanPolicy } from './authorize.js';
-import { loadPlanConfig, type PlanConfig } from './config.js';
-import { planHomeSection, planMoveActions } from './home.js';
-import { Iterations } from './iterations.js';
-import { PlanRepo } from './repo.js';
-import { PlanService } from './service.js';
-import { addFromMessage } from './shortcut.js';
-import { planSubscriptions } from './subscriptions.js';
-import { loadTeams, type Teams } from './teams.js';
+import { servicesOf } from '../../domain/services.js';
+import { PlanAnnouncer } from '../../domain/plan/announce.js';
+import { PlanPolicy } from '../../domain/plan/authorize.js';
+import { loadPlanConfig, type PlanConfig } from '../../domain/plan/config.js';
+import { planHomeSection, planMoveActions } from '../../domain/plan/home.js';
+import { Iterations } from '../../domain/plan/iterations.js';
+import { PlanRepo } from '../../domain/plan/repo.js';
+import { PlanService } from '../../domain/plan/service.js';
+import { addFromMessage } from '../../domain/plan/shortcut.js';
+import { planSubscriptions } from '../../domain/plan/subscriptions.js';
+import { loadTeams, type Teams } from '../../domain/plan/teams.js';
 
 export interface PlanModuleOptions {
   /** Defaults to `<configDir>/plan.yml`; tests pass their own file. */

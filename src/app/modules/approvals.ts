@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { formatZodIssues, loadYamlFile } from '../../core/config/yaml-file.js';
 import type { AppContext, Module, ModuleFactory } from '../../core/module.js';
-import { EVENTS, type ApproverCheck, type StageKind } from '../contracts.js';
-import { DEPLOY_GUARDS, servicesOf, STAGE_KINDS } from '../services.js';
-import { Decisions } from './decisions.js';
-import { freezeGuard, freezeQueries } from './freeze-guard.js';
-import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from './gates.js';
-import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from './interactions.js';
-import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from './policy.js';
+import { EVENTS, type ApproverCheck, type StageKind } from '../../domain/contracts.js';
+import { DEPLOY_GUARDS, servicesOf, STAGE_KINDS } from '../../domain/services.js';
+import { Decisions } from '../../domain/approvals/decisions.js';
+import { freezeGuard, freezeQueries } from '../../domain/approvals/freeze-guard.js';
+import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from '../../domain/approvals/gates.js';
+import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from '../../domain/approvals/interactions.js';
+import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from '../../domain/approvals/policy.js';
 import { maskSecrets } from '../../core/mask.js';
 
 /**

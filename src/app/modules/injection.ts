@@ -3,15 +3,15 @@ import { configCommand } from '../../../commands/config.js';
 import { loadYamlFile } from '../../core/config/yaml-file.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
-import { servicesOf } from '../services.js';
-import { SourceCache } from './cache.js';
-import { injectionFileSchema, layerPath, type InjectionFile } from './config.js';
-import { derivedKey, Fingerprinter, processKey, type FingerprintKey } from './fingerprint.js';
-import { LandingZoneSource } from './landing-zone.js';
-import { injectKeys } from './placeholders.js';
-import { InjectionService } from './resolver.js';
-import type { ConfigSource } from './source.js';
-import { ConfigViews } from './views.js';
+import { servicesOf } from '../../domain/services.js';
+import { SourceCache } from '../../domain/injection/cache.js';
+import { injectionFileSchema, layerPath, type InjectionFile } from '../../domain/injection/config.js';
+import { derivedKey, Fingerprinter, processKey, type FingerprintKey } from '../../domain/injection/fingerprint.js';
+import { LandingZoneSource } from '../../domain/injection/landing-zone.js';
+import { injectKeys } from '../../domain/injection/placeholders.js';
+import { InjectionService } from '../../domain/injection/resolver.js';
+import type { ConfigSource } from '../../domain/injection/source.js';
+import { ConfigViews } from '../../domain/injection/views.js';
 
 export interface InjectionModuleOptions {
   /** Vault and Consul adapters; a source left out makes its layers `skipped`. */

@@ -1,17 +1,17 @@
 import { inspectCommand } from '../../../commands/inspect.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { Schedule } from '../../core/ports/jobs.js';
-import { servicesOf, STAGE_KINDS } from '../services.js';
-import { Announcer } from './announce.js';
-import { loadInspectConfig, type InspectConfig } from './config.js';
-import { FindingStore } from './finding-store.js';
-import { GateStore } from './gate.js';
-import { InspectionHealth } from './health.js';
-import { JOB_LANDING, landingProcessor, LandingZone } from './landing.js';
-import { closeGatesOnRunEnd, JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from './override.js';
-import type { CommandRunner, RunLogSource } from './ports.js';
-import type { RunnerDeps } from './runner.js';
-import { inspectStageKind } from './stage.js';
+import { servicesOf, STAGE_KINDS } from '../../domain/services.js';
+import { Announcer } from '../../domain/inspect/announce.js';
+import { loadInspectConfig, type InspectConfig } from '../../domain/inspect/config.js';
+import { FindingStore } from '../../domain/inspect/finding-store.js';
+import { GateStore } from '../../domain/inspect/gate.js';
+import { InspectionHealth } from '../../domain/inspect/health.js';
+import { JOB_LANDING, landingProcessor, LandingZone } from '../../domain/inspect/landing.js';
+import { closeGatesOnRunEnd, JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from '../../domain/inspect/override.js';
+import type { CommandRunner, RunLogSource } from '../../domain/inspect/ports.js';
+import type { RunnerDeps } from '../../domain/inspect/runner.js';
+import { inspectStageKind } from '../../domain/inspect/stage.js';
 
 export interface InspectModuleOptions {
   /** Runs scanner and inventory commands, reads report files (src/adapters/scanner). */

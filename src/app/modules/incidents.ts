@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
-import { DEPLOY_GUARDS, servicesOf } from '../services.js';
+import { DEPLOY_GUARDS, servicesOf } from '../../domain/services.js';
 import { incidentCommand } from '../../../commands/incident.js';
-import { alertmanagerRoute } from './alertmanager.js';
-import { loadIncidentsConfig, type IncidentsConfig } from './config.js';
-import { JOB, type IncidentDeps } from './deps.js';
-import { incidentDeployGuard, runSubscriptions } from './deploy.js';
-import type { HelpdeskNotifier } from './helpdesk-port.js';
-import { helpdeskRoute } from './helpdesk-inbound.js';
-import { incidentActions, incidentEvents, incidentShortcuts, incidentViews } from './interactions.js';
-import { incidentJobs } from './jobs.js';
-import { IncidentReads } from './queries.js';
-import { IncidentRepo } from './repo.js';
-import { IncidentService } from './service.js';
+import { alertmanagerRoute } from '../../domain/incidents/alertmanager.js';
+import { loadIncidentsConfig, type IncidentsConfig } from '../../domain/incidents/config.js';
+import { JOB, type IncidentDeps } from '../../domain/incidents/deps.js';
+import { incidentDeployGuard, runSubscriptions } from '../../domain/incidents/deploy.js';
+import type { HelpdeskNotifier } from '../../domain/incidents/helpdesk-port.js';
+import { helpdeskRoute } from '../../domain/incidents/helpdesk-inbound.js';
+import { incidentActions, incidentEvents, incidentShortcuts, incidentViews } from '../../domain/incidents/interactions.js';
+import { incidentJobs } from '../../domain/incidents/jobs.js';
+import { IncidentReads } from '../../domain/incidents/queries.js';
+import { IncidentRepo } from '../../domain/incidents/repo.js';
+import { IncidentService } from '../../domain/incidents/service.js';
 
 export interface IncidentsModuleOptions {
   /** Defaults to `<configDir>/incidents.yml`; tests point at their own file. */

@@ -1,21 +1,21 @@
 import { pipelineCancelButton, pipelineCommand } from '../../../commands/pipeline.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
-import type { StageKind } from '../contracts.js';
-import { servicesOf, stageKinds, STAGE_KINDS } from '../services.js';
-import { Announcer } from './announce.js';
-import { StageExecutor } from './executor.js';
-import { httpKind } from './kinds/http.js';
-import { githubActionsKind, gitlabKind, jenkinsKind } from './kinds/ci.js';
-import { shellKind } from './kinds/shell.js';
-import { validateWorkflowFiles } from './load.js';
-import { RunGuards } from './guards.js';
-import { DeployLock } from './lock.js';
-import { Orchestrator, STAGE_JOB } from './orchestrator.js';
-import type { CiAdapters, StageProcesses } from './ports.js';
-import { RunRepo } from './repo.js';
-import { PipelineEngine } from './service.js';
-import { Watchdog, WATCHDOG_JOB } from './watchdog.js';
+import type { StageKind } from '../../domain/contracts.js';
+import { servicesOf, stageKinds, STAGE_KINDS } from '../../domain/services.js';
+import { Announcer } from '../../domain/pipelines/announce.js';
+import { StageExecutor } from '../../domain/pipelines/executor.js';
+import { httpKind } from '../../domain/pipelines/kinds/http.js';
+import { githubActionsKind, gitlabKind, jenkinsKind } from '../../domain/pipelines/kinds/ci.js';
+import { shellKind } from '../../domain/pipelines/kinds/shell.js';
+import { validateWorkflowFiles } from '../../domain/pipelines/load.js';
+import { RunGuards } from '../../domain/pipelines/guards.js';
+import { DeployLock } from '../../domain/pipelines/lock.js';
+import { Orchestrator, STAGE_JOB } from '../../domain/pipelines/orchestrator.js';
+import type { CiAdapters, StageProcesses } from '../../domain/pipelines/ports.js';
+import { RunRepo } from '../../domain/pipelines/repo.js';
+import { PipelineEngine } from '../../domain/pipelines/service.js';
+import { Watchdog, WATCHDOG_JOB } from '../../domain/pipelines/watchdog.js';
 
 export interface PipelinesOptions {
   adapters: CiAdapters;
