@@ -27,6 +27,7 @@ import { adoptOutboundMark, outboundMark } from '../core/outbound.js';
 import { Outbox } from '../adapters/slack/outbox.js';
 import type { Settings } from '../config/settings.js';
 import { coreModule } from './core-module.js';
+import { settingsFor } from './module-settings.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -130,13 +131,13 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
     configDir: settings.CONFIG_DIR,
     workflowsDir: settings.WORKFLOWS_DIR,
     services: new ServiceRegistry<object>(),
-    settings,
     secrets,
   };
 
   let subscriptions: Subscription[] = [];
   const modules: Module[] = [coreModule(ctx, { client, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions })];
-  for (const factory of o.modules) modules.push(factory(ctx));
+  // Each module gets the settings it declared and nothing else (see module-settings.ts).
+  for (const factory of o.modules) modules.push(factory(ctx, settingsFor(factory, settings)));
   subscriptions = modules.flatMap((m) => m.subscriptions ?? []);
 
   const processors = modules.flatMap((m) => m.jobs ?? []);

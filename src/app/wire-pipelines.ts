@@ -1,4 +1,5 @@
 import type { ModuleFactory } from '../core/module.js';
+import { withSettings } from './module-settings.js';
 import { ChildProcessShellRunner } from '../adapters/ci/shell-runner.js';
 import { RedisStageProcesses } from '../adapters/process/stage-processes.js';
 import { FetchWebhookCaller } from '../adapters/ci/http.js';
@@ -15,6 +16,12 @@ export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
   pollMs?: number;
 }
 
+/** The settings pipelines reads: CI backends, the environment of shell stages, the drain on stop. */
+const PIPELINES_SETTINGS = [
+  'GITHUB_API_URL', 'GITHUB_TOKEN', 'GITLAB_URL', 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TOKEN',
+  'JENKINS_URL', 'JENKINS_USER', 'JENKINS_API_TOKEN', 'CI_POLL_MS', 'COMMAND_ENV', 'SHUTDOWN_GRACE_MS',
+] as const;
+
 /**
  * Pipelines with their adapters built from settings: the shell runner, webhook calls and a CI
  * client for each backend that has its address and credentials (GITHUB_TOKEN; GITLAB_URL with
@@ -22,17 +29,17 @@ export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
  * whose backend is not configured fails at once saying which settings are missing.
  */
 export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
-  return (ctx) => {
-    const s = ctx.settings;
+  return withSettings(PIPELINES_SETTINGS, (ctx, s) => {
     const githubUrl = w.githubUrl ?? s.GITHUB_API_URL;
     const gitlabUrl = w.gitlabUrl ?? s.GITLAB_URL;
     const jenkinsUrl = w.jenkinsUrl ?? s.JENKINS_URL;
     const processes = new RedisStageProcesses(ctx.store, ctx.log);
     return createPipelinesModule(ctx, {
       processes,
+      shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
       ...w,
       adapters: {
-        shell: new ChildProcessShellRunner(ctx.settings.COMMAND_ENV, processes),
+        shell: new ChildProcessShellRunner(s.COMMAND_ENV, processes),
         webhook: new FetchWebhookCaller(),
         pollMs: w.pollMs ?? s.CI_POLL_MS,
         ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),
@@ -40,7 +47,7 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
         ...(jenkinsUrl && s.JENKINS_USER && s.JENKINS_API_TOKEN ? { jenkins: new JenkinsHttpClient({ baseUrl: jenkinsUrl, user: s.JENKINS_USER, token: s.JENKINS_API_TOKEN }) } : {}),
       },
     });
-  };
+  });
 }
 
 export const pipelinesModule: ModuleFactory = makePipelinesModule();

@@ -47,6 +47,12 @@ export const settingsSchema = z
     CONSUL_WATCH: bool(false),
     CONFIG_CACHE_MS: ms(30_000),
     /**
+     * Secret keying the fingerprints shown beside masked config values (HMAC), the same in every
+     * process of a deployment. Used when injection.yml names no Vault secret for it; without
+     * either, each process keys with a random key and fingerprints do not compare across processes.
+     */
+    CONFIG_FINGERPRINT_KEY: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+    /**
      * SIGTERM drains: the worker stops taking stage jobs and lets running stages finish for up to
      * this long before interrupting them (default 10 minutes; keep the orchestrator's kill timeout,
      * e.g. Kubernetes terminationGracePeriodSeconds, above it).
@@ -133,6 +139,7 @@ export const SECRET_SETTINGS = [
   'VAULT_TOKEN',
   'VAULT_SECRET_ID',
   'CONSUL_HTTP_TOKEN',
+  'CONFIG_FINGERPRINT_KEY',
   'ALERTMANAGER_TOKEN',
   'HELPDESK_SECRET',
   'HELPDESK_WEBHOOK_SECRET',

@@ -9,7 +9,6 @@ import type { Clock, Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
 import type { SecretRegistry } from './mask.js';
 import type { ServiceRegistry } from './services.js';
-import type { Settings } from '../config/settings.js';
 
 /**
  * A capability (pipelines, incidents, ...) is a Module: the commands, buttons, modals, events,
@@ -32,8 +31,6 @@ export interface AppContext {
   workflowsDir: string;
   /** Services capabilities offer each other (typed by src/domain/services.ts). */
   services: ServiceRegistry<object>;
-  /** The app's settings (Vault/Consul/CI addresses and tokens). Never log or echo secrets from it. */
-  settings: Readonly<Settings>;
   /** Secret values this process handled lately: the outbound boundary masks them wherever they appear. */
   secrets: SecretRegistry;
 }
@@ -119,7 +116,18 @@ export interface HttpRoute {
 }
 
 
-export type ModuleFactory = (ctx: AppContext) => Module;
+/**
+ * The settings a module declared, by name. The context carries none of the app's settings (tokens
+ * and secrets of every capability): a factory names what it reads in `settings`, and the app hands
+ * it those alone. Typed where factories are written, with `withSettings` (src/app/module-settings.ts).
+ */
+export type ModuleSettings = Readonly<Record<string, unknown>>;
+
+export interface ModuleFactory {
+  (ctx: AppContext, settings: ModuleSettings): Module;
+  /** Names of the settings (src/config/settings.ts) this module reads; absent means none. */
+  readonly settings?: readonly string[];
+}
 
 export interface Module {
   name: string;

@@ -4,7 +4,7 @@ import { DEPLOY_GUARDS, servicesOf } from '../../domain/services.js';
 import { incidentCommand } from '../../../commands/incident.js';
 import { alertmanagerRoute } from '../../domain/incidents/alertmanager.js';
 import { loadIncidentsConfig, type IncidentsConfig } from '../../domain/incidents/config.js';
-import { JOB, type IncidentDeps } from '../../domain/incidents/deps.js';
+import { JOB, type IncidentDeps, type IncidentSettings } from '../../domain/incidents/deps.js';
 import { incidentDeployGuard, runSubscriptions } from '../../domain/incidents/deploy.js';
 import type { HelpdeskNotifier } from '../../domain/incidents/helpdesk-port.js';
 import { helpdeskRoute } from '../../domain/incidents/helpdesk-inbound.js';
@@ -21,6 +21,8 @@ export interface IncidentsModuleOptions {
   config?: IncidentsConfig;
   /** The outbound help desk webhook; absent when none is configured. */
   helpdesk?: HelpdeskNotifier;
+  /** The inbound hooks' secrets; a hook without its secret answers 503. */
+  settings?: IncidentSettings;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface IncidentsModuleOptions {
 export function createIncidentsModule(ctx: AppContext, opts: IncidentsModuleOptions = {}): Module {
   const cfg = opts.config ?? loadIncidentsConfig(opts.configFile ?? join(ctx.configDir, 'incidents.yml'));
   const repo = new IncidentRepo(ctx.store);
-  const d: IncidentDeps = { ctx, repo, cfg, helpdesk: opts.helpdesk };
+  const d: IncidentDeps = { ctx, settings: opts.settings ?? {}, repo, cfg, helpdesk: opts.helpdesk };
   const svc = new IncidentService(d);
   const reads = new IncidentReads(repo, ctx.clock);
   const openFor = (service: string) => reads.openDocs({ service });

@@ -6,7 +6,7 @@ import type { AppContext, Module } from '../../core/module.js';
 import { servicesOf } from '../../domain/services.js';
 import { SourceCache } from '../../domain/injection/cache.js';
 import { injectionFileSchema, layerPath, type InjectionFile } from '../../domain/injection/config.js';
-import { derivedKey, Fingerprinter, processKey, type FingerprintKey } from '../../domain/injection/fingerprint.js';
+import { derivedKey, Fingerprinter, PROCESS_KEY_ORIGIN, processKey, type FingerprintKey } from '../../domain/injection/fingerprint.js';
 import { LandingZoneSource } from '../../domain/injection/landing-zone.js';
 import { injectKeys } from '../../domain/injection/placeholders.js';
 import { InjectionService } from '../../domain/injection/resolver.js';
@@ -24,6 +24,10 @@ export interface InjectionModuleOptions {
   watch?: boolean;
   /** Overrides how the fingerprint key is obtained (see fingerprintKeyFor). */
   fingerprintKey?: FingerprintKey;
+  /** CONFIG_FINGERPRINT_KEY: the deployment's dedicated secret for fingerprint keys (see fingerprintKeyFor). */
+  fingerprintSecret?: string;
+  /** How long resolved documents are cached (CONFIG_CACHE_MS); 30 s when left out. */
+  cacheTtlMs?: number;
 }
 
 /**
@@ -38,12 +42,13 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
   if (missingEnvs.length) throw new ConfigError(`${landingZone.location}: no values for environment(s) ${missingEnvs.join(', ')} named in injection.yml`);
 
   const log = ctx.log.child({ component: 'injection' });
-  const cache = new SourceCache({ clock: ctx.clock, ttlMs: ctx.settings.CONFIG_CACHE_MS, log, watch: o.watch ?? false });
+  const cache = new SourceCache({ clock: ctx.clock, ttlMs: o.cacheTtlMs ?? 30_000, log, watch: o.watch ?? false });
   const service = new InjectionService(file, { 'landing-zone': landingZone, ...(o.vault ? { vault: o.vault } : {}), ...(o.consul ? { consul: o.consul } : {}) }, cache);
-  const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, ctx.settings.SLACK_SIGNING_SECRET), () => ctx.clock.now());
+  const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, o.fingerprintSecret), () => ctx.clock.now());
   const views = new ConfigViews(service, fingerprints, () => servicesOf(ctx).maybe('pipelines'));
   servicesOf(ctx).provide('injection', service);
-  log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
+  if (fingerprints.origin === PROCESS_KEY_ORIGIN) log.warn({ fingerprintKey: fingerprints.origin }, 'config fingerprints use a random key of this process: set CONFIG_FINGERPRINT_KEY (or fingerprint.vaultPath in injection.yml) so they compare across processes and restarts');
+  else log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
 
   // A pipeline injecting values for a service or environment injection.yml does not know would
   // only fail when its stage starts: say so at start-up (a warning: the stage still names it).
@@ -87,10 +92,11 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
 /**
  * Where the HMAC key for fingerprints comes from, in order: a Vault secret named in injection.yml
  * (every process of the deployment reads the same key, and seeing fingerprints without Vault
- * access gives nothing to brute-force against); else a key derived from the Slack signing secret
- * (a per-deployment secret every process has); else a random key per process (local workspace).
+ * access gives nothing to brute-force against); else a key derived from CONFIG_FINGERPRINT_KEY, a
+ * secret given to this use alone (no longer the Slack signing secret: a module never sees another
+ * capability's secrets); else a random key per process (local workspace; a warning at start-up).
  */
-export function fingerprintKeyFor(file: InjectionFile, vault: ConfigSource | undefined, signingSecret: string | undefined): FingerprintKey {
+export function fingerprintKeyFor(file: InjectionFile, vault: ConfigSource | undefined, dedicatedSecret: string | undefined): FingerprintKey {
   const fp = file.fingerprint;
   if (fp && vault) {
     const path = layerPath({ source: 'vault', path: fp.vaultPath, public: [], secretKeys: [] }, '', '');
@@ -104,6 +110,6 @@ export function fingerprintKeyFor(file: InjectionFile, vault: ConfigSource | und
       },
     };
   }
-  if (signingSecret) return derivedKey(signingSecret, 'derived from SLACK_SIGNING_SECRET');
+  if (dedicatedSecret) return derivedKey(dedicatedSecret, 'derived from CONFIG_FINGERPRINT_KEY');
   return processKey();
 }

@@ -31,7 +31,7 @@ export interface PipelinesOptions {
   maxInflight?: number;
   /** Commands stages started, recorded while they run: the lock waits for them (see StageProcesses). */
   processes?: StageProcesses;
-  /** How long a stopping worker lets running stages finish; ctx.settings.SHUTDOWN_GRACE_MS when left out. */
+  /** How long a stopping worker lets running stages finish (SHUTDOWN_GRACE_MS in production); 0 when left out. */
   shutdownGraceMs?: number;
 }
 
@@ -83,7 +83,7 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
       await watchdog.sweep();
     },
     async stop() {
-      await executor.stop(o.shutdownGraceMs ?? ctx.settings.SHUTDOWN_GRACE_MS ?? 0);
+      await executor.stop(o.shutdownGraceMs ?? 0);
     },
   };
 }

@@ -58,8 +58,8 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
     method: 'POST',
     path: '/hooks/alertmanager',
     async handle(req: HttpRequest): Promise<HttpResponse> {
-      if (!d.ctx.settings.ALERTMANAGER_TOKEN) return { status: 503, body: { ok: false, error: 'alertmanager_not_configured' } };
-      if (!bearerMatches(req.headers.authorization, d.ctx.settings.ALERTMANAGER_TOKEN)) {
+      if (!d.settings.ALERTMANAGER_TOKEN) return { status: 503, body: { ok: false, error: 'alertmanager_not_configured' } };
+      if (!bearerMatches(req.headers.authorization, d.settings.ALERTMANAGER_TOKEN)) {
         await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager', outcome: 'refused', detail: 'missing or wrong bearer token', requestId: req.requestId });
         return { status: 401, body: { ok: false, error: 'unauthorized' } };
       }

@@ -3,9 +3,18 @@ import type { IncidentsConfig } from './config.js';
 import type { HelpdeskNotifier } from './helpdesk-port.js';
 import type { IncidentRepo } from './repo.js';
 
+/** The settings incidents reads (its wiring in src/app declares them; no other setting reaches it). */
+export interface IncidentSettings {
+  /** Bearer token Alertmanager sends to /hooks/alertmanager; the hook answers 503 without it. */
+  readonly ALERTMANAGER_TOKEN?: string;
+  /** HMAC secret of /hooks/helpdesk; the hook answers 503 without it. */
+  readonly HELPDESK_SECRET?: string;
+}
+
 /** What every part of the incidents capability shares. */
 export interface IncidentDeps {
   ctx: AppContext;
+  settings: IncidentSettings;
   repo: IncidentRepo;
   cfg: IncidentsConfig;
   /** Absent when HELPDESK_WEBHOOK_URL is not set. */

@@ -65,7 +65,7 @@ export function helpdeskRoute(d: IncidentDeps, svc: IncidentService): HttpRoute 
     method: 'POST',
     path: '/hooks/helpdesk',
     async handle(req: HttpRequest): Promise<HttpResponse> {
-      const secret = d.ctx.settings.HELPDESK_SECRET;
+      const secret = d.settings.HELPDESK_SECRET;
       if (!secret) return { status: 503, body: { ok: false, error: 'helpdesk_not_configured' } };
       if (!verifyHelpdesk(secret, req.headers, req.rawBody, d.ctx.clock.now())) {
         await d.ctx.audit.record({ actor: 'helpdesk', action: 'hook helpdesk', outcome: 'refused', detail: 'bad or missing signature', requestId: req.requestId });

@@ -4,8 +4,8 @@ import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
  * Masked values show `••••` and a short fingerprint so two secrets can be compared without being
  * shown. The fingerprint is the first 6 hex digits of HMAC-SHA256(key, value), never a plain hash:
  * a plain hash of a short secret could be brute-forced by anyone who sees the fingerprint, while
- * the HMAC needs the key, which is kept away from the fingerprints (in Vault, or derived from a
- * deployment secret in settings) and held only in process memory.
+ * the HMAC needs the key, which is kept away from the fingerprints (in Vault, or derived from
+ * CONFIG_FINGERPRINT_KEY) and held only in process memory.
  */
 import { MASK } from '../../core/mask.js';
 
@@ -63,8 +63,10 @@ export function derivedKey(secret: string, origin: string): FingerprintKey {
   return { origin, get: () => Promise.resolve(key) };
 }
 
+export const PROCESS_KEY_ORIGIN = 'random key of this process (fingerprints do not compare across processes or restarts)';
+
 /** Last resort: a random key per process, so fingerprints compare only within one process. */
 export function processKey(): FingerprintKey {
   const key = randomBytes(32);
-  return { origin: 'random key of this process (fingerprints do not compare across processes or restarts)', get: () => Promise.resolve(key) };
+  return { origin: PROCESS_KEY_ORIGIN, get: () => Promise.resolve(key) };
 }
