@@ -8,6 +8,10 @@
 const TRANSPORT_MODULES = 'node_modules/(@slack/|(bullmq|ioredis|node-vault|express)/)';
 /** Application areas that only the composition root and adapters may know about. */
 const ADAPTER_AREAS = '^src/(adapters|app|local-slack)/';
+/** Surfaces: the command modules (and capability surface folders); they import the domain, never the reverse. */
+const SURFACE_AREAS = '^(commands|src/surfaces)/';
+/** The app's settings: src/app hands each module the slice it declares (src/app/module-settings.ts). */
+const CONFIG_AREA = '^src/config/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -31,13 +35,31 @@ module.exports = {
       to: { path: ADAPTER_AREAS },
     },
     {
+      name: 'domain-no-surface',
+      severity: 'error',
+      comment:
+        'Domain code (src/core, src/domain) may not import a surface (commands/, src/surfaces): the ' +
+        'surface imports the domain, and src/app/modules/<capability>.ts wires the two together.',
+      from: { path: '^src/(core|domain)/' },
+      to: { path: SURFACE_AREAS },
+    },
+    {
+      name: 'domain-no-config',
+      severity: 'error',
+      comment:
+        'Domain code (src/core, src/domain) may not import src/config: a module receives only the ' +
+        'settings its wiring in src/app declares (withSettings in src/app/module-settings.ts).',
+      from: { path: '^src/(core|domain)/' },
+      to: { path: CONFIG_AREA },
+    },
+    {
       name: 'commands-through-ports',
       severity: 'error',
       comment:
         'Commands (commands/**) talk to ports and domain services only: no src/adapters, src/app, ' +
-        'src/local-slack and no transport libraries (Slack, BullMQ, Redis, Vault, express).',
+        'src/local-slack, src/config and no transport libraries (Slack, BullMQ, Redis, Vault, express).',
       from: { path: '^commands/' },
-      to: { path: [ADAPTER_AREAS, TRANSPORT_MODULES] },
+      to: { path: [ADAPTER_AREAS, CONFIG_AREA, TRANSPORT_MODULES] },
     },
     {
       name: 'local-slack-standalone',

@@ -6,8 +6,10 @@
 // by dependency-cruiser (.dependency-cruiser.cjs); keep the two in step.
 //
 //   domain   = src/core/**, src/domain/**  -> no Slack/queue/Redis/Vault/HTTP libraries,
-//                                            no src/adapters, src/app, src/local-slack
-//   commands = commands/**                 -> same: commands talk to ports and domain services only
+//                                            no src/adapters, src/app, src/local-slack,
+//                                            no surface (commands/, src/surfaces) and no src/config
+//   commands = commands/**                 -> talk to ports and domain services only: no transport
+//                                            libraries, src/adapters, src/app, src/local-slack, src/config
 //   src/local-slack/**                     -> stand-alone Slack fake: nothing from src/core,
 //                                            src/domain, src/adapters, src/app, commands
 //
@@ -15,6 +17,9 @@
 // reached by leaving the current folder), plus `src/<layer>/**` forms for non-relative spellings.
 // A sub-folder of your own layer named like another layer (e.g. src/core/x/app/) reached via
 // `../` would be a false positive: rename it rather than weakening the rule.
+// src/core has folders named commands/ and config/, so the surface and config rules cannot use such
+// globs: they match the exact number of `../` that leaves the file's depth (one config block per
+// depth, see `byDepth`). test/lint/layering.test.ts proves every rule fires and a clean file passes.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -45,6 +50,37 @@ const transportAndLayers = ({ transportRule, layerRule, why, layers }) => ({
     },
   ],
 });
+
+/** Areas of the repository root and of src/ that a layer may not reach, named in the rule message. */
+const SURFACE = { root: ['commands'], src: ['surfaces'] };
+const CONFIG = { root: [], src: ['config'] };
+
+/**
+ * A regex for imports that reach `areas` from a file `depth` folders below the repository root: the
+ * relative form with exactly that many `../` (so src/core/commands, reached with fewer, is not it)
+ * and any spelling through a `src/` segment.
+ * @param {{root: string[], src: string[]}} areas
+ * @param {number} depth
+ */
+const areaRegex = (areas, depth) => {
+  const up = (/** @type {number} */ n) => `(?:\\.\\./){${n}}`;
+  const forms = [];
+  if (areas.root.length) forms.push(`^${up(depth)}(?:${areas.root.join('|')})`);
+  if (areas.src.length) forms.push(`^${up(depth - 1)}(?:${areas.src.join('|')})`, `(?:^|/)src/(?:${areas.src.join('|')})`);
+  return `(?:${forms.join('|')})(?:/|$)`;
+};
+
+/**
+ * One config block per folder depth (files `<prefix>/*`, then one folder deeper, and so on): the same rule
+ * options except the depth-exact regexes.
+ * @param {{name: string, prefixes: string[], from: number, options: (depth: number) => object}} spec
+ */
+const byDepth = ({ name, prefixes, from, options }) =>
+  [0, 1, 2, 3, 4].map((extra) => ({
+    name: `${name}/depth-${from + extra}`,
+    files: prefixes.map((p) => `${p}/${'*/'.repeat(extra)}*`),
+    rules: { 'no-restricted-imports': ['error', options(from + extra)] },
+  }));
 
 /** Globals for plain Node.js scripts/config files (.js/.mjs/.cjs). TypeScript files do not need them. */
 const nodeGlobals = {
@@ -77,7 +113,8 @@ const commonJsGlobals = {
 export default tseslint.config(
   {
     name: 'switchyard/ignores',
-    ignores: ['**/node_modules/**', '.switchyard/**', 'coverage/**'],
+    // test/lint/fixtures holds files that break the layering on purpose (test/lint/layering.test.ts).
+    ignores: ['**/node_modules/**', '.switchyard/**', 'coverage/**', 'test/lint/fixtures/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -114,36 +151,53 @@ export default tseslint.config(
   },
 
   // ---- layering ---------------------------------------------------------------------------
-  {
+  ...byDepth({
     name: 'switchyard/layering/domain',
-    files: ['src/core/**', 'src/domain/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        transportAndLayers({
-          transportRule: 'domain-no-transport',
-          layerRule: 'domain-no-adapters',
-          why: 'Domain code (src/core, src/domain) must stay transport-free.',
-          layers: ['adapters', 'app', 'local-slack'],
-        }),
-      ],
+    prefixes: ['src/core', 'src/domain'],
+    from: 2,
+    options: (depth) => {
+      const o = transportAndLayers({
+        transportRule: 'domain-no-transport',
+        layerRule: 'domain-no-adapters',
+        why: 'Domain code (src/core, src/domain) must stay transport-free.',
+        layers: ['adapters', 'app', 'local-slack'],
+      });
+      o.patterns.push(
+        {
+          regex: areaRegex(SURFACE, depth),
+          caseSensitive: true,
+          message:
+            '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (commands/, src/surfaces): the surface imports the domain, and src/app wires both.',
+        },
+        {
+          regex: areaRegex(CONFIG, depth),
+          caseSensitive: true,
+          message:
+            '[layering: domain-no-config] Domain code (src/core, src/domain) may not import src/config: a module receives the settings its wiring in src/app declares (withSettings).',
+        },
+      );
+      return o;
     },
-  },
-  {
+  }),
+  ...byDepth({
     name: 'switchyard/layering/commands',
-    files: ['commands/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        transportAndLayers({
-          transportRule: 'commands-through-ports',
-          layerRule: 'commands-through-ports',
-          why: 'Commands (commands/**) talk to ports and domain services only.',
-          layers: ['adapters', 'app', 'local-slack'],
-        }),
-      ],
+    prefixes: ['commands'],
+    from: 1,
+    options: (depth) => {
+      const o = transportAndLayers({
+        transportRule: 'commands-through-ports',
+        layerRule: 'commands-through-ports',
+        why: 'Commands (commands/**) talk to ports and domain services only.',
+        layers: ['adapters', 'app', 'local-slack'],
+      });
+      o.patterns.push({
+        regex: areaRegex(CONFIG, depth),
+        caseSensitive: true,
+        message: '[layering: commands-through-ports] Commands (commands/**) may not import src/config: settings reach a module through its wiring in src/app.',
+      });
+      return o;
     },
-  },
+  }),
   {
     name: 'switchyard/layering/local-slack',
     files: ['src/local-slack/**'],
