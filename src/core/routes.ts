@@ -146,10 +146,10 @@ async function run<S extends z.ZodType>(deps: RouteDeps, spec: RouteSpec<S>, max
       claimed = deps.store.key('dedupe', 'hook', spec.name, createHash('sha256').update(deliveryId).digest('hex').slice(0, 32));
       const first = await deps.store.setJson(claimed, { state: 'pending' }, { ttlMs: PENDING_MS, onlyIfAbsent: true });
       if (!first) {
-        const seen = await deps.store.getJson<{ state: string; response?: HttpResponse }>(claimed);
+        const seen = await deps.store.getJson<{ state: string; response?: HttpResponse; outcome?: AuditOutcome }>(claimed);
         claimed = undefined;
         if (seen?.state === 'done' && seen.response) {
-          await audit('ok', `redelivery of ${deliveryId}: answered as the first time, nothing run`);
+          await audit(seen.outcome ?? 'ok', `redelivery of ${deliveryId}: answered as the first time, nothing run`);
           return seen.response;
         }
         throw new Refusal(409, 'delivery_in_progress', 'conflict', `delivery ${deliveryId} is still being handled`);
@@ -158,14 +158,14 @@ async function run<S extends z.ZodType>(deps: RouteDeps, spec: RouteSpec<S>, max
     const ctx: RouteContext = { requestId: req.requestId, ...(deliveryId ? { deliveryId } : {}), note: (what) => void (noted = { ...noted, ...what }) };
     const result = await spec.handle(body, ctx);
     const response = { status: 200, body: { ok: true, ...result } };
-    await remember(deps, claimed, response, spec.dedupeTtlMs);
+    await remember(deps, claimed, response, 'ok', spec.dedupeTtlMs);
     await audit('ok', noted.detail ?? (deliveryId ? `delivery ${deliveryId}` : undefined));
     return response;
   } catch (err) {
     const { response, outcome, detail } = mapError(deps, spec, req.requestId, err);
     // A 5xx is the sender's cue to retry: forget the delivery so the retry runs.
     if (response.status >= 500) await forget(deps, claimed);
-    else await remember(deps, claimed, response, spec.dedupeTtlMs);
+    else await remember(deps, claimed, response, outcome, spec.dedupeTtlMs);
     await audit(outcome, detail);
     return response;
   }
@@ -233,8 +233,8 @@ function mapError(deps: RouteDeps, spec: RouteSpec<z.ZodType>, requestId: string
 }
 
 /** Best effort: failing to remember must not turn a handled delivery into a 5xx the sender retries. */
-async function remember(deps: RouteDeps, key: string | undefined, response: HttpResponse, ttlMs = DEDUPE_MS): Promise<void> {
-  if (key) await deps.store.setJson(key, { state: 'done', response }, { ttlMs }).catch((err: Error) => deps.log.error({ err: err.message }, 'delivery not remembered'));
+async function remember(deps: RouteDeps, key: string | undefined, response: HttpResponse, outcome: AuditOutcome, ttlMs = DEDUPE_MS): Promise<void> {
+  if (key) await deps.store.setJson(key, { state: 'done', response, outcome }, { ttlMs }).catch((err: Error) => deps.log.error({ err: err.message }, 'delivery not remembered'));
 }
 
 async function forget(deps: RouteDeps, key: string | undefined): Promise<void> {

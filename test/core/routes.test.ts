@@ -191,6 +191,7 @@ describe('defineRoute from the attacker side', () => {
     const missing = await shop({ item: 'missing', qty: 1 }, { ...headers, 'x-shop-delivery': 'dlv-missing' });
     const replay = await shop({ item: 'missing', qty: 1 }, { ...headers, 'x-shop-delivery': 'dlv-missing' });
     expect(replay).toMatchObject({ status: 404, body: missing.body });
+    expect(await auditOf('shop', replay.requestId)).toEqual([expect.objectContaining({ outcome: 'not_found', detail: expect.stringContaining('redelivery of dlv-missing') })]);
   });
 
   it('maps coded errors to statuses and never answers an unexpected error with its text', async () => {
