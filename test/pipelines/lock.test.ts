@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -9,14 +12,19 @@ describe('deploy lock, cancel and restarts', () => {
   beforeAll(async () => {
     h = await startHarness({ name: 'pipelines-lock', modules: [testPipelines(), companionsModule] });
   });
+  const holdDir = mkdtempSync(join(tmpdir(), 'switchyard-lock-'));
   afterAll(async () => {
+    writeFileSync(join(holdDir, 'go'), ''); // a failed test must not leave a stage held through the drain
     await h?.close();
+    rmSync(holdDir, { recursive: true, force: true });
   });
   const run = async (id: string) => (await servicesOf(h.app.ctx).get('pipelines').getRun(id))!;
   const workRunning = (id: string) => h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
 
   it('serialises two runs to the same environment and refuses a third with --no-queue', async () => {
-    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=1')).text);
+    // The first run's stage is held open until the test lets it go, however slow the machine is.
+    const hold = join(holdDir, 'go');
+    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${hold}`)).text);
     const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0');
     expect(second.text).toContain(`queued behind run *${a}*`);
     const b = runIdOf(second.text);
@@ -28,7 +36,9 @@ describe('deploy lock, cancel and restarts', () => {
     const other = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=0')).text);
     await waitRunText(h, 'C0DEPLOYS', other, /: succeeded/);
     expect((await run(a)).status).toBe('running');
+    expect((await run(b)).status).toBe('queued');
 
+    writeFileSync(hold, '');
     await waitRunText(h, 'C0DEPLOYS', b, /: succeeded/);
     const [ra, rb] = [await run(a), await run(b)];
     expect(ra.status).toBe('succeeded');
