@@ -45,7 +45,7 @@ describe('separate web and worker roles', () => {
     await slack.waitFor(() => slack.ephemerals('U0BOB').find((e) => e.text === 'bumped to 1'));
     // The command answered after queueing its post: the post is waiting at the head of the
     // channel's outbox, taken by no one, so nothing is on its way to Slack.
-    expect(await new ChannelQueues(web.ctx.store).head('C0DEPLOYS')).toMatchObject({ op: 'post' });
+    expect(await new ChannelQueues(web.ctx.store).head('C0DEPLOYS')).toEqual({ op: 'post', key: 'probe-1' });
     expect(slack.messages('C0DEPLOYS').some((m) => m.text === 'bump 1 split')).toBe(false); // no worker yet
     await worker!.start();
     await slack.waitFor(() => slack.messages('C0DEPLOYS').find((m) => m.text === 'bump 1 split'));
