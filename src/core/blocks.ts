@@ -2,13 +2,9 @@
  * Block Kit as plain data, with small builders. Domain code renders messages with these and never
  * touches a Slack SDK type, so the same content goes to Slack, the console and tests.
  */
-export type Block = { type: string; block_id?: string; [key: string]: unknown };
+import type { Block, MessageContent } from './message-types.js';
 
-export interface MessageContent {
-  /** Fallback text: notifications, screen readers, and the console's first line. */
-  text: string;
-  blocks?: Block[];
-}
+export type { Block, MessageContent } from './message-types.js';
 
 export interface ButtonSpec {
   text: string;

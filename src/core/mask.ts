@@ -51,7 +51,7 @@ export function maskDeep<T>(value: T, secrets: Iterable<string>): T {
 }
 
 /**
- * The secret values this process has handled recently (resolved for a stage, read for `/config`),
+ * The secret values this process has handled recently (resolved for a stage by the pipelines executor),
  * so the outbound boundary can mask them whatever path a value took. Kept in memory only, and only
  * for a while: a secret should live in memory no longer than the work that needed it.
  */

@@ -101,6 +101,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   rawBody: Buffer;
   requestId: string;
+  /** The body passed the route's `maxBodyBytes`: the transport kept none of it, the route refuses it. */
+  bodyTooLarge?: boolean;
 }
 
 export interface HttpResponse {
@@ -108,10 +110,12 @@ export interface HttpResponse {
   body?: unknown;
 }
 
-/** Inbound webhooks such as POST /hooks/alertmanager. */
+/** Inbound webhooks such as POST /hooks/alertmanager, built by `defineRoute` (src/core/routes.ts). */
 export interface HttpRoute {
   method: 'GET' | 'POST';
   path: string;
+  /** The most body bytes the transport keeps for this route (default 1 MiB). */
+  maxBodyBytes?: number;
   handle(req: HttpRequest): Promise<HttpResponse>;
 }
 

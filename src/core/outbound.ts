@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Block, MessageContent } from './blocks.js';
+import type { Block, MessageContent } from './message-types.js';
 import type { SecretRegistry } from './mask.js';
 
 /**

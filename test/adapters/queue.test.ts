@@ -229,7 +229,8 @@ describe('BullmqJobQueue + WorkerPool', () => {
 
   it('a scheduler (everyMs 200) repeats until unscheduled', async () => {
     const runs: JobData[] = [];
-    pool([processor('tick.every', async (data) => void runs.push(data))]).start();
+    let tocks = 0;
+    pool([processor('tick.every', async (data) => void runs.push(data)), processor('tock.every', async () => void tocks++)]).start();
     await jobs.schedule('tick-sched', 'tick.every', { k: 'v' }, { everyMs: 200 });
     await jobs.schedule('tick-sched', 'tick.every', { k: 'v' }, { everyMs: 200 }); // upsert: still one
     expect(await inspect('tick').getJobSchedulersCount()).toBe(1);
@@ -240,7 +241,11 @@ describe('BullmqJobQueue + WorkerPool', () => {
     expect(await inspect('tick').getJobSchedulersCount()).toBe(0);
     expect(await connection.hget(`${prefix}:switchyard-schedulers`, 'tick-sched')).toBeNull();
     const after = runs.length;
-    await new Promise((resolve) => setTimeout(resolve, 600)); // three periods: no new run may start
+    // Three periods, counted by a second scheduler on the same machinery (not by wall time, which
+    // a loaded machine stretches): no new run may start in them.
+    await jobs.schedule('tock-sched', 'tock.every', {}, { everyMs: 200 });
+    await waitFor(() => tocks >= 4, 10_000, 'three periods of another scheduler'); // four runs span three periods
+    await jobs.unschedule('tock-sched');
     expect(runs.length).toBeLessThanOrEqual(after + 1); // one already picked up may finish
     expect(await jobs.depth('tick.every')).toBe(0);
   });

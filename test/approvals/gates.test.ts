@@ -3,6 +3,7 @@ import { ACTION_APPROVE, ACTION_APPROVE_COMMENT, ACTION_REJECT } from '../../src
 import { VIEW_APPROVE, VIEW_REJECT } from '../../src/domain/approvals/interactions.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { channelDrained } from '../support/outbox.js';
 import { approvalModules, copies, gateOf, hasButtons, openModalBy, press, runOf, startRun, waitCopies, waitRunStatus, waitStage } from './support.js';
 import { toPlainText } from '../../src/core/outbound.js';
 
@@ -177,7 +178,8 @@ describe('approval gates over the Slack wire', () => {
     expect(new Set(g.approvals.map((a) => a.user)).size).toBe(2);
     const run = await waitRunStatus(h, id, 'succeeded');
     expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('succeeded');
-    await new Promise((r) => setTimeout(r, 300)); // let any duplicate settle land, were there one
+    // Every press has been answered, so any settle note is queued: wait until the channel's outbox is through it.
+    await channelDrained(h, 'C0DEPLOYS');
     const notes = h.slack.messages('C0DEPLOYS', { includeReplies: true }).filter((m) => m.text.includes(`gate \`${id}-approve\``));
     expect(notes).toHaveLength(1);
     const ok = (await h.app.ctx.audit.query({ action: 'approval.approve', limit: 50 })).filter((e) => e.action === 'approval.approve' && e.target === `gate ${id}-approve` && e.outcome === 'ok');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSwitchyard, type Switchyard } from '../../src/app/app.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
+import { ChannelQueues } from '../../src/adapters/slack/outbox-queue.js';
 import { loadWorkspaceSeed, startLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 import { BOT } from '../support/harness.js';
 import { probeModule } from '../support/probe-module.js';
@@ -42,7 +43,9 @@ describe('separate web and worker roles', () => {
     const res = await slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump --channel C0DEPLOYS --note split' });
     expect(res.status).toBe(200);
     await slack.waitFor(() => slack.ephemerals('U0BOB').find((e) => e.text === 'bumped to 1'));
-    await new Promise((r) => setTimeout(r, 300));
+    // The command answered after queueing its post: the post is waiting at the head of the
+    // channel's outbox, taken by no one, so nothing is on its way to Slack.
+    expect(await new ChannelQueues(web.ctx.store).head('C0DEPLOYS')).toEqual({ op: 'post', key: 'probe-1' });
     expect(slack.messages('C0DEPLOYS').some((m) => m.text === 'bump 1 split')).toBe(false); // no worker yet
     await worker!.start();
     await slack.waitFor(() => slack.messages('C0DEPLOYS').find((m) => m.text === 'bump 1 split'));
@@ -53,7 +56,10 @@ describe('separate web and worker roles', () => {
     await slack.sendEvent({ type: 'app_mention', user: 'U0GRACE', channel: 'C0GENERAL', ts: first.ts, text: `<@${BOT.botUserId}> hello?` }, { eventId: first.eventId, retryNum: 1, retryReason: 'http_timeout' });
     const reply = await slack.waitFor(() => slack.messages('C0GENERAL', { threadTs: first.ts }).find((m) => m.user === BOT.botUserId));
     expect(reply.text).toContain('/switchyard help');
-    await new Promise((r) => setTimeout(r, 300));
+    // A later mention in the same channel, answered through the same ordered outbox: once its
+    // reply is there, a reply to the retry (handled first) would be there too.
+    const later = await slack.appMention('U0GRACE', 'C0GENERAL', 'still there?');
+    await slack.waitFor(() => slack.messages('C0GENERAL', { threadTs: later.ts }).find((m) => m.user === BOT.botUserId));
     expect(slack.messages('C0GENERAL', { threadTs: first.ts }).filter((m) => m.user === BOT.botUserId)).toHaveLength(1);
   });
 });

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
+import { recordingLogger } from '../support/log-recorder.js';
 import { probeModule } from '../support/probe-module.js';
 
 // The foundation, driven only the way Slack drives it: signed HTTP requests in, Web API calls out.
 describe('foundation over the Slack wire', () => {
   let h: Harness;
+  const log = recordingLogger();
   beforeAll(async () => {
-    h = await startHarness({ name: 'foundation', modules: [probeModule] });
+    h = await startHarness({ name: 'foundation', modules: [probeModule], log });
   });
   afterAll(async () => {
     await h?.close();
@@ -35,7 +37,8 @@ describe('foundation over the Slack wire', () => {
     expect(forged.status).toBe(401);
     const old = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump', timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(old.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    // The 401 is the receiver's answer after it refused the request, before anything is
+    // dispatched: nothing from either request can still be on its way.
     expect(await counter()).toBe(before);
     const audited = await h.app.ctx.audit.query({ actor: 'U0BOB', action: '/probe', limit: 10 });
     expect(audited).toHaveLength(0);
@@ -47,7 +50,8 @@ describe('foundation over the Slack wire', () => {
     expect(first.text).toBe(`bumped to ${before + 1}`);
     const retry = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump --note retry', triggerId: first.triggerId, retryNum: 1 });
     expect(retry.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // The ack comes before the work: wait until the bot has decided what to do with the retry.
+    await h.slack.waitFor(() => log.entries.find((e) => /duplicate/i.test(e.msg) && e.fields.command === '/probe bump'), { message: 'the retry was never recognised as a duplicate' });
     expect(await counter()).toBe(before + 1);
   });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB, jobId } from '../../src/domain/incidents/deps.js';
 import type { Message } from '../../src/local-slack/types.js';
+import { jobSettled } from '../support/jobs.js';
 import { incidentIdIn, startIncidents, testConfig, type IncidentsHarness } from './support.js';
 
 // Running an incident: updates to every audience and the help desk, reminder and escalation
@@ -75,7 +77,8 @@ describe('running an incident', () => {
     const inc = await declare('U0BOB', 'sev2 "Payment retries" --service payments');
     await press('U0CAROL', inc.channel!, inc.id);
     await until(async () => (await ih.incident(inc.id)).ackedBy);
-    await new Promise((r) => setTimeout(r, 3000)); // past the 2.5 s acknowledge timeout
+    // The 2.5 s escalation timer is cancelled by the acknowledgement, or has run and found it acknowledged.
+    await jobSettled(h, JOB.escalate, jobId('esc', inc.id, 1));
     const after = await ih.incident(inc.id);
     expect(after).toMatchObject({ ackedBy: 'U0CAROL', escalationLevel: 0 });
     expect(h.slack.channel(inc.channel!)!.members).not.toContain('U0ALICE');

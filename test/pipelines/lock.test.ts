@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -9,14 +12,25 @@ describe('deploy lock, cancel and restarts', () => {
   beforeAll(async () => {
     h = await startHarness({ name: 'pipelines-lock', modules: [testPipelines(), companionsModule] });
   });
+  // slow-deploy's work stage waits for its hold file: it ends when a test says so, not after a
+  // number of seconds a loaded machine may or may not honour.
+  const holdDir = mkdtempSync(join(tmpdir(), 'switchyard-lock-'));
+  const holds: string[] = [];
+  const hold = (name: string) => {
+    holds.push(join(holdDir, name));
+    return holds.at(-1)!;
+  };
   afterAll(async () => {
+    for (const f of holds) writeFileSync(f, ''); // a failed test must not leave a stage held through the drain
     await h?.close();
+    rmSync(holdDir, { recursive: true, force: true });
   });
   const run = async (id: string) => (await servicesOf(h.app.ctx).get('pipelines').getRun(id))!;
   const workRunning = (id: string) => h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
 
   it('serialises two runs to the same environment and refuses a third with --no-queue', async () => {
-    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=1')).text);
+    const release = hold('serialise'); // the first run's stage runs until the test lets it go
+    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${release}`)).text);
     const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0');
     expect(second.text).toContain(`queued behind run *${a}*`);
     const b = runIdOf(second.text);
@@ -28,7 +42,9 @@ describe('deploy lock, cancel and restarts', () => {
     const other = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=0')).text);
     await waitRunText(h, 'C0DEPLOYS', other, /: succeeded/);
     expect((await run(a)).status).toBe('running');
+    expect((await run(b)).status).toBe('queued');
 
+    writeFileSync(release, '');
     await waitRunText(h, 'C0DEPLOYS', b, /: succeeded/);
     const [ra, rb] = [await run(a), await run(b)];
     expect(ra.status).toBe('succeeded');
@@ -99,11 +115,14 @@ describe('deploy lock, cancel and restarts', () => {
   });
 
   it('takes a stage over when its worker loses the lease (a crashed worker), and says so', async () => {
-    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=1')).text);
+    const release = hold('lease'); // the stage runs until it was taken over, however slow the machine
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env production --param seconds=0 --param hold_file=${release}`)).text);
     await workRunning(id);
     // A worker that died leaves a lease nobody renews; here another owner holds it until it expires.
     const store = h.app.ctx.store;
     await store.setJson(store.key('pipelines', 'lease', id, 'work'), { owner: 'dead-worker' }, { ttlMs: 300 });
+    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('running it again (attempt 2 of 2)')), { timeoutMs: 20_000 });
+    writeFileSync(release, '');
     const msg = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/, 20_000);
     expect(msg.text).toContain('work succeeded');
     const thread = threadTexts(h, 'C0DEPLOYS', id).join('\n');
@@ -111,7 +130,8 @@ describe('deploy lock, cancel and restarts', () => {
   });
 
   it('a bot stopped mid-stage and restarted runs the stage again, or fails it when out of attempts, telling the truth', async () => {
-    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=2')).text);
+    // Held until the end: attempt 2 must still be running when the bot restarts again.
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${hold('restart')}`)).text);
     await workRunning(id);
     await h.stopBot();
     await h.startBot();

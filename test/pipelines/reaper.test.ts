@@ -5,7 +5,7 @@ import { groupAlive, processStart } from '../../src/adapters/process/proc.js';
 import { RedisStageProcesses, type ProcessRecord } from '../../src/adapters/process/stage-processes.js';
 import { RedisStore } from '../../src/adapters/redis/store.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
-import { cleanupPrefix, REDIS_URL, testPrefix } from '../support/redis.js';
+import { cleanupPrefix, REDIS_URL, testPrefix, waitFor } from '../support/redis.js';
 
 /**
  * The reaper decides from what Linux says about real processes: an orphan's group is killed, a
@@ -32,9 +32,10 @@ describe('stage process records and the reaper', () => {
   });
 
   /** A command in its own process group, as the shell runner starts one. */
-  const command = () => {
+  const command = async () => {
     const c = spawn('/bin/sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore' });
     children.push(c);
+    await new Promise((r) => c.once('spawn', r)); // running in its own group, not merely forked
     return c.pid!;
   };
   const deadPid = async () => {
@@ -45,8 +46,7 @@ describe('stage process records and the reaper', () => {
   const edit = (id: string, patch: Partial<ProcessRecord>) => store.update<ProcessRecord>(store.key('pipelines', 'proc', id), (cur) => ({ ...cur!, ...patch }));
 
   it('kills the process group of a command whose worker is gone, then lets the run go', async () => {
-    const pid = command();
-    await new Promise((r) => setTimeout(r, 50));
+    const pid = await command();
     const id = await procs.started({ pid, runId: 'r1', stageId: 'deploy', timeoutMs: 60_000 });
     expect(await procs.mayRun('r1')).toBe(true); // its worker (this process) is alive
     expect(await procs.reap()).toBe(0);
@@ -59,8 +59,7 @@ describe('stage process records and the reaper', () => {
   });
 
   it('never signals a pid that now belongs to another process', async () => {
-    const pid = command();
-    await new Promise((r) => setTimeout(r, 50));
+    const pid = await command();
     const id = await procs.started({ pid, runId: 'r2', stageId: 'deploy', timeoutMs: 60_000 });
     // The record says the command started at another time: this pid was reused by someone else.
     await edit(id, { ownerPid: await deadPid(), start: (processStart(pid) ?? 0) + 12345 });
@@ -69,7 +68,7 @@ describe('stage process records and the reaper', () => {
   });
 
   it('holds for a command on another host until its deadline, and never touches it', async () => {
-    const pid = command();
+    const pid = await command();
     const id = await procs.started({ pid, runId: 'r3', stageId: 'deploy', timeoutMs: 60_000 });
     await edit(id, { host: 'another-host', ownerPid: await deadPid() });
     expect(await procs.reap()).toBe(0);
@@ -78,7 +77,7 @@ describe('stage process records and the reaper', () => {
     expect(groupAlive(pid)).toBe(true);
     // Past the deadline (the record's expiry) it is presumed ended.
     await store.expire(store.key('pipelines', 'proc', id), 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => !(await store.exists(store.key('pipelines', 'proc', id))), 5000, 'the record expired');
     expect(await procs.mayRun('r3')).toBe(false);
   });
 });

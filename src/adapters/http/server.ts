@@ -6,6 +6,7 @@ import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
 
 const MAX_BODY = 1024 * 1024;
+const DRAIN_MAX = 4 * 1024 * 1024;
 
 export interface HttpServerOptions {
   host: string;
@@ -85,9 +86,10 @@ export class HttpServer {
       if (!route) return send(res, 404, { ok: false, error: 'not_found' });
       // Senders (Alertmanager, the help desk) retry a 5xx: another process takes it.
       if (this.closing) return send(res, 503, { ok: false, error: 'shutting_down' });
-      const rawBody = await readBody(req);
+      const { body: rawBody, tooLarge } = await readBody(req, route.maxBodyBytes ?? MAX_BODY);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-      const out = await route.handle({ method: req.method ?? 'GET', path, headers, rawBody, requestId });
+      // An oversized body still goes to the route: refusing (and auditing) it is the route's job.
+      const out = await route.handle({ method: req.method ?? 'GET', path, headers, rawBody, requestId, ...(tooLarge ? { bodyTooLarge: true } : {}) });
       send(res, out.status, out.body ?? { ok: out.status < 400 });
     } catch (err) {
       const tooLarge = (err as Error).message === 'body_too_large';
@@ -102,18 +104,23 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Keeps at most `limit` bytes. Past it the rest is read and dropped, so the sender gets an answer
+ * rather than a reset; past DRAIN_MAX the connection is cut (413 if it can still be sent).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > Math.max(limit, DRAIN_MAX)) {
         reject(new Error('body_too_large'));
         req.destroy();
-      } else chunks.push(c);
+      } else if (size <= limit) chunks.push(c);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve({ body: size > limit ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge: size > limit }));
     req.on('error', reject);
   });
 }

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { HttpRequest, HttpResponse, HttpRoute } from '../../core/module.js';
+import type { HttpRoute } from '../../core/module.js';
+import { bearer, defineRoute } from '../../core/routes.js';
 import type { IncidentsConfig, Severity } from './config.js';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, type Incident } from './model.js';
@@ -35,13 +36,6 @@ export const alertmanagerPayload = z.object({
 });
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayload>;
 
-export function bearerMatches(header: string | undefined, expected: string | undefined): boolean {
-  if (!expected || !header?.startsWith('Bearer ')) return false;
-  const a = createHash('sha256').update(header.slice(7)).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 function severityOf(cfg: IncidentsConfig, p: AlertmanagerPayload): Severity {
   const raw = p.commonLabels[cfg.alertmanager.severity_label] ?? p.groupLabels[cfg.alertmanager.severity_label];
   return (raw ? cfg.alertmanager.severity_map[raw.toLowerCase()] : undefined) ?? cfg.alertmanager.default_severity;
@@ -54,31 +48,26 @@ function alertText(a: z.infer<typeof alert>): string {
 }
 
 export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRoute {
-  return {
+  return defineRoute(d.ctx, {
+    name: 'alertmanager',
     method: 'POST',
     path: '/hooks/alertmanager',
-    async handle(req: HttpRequest): Promise<HttpResponse> {
-      if (!d.settings.ALERTMANAGER_TOKEN) return { status: 503, body: { ok: false, error: 'alertmanager_not_configured' } };
-      if (!bearerMatches(req.headers.authorization, d.settings.ALERTMANAGER_TOKEN)) {
-        await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager', outcome: 'refused', detail: 'missing or wrong bearer token', requestId: req.requestId });
-        return { status: 401, body: { ok: false, error: 'unauthorized' } };
+    summary: 'Prometheus Alertmanager v4 webhook: one incident per alert group',
+    auth: bearer(d.settings.ALERTMANAGER_TOKEN),
+    body: alertmanagerPayload,
+    // Alertmanager sends no delivery id: the group key and alert fingerprints make redeliveries no-ops.
+    async handle(p, ctx) {
+      const found = await openOrFind(d, svc, p);
+      if (!found) {
+        ctx.note({ detail: `resolved group ${p.groupKey} never had an incident` });
+        return { incident: null, created: false, added: 0 };
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        return { status: 400, body: { ok: false, error: 'invalid_json' } };
-      }
-      const parsed = alertmanagerPayload.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { ok: false, error: 'invalid_payload', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } };
-      const found = await openOrFind(d, svc, parsed.data);
-      if (!found) return { status: 200, body: { ok: true, incident: null, created: false, added: 0 } };
       const { incident, created } = found;
-      const added = await annotate(d, incident, parsed.data);
-      if (created) await d.ctx.audit.record({ actor: 'alertmanager', action: 'hook alertmanager open', outcome: 'ok', target: incident.id, detail: `group ${parsed.data.groupKey}`.slice(0, 200), requestId: req.requestId });
-      return { status: 200, body: { ok: true, incident: incident.id, created, added } };
+      const added = await annotate(d, incident, p);
+      ctx.note({ ...(created ? { action: 'open' } : {}), target: incident.id, detail: `group ${p.groupKey}${created ? '' : `, ${added} new alert entries`}` });
+      return { incident: incident.id, created, added };
     },
-  };
+  });
 }
 
 /** The group's incident, opened if need be; null for a resolved group that never had one (nothing to open). */

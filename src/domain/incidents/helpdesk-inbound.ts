@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { HttpRequest, HttpResponse, HttpRoute } from '../../core/module.js';
-import { isSwitchyardError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { HttpRoute } from '../../core/module.js';
+import { defineRoute, hmacSha256, type RouteContext } from '../../core/routes.js';
 import { SEVERITIES } from './config.js';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, normalizeIncidentId } from './model.js';
@@ -24,7 +24,8 @@ import type { IncidentService } from './service.js';
  *     "title": "Users cannot pay",       // required for "open"
  *     "description": "...", "severity": "SEV3", "service": "checkout",
  *     "reporter": "jane@example.com", "url": "https://helpdesk.example.com/t/1234" }
- * Answers 200 {ok, incident, created|linked}, 400 with the problems, 401 unsigned/stale, 404 unknown incident.
+ * Answers 200 {ok, incident, created|linked}, 400 with the problems, 401 unsigned/stale, 404 unknown incident
+ * (its hints name the open ones). Auth, parsing, audit and the error statuses: src/core/routes.ts.
  */
 export const helpdeskRequest = z
   .object({
@@ -44,54 +45,25 @@ export const helpdeskRequest = z
   });
 export type HelpdeskRequest = z.infer<typeof helpdeskRequest>;
 
-export const MAX_SKEW_S = 300;
-
-export function signHelpdesk(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex')}`;
-}
-
-export function verifyHelpdesk(secret: string, headers: Record<string, string | undefined>, rawBody: Buffer, nowMs: number): boolean {
-  const ts = headers['x-helpdesk-timestamp'];
-  const sig = headers['x-helpdesk-signature'];
-  if (!ts || !sig || !/^\d{1,12}$/.test(ts)) return false;
-  if (Math.abs(nowMs / 1000 - Number(ts)) > MAX_SKEW_S) return false;
-  const expected = Buffer.from(signHelpdesk(secret, ts, rawBody));
-  const given = Buffer.from(sig);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 export function helpdeskRoute(d: IncidentDeps, svc: IncidentService): HttpRoute {
-  return {
+  return defineRoute(d.ctx, {
+    name: 'helpdesk',
     method: 'POST',
     path: '/hooks/helpdesk',
-    async handle(req: HttpRequest): Promise<HttpResponse> {
-      const secret = d.settings.HELPDESK_SECRET;
-      if (!secret) return { status: 503, body: { ok: false, error: 'helpdesk_not_configured' } };
-      if (!verifyHelpdesk(secret, req.headers, req.rawBody, d.ctx.clock.now())) {
-        await d.ctx.audit.record({ actor: 'helpdesk', action: 'hook helpdesk', outcome: 'refused', detail: 'bad or missing signature', requestId: req.requestId });
-        return { status: 401, body: { ok: false, error: 'invalid_signature' } };
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        return { status: 400, body: { ok: false, error: 'invalid_json' } };
-      }
-      const parsed = helpdeskRequest.safeParse(json);
-      if (!parsed.success) return { status: 400, body: { ok: false, error: 'invalid_payload', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } };
-      try {
-        return await (parsed.data.action === 'link' ? link(d, parsed.data, req.requestId) : open(d, svc, parsed.data, req.requestId));
-      } catch (err) {
-        if (isSwitchyardError(err) && (err.code === 'not_found' || err.code === 'invalid_state')) return { status: err.code === 'not_found' ? 404 : 409, body: { ok: false, error: err.code, message: err.message, hints: err.hints } };
-        throw err;
-      }
-    },
-  };
+    summary: 'The help desk opens an incident for a ticket or links a ticket to one',
+    auth: hmacSha256({ secret: d.settings.HELPDESK_SECRET, timestampHeader: 'x-helpdesk-timestamp', signatureHeader: 'x-helpdesk-signature', version: 'v1', maxAgeS: 300 }),
+    body: helpdeskRequest,
+    // No delivery id on this wire: the ticket id already makes a redelivery a no-op.
+    handle: (r, ctx) => (r.action === 'link' ? link(d, r, ctx) : open(d, svc, r, ctx)),
+  });
 }
 
-async function open(d: IncidentDeps, svc: IncidentService, r: HelpdeskRequest, requestId: string): Promise<HttpResponse> {
+async function open(d: IncidentDeps, svc: IncidentService, r: HelpdeskRequest, ctx: RouteContext): Promise<Record<string, unknown>> {
   const known = await d.repo.dedupeTarget('hd', r.ticket_id);
-  if (known) return { status: 200, body: { ok: true, incident: known, created: false } };
+  if (known) {
+    ctx.note({ target: known, detail: `ticket ${r.ticket_id} already has its incident` });
+    return { incident: known, created: false };
+  }
   const services = r.service ? [r.service] : [];
   const description = [r.description, r.reporter ? `Reported by ${r.reporter}` : '', r.url ? `Ticket: ${r.url}` : ''].filter(Boolean).join('\n');
   const { incident, created } = await svc.declare({
@@ -104,20 +76,20 @@ async function open(d: IncidentDeps, svc: IncidentService, r: HelpdeskRequest, r
     ticket: r.ticket_id,
     dedupe: { source: 'hd', key: r.ticket_id },
   });
-  if (created) await d.ctx.audit.record({ actor: 'helpdesk', action: 'hook helpdesk open', outcome: 'ok', target: incident.id, detail: `ticket ${r.ticket_id}`, requestId });
-  return { status: 200, body: { ok: true, incident: incident.id, created } };
+  ctx.note({ ...(created ? { action: 'open' } : {}), target: incident.id, detail: `ticket ${r.ticket_id}` });
+  return { incident: incident.id, created };
 }
 
-async function link(d: IncidentDeps, r: HelpdeskRequest, requestId: string): Promise<HttpResponse> {
+async function link(d: IncidentDeps, r: HelpdeskRequest, ctx: RouteContext): Promise<Record<string, unknown>> {
   const id = normalizeIncidentId(r.incident_id ?? '');
   const inc = id ? await d.repo.get(id) : null;
-  if (!id || !inc) return { status: 404, body: { ok: false, error: 'not_found', message: `Unknown incident ${r.incident_id}`, open: (await d.repo.openIds()).sort() } };
+  if (!id || !inc) throw new NotFoundError('incident', r.incident_id ?? '', (await d.repo.openIds()).sort());
   const res = await d.repo.update(inc.id, (cur) => (cur.tickets.includes(r.ticket_id) ? null : { ...cur, tickets: [...cur.tickets, r.ticket_id] }));
+  ctx.note({ ...(res ? { action: 'link' } : {}), target: inc.id, detail: `ticket ${r.ticket_id}` });
   if (res) {
     await d.repo.setDedupe('hd', r.ticket_id, inc.id);
-    await d.ctx.audit.record({ actor: 'helpdesk', action: 'hook helpdesk link', outcome: 'ok', target: inc.id, detail: `ticket ${r.ticket_id}`, requestId });
     await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'ticket', actor: 'helpdesk', text: `Help desk ticket ${r.ticket_id} linked${r.reporter ? ` (reported by ${r.reporter})` : ''}` });
     if (isOpen(res.after)) await scheduleRefresh(d, res.after);
   }
-  return { status: 200, body: { ok: true, incident: inc.id, linked: Boolean(res) } };
+  return { incident: inc.id, linked: Boolean(res) };
 }
