@@ -114,7 +114,7 @@ export default tseslint.config(
   {
     name: 'switchyard/ignores',
     // test/lint/fixtures holds files that break the layering on purpose (test/lint/layering.test.ts).
-    ignores: ['**/node_modules/**', '.switchyard/**', 'coverage/**', 'test/lint/fixtures/**'],
+    ignores: ['**/node_modules/**', '.switchyard/**', 'coverage/**', 'dist/**', 'test/lint/fixtures/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
