@@ -77,6 +77,9 @@ export const arg = {
       const ms = parseDuration(w);
       return ms === null ? null : { ms, text: w.trim() };
     }, (w) => `\`${w}\` is not a duration; use e.g. 30m, 2h or 7d.`).describe(help),
+  /** Who did something in the audit log: a user as for `user()`, or a system actor (`helpdesk`, `alertmanager`) as written. */
+  actor: (help = 'a user (@name or U123) or a system actor such as helpdesk') =>
+    wordArg((w) => parseUserId(w) ?? (/^[a-z][a-z0-9_-]{0,39}$/.test(w.trim()) ? w.trim() : null), (w) => `\`${w}\` is neither a user (@name, U123) nor a system actor name.`).describe(help),
   /** A pipeline run id (`r42`). */
   runId: (help = 'run id, e.g. r42') => wordArg(parseRunId, (w) => `\`${w}\` is not a run id; write it like r42.`).describe(help),
   /** An incident id, any case, with or without `INC-`; gives `INC-<n>`. */
@@ -86,3 +89,15 @@ export const arg = {
   planId: (help = 'the plan item, e.g. PLAN-7') =>
     wordArg(parsePlanId, (w) => `\`${w}\` is not a plan item id; write it like PLAN-7.`).describe(help),
 };
+
+/** `schema.optional()` keeping its help: zod puts `.describe()` on the schema, not through wrappers. */
+export function optional<T extends z.ZodType>(schema: T): z.ZodOptional<T> {
+  const o = schema.optional();
+  return schema.description ? o.describe(schema.description) : o;
+}
+
+/** A default written as the user would type it (`'24h'`), parsed like typed text, keeping the help. */
+export function typedDefault<T extends z.ZodType<unknown, string>>(schema: T, typed: z.input<T>): z.ZodPrefault<T> {
+  const o = schema.prefault(typed);
+  return schema.description ? o.describe(schema.description) : o;
+}
