@@ -4,7 +4,7 @@ import { arg, optional } from '../src/core/commands/args.js';
 import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { ITEM_POLICY, ITERATION_POLICY } from '../src/domain/plan/authorize.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
-import type { ChatPort } from '../src/core/ports/chat.js';
+import type { ChatDirectory, ChatMessages } from '../src/core/ports/chat.js';
 import type { Clock } from '../src/core/ports/runtime.js';
 import type { PlanAnnouncer } from '../src/domain/plan/announce.js';
 import { alreadyClosed, closeIteration, type CloseDeps } from '../src/domain/plan/closing.js';
@@ -14,7 +14,7 @@ import type { PlanService } from '../src/domain/plan/service.js';
 
 export interface PlanCommandDeps extends CloseDeps {
   plan: PlanService;
-  chat: ChatPort;
+  chat: ChatMessages & ChatDirectory;
   clock: Clock;
   announce: PlanAnnouncer;
 }
