@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
+import { arg, optional, typedDefault } from '../src/core/commands/args.js';
 import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { LEAD_POLICY, RESPOND_POLICY } from '../src/domain/incidents/authorize.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
-import { formatDuration, parseDuration } from '../src/core/time.js';
+import { formatDuration } from '../src/core/time.js';
 import { SEVERITIES, type Severity } from '../src/domain/incidents/config.js';
 import type { IncidentDeps } from '../src/domain/incidents/deps.js';
 import { declareModal, resolveModal } from '../src/domain/incidents/modals.js';
-import { ROLE_LABEL, SEVERITY_EMOJI, normalizeIncidentId, parseUser, who, type Incident, type IncidentRole } from '../src/domain/incidents/model.js';
+import { ROLE_LABEL, SEVERITY_EMOJI, who, type Incident, type IncidentRole } from '../src/domain/incidents/model.js';
 import { formatMetrics, type IncidentReads } from '../src/domain/incidents/queries.js';
 import { showPostmortem } from '../src/domain/incidents/postmortem.js';
 import { parseFollowUps, resolveIncident } from '../src/domain/incidents/resolve.js';
@@ -15,15 +16,8 @@ import type { IncidentService } from '../src/domain/incidents/service.js';
 import { fmtTime } from '../src/domain/incidents/summary.js';
 
 /** `/incident`: declare, coordinate and close incidents. Most subcommands act on the incident of the channel they are typed in, or `--id`. */
-const idFlag = z.string().optional().describe('the incident (INC-42); defaults to the incident of this channel');
+const idFlag = optional(arg.incidentId('the incident (INC-42); defaults to the incident of this channel'));
 const ROLE_WORDS: Record<string, IncidentRole> = { commander: 'commander', ic: 'commander', comms: 'comms', communications: 'comms', scribe: 'scribe' };
-
-function incidentId(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const id = normalizeIncidentId(text);
-  if (!id) throw new UsageError(`\`${text.slice(0, 40)}\` is not an incident id; use e.g. INC-42.`);
-  return id;
-}
 
 function line(i: Incident): string {
   return `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)} (${i.services.join(', ') || 'no service'})${i.channel ? ` ${channelLink(i.channel)}` : ''} · ${fmtTime(i.declaredAt)}`;
@@ -78,7 +72,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         positionals: ['text'],
         permission: RESPOND_POLICY,
         async handle(args, ctx) {
-          const inc = await svc.target(incidentId(args.id), ctx.channelId);
+          const inc = await svc.target(args.id, ctx.channelId);
           const { channels } = await svc.postUpdate(inc.id, args.text.join(' '), ctx.actor);
           return reply(`Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`);
         },
@@ -90,7 +84,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         positionals: ['text'],
         permission: anyone('a timeline note tells nobody; anyone helping may add one'),
         async handle(args, ctx) {
-          const inc = await svc.target(incidentId(args.id), ctx.channelId);
+          const inc = await svc.target(args.id, ctx.channelId);
           await svc.addNote(inc.id, args.text.join(' '), ctx.actor.userId);
           return reply(`Noted on the ${inc.id} timeline.`);
         },
@@ -98,15 +92,14 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
       sub({
         name: 'role',
         summary: 'Assign a role: commander, comms or scribe',
-        args: z.object({ role: z.string().describe('commander, comms or scribe'), user: z.string().describe('@user'), id: idFlag }),
+        args: z.object({ role: z.string().describe('commander, comms or scribe'), user: arg.user('@user'), id: idFlag }),
         positionals: ['role', 'user'],
         permission: LEAD_POLICY,
         async handle(args, ctx) {
           const role = ROLE_WORDS[args.role.toLowerCase()];
           if (!role) throw new UsageError(`Unknown role \`${args.role.slice(0, 30)}\`.`, ['Roles: commander, comms, scribe']);
-          const user = parseUser(args.user);
-          if (!user) throw new UsageError(`\`${args.user.slice(0, 40)}\` is not a user; mention them: @name.`);
-          const inc = await svc.setRole((await svc.target(incidentId(args.id), ctx.channelId)).id, role, user, ctx.actor);
+          const user = args.user;
+          const inc = await svc.setRole((await svc.target(args.id, ctx.channelId)).id, role, user, ctx.actor);
           return reply(`${mention(user)} is ${ROLE_LABEL[role].toLowerCase()} of ${inc.id}.`);
         },
       }),
@@ -119,7 +112,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         async handle(args, ctx) {
           const sev = args.severity.toUpperCase();
           if (!(SEVERITIES as readonly string[]).includes(sev)) throw new UsageError(`Severity must be one of ${SEVERITIES.join(', ')}.`);
-          const inc = await svc.setSeverity((await svc.target(incidentId(args.id), ctx.channelId)).id, sev as Severity, ctx.actor);
+          const inc = await svc.setSeverity((await svc.target(args.id, ctx.channelId)).id, sev as Severity, ctx.actor);
           return reply(`${inc.id} is now ${inc.severity}.`);
         },
       }),
@@ -130,7 +123,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         positionals: ['status'],
         permission: RESPOND_POLICY,
         async handle(args, ctx) {
-          const inc = await svc.setStatus((await svc.target(incidentId(args.id), ctx.channelId)).id, args.status, ctx.actor);
+          const inc = await svc.setStatus((await svc.target(args.id, ctx.channelId)).id, args.status, ctx.actor);
           return reply(`${inc.id} is now ${inc.status}.`);
         },
       }),
@@ -140,7 +133,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         args: z.object({ id: idFlag }),
         permission: RESPOND_POLICY,
         async handle(args, ctx) {
-          const { incident, first } = await svc.acknowledge((await svc.target(incidentId(args.id), ctx.channelId)).id, ctx.actor);
+          const { incident, first } = await svc.acknowledge((await svc.target(args.id, ctx.channelId)).id, ctx.actor);
           return reply(first ? `You acknowledged ${incident.id}.` : `${incident.id} was already acknowledged by ${who(incident.ackedBy)}.`);
         },
       }),
@@ -156,7 +149,7 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         placeholders: { followUp: 'item' },
         permission: LEAD_POLICY,
         async handle(args, ctx) {
-          const inc = await svc.target(incidentId(args.id), ctx.channelId);
+          const inc = await svc.target(args.id, ctx.channelId);
           await svc.requireResolvable(inc);
           await svc.authorize(inc, ctx.actor, 'resolve');
           if (!args.summary.length) {
@@ -183,12 +176,12 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
       sub({
         name: 'show',
         summary: 'An incident with its timeline (or its postmortem draft)',
-        args: z.object({ id: z.string().describe('INC-42'), postmortem: z.boolean().default(false).describe('show the postmortem draft') }),
+        args: z.object({ id: arg.incidentId('INC-42'), postmortem: z.boolean().default(false).describe('show the postmortem draft') }),
         positionals: ['id'],
         permission: null,
         readOnly: true,
         async handle(args, ctx) {
-          const id = incidentId(args.id)!;
+          const id = args.id;
           const inc = await d.repo.get(id);
           if (!inc) throw new NotFoundError('incident', args.id, (await d.repo.recentIds({ limit: 25 })));
           if (args.postmortem) {
@@ -210,14 +203,12 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
       sub({
         name: 'metrics',
         summary: 'Mean time to acknowledge and to resolve over a period',
-        args: z.object({ since: z.string().default('30d').describe('how far back, e.g. 7d, 30d') }),
+        args: z.object({ since: typedDefault(arg.duration('how far back, e.g. 7d, 30d'), '30d') }),
         placeholders: { since: 'duration' },
         permission: null,
         readOnly: true,
         async handle(args) {
-          const ms = parseDuration(args.since);
-          if (ms === null) throw new UsageError(`--since: \`${args.since.slice(0, 20)}\` is not a duration; use e.g. 7d or 30d.`);
-          return reply(formatMetrics(await reads.metrics(d.ctx.clock.now() - ms), args.since));
+          return reply(formatMetrics(await reads.metrics(d.ctx.clock.now() - args.since.ms), args.since.text));
         },
       }),
     ],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../src/core/audit.js';
 import { escapeMrkdwn, mention, sections, mdMessage } from '../src/core/blocks.js';
+import { arg, optional } from '../src/core/commands/args.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
 import type { JobQueue } from '../src/core/ports/jobs.js';
@@ -97,7 +98,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
         args: z.object({
           findingId: z.string().describe('the id shown with the finding, e.g. f-3a9c1e0b7d'),
           reason: z.array(z.string()).min(1).describe('why the risk is acceptable; quote it or not'),
-          expires: z.string().optional().describe('how long, e.g. 14d or 8w (default from inspectors.yml)'),
+          expires: optional(arg.duration('how long, e.g. 14d or 8w (default from inspectors.yml)')),
         }),
         positionals: ['findingId', 'reason'],
         placeholders: { findingId: 'finding-id', expires: 'duration' },
@@ -110,9 +111,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           if (!FINDING_ID.test(id)) throw new NotFoundError('finding', args.findingId.slice(0, 40), await recent());
           const reason = args.reason.join(' ').trim();
           if (reason.length < 10) throw new UsageError('Say why the risk is acceptable (at least 10 characters).');
-          const typed = args.expires ?? deps.config.file.findings.ackExpiry;
-          const ms = parseDuration(typed);
-          if (ms === null) throw new UsageError(`--expires: \`${typed}\` is not a duration; use e.g. 14d or 8w.`);
+          const ms = args.expires?.ms ?? parseDuration(deps.config.file.findings.ackExpiry)!;
           const max = parseDuration(deps.config.file.findings.ackMaxExpiry)!;
           if (ms > max) throw new UsageError(`--expires: at most ${deps.config.file.findings.ackMaxExpiry} (inspectors.yml findings.ackMaxExpiry).`);
           const current = await deps.findings.get(id);

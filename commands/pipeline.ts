@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
 import type { Actor } from '../src/core/access.js';
+import { arg, optional } from '../src/core/commands/args.js';
 import { defineCommand, policy, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
 import type { ActionHandler } from '../src/core/module.js';
 import { NotFoundError } from '../src/core/errors.js';
@@ -12,7 +13,7 @@ import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 // Who may run, retry or cancel depends on the pipeline and environment: the engine decides (rules.ts).
 const RUN_POLICY = policy('the role its environment names in `/pipeline list` (anyone where it names none)');
 const CANCEL_POLICY = policy('whoever started the run, or the role its environment names');
-const runId = z.string().regex(/^r\d+$/, 'a run id like r42').describe('run id, e.g. r42');
+const runId = arg.runId('run id, e.g. r42');
 
 async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
   const d = await engine.cancel(run, actor);
@@ -92,7 +93,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
       sub({
         name: 'status',
         summary: 'A run stage by stage, or the runs in progress',
-        args: z.object({ run: runId.optional() }),
+        args: z.object({ run: optional(runId) }),
         positionals: ['run'],
         permission: null,
         readOnly: true,

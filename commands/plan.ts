@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
+import { arg, optional } from '../src/core/commands/args.js';
 import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { ITEM_POLICY, ITERATION_POLICY } from '../src/domain/plan/authorize.js';
 import { NotFoundError, UsageError } from '../src/core/errors.js';
-import type { ChatPort } from '../src/core/ports/chat.js';
+import type { ChatDirectory, ChatMessages } from '../src/core/ports/chat.js';
 import type { Clock } from '../src/core/ports/runtime.js';
 import type { PlanAnnouncer } from '../src/domain/plan/announce.js';
 import { alreadyClosed, closeIteration, type CloseDeps } from '../src/domain/plan/closing.js';
 import { iterationLine, renderItem, renderList } from '../src/domain/plan/format.js';
-import { STATES, parseKind, parsePriority, parseService, parseState, parseUser, type PlanState } from '../src/domain/plan/model.js';
+import { STATES, parseKind, parsePriority, parseService, parseState, type PlanState } from '../src/domain/plan/model.js';
 import type { PlanService } from '../src/domain/plan/service.js';
 
 export interface PlanCommandDeps extends CloseDeps {
   plan: PlanService;
-  chat: ChatPort;
+  chat: ChatMessages & ChatDirectory;
   clock: Clock;
   announce: PlanAnnouncer;
 }
@@ -31,10 +32,8 @@ const OPEN_STATES: ReadonlySet<PlanState> = new Set(['backlog', 'next', 'doing']
 export function planCommand(deps: PlanCommandDeps): CommandSpec {
   const { plan } = deps;
 
-  /** A user typed as `<@U…|name>` or `U…`, checked against the workspace. */
-  async function user(typed: string, what: string): Promise<string> {
-    const id = parseUser(typed);
-    if (!id) throw new UsageError(`${what}: \`${typed.slice(0, 40)}\` is not a user; mention them, e.g. @alice.`);
+  /** A user id (arg.user() read the mention), checked against the workspace. */
+  async function user(id: string): Promise<string> {
     if (!(await deps.chat.userInfo(id))) throw new NotFoundError('user', id);
     return id;
   }
@@ -51,7 +50,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
           title: z.array(z.string()).min(1).describe('what to do; quote it or not'),
           service: z.string().optional().describe('the service it concerns'),
           kind: z.string().default('feature').describe('feature, bug, chore or follow-up'),
-          owner: z.string().optional().describe('who does it (default: you)'),
+          owner: optional(arg.user('who does it (default: you)')),
           priority: z.string().default('medium').describe('low, medium, high or critical'),
           next: z.boolean().default(false).describe('plan it for this iteration (state next)'),
         }),
@@ -63,7 +62,7 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
           const kind = parseKind(args.kind);
           const priority = parsePriority(args.priority);
           const service = args.service ? parseService(args.service) : undefined;
-          const owner = args.owner ? await user(args.owner, '--owner') : ctx.actor.userId;
+          const owner = args.owner ? await user(args.owner) : ctx.actor.userId;
           const item = await plan.create(
             { title: args.title.join(' '), kind, priority, owner, createdBy: ctx.actor.userId, ...(service ? { service } : {}) },
             { state: args.next ? 'next' : 'backlog' },
@@ -132,12 +131,12 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
       sub({
         name: 'assign',
         summary: 'Give an item to someone',
-        args: z.object({ id: z.string(), user: z.string() }),
+        args: z.object({ id: z.string(), user: arg.user('who does it: @name or their id (U123)') }),
         positionals: ['id', 'user'],
         placeholders: { user: '@user' },
         permission: ITEM_POLICY,
         async handle(args, ctx) {
-          const owner = await user(args.user, '<@user>');
+          const owner = await user(args.user);
           const { item, previous } = await plan.assign(args.id, owner, ctx.actor);
           const text = `:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now ${mention(owner)}'s${previous ? ` (was ${mention(previous)})` : ''}.`;
           ctx.note?.({ target: item.id, detail: `assigned to ${owner}${previous ? ` (was ${previous})` : ''}` });

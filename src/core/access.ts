@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForbiddenError } from './errors.js';
-import type { ChatPort } from './ports/chat.js';
+import type { ChatDirectory } from './ports/chat.js';
 import type { Store } from './ports/store.js';
 
 /**
@@ -58,7 +58,7 @@ export class AccessControl {
 
   constructor(
     private readonly file: AccessFile,
-    private readonly chat: Pick<ChatPort, 'usergroupMembers'>,
+    private readonly chat: Pick<ChatDirectory, 'usergroupMembers'>,
     private readonly store: Store,
     opts: GroupCacheOptions = {},
   ) {

@@ -1,5 +1,5 @@
 import { type Block, divider, header, md, mention } from './blocks.js';
-import type { ChatPort } from './ports/chat.js';
+import type { ChatViews } from './ports/chat.js';
 import type { Logger } from './ports/runtime.js';
 
 /** A section of a user's App Home tab (pending approvals, plan board, ...). */
@@ -16,7 +16,7 @@ export class HomeService {
   private sections: HomeSection[] = [];
 
   constructor(
-    private readonly chat: Pick<ChatPort, 'publishHome'>,
+    private readonly chat: Pick<ChatViews, 'publishHome'>,
     private readonly log: Logger,
   ) {}
 

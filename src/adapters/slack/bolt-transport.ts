@@ -6,7 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { HomeService } from '../../core/home.js';
 import type { InteractionRouter } from '../../core/interactions.js';
 import type { SlackEventHandler } from '../../core/module.js';
-import type { ChatPort } from '../../core/ports/chat.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import type { OutboundFilter } from '../../core/outbound.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
@@ -25,7 +25,7 @@ export interface BoltTransportOptions {
   interactions: InteractionRouter;
   events: SlackEventHandler[];
   home: HomeService;
-  chat: ChatPort;
+  chat: ChatMessages;
   /** The outbound boundary every answer passes (user text made inert, secrets masked). */
   outbound: OutboundFilter;
   metrics: Metrics;

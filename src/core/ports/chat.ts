@@ -48,7 +48,13 @@ export interface ModalView {
   privateMetadata?: string;
 }
 
-export interface ChatPort {
+/**
+ * Slack as the domain sees it, in four narrow ports: a consumer declares the one (or the
+ * intersection) it uses in its deps, so a reader sees at a glance what it may do in Slack and a
+ * test double needs only those methods. The adapter (src/adapters/slack/chat.ts) and the outbound
+ * boundary (src/core/safe-chat.ts) implement all of them: `ChatPort`.
+ */
+export interface ChatMessages {
   /** Durable, paced (per-channel rate), retried: never dropped, survives a restart. */
   post(msg: PostMessage): Promise<void>;
   /** Replace a keyed message's content; rapid updates coalesce to the latest state. */
@@ -56,9 +62,12 @@ export interface ChatPort {
   pin(key: string): Promise<void>;
   /** Where a keyed message landed, once delivered. */
   messageRef(key: string): Promise<MessageRef | null>;
-
   /** Immediate (not queued): only the user sees it. */
   ephemeral(channel: string, user: string, content: MessageContent): Promise<void>;
+}
+
+/** Channels: create them, bring people in, and read what people wrote there. */
+export interface ChatConversations {
   /** Throws ConflictError('name_taken') when the name is used. */
   createChannel(name: string, opts?: { isPrivate?: boolean }): Promise<{ id: string; name: string }>;
   /**
@@ -72,13 +81,22 @@ export interface ChatPort {
   channelName(channel: string): Promise<string | null>;
   /** Text of a message people wrote (for a reaction that copies it somewhere); null if gone. */
   messageText(channel: string, ts: string): Promise<string | null>;
+}
 
+/** Who is who: users and user groups. */
+export interface ChatDirectory {
   userInfo(user: string): Promise<ChatUser | null>;
   lookupByEmail(email: string): Promise<string | null>;
   usergroupMembers(usergroupId: string): Promise<string[]>;
+}
 
+/** Modals and the App Home. */
+export interface ChatViews {
   /** Needs a trigger id less than 3 s old; returns the view id. */
   openModal(triggerId: string, view: ModalView): Promise<string>;
   updateModal(viewId: string, view: ModalView): Promise<void>;
   publishHome(user: string, blocks: Block[]): Promise<void>;
 }
+
+/** Everything, for the adapter, the boundary and AppContext; consumers take a narrow port above. */
+export type ChatPort = ChatMessages & ChatConversations & ChatDirectory & ChatViews;

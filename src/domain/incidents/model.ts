@@ -96,17 +96,8 @@ export function toSummary(i: Incident): IncidentSummary {
   };
 }
 
-/** `INC-42`, `inc-42` and `42` all name incident 42. */
-export function normalizeIncidentId(text: string): string | null {
-  const m = /^(?:inc-?)?(\d{1,9})$/i.exec(text.trim());
-  return m ? `INC-${Number(m[1])}` : null;
-}
-
-/** A user mention as Slack escapes it (`<@U123|name>`) or a bare id. */
-export function parseUser(text: string): string | null {
-  const m = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text.trim()) ?? /^([UW][A-Z0-9]{2,})$/.exec(text.trim());
-  return m ? m[1]! : null;
-}
+/** `INC-42`, `inc-42` and `42` all name incident 42; user mentions as Slack escapes them (one grammar each, src/core/commands/args.ts). */
+export { parseIncidentId as normalizeIncidentId, parseUserId as parseUser } from '../../core/commands/args.js';
 
 export function who(actor: string | undefined): string {
   if (!actor) return 'someone';

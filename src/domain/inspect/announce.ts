@@ -1,4 +1,5 @@
 import type { AppContext } from '../../core/module.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import { EVENTS } from '../contracts.js';
 import { BatchStore, type ScanBatch } from './batches.js';
 import { isAccepted, type FindingRecord, type FindingStore, type ReconcileResult } from './finding-store.js';
@@ -13,7 +14,7 @@ import { batchContent, findingContent, findingKey, scanKey } from './render.js';
  *
  * Findings recorded before batches existed (no `scan`) keep their own message, as they were posted.
  */
-type Ctx = Pick<AppContext, 'chat' | 'events' | 'log'>;
+type Ctx = Pick<AppContext, 'events' | 'log'> & { chat: ChatMessages };
 
 export class Announcer {
   readonly batches: BatchStore;

@@ -1,5 +1,6 @@
 import { escapeMrkdwn, mdMessage } from '../../core/blocks.js';
 import type { AppContext } from '../../core/module.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 
@@ -28,7 +29,7 @@ interface HealthRecord {
   told: boolean;
 }
 
-type Ctx = Pick<AppContext, 'store' | 'chat' | 'log'>;
+type Ctx = Pick<AppContext, 'store' | 'log'> & { chat: ChatMessages };
 
 export class InspectionHealth {
   constructor(

@@ -1,5 +1,6 @@
 import { md } from '../../core/blocks.js';
 import type { AppContext } from '../../core/module.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import type { RunDoc } from './model.js';
 import { finalLine, renderRun } from './render.js';
 
@@ -9,7 +10,7 @@ import { finalLine, renderRun } from './render.js';
  * so a repeated call (a retried job, a recovering watchdog) posts nothing new.
  */
 export class Announcer {
-  constructor(private readonly ctx: Pick<AppContext, 'chat' | 'clock' | 'log'>) {}
+  constructor(private readonly ctx: Pick<AppContext, 'clock' | 'log'> & { chat: ChatMessages }) {}
 
   async postRun(doc: RunDoc): Promise<void> {
     await this.ctx.chat.post({ channel: doc.channel, key: doc.messageKey, ...renderRun(doc, this.ctx.clock.now()) });

@@ -1,5 +1,5 @@
 import { escapeMrkdwn, md, mention } from '../../core/blocks.js';
-import type { ChatPort } from '../../core/ports/chat.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import type { PlanPolicy } from './authorize.js';
 import type { PlanItem } from './model.js';
 
@@ -11,7 +11,7 @@ import type { PlanItem } from './model.js';
  */
 export class PlanAnnouncer {
   constructor(
-    private readonly chat: ChatPort,
+    private readonly chat: ChatMessages,
     private readonly policy: PlanPolicy,
   ) {}
 

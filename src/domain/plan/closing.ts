@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/access.js';
 import type { AuditLog } from '../../core/audit.js';
 import { ConflictError } from '../../core/errors.js';
-import type { ChatPort } from '../../core/ports/chat.js';
+import type { ChatMessages } from '../../core/ports/chat.js';
 import type { Clock } from '../../core/ports/runtime.js';
 import type { Services } from '../services.js';
 import type { PlanPolicy } from './authorize.js';
@@ -15,7 +15,7 @@ export interface CloseDeps {
   iterations: Iterations;
   repo: PlanRepo;
   services: Services;
-  chat: ChatPort;
+  chat: ChatMessages;
   audit: AuditLog;
   policy: PlanPolicy;
   clock: Clock;

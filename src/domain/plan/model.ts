@@ -97,17 +97,8 @@ export function withHistory(item: PlanItem, entry: PlanHistoryEntry): PlanHistor
   return [...item.history, entry].slice(-HISTORY_MAX);
 }
 
-/** `PLAN-42`, `plan-42` or `42` -> `PLAN-42`; anything else null. */
-export function parseItemId(text: string): string | null {
-  const m = /^(?:plan-)?(\d{1,9})$/i.exec(text.trim());
-  return m ? `PLAN-${Number(m[1])}` : null;
-}
-
-/** `<@U123|name>` (escaped by the manifest) or a bare `U123`. */
-export function parseUser(text: string): string | null {
-  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(text.trim()) ?? /^([UW][A-Z0-9]{2,})$/.exec(text.trim());
-  return m ? m[1]! : null;
-}
+/** `PLAN-42`, `plan-42` or `42` -> `PLAN-42`; `<@U123|name>` or `U123` -> `U123` (one grammar each, src/core/commands/args.ts). */
+export { parsePlanId as parseItemId, parseUserId as parseUser } from '../../core/commands/args.js';
 
 export function parseState(text: string): PlanState {
   const s = text.trim().toLowerCase();

@@ -3,7 +3,7 @@ import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention } fro
 import { anyone } from '../../core/commands/spec.js';
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
-import type { ChatPort } from '../../core/ports/chat.js';
+import type { ChatViews } from '../../core/ports/chat.js';
 import { KINDS, messagePermalink, parseKind, parseService, type PlanKind } from './model.js';
 import type { PlanAnnouncer } from './announce.js';
 import type { MessageDraft, PlanRepo } from './repo.js';
@@ -51,7 +51,7 @@ function quoteOf(d: MessageDraft): string {
 }
 
 /** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */
-export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatPort; announce?: PlanAnnouncer }): { shortcut: ShortcutHandler; view: ViewHandler } {
+export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatViews; announce?: PlanAnnouncer }): { shortcut: ShortcutHandler; view: ViewHandler } {
   const shortcut: ShortcutHandler = {
     callbackId: ADD_FROM_MESSAGE,
     async handle(ctx) {
