@@ -125,11 +125,11 @@ export default tseslint.config(
         'error',
         {
           selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `as unknown as` in src/core or src/domain: declare the payload (defineEvent, defineJob, a zod schema) and parse it.',
+          message: '[no-double-cast] No `as unknown as` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
         },
         {
           selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `<T><unknown>` in src/core or src/domain: declare the payload (defineEvent, defineJob, a zod schema) and parse it.',
+          message: '[no-double-cast] No `<T><unknown>` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
         },
       ],
     },

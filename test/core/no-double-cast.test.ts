@@ -20,7 +20,12 @@ describe('no double casts in src/core and src/domain', () => {
 
   it('is refused by the lint in both layers, and a single narrow cast is not', async () => {
     const eslint = new ESLint({ cwd: root });
-    const code = 'const raw: unknown = JSON.parse("{}");\nexport const a = raw as unknown as { id: string };\nexport const b = <string>(<unknown>raw);\nexport const c = raw as string;\n';
+    const code = [
+      'const raw: unknown = JSON.parse("{}");',
+      'export const a = raw as unknown as { id: string };',
+      'export const b = <string>(<unknown>raw);',
+      'export const c = raw as string;',
+    ].join('\n');
     for (const filePath of ['src/domain/fixture-double-cast.ts', 'src/core/fixture-double-cast.ts']) {
       const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
       const hits = result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax' && m.message.startsWith('[no-double-cast]'));
