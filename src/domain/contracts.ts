@@ -9,7 +9,8 @@ import { defineEvent } from '../core/events.js';
  */
 
 // ---------------------------------------------------------------- pipelines
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StageStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface RunInfo {
@@ -144,10 +145,12 @@ export interface InjectionResolver {
 }
 
 // ---------------------------------------------------------------- incidents
+export const INCIDENT_SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+
 export interface IncidentSummary {
   id: string;
   title: string;
-  severity: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4';
+  severity: (typeof INCIDENT_SEVERITIES)[number];
   status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
   services: string[];
   channel?: string;
@@ -222,20 +225,18 @@ export interface FindingQueries {
  * it refuses is logged and skipped, src/core/events.ts). Add a field as optional first, so events
  * already queued by the previous version still parse.
  */
-const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
-const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const satisfies ReadonlyArray<IncidentSummary['severity']>;
 
 const runStarted = z.object({ runId: z.string(), pipeline: z.string(), service: z.string(), env: z.string(), ref: z.string(), triggeredBy: z.string(), fixIncident: z.string().optional() });
 const runFinished = runStarted.extend({ status: z.enum(RUN_STATUSES) });
 const incidentDeclared = z.object({
   incidentId: z.string(),
   title: z.string(),
-  severity: z.enum(SEVERITIES),
+  severity: z.enum(INCIDENT_SEVERITIES),
   services: z.array(z.string()),
   declaredBy: z.string(),
   source: z.enum(['slack', 'alertmanager', 'helpdesk']),
 });
-const incidentResolved = z.object({ incidentId: z.string(), services: z.array(z.string()), severity: z.enum(SEVERITIES), followUps: z.array(z.string()), resolvedBy: z.string() });
+const incidentResolved = z.object({ incidentId: z.string(), services: z.array(z.string()), severity: z.enum(INCIDENT_SEVERITIES), followUps: z.array(z.string()), resolvedBy: z.string() });
 /** A single finding (publishers of one finding at a time; batches use findingsChanged). */
 const findingOpened = z.object({
   findingId: z.string(),
