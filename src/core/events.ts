@@ -57,7 +57,11 @@ function schemaOf<T extends JobData>(type: EventName<T>): z.ZodType<T> | undefin
   return schemas.get(type) as z.ZodType<T> | undefined;
 }
 
-/** A typed subscriber: `subscribe(EVENTS.runFinished, 'plan.ship', async (e) => e.data.status)`. */
+/**
+ * A typed subscriber: `subscribe(EVENTS.runFinished, 'plan.ship', async (e) => e.data.status)`.
+ * The data is parsed again here to give it its static type; the delivery has already refused a
+ * payload this schema rejects, so no subscriber ever sees one.
+ */
 export function subscribe<T extends JobData>(type: EventName<T>, name: string, handle: (event: DomainEvent<T>) => Promise<void>): Subscription {
   const schema = schemaOf(type);
   if (!schema) throw new ConfigError(`subscription ${name}: event ${type} is not declared with defineEvent`);
