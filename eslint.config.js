@@ -150,6 +150,28 @@ export default tseslint.config(
     },
   },
 
+  // ---- no double casts --------------------------------------------------------------------
+  // `x as unknown as T` silences the compiler where a payload crosses a boundary. Declare the
+  // payload instead (defineEvent, defineJob, a zod schema) and parse it; a cast that truly cannot
+  // be avoided is a single `as` in a narrowly typed helper with a comment saying why.
+  {
+    name: 'switchyard/no-double-cast',
+    files: ['src/core/**', 'src/domain/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
+          message: '[no-double-cast] No `as unknown as` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
+        },
+        {
+          selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
+          message: '[no-double-cast] No `<T><unknown>` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
+        },
+      ],
+    },
+  },
+
   // ---- layering ---------------------------------------------------------------------------
   ...byDepth({
     name: 'switchyard/layering/domain',

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../core/access.js';
+import { defineEvent } from '../core/events.js';
 
 /**
  * What the capabilities promise each other. Pipelines, approvals, injectors, incidents, planning
@@ -8,7 +9,8 @@ import type { Actor } from '../core/access.js';
  */
 
 // ---------------------------------------------------------------- pipelines
-export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StageStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface RunInfo {
@@ -143,10 +145,12 @@ export interface InjectionResolver {
 }
 
 // ---------------------------------------------------------------- incidents
+export const INCIDENT_SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+
 export interface IncidentSummary {
   id: string;
   title: string;
-  severity: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4';
+  severity: (typeof INCIDENT_SEVERITIES)[number];
   status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
   services: string[];
   channel?: string;
@@ -215,27 +219,49 @@ export interface FindingQueries {
 }
 
 // ---------------------------------------------------------------- domain events
-/** Event types and payloads published on the EventBus (all payloads are JSON). */
-export const EVENTS = {
-  runStarted: 'pipeline.run.started',
-  /** data: { runId, pipeline, service, env, ref, status, triggeredBy, fixIncident? } */
-  runFinished: 'pipeline.run.finished',
-  incidentDeclared: 'incident.declared',
-  /** data: { incidentId, services, severity, followUps: string[], resolvedBy } */
-  incidentResolved: 'incident.resolved',
-  /** data: { findingId, fingerprint, severity, title, service, env, inspector } */
-  findingOpened: 'inspect.finding.opened',
-  /** data: { scanId, inspector, env, service }: a scan batch was announced or its findings changed; read it with FindingQueries. */
-  findingsChanged: 'inspect.findings.changed',
-} as const;
+/**
+ * Events published on the EventBus, one schema each: the producer's `publish(EVENTS.x, id, data)`
+ * is checked against it at compile time and every consumer receives data parsed with it (a payload
+ * it refuses is logged and skipped, src/core/events.ts). Add a field as optional first, so events
+ * already queued by the previous version still parse.
+ */
 
-export interface RunFinishedEvent {
-  runId: string;
-  pipeline: string;
-  service: string;
-  env: string;
-  ref: string;
-  status: RunStatus;
-  triggeredBy: string;
-  fixIncident?: string;
-}
+const runStarted = z.object({ runId: z.string(), pipeline: z.string(), service: z.string(), env: z.string(), ref: z.string(), triggeredBy: z.string(), fixIncident: z.string().optional() });
+const runFinished = runStarted.extend({ status: z.enum(RUN_STATUSES) });
+const incidentDeclared = z.object({
+  incidentId: z.string(),
+  title: z.string(),
+  severity: z.enum(INCIDENT_SEVERITIES),
+  services: z.array(z.string()),
+  declaredBy: z.string(),
+  source: z.enum(['slack', 'alertmanager', 'helpdesk']),
+});
+const incidentResolved = z.object({ incidentId: z.string(), services: z.array(z.string()), severity: z.enum(INCIDENT_SEVERITIES), followUps: z.array(z.string()), resolvedBy: z.string() });
+/** A single finding (publishers of one finding at a time; batches use findingsChanged). */
+const findingOpened = z.object({
+  findingId: z.string(),
+  fingerprint: z.string(),
+  severity: z.string(),
+  title: z.string(),
+  service: z.string().optional(),
+  env: z.string().optional(),
+  inspector: z.string().optional(),
+});
+/** A scan batch was announced or its findings changed: only `scanId` is needed, the batch is read with FindingQueries. */
+const findingsChanged = z.object({ scanId: z.string(), inspector: z.string().optional(), env: z.string().optional(), service: z.string().optional() });
+
+export const EVENTS = {
+  runStarted: defineEvent('pipeline.run.started', runStarted),
+  runFinished: defineEvent('pipeline.run.finished', runFinished),
+  incidentDeclared: defineEvent('incident.declared', incidentDeclared),
+  incidentResolved: defineEvent('incident.resolved', incidentResolved),
+  findingOpened: defineEvent('inspect.finding.opened', findingOpened),
+  findingsChanged: defineEvent('inspect.findings.changed', findingsChanged),
+};
+
+export type RunStartedEvent = z.infer<typeof runStarted>;
+export type RunFinishedEvent = z.infer<typeof runFinished>;
+export type IncidentDeclaredEvent = z.infer<typeof incidentDeclared>;
+export type IncidentResolvedEvent = z.infer<typeof incidentResolved>;
+export type FindingOpenedEvent = z.infer<typeof findingOpened>;
+export type FindingsChangedEvent = z.infer<typeof findingsChanged>;

@@ -27,7 +27,11 @@ export function deployGuards(s: Services): DeployGuard[] {
   return s.list<DeployGuard>(DEPLOY_GUARDS);
 }
 
-/** The typed view of the app's service registry. */
+/**
+ * The typed view of the app's service registry. The one cast left: src/core cannot name the
+ * domain's ServiceMap, so AppContext holds the registry as `ServiceRegistry<object>`; the registry
+ * stores by key and `get`/`maybe` throw or answer undefined for a capability nobody provided.
+ */
 export function servicesOf(ctx: Pick<AppContext, 'services'>): Services {
-  return ctx.services as unknown as Services;
+  return ctx.services as Services;
 }

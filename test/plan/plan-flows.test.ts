@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planModule } from '../../src/app/wire-plan.js';
-import { EVENTS } from '../../src/domain/contracts.js';
+import { EVENTS, type RunStatus } from '../../src/domain/contracts.js';
 import type { Iteration, PlanItem } from '../../src/domain/plan/model.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -104,7 +104,7 @@ describe('/plan flows', () => {
     const other = idOf((await h.command('U0BOB', 'C0GENERAL', '/plan add "Staging only" --next')).text);
     await h.command('U0BOB', 'C0GENERAL', `/plan link ${target} run-100`);
     await h.command('U0BOB', 'C0GENERAL', `/plan link ${other} run-101`);
-    const finished = (runId: string, env: string, status = 'succeeded') => ({ runId, pipeline: 'checkout-deploy', service: 'checkout', env, ref: 'main', status, triggeredBy: 'U0BOB' });
+    const finished = (runId: string, env: string, status: RunStatus = 'succeeded') => ({ runId, pipeline: 'checkout-deploy', service: 'checkout', env, ref: 'main', status, triggeredBy: 'U0BOB' });
 
     await h.app.ctx.events.publish(EVENTS.runFinished, 'run-101', finished('run-101', 'staging'));
     await h.app.ctx.events.publish(EVENTS.runFinished, 'run-100-failed', finished('run-100', 'production', 'failed'));
@@ -125,7 +125,7 @@ describe('/plan flows', () => {
 
   it('turns a resolved incident\'s follow-ups into follow-up items linked to it, once', async () => {
     world.addIncident('INC-9', { severity: 'SEV1', status: 'resolved', resolvedAt: Date.now() });
-    const data = { incidentId: 'INC-9', services: ['checkout'], severity: 'SEV1', followUps: ['Add an alert on p99', 'Write the postmortem'], resolvedBy: 'U0ERIN' };
+    const data = { incidentId: 'INC-9', services: ['checkout'], severity: 'SEV1' as const, followUps: ['Add an alert on p99', 'Write the postmortem'], resolvedBy: 'U0ERIN' };
     await h.app.ctx.events.publish(EVENTS.incidentResolved, 'INC-9', data);
     const followUps = () => allItems().then((all) => all.filter((i) => i.links.some((l) => l.type === 'incident' && l.ref === 'INC-9')));
     await eventually(async () => (await followUps()).length === 2);

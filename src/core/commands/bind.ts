@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { SubcommandSpec } from './spec.js';
 import { tokenize } from './tokenize.js';
@@ -6,24 +6,26 @@ import { tokenize } from './tokenize.js';
 /** What a zod field accepts, seen through optional/default/pipe wrappers. */
 type FieldKind = 'boolean' | 'array' | 'value';
 
-interface ZodInternals {
-  def: { type: string; innerType?: ZodInternals; in?: ZodInternals; element?: ZodInternals };
-  description?: string;
+/** The schema a wrapper (optional, default, nullable, prefault, catch, pipe) wraps, if any. */
+function inner(schema: z.ZodType): z.ZodType | undefined {
+  const def = schema.def;
+  const next = 'innerType' in def ? def.innerType : 'in' in def ? def.in : undefined;
+  return next instanceof z.ZodType ? next : undefined;
 }
 
-function unwrap(schema: ZodInternals): ZodInternals {
+function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   for (let i = 0; i < 10; i++) {
     const t = s.def.type;
-    if ((t === 'optional' || t === 'default' || t === 'nullable' || t === 'prefault' || t === 'catch') && s.def.innerType) s = s.def.innerType;
-    else if (t === 'pipe' && s.def.in) s = s.def.in;
-    else break;
+    const next = t === 'optional' || t === 'default' || t === 'nullable' || t === 'prefault' || t === 'catch' || t === 'pipe' ? inner(s) : undefined;
+    if (!next) break;
+    s = next;
   }
   return s;
 }
 
 export function fieldKind(schema: z.ZodType): FieldKind {
-  const t = unwrap(schema as unknown as ZodInternals).def.type;
+  const t = unwrap(schema).def.type;
   return t === 'boolean' ? 'boolean' : t === 'array' ? 'array' : 'value';
 }
 
@@ -34,7 +36,7 @@ export function isOptional(schema: z.ZodType): boolean {
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function describeField(schema: z.ZodType): string | undefined {
-  return (schema as unknown as ZodInternals).description;
+  return schema.description;
 }
 
 export function usageLine(command: string, spec: SubcommandSpec): string {

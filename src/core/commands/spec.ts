@@ -105,9 +105,12 @@ export interface CommandSpec {
   defaultSubcommand?: string;
 }
 
-/** Keeps the schema's inferred type for the handler while storing specs in one list. */
+/**
+ * Keeps the schema's inferred type for the handler while storing specs in one list (no cast: the
+ * method-form `handle` is compared bivariantly, and the router only calls it with `args.parse()`).
+ */
 export function sub<S extends z.ZodObject>(spec: SubcommandSpec<S>): SubcommandSpec {
-  return spec as unknown as SubcommandSpec;
+  return spec;
 }
 
 export function defineCommand(spec: CommandSpec): CommandSpec {

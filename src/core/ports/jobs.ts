@@ -3,6 +3,10 @@
  * src/adapters/queue implements it with BullMQ. Processing is at-least-once (stalled jobs are
  * retried), so every processor must be idempotent.
  */
+import type { z } from 'zod';
+import { PermanentJobError } from '../errors.js';
+import { parsePayload } from '../payload.js';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JobData = { [key: string]: JsonValue };
 
@@ -63,6 +67,45 @@ export interface JobProcessor<D extends JobData = JobData> {
   backoffMs?: number;
   concurrency?: number;
   process(data: D, ctx: JobContext): Promise<unknown>;
+}
+
+/**
+ * A job declared once with its payload schema, so the code that enqueues it and the processor share
+ * one type: `const LANDING = defineJob('inspect.landing', z.object({ env: z.string() }))`, then
+ * `enqueueJob(ctx.jobs, LANDING, { env })` and `jobProcessor(LANDING, { process: (data) => ... })`.
+ */
+export interface JobDef<T extends JobData> {
+  name: string;
+  schema: z.ZodType<T>;
+}
+
+export function defineJob<T extends JobData>(name: string, schema: z.ZodType<T>): JobDef<T> {
+  return { name, schema };
+}
+
+export function enqueueJob<T extends JobData>(jobs: JobQueue, def: JobDef<T>, data: NoInfer<T>, opts?: EnqueueOptions): Promise<void> {
+  return jobs.enqueue(def.name, data, opts);
+}
+
+/**
+ * The processor of a declared job: its data is parsed with the job's schema first. A payload the
+ * schema refuses (queued by an older version, or by hand) fails the job at once with the coded
+ * InvalidPayloadError as cause, logged by the worker as a failed job: a retry cannot fix it.
+ */
+export function jobProcessor<T extends JobData>(def: JobDef<T>, p: Omit<JobProcessor<T>, 'name'>): JobProcessor {
+  return {
+    ...p,
+    name: def.name,
+    async process(data, ctx) {
+      let parsed: T;
+      try {
+        parsed = parsePayload(def.schema, data, `job ${def.name}`);
+      } catch (err) {
+        throw new PermanentJobError((err as Error).message, { cause: err });
+      }
+      return p.process(parsed, ctx);
+    },
+  };
 }
 
 /** Queue a job name belongs to: its first dotted segment (`pipeline.stage` -> `pipeline`). */

@@ -1,8 +1,8 @@
 import type { Actor } from '../../core/access.js';
 import { AccessControl } from '../../core/access.js';
 import { InvalidStateError, NotFoundError } from '../../core/errors.js';
-import type { Subscription } from '../../core/events.js';
-import { EVENTS, type DeployGuard, type RunFinishedEvent, type RunInfo } from '../contracts.js';
+import { subscribe, type Subscription } from '../../core/events.js';
+import { EVENTS, type DeployGuard, type RunFinishedEvent, type RunInfo, type RunStartedEvent } from '../contracts.js';
 import { servicesOf } from '../services.js';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, normalizeIncidentId, type Incident } from './model.js';
@@ -88,8 +88,7 @@ export function incidentDeployGuard(d: IncidentDeps, openIncidents: (service: st
 
 /** Runs of an incident's services refresh its summary; runs marked `--fix` land on its timeline. */
 export function runSubscriptions(d: IncidentDeps, openIncidents: (service: string) => Promise<Incident[]>): Subscription[] {
-  const handle = (phase: 'started' | 'finished') => async (event: { id: string; data: Record<string, unknown> }) => {
-    const run = event.data as unknown as Partial<RunFinishedEvent>;
+  const handle = async (phase: 'started' | 'finished', run: RunStartedEvent & Partial<Pick<RunFinishedEvent, 'status'>>) => {
     if (!run.service) return;
     const fixId = run.fixIncident ? normalizeIncidentId(run.fixIncident) : null;
     if (fixId) {
@@ -99,10 +98,10 @@ export function runSubscriptions(d: IncidentDeps, openIncidents: (service: strin
         await d.repo.addTimelineOnce(inc.id, `run-${phase}-${run.runId}`, { at: d.ctx.clock.now(), kind: 'fix-deploy', ...(run.triggeredBy ? { actor: run.triggeredBy } : {}), text });
       }
     }
-    for (const inc of await openIncidents(run.service)) await scheduleRefresh(d, inc, `run-${run.runId ?? event.id}-${phase}`);
+    for (const inc of await openIncidents(run.service)) await scheduleRefresh(d, inc, `run-${run.runId}-${phase}`);
   };
   return [
-    { name: 'incidents.run-started', type: EVENTS.runStarted, handle: handle('started') },
-    { name: 'incidents.run-finished', type: EVENTS.runFinished, handle: handle('finished') },
+    subscribe(EVENTS.runStarted, 'incidents.run-started', (e) => handle('started', e.data)),
+    subscribe(EVENTS.runFinished, 'incidents.run-finished', (e) => handle('finished', e.data)),
   ];
 }

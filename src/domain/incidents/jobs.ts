@@ -1,10 +1,10 @@
 import { channelLink, md, mention } from '../../core/blocks.js';
 import { PermanentJobError, UpstreamError } from '../../core/errors.js';
-import type { JobProcessor } from '../../core/ports/jobs.js';
+import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import { syncAnnouncements } from './announce.js';
 import { JOB, type IncidentDeps } from './deps.js';
 import { recentDeploys } from './deploy.js';
-import type { HelpdeskEvent } from './helpdesk-port.js';
+import { HELPDESK_JOB } from './helpdesk-job.js';
 import { inviteResponders } from './invite.js';
 import { isOpen } from './model.js';
 import { armEscalation, armReminder, describeTimer, escalationLevels, needsFallback, resolveResponders } from './notify.js';
@@ -108,16 +108,15 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
 }
 
 function helpdeskProcessor(d: IncidentDeps): JobProcessor {
-  return {
-    name: JOB.helpdesk,
+  return jobProcessor(HELPDESK_JOB, {
     attempts: 8,
     backoffMs: 1000,
     async process(data) {
       if (!d.helpdesk) return 'disabled';
-      await d.helpdesk.send(data as unknown as HelpdeskEvent);
+      await d.helpdesk.send(data);
       return 'sent';
     },
-  };
+  });
 }
 
 /** A refusal retrying cannot fix (Slack's missing_scope, a help desk's 4xx) fails the job at once. */

@@ -4,6 +4,8 @@ import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
 import type { HelpdeskEvent } from './helpdesk-port.js';
+import { HELPDESK_JOB, type HelpdeskJob } from './helpdesk-job.js';
+import { enqueueJob } from '../../core/ports/jobs.js';
 import { SEVERITY_EMOJI, isOpen, type Incident } from './model.js';
 
 /**
@@ -55,7 +57,7 @@ export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: Help
   if (!d.helpdesk) return;
   // One declaration per incident: its id must not change when a redelivery finishes announcing it.
   const deliveryId = jobId('hd', inc.id, event.replace('incident.', ''), event === 'incident.declared' ? 1 : inc.version);
-  const payload: HelpdeskEvent = {
+  const payload: HelpdeskJob = {
     delivery_id: deliveryId,
     event,
     at: new Date(d.ctx.clock.now()).toISOString(),
@@ -73,7 +75,7 @@ export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: Help
     },
     ...(message ? { message } : {}),
   };
-  await d.ctx.jobs.enqueue(JOB.helpdesk, payload as unknown as Record<string, never>, { id: deliveryId });
+  await enqueueJob(d.ctx.jobs, HELPDESK_JOB, payload, { id: deliveryId });
 }
 
 /** Re-render topic and summary in a job (Slack calls stay out of the request path). */

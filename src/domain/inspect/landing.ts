@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { isSwitchyardError, PermanentJobError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
-import type { JobProcessor } from '../../core/ports/jobs.js';
+import { defineJob, jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import { servicesOf } from '../services.js';
 import { driftSeverities } from './config.js';
 import { detectDrift, lastDeployed, type Deployed, type RunningVersion } from './drift.js';
@@ -22,13 +23,16 @@ import { severityRank, type Severity } from './types.js';
 export const JOB_LANDING = 'inspect.landing';
 const LOCK_SLACK_MS = 60_000;
 
-export interface LandingRequest {
-  env: string;
-  inspectors: string[];
-  service?: string;
-  requestedBy?: string;
-  channel?: string;
-}
+const landingRequest = z.object({
+  env: z.string(),
+  inspectors: z.array(z.string()),
+  service: z.string().optional(),
+  requestedBy: z.string().optional(),
+  channel: z.string().optional(),
+});
+export type LandingRequest = z.infer<typeof landingRequest>;
+/** Enqueued by `/inspect run` and by the schedules, processed by landingProcessor. */
+export const LANDING_JOB = defineJob(JOB_LANDING, landingRequest);
 
 interface Observation {
   observed: ObservedFinding[];
@@ -143,17 +147,15 @@ export class LandingZone {
 }
 
 export function landingProcessor(ctx: AppContext, lz: LandingZone): JobProcessor {
-  return {
-    name: JOB_LANDING,
+  return jobProcessor(LANDING_JOB, {
     attempts: 3,
     backoffMs: 2000,
-    async process(data) {
-      const req = data as unknown as LandingRequest;
+    async process(req) {
       const lines = await lz.inspect(req);
       if (req.requestedBy && req.channel) {
         await ctx.chat.ephemeral(req.channel, req.requestedBy, { text: [`*Inspection of ${req.env}${req.service ? ` (${req.service})` : ''}*`, ...lines.map((l) => `• ${l}`)].join('\n') });
       }
       return lines;
     },
-  };
+  });
 }

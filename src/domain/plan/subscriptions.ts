@@ -1,31 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { DomainEvent, Subscription } from '../../core/events.js';
+import { subscribe, type Subscription } from '../../core/events.js';
 import type { Logger } from '../../core/ports/runtime.js';
-import { EVENTS, type FindingBatch, type RunFinishedEvent } from '../contracts.js';
+import { EVENTS, type FindingBatch } from '../contracts.js';
 import type { Services } from '../services.js';
 import type { PlanConfig } from './config.js';
 import { SYSTEM_ACTOR } from './iterations.js';
 import { PRIORITIES, parseItemId, withHistory, type PlanItem, type PlanPriority } from './model.js';
 import type { PlanRepo } from './repo.js';
 import type { PlanService } from './service.js';
-
-interface IncidentResolvedEvent {
-  incidentId: string;
-  services?: string[];
-  severity?: string;
-  followUps?: string[];
-  resolvedBy?: string;
-}
-
-interface FindingOpenedEvent {
-  findingId: string;
-  fingerprint: string;
-  severity: string;
-  title: string;
-  service?: string;
-  env?: string;
-  inspector?: string;
-}
 
 const SEVERITY_PRIORITY: Record<string, PlanPriority> = { SEV1: 'critical', SEV2: 'high', SEV3: 'medium', SEV4: 'low' };
 
@@ -39,11 +21,8 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
   const { plan, repo, services, cfg, log } = deps;
 
   /** A successful production run ships the items linked to it (or named in its `plan` parameter). */
-  const runFinished: Subscription = {
-    name: 'plan.ship-on-production-run',
-    type: EVENTS.runFinished,
-    async handle(event: DomainEvent) {
-      const e = event.data as unknown as RunFinishedEvent;
+  const runFinished = subscribe(EVENTS.runFinished, 'plan.ship-on-production-run', async (event) => {
+      const e = event.data;
       if (e.status !== 'succeeded' || !plan.isProduction(e.env)) return;
       const ids = new Set(await plan.linkedItemIds('run', e.runId));
       const run = await services.maybe('pipelines')?.getRun(e.runId).catch(() => null);
@@ -60,18 +39,14 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
           ?.noteOnRun(e.runId, `:clipboard: Shipped plan item *${shipped.id}* ${shipped.title}`)
           .catch((err: Error) => log.warn({ err: err.message, runId: e.runId }, 'plan: note on run failed'));
       }
-    },
-  };
+  });
 
   /** Each follow-up of a resolved incident becomes a follow-up item linked to the incident. */
-  const incidentResolved: Subscription = {
-    name: 'plan.incident-follow-ups',
-    type: EVENTS.incidentResolved,
-    async handle(event: DomainEvent) {
-      const e = event.data as unknown as IncidentResolvedEvent;
-      const services_ = e.services ?? [];
-      await repo.recordIncident({ id: e.incidentId, ...(e.severity ? { severity: e.severity } : {}), services: services_, resolvedAt: event.at });
-      for (const followUp of e.followUps ?? []) {
+  const incidentResolved = subscribe(EVENTS.incidentResolved, 'plan.incident-follow-ups', async (event) => {
+      const e = event.data;
+      const services_ = e.services;
+      await repo.recordIncident({ id: e.incidentId, severity: e.severity, services: services_, resolvedAt: event.at });
+      for (const followUp of e.followUps) {
         const title = followUp.replace(/\s+/g, ' ').trim().slice(0, 150);
         if (!title) continue;
         await plan.create({
@@ -79,14 +54,13 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
           kind: 'follow-up',
           ...(services_[0] ? { service: services_[0] } : {}),
           createdBy: e.resolvedBy || SYSTEM_ACTOR,
-          description: `Follow-up of incident ${e.incidentId}${e.severity ? ` (${e.severity})` : ''}${services_.length ? ` on ${services_.join(', ')}` : ''}.`,
+          description: `Follow-up of incident ${e.incidentId} (${e.severity})${services_.length ? ` on ${services_.join(', ')}` : ''}.`,
           links: [`incident:${e.incidentId}`],
-          priority: SEVERITY_PRIORITY[e.severity ?? ''] ?? 'medium',
+          priority: SEVERITY_PRIORITY[e.severity] ?? 'medium',
           sourceKey: `incident-${e.incidentId}-followup-${shortHash(title)}`,
         });
       }
-    },
-  };
+  });
 
   /**
    * A scan batch (the new findings of one inspection on one service) becomes one bug item, kept in
@@ -95,11 +69,8 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
    * reopens. The event names the batch; its state is read now, so a late or repeated delivery
    * applies the current state, never an old one.
    */
-  const findingsChanged: Subscription = {
-    name: 'plan.finding-batches',
-    type: EVENTS.findingsChanged,
-    async handle(event: DomainEvent) {
-      const { scanId } = event.data as unknown as { scanId: string };
+  const findingsChanged = subscribe(EVENTS.findingsChanged, 'plan.finding-batches', async (event) => {
+      const { scanId } = event.data;
       const findings = services.maybe('findings');
       if (!findings) return log.warn({ scanId }, 'plan: findings changed but no findings service is offered');
       const batch = await findings.batch(scanId);
@@ -114,19 +85,15 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
       }
       const iteration = view.open ? undefined : (await plan.iterations.current()).id;
       await repo.updateItem(id, (i) => followBatch(i, view, event.at, iteration));
-    },
-  };
+  });
 
   /** A high or critical inspector finding becomes one bug item per finding fingerprint (publishers of single findings). */
-  const findingOpened: Subscription = {
-    name: 'plan.findings',
-    type: EVENTS.findingOpened,
-    async handle(event: DomainEvent) {
-      const e = event.data as unknown as FindingOpenedEvent;
-      const severity = String(e.severity ?? '').toLowerCase();
+  const findingOpened = subscribe(EVENTS.findingOpened, 'plan.findings', async (event) => {
+      const e = event.data;
+      const severity = e.severity.toLowerCase();
       if (!(cfg.findingSeverities as string[]).includes(severity)) return;
       await plan.create({
-        title: `${e.inspector ? `[${e.inspector}] ` : ''}${e.title?.trim() || `finding ${e.findingId}`}`.slice(0, 150),
+        title: `${e.inspector ? `[${e.inspector}] ` : ''}${e.title.trim() || `finding ${e.findingId}`}`.slice(0, 150),
         kind: 'bug',
         ...(e.service ? { service: e.service } : {}),
         createdBy: e.inspector ? `inspector ${e.inspector}` : SYSTEM_ACTOR,
@@ -135,8 +102,7 @@ export function planSubscriptions(deps: { plan: PlanService; repo: PlanRepo; ser
         priority: (PRIORITIES as readonly string[]).includes(severity) ? (severity as PlanPriority) : 'high',
         sourceKey: `finding-${e.fingerprint}`,
       });
-    },
-  };
+  });
 
   return [runFinished, incidentResolved, findingOpened, findingsChanged];
 }
