@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import type { ButtonSpec } from './blocks.js';
+import { assertPermission, type Access, type Reply } from './commands/spec.js';
+import { UsageError } from './errors.js';
+import type { ActionContext, ActionHandler, FormValues, ShortcutContext, ShortcutHandler, ViewHandler, ViewResult, ViewSubmission } from './module.js';
+import type { ModalView } from './ports/chat.js';
+
+/**
+ * Typed edges for buttons, modals and shortcuts, like `defineCommand` for slash commands: a
+ * button's value and a modal's private metadata are encoded and decoded here, in one place, by a
+ * codec declared with the action or view. The bot's own builders call `encode`; the edge pipeline
+ * (src/core/pipeline.ts) calls `decode` before the handler runs, so a handler only ever sees a
+ * typed value, and a forged or garbled one is a UsageError answer that is audited.
+ */
+export interface Codec<T> {
+  /** For the bot's own buttons and forms. Throws (a bug, not a user error) when the value would not decode. */
+  encode(value: T): string;
+  /** For what Slack sends back: UsageError when it is not a value this bot made. */
+  decode(raw: string): T;
+}
+
+/** Slack's limits: a button value holds 2000 characters, a modal's private_metadata 3000. */
+const BUTTON_MAX = 2000;
+const METADATA_MAX = 3000;
+const SEP = '|';
+
+function unreadable(what: string): UsageError {
+  return new UsageError(`This ${what} carries a value Switchyard cannot read, so nothing was done.`, [
+    'It may come from an old message or have been altered. Use the buttons on the current message, or the matching command.',
+  ]);
+}
+
+function checked<T>(schema: z.ZodType<T>, v: unknown, what: string): T {
+  const r = schema.safeParse(v);
+  if (!r.success) throw unreadable(what);
+  return r.data;
+}
+
+/** One string, checked by `schema` both ways (a run id, a gate id, a plan item id). */
+export function text<T extends string>(schema: z.ZodType<T>, what = 'button'): Codec<T> {
+  return {
+    encode: (v) => {
+      schema.parse(v);
+      return v;
+    },
+    decode: (raw) => checked(schema, raw, what),
+  };
+}
+
+/**
+ * A few strings in a compact, fixed order: `INC-7|mitigated`. The order is the shape's key order.
+ * Values already on Slack messages keep working, and no field may contain `|`.
+ */
+export function compact<S extends Record<string, z.ZodType<string>>>(shape: S): Codec<{ [K in keyof S]: z.output<S[K]> }> {
+  const keys = Object.keys(shape) as Array<keyof S & string>;
+  const schema = z.object(shape);
+  type T = { [K in keyof S]: z.output<S[K]> };
+  return {
+    encode: (v) => {
+      const parsed = schema.parse(v) as Record<string, string>;
+      const parts = keys.map((k) => parsed[k] ?? '');
+      if (parts.some((p) => p.includes(SEP))) throw new Error(`a field of ${keys.join(SEP)} contains ${SEP}: ${parts.join(', ')}`);
+      return parts.join(SEP);
+    },
+    decode: (raw) => {
+      const parts = raw.split(SEP);
+      if (parts.length !== keys.length) throw unreadable('button');
+      return checked(schema, Object.fromEntries(keys.map((k, i) => [k, parts[i]])), 'button') as T;
+    },
+  };
+}
+
+/** Any JSON value checked by `schema` (the usual choice for modal metadata). */
+export function json<T>(schema: z.ZodType<T>, what = 'form'): Codec<T> {
+  return {
+    encode: (v) => JSON.stringify(schema.parse(v)),
+    decode: (raw) => {
+      let v: unknown;
+      try {
+        v = JSON.parse(raw);
+      } catch {
+        throw unreadable(what);
+      }
+      return checked(schema, v, what);
+    },
+  };
+}
+
+function encodeWithin<T>(codec: Codec<T>, v: T, max: number, what: string): string {
+  const s = codec.encode(v);
+  if (s.length > max) throw new Error(`${what} encodes to ${s.length} characters; Slack keeps ${max}`);
+  return s;
+}
+
+type ActionSpec<T> = { handle(ctx: ActionContext<T>): Promise<Reply | void> } & Access;
+
+export interface ActionDef<T> {
+  readonly id: string;
+  readonly value: Codec<T>;
+  /** A button pressing this action with `value`, encoded here (never by hand). */
+  button(b: Omit<ButtonSpec, 'actionId' | 'value'> & { value: T }): ButtonSpec;
+  /** The handler, given the decoded value as `ctx.value`; `permission` as for commands. */
+  handler(spec: ActionSpec<T>): ActionHandler<T>;
+}
+
+/** A button (or select) action: its id and the codec of its value. */
+export function defineAction<T>(def: { id: string; value: Codec<T> }): ActionDef<T> {
+  if (def.id.includes('#')) throw new Error(`action id ${def.id}: '#' is reserved for the suffix of repeated buttons`);
+  return {
+    id: def.id,
+    value: def.value,
+    button: ({ value, ...b }) => ({ ...b, actionId: def.id, value: encodeWithin(def.value, value, BUTTON_MAX, `button ${def.id}`) }),
+    handler(spec) {
+      const h = { ...spec, actionId: def.id, value: def.value } as ActionHandler<T>;
+      assertPermission(`button ${def.id}`, h);
+      return h;
+    },
+  };
+}
+
+type ViewSpec<M, V> = { handle(ctx: ViewSubmission<M, V>): Promise<ViewResult> } & Access;
+
+export interface ViewDef<M, V> {
+  readonly id: string;
+  /** The modal with `metadata` encoded into private_metadata (never by hand). */
+  modal(view: Omit<ModalView, 'callbackId' | 'privateMetadata'> & { metadata: M }): ModalView;
+  handler(spec: ViewSpec<M, V>): ViewHandler<M, V>;
+}
+
+/**
+ * A modal submission: the codec of its private metadata and the zod schema of its input values
+ * (by block id). Values that fail the schema keep the modal open with each issue's message under
+ * its input, before the handler runs.
+ */
+export function defineView<M, V extends object>(def: { id: string; metadata: Codec<M>; values: z.ZodType<V> }): ViewDef<M, V> {
+  return {
+    id: def.id,
+    modal: ({ metadata, ...view }) => ({ ...view, callbackId: def.id, privateMetadata: encodeWithin(def.metadata, metadata, METADATA_MAX, `modal ${def.id}`) }),
+    handler(spec) {
+      const h = { ...spec, callbackId: def.id, metadata: def.metadata, values: def.values } as ViewHandler<M, V>;
+      assertPermission(`modal ${def.id}`, h);
+      return h;
+    },
+  };
+}
+
+/** A message shortcut; `permission` as for commands (what it changes, or readOnly). */
+export function defineShortcut(spec: { id: string; handle(ctx: ShortcutContext): Promise<void> } & Access): ShortcutHandler {
+  const { id, ...rest } = spec;
+  const h = { ...rest, callbackId: id } as ShortcutHandler;
+  assertPermission(`shortcut ${id}`, h);
+  return h;
+}
+
+/** Input values by block id, as the submission's schema expects: a field's issues, by block id. */
+export function formErrors(error: z.ZodError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? '');
+    if (key && !errors[key]) errors[key] = issue.message;
+  }
+  return errors;
+}
+
+/** A text input: trimmed, '' when left empty. */
+export const formText = z.preprocess((v) => (Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '').trim(), z.string());
+/** A multi-select: always a list. */
+export const formList = z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' && v ? [v] : []), z.array(z.string()));
+
+/** Raw values as the transport flattens them (block id -> text, option value(s) or user(s)). */
+export type { FormValues };
