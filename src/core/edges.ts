@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ButtonSpec } from './blocks.js';
 import { assertPermission, type Access, type Reply } from './commands/spec.js';
 import { UsageError } from './errors.js';
-import type { ActionContext, ActionHandler, FormValues, ShortcutContext, ShortcutHandler, ViewHandler, ViewResult, ViewSubmission } from './module.js';
+import type { ActionContext, ActionHandler, ShortcutContext, ShortcutHandler, ViewHandler, ViewResult, ViewSubmission } from './module.js';
 import type { ModalView } from './ports/chat.js';
 
 /**
@@ -152,7 +152,7 @@ export function defineShortcut(spec: { id: string; handle(ctx: ShortcutContext):
   return h;
 }
 
-/** Input values by block id, as the submission's schema expects: a field's issues, by block id. */
+/** A submission's schema issues as Slack's `response_action: errors`: the first message of each input, by block id. */
 export function formErrors(error: z.ZodError): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const issue of error.issues) {
@@ -162,10 +162,7 @@ export function formErrors(error: z.ZodError): Record<string, string> {
   return errors;
 }
 
-/** A text input: trimmed, '' when left empty. */
+/** Input schemas for `defineView` values (the transport gives text, option value(s) or user(s) by block id). A text input: trimmed, '' when left empty. */
 export const formText = z.preprocess((v) => (Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '').trim(), z.string());
 /** A multi-select: always a list. */
 export const formList = z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' && v ? [v] : []), z.array(z.string()));
-
-/** Raw values as the transport flattens them (block id -> text, option value(s) or user(s)). */
-export type { FormValues };
