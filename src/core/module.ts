@@ -11,7 +11,7 @@ import type { SecretRegistry } from './mask.js';
 import type { ServiceRegistry } from './services.js';
 import type { Settings } from '../config/settings.js';
 import type { z } from 'zod';
-import type { Codec } from './edges.js';
+import type { Codec } from './codec.js';
 
 /**
  * A capability (pipelines, incidents, ...) is a Module: the commands, buttons, modals, events,

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Holds #13's rule for every way in: a Slack value is decoded by the codec of its edge
- * (src/core/edges.ts), never split by hand; the audit entry of a request and the de-duplication
- * of Slack retries are written once, in the edge pipeline (src/core/pipeline.ts). A new file that
- * breaks a rule fails here with its path and line.
+ * (src/core/codec.ts, declared through src/core/edges.ts), never split by hand; the audit entry
+ * of a request and the de-duplication of Slack retries are written once, in the edge pipeline
+ * (src/core/pipeline.ts). A new file that breaks a rule fails here with its path and line.
  */
 const ROOTS = ['src', 'commands'];
 const SKIP = ['src/local-slack/']; // the fake Slack workspace speaks the wire; it is not the bot
@@ -55,12 +55,12 @@ const DECISION_AUDITS = [
 ];
 
 describe('one way in: edges decoded, audited and de-duplicated in one place', () => {
-  it('splits no Slack value by hand: the compact codec in src/core/edges.ts is the one place', () => {
-    expect(offenders(/\.split\(\s*['"`]\|['"`]\s*\)/, ['src/core/edges.ts'])).toEqual([]);
+  it('splits no Slack value by hand: the compact codec in src/core/codec.ts is the one place', () => {
+    expect(offenders(/\.split\(\s*['"`]\|['"`]\s*\)/, ['src/core/codec.ts'])).toEqual([]);
   });
 
   it('parses no modal metadata or button value by hand', () => {
-    expect(offenders(/JSON\.parse\([^)]*(privateMetadata|private_metadata|\.value\b|metadata)/, ['src/core/edges.ts'])).toEqual([]);
+    expect(offenders(/JSON\.parse\([^)]*(privateMetadata|private_metadata|\.value\b|metadata)/, ['src/core/codec.ts'])).toEqual([]);
   });
 
   it('builds buttons and modals only through defineAction / defineView in the capabilities', () => {
