@@ -23,7 +23,7 @@ async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Pro
   return { text };
 }
 
-/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the router audits the press). */
+/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the edge pipeline decodes the run id and audits the press). */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
   return CANCEL.handler({ permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) });
 }

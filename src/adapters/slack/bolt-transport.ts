@@ -158,9 +158,11 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     if (reply && respond) await respond(toRespond(reply, outbound));
   });
 
-  app.event('app_home_opened', async ({ event }) => {
+  app.event('app_home_opened', async ({ event, body }) => {
     if ((event as { tab?: string }).tab && (event as { tab?: string }).tab !== 'home') return;
-    await o.home.refresh(event.user);
+    const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
+    // Its own de-dup name, so a module listening to app_home_opened as well is not taken for a retry.
+    await o.interactions.event('home-tab', eventId, () => o.home.refresh(event.user));
   });
 
   for (const h of o.events) {
