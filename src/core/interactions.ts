@@ -1,6 +1,6 @@
 import { assertPermission, type Reply } from './commands/spec.js';
 import { formErrors } from './edges.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError, UsageError } from './errors.js';
 import type { ActionContext, ActionHandler, FormValues, ShortcutContext, ShortcutHandler, ViewHandler, ViewResult, ViewSubmission } from './module.js';
 import { EdgePipeline, type PipelineDeps } from './pipeline.js';
 
@@ -71,7 +71,11 @@ export class InteractionRouter {
         if (!handler) throw new NotFoundError('modal', ctx.callbackId);
         const metadata = handler.metadata.decode(ctx.metadata);
         const values = handler.values.safeParse(ctx.values);
-        return values.success ? { handler, metadata, values: values.data } : { handler, metadata, errors: formErrors(values.error) };
+        if (values.success) return { handler, metadata, values: values.data };
+        const errors = formErrors(values.error);
+        // An issue no input can show (the form's shape itself) must not leave the modal open and silent.
+        if (!Object.keys(errors).length) throw new UsageError('This form sent fields Switchyard does not expect, so nothing was done.', ['Open the form again.']);
+        return { handler, metadata, errors };
       },
       access: ({ handler: h, errors }) => ({ permission: h.permission, readOnly: h.readOnly === true || !!errors, verb: 'submit this form' }),
       handle: async ({ handler: h, metadata, values, errors }, actor) => (errors ? { errors } : h.handle({ ...ctx, metadata, values, actor })),

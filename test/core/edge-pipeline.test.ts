@@ -106,13 +106,15 @@ describe('edge pipeline on the wire', () => {
   it('acts once on a press Slack delivers twice (same trigger and action ts)', async () => {
     const id = idOf((await h.command('U0DAVE', 'C0GENERAL', '/plan add "Press me once" --next')).text);
     const press = await homePress('U0DAVE', 'plan.to.doing', id, { trigger: 'retry-trigger-1', actionTs: '1700000000.000001' });
+    const pressAudits = async () => (await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.doing' })).filter((e) => e.target === id);
     expect((await send(press)).status).toBe(200);
-    await eventually(async () => (await item(id))?.state === 'doing');
+    // The first delivery is done once its audit entry is written (after the move and the Home refresh).
+    await eventually(async () => (await pressAudits()).length === 1);
+    expect((await item(id))?.state).toBe('doing');
     expect((await send(press, 1)).status).toBe(200);
     // The retry is observed being dropped (logged by the pipeline), not assumed after a sleep.
     await eventually(async () => logged.some((l) => l.msg === 'duplicate delivery ignored' && l.obj.action === 'button plan.to.doing'));
-    const audited = await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.doing' });
-    expect(audited.filter((e) => e.target === id)).toHaveLength(1);
+    expect(await pressAudits()).toHaveLength(1);
     const moves = await h.app.ctx.audit.query({ actor: 'U0DAVE' });
     expect(moves.filter((e) => e.action !== 'button plan.to.doing' && e.target === id && /doing/.test(e.detail ?? ''))).toHaveLength(1);
     expect((await item(id))?.state).toBe('doing');
