@@ -6,7 +6,7 @@ import { defineCommand, policy, sub, type CommandSpec, type Reply } from '../src
 import type { ActionHandler } from '../src/core/module.js';
 import { NotFoundError } from '../src/core/errors.js';
 import type { RunDoc } from '../src/domain/pipelines/model.js';
-import { CANCEL_ACTION, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
+import { CANCEL, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
 import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
 import type { PipelineEngine } from '../src/domain/pipelines/service.js';
 
@@ -24,9 +24,9 @@ async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Pro
   return { text };
 }
 
-/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the router audits the press). */
+/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the edge pipeline decodes the run id and audits the press). */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
-  return { actionId: CANCEL_ACTION, permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) };
+  return CANCEL.handler({ permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) });
 }
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */

@@ -175,7 +175,6 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
       outbound: chat.filter,
       metrics,
       log,
-      firstDelivery: (key) => store.claim(store.key('dedupe', 'evt', key), 60 * 60_000),
     });
   }
   const pool = worker

@@ -9,6 +9,8 @@ import type { Clock, Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
 import type { SecretRegistry } from './mask.js';
 import type { ServiceRegistry } from './services.js';
+import type { z } from 'zod';
+import type { Codec } from './codec.js';
 
 /**
  * A capability (pipelines, incidents, ...) is a Module: the commands, buttons, modals, events,
@@ -43,9 +45,10 @@ export interface InteractionContext {
   respond(reply: Reply): Promise<void>;
 }
 
-export interface ActionContext extends InteractionContext {
+export interface ActionContext<T = unknown> extends InteractionContext {
   actionId: string;
-  value: string;
+  /** The button's value, decoded by the codec of its `defineAction` (src/core/edges.ts). */
+  value: T;
   channelId?: string;
   messageTs?: string;
   /** Set when the button sits in a modal or the App Home. */
@@ -53,29 +56,38 @@ export interface ActionContext extends InteractionContext {
 }
 
 /**
- * A button. `actionId` matches the pressed action_id up to an optional `#n` suffix. `permission`
- * (required unless `readOnly: true`): a role the router checks, or `policy(…)` / `anyone(…)`.
+ * A button, built by `defineAction(...).handler(...)` (src/core/edges.ts). `actionId` matches the
+ * pressed action_id up to an optional `#n` suffix; the pipeline decodes the value with `value`
+ * before `handle` runs. `permission` (required unless `readOnly: true`): a role the pipeline
+ * checks, or `policy(…)` / `anyone(…)`.
  */
-export type ActionHandler = {
+export type ActionHandler<T = unknown> = {
   actionId: string;
-  handle(ctx: ActionContext): Promise<Reply | void>;
+  value: Codec<T>;
+  handle(ctx: ActionContext<T>): Promise<Reply | void>;
 } & Access;
 
-export interface ViewSubmission extends InteractionContext {
+/** Input values by block_id (one input per block): text, selected option value(s) or user(s). */
+export type FormValues = Record<string, string | string[] | undefined>;
+
+export interface ViewSubmission<M = unknown, V = FormValues> extends InteractionContext {
   callbackId: string;
   viewId: string;
-  privateMetadata: string;
-  /** Input values by block_id (one input per block): text, selected option value(s) or user(s). */
-  values: Record<string, string | string[] | undefined>;
+  /** The private metadata, decoded by the codec of its `defineView`. */
+  metadata: M;
+  /** The input values, parsed by the schema of its `defineView`. */
+  values: V;
 }
 
 /** Returning `errors` (block_id -> message) keeps the modal open with those messages. */
 export type ViewResult = void | { errors: Record<string, string> };
 
-/** A modal submission; `permission` as for buttons. */
-export type ViewHandler = {
+/** A modal submission, built by `defineView(...).handler(...)`; `permission` as for buttons. */
+export type ViewHandler<M = unknown, V = unknown> = {
   callbackId: string;
-  handle(ctx: ViewSubmission): Promise<ViewResult>;
+  metadata: Codec<M>;
+  values: z.ZodType<V>;
+  handle(ctx: ViewSubmission<M, V>): Promise<ViewResult>;
 } & Access;
 
 export interface ShortcutContext extends InteractionContext {
@@ -84,10 +96,11 @@ export interface ShortcutContext extends InteractionContext {
   message: { ts: string; text: string; user?: string; threadTs?: string };
 }
 
-export interface ShortcutHandler {
+/** A message shortcut, built by `defineShortcut`; `permission` as for buttons. */
+export type ShortcutHandler = {
   callbackId: string;
   handle(ctx: ShortcutContext): Promise<void>;
-}
+} & Access;
 
 /** Events API callbacks (reaction_added, member_joined_channel, app_mention, app_home_opened). */
 export interface SlackEventHandler {

@@ -30,8 +30,6 @@ export interface BoltTransportOptions {
   outbound: OutboundFilter;
   metrics: Metrics;
   log: Logger;
-  /** True for the first delivery of a key: Slack retries events and Bolt does not deduplicate. */
-  firstDelivery(key: string): Promise<boolean>;
 }
 
 export interface BoltTransport {
@@ -127,7 +125,7 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     const result = await o.interactions.view({
       callbackId: view.callback_id,
       viewId: view.id,
-      privateMetadata: view.private_metadata ?? '',
+      metadata: view.private_metadata ?? '',
       values: viewValues(view.state.values as never),
       userId: body.user.id,
       requestId: randomUUID(),
@@ -160,17 +158,19 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     if (reply && respond) await respond(toRespond(reply, outbound));
   });
 
-  app.event('app_home_opened', async ({ event }) => {
+  app.event('app_home_opened', async ({ event, body }) => {
     if ((event as { tab?: string }).tab && (event as { tab?: string }).tab !== 'home') return;
-    await o.home.refresh(event.user);
+    const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
+    // Its own de-dup name, so a module listening to app_home_opened as well is not taken for a retry.
+    await o.interactions.event('home-tab', eventId, () => o.home.refresh(event.user));
   });
 
   for (const h of o.events) {
     app.event(h.type, async ({ event, body }) => {
       o.metrics.requests.inc({ kind: 'event', command: h.type });
       const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
-      if (!(await o.firstDelivery(`evt-${h.type}-${eventId}`))) return;
-      await h.handle(event as unknown as Record<string, unknown>, { eventId, log: o.log });
+      // Slack retries events: the core pipeline runs each event id once.
+      await o.interactions.event(h.type, eventId, () => h.handle(event as unknown as Record<string, unknown>, { eventId, log: o.log }));
     });
   }
 

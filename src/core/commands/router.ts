@@ -1,12 +1,8 @@
-import { AccessControl } from '../access.js';
-import type { AuditLog } from '../audit.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import type { Logger } from '../ports/runtime.js';
-import type { Store } from '../ports/store.js';
+import { EdgePipeline, type PipelineDeps } from '../pipeline.js';
 import { bindArgs, usageLine } from './bind.js';
-import { errorReply } from './error-reply.js';
 import { commandHelp, overallHelp, subcommandHelp } from './help.js';
-import { assertPermission, requiredRole, type CommandSpec, type Reply } from './spec.js';
+import { assertPermission, type CommandSpec, type Reply, type SubcommandSpec } from './spec.js';
 
 export interface CommandInvocation {
   /** With or without the leading slash. */
@@ -21,20 +17,20 @@ export interface CommandInvocation {
   respond(reply: Reply): Promise<void>;
 }
 
-const DEDUPE_MS = 60 * 60_000;
+type Parsed = { help: Reply } | { sub: SubcommandSpec; args: Record<string, unknown> };
 
 /**
- * Parses a command line against the specs, checks the permission, runs the handler, audits the
- * outcome and turns any error into one ephemeral reply. Transport-neutral: Bolt, the console and
- * tests all call `dispatch`.
+ * Finds the subcommand of a command line and binds its words to the spec; the edge pipeline
+ * (src/core/pipeline.ts) checks the permission, drops a retried delivery, runs the handler, audits
+ * the outcome and turns any error into one ephemeral reply. Transport-neutral: Bolt, the console
+ * and tests all call `dispatch`.
  */
 export class CommandRouter {
   private readonly byName = new Map<string, CommandSpec>();
+  private readonly pipeline: EdgePipeline;
 
-  constructor(
-    specs: CommandSpec[],
-    private readonly deps: { access: AccessControl; audit: AuditLog; store: Store; log: Logger },
-  ) {
+  constructor(specs: CommandSpec[], deps: PipelineDeps) {
+    this.pipeline = new EdgePipeline(deps);
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new Error(`command /${s.name} registered twice`);
       // Subcommands added by other modules (extendCommands) are checked here as well.
@@ -55,63 +51,44 @@ export class CommandRouter {
     const [first = '', ...rest] = text.split(/\s+/);
     const subName = first.toLowerCase();
     const action = `/${name}${subName && spec?.subcommands.some((s) => s.name === subName) ? ` ${subName}` : ''}`;
-    let noted: { target?: string; detail?: string } = {};
-    const audit = (outcome: Parameters<AuditLog['record']>[0]['outcome'], rule?: string) =>
-      this.deps.audit
-        .record({
-          actor: inv.userId,
-          action,
-          outcome,
-          channel: inv.channelId,
-          ...(noted.target ? { target: noted.target } : {}),
-          detail: noted.detail ?? text.slice(0, 200),
-          ...(rule ? { rule } : {}),
+    const out = await this.pipeline.run({
+      action,
+      userId: inv.userId,
+      requestId: inv.requestId,
+      channelId: inv.channelId,
+      detail: text.slice(0, 200),
+      ...(inv.dedupeKey ? { dedupe: { scope: 'cmd', key: inv.dedupeKey } } : {}),
+      decode: () => this.parse(spec, name, text, first, subName, rest),
+      access: (p) => ('help' in p ? { readOnly: true, verb: 'read help' } : { permission: p.sub.permission, readOnly: p.sub.readOnly === true, verb: `use \`/${name} ${p.sub.name}\`` }),
+      handle: async (p, actor, note) => {
+        if ('help' in p) return p.help;
+        const reply = await p.sub.handle(p.args as Record<string, unknown>, {
+          actor,
+          channelId: inv.channelId,
+          ...(inv.triggerId ? { triggerId: inv.triggerId } : {}),
           requestId: inv.requestId,
-        })
-        .catch((err: Error) => this.deps.log.error({ err: err.message }, 'audit write failed'));
-    try {
-      if (!spec) throw new NotFoundError('command', `/${name}`, [...this.byName.keys()].map((n) => `/${n}`));
-      if ((!text && !spec.defaultSubcommand) || subName === 'help') {
-        const help = this.help(spec, rest, name);
-        await audit('ok');
-        return help;
-      }
-      const s = spec.subcommands.find((x) => x.name === (subName || spec.defaultSubcommand));
-      if (!s) {
-        throw new UsageError(`\`/${name}\` has no subcommand \`${first.slice(0, 40)}\`.`, [
-          `Subcommands: ${spec.subcommands.map((x) => x.name).join(', ')}. Try \`/${name} help\`.`,
-        ]);
-      }
-      const argText = subName ? text.slice(first.length) : '';
-      const args = bindArgs(name, s, argText);
-      const actor = await this.deps.access.actor(inv.userId);
-      const role = requiredRole(s.permission);
-      if (role) AccessControl.require(actor, role, `use \`/${name} ${s.name}\``);
-      if (!s.readOnly && inv.dedupeKey) {
-        const first = await this.deps.store.claim(this.deps.store.key('dedupe', 'cmd', inv.dedupeKey), DEDUPE_MS);
-        if (!first) {
-          this.deps.log.info({ requestId: inv.requestId, command: action }, 'duplicate delivery ignored');
-          return null;
-        }
-      }
-      const reply = await s.handle(args, {
-        actor,
-        channelId: inv.channelId,
-        ...(inv.triggerId ? { triggerId: inv.triggerId } : {}),
-        requestId: inv.requestId,
-        commandText: `/${name} ${text}`,
-        respond: inv.respond,
-        note: (what) => {
-          noted = { ...noted, ...what };
-        },
-      });
-      await audit('ok');
-      return reply ?? null;
-    } catch (err) {
-      const { reply, outcome, rule } = errorReply(err, inv.requestId, this.deps.log);
-      await audit(outcome, rule);
-      return reply;
+          commandText: `/${name} ${text}`,
+          respond: inv.respond,
+          note,
+        });
+        return reply ?? null;
+      },
+    });
+    return out.kind === 'done' ? out.result : out.kind === 'failed' ? out.reply : null;
+  }
+
+  /** The words of a command line bound to the subcommand's schema, or its help. */
+  private parse(spec: CommandSpec | undefined, name: string, text: string, first: string, subName: string, rest: string[]): Parsed {
+    if (!spec) throw new NotFoundError('command', `/${name}`, [...this.byName.keys()].map((n) => `/${n}`));
+    if ((!text && !spec.defaultSubcommand) || subName === 'help') return { help: this.help(spec, rest, name) };
+    const s = spec.subcommands.find((x) => x.name === (subName || spec.defaultSubcommand));
+    if (!s) {
+      throw new UsageError(`\`/${name}\` has no subcommand \`${first.slice(0, 40)}\`.`, [
+        `Subcommands: ${spec.subcommands.map((x) => x.name).join(', ')}. Try \`/${name} help\`.`,
+      ]);
     }
+    const argText = subName ? text.slice(first.length) : '';
+    return { sub: s, args: bindArgs(name, s, argText) };
   }
 
   private help(spec: CommandSpec, rest: string[], name: string): Reply {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { Actor } from '../../core/access.js';
 import { type Block, context, escapeMrkdwn, header, md, mention } from '../../core/blocks.js';
-import { sub, type Reply, type SubcommandSpec } from '../../core/commands/spec.js';
+import { policy, sub, type Reply, type SubcommandSpec } from '../../core/commands/spec.js';
+import { defineView, formText, json } from '../../core/edges.js';
 import { ForbiddenError, InvalidStateError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
 import type { HomeSection } from '../../core/home.js';
 import type { Decisions, Refusal } from './decisions.js';
 import type { GateStore } from './gates.js';
-import { ACTION_APPROVE, ACTION_APPROVE_COMMENT, ACTION_REJECT, gateTitle, listEntry, policyLine, statusLine } from './render.js';
+import { APPROVE, APPROVE_COMMENT, REJECT, gateTitle, listEntry, policyLine, statusLine } from './render.js';
 
 /**
  * Buttons (Approve, Approve with comment, Reject), the two modals, `/pipeline approvals` and the
@@ -23,6 +24,16 @@ function refusal(r: Refusal): never {
   throw new ForbiddenError(r.message, r.rule, [`Rule: \`${r.rule}\`. Nothing was changed.`]);
 }
 
+/** The two forms: the gate id travels in the private metadata. */
+const meta = json(z.object({ gateId: z.string().min(1).max(200) }));
+const APPROVE_FORM = defineView({ id: VIEW_APPROVE, metadata: meta, values: z.object({ comment: formText }) });
+const REJECT_FORM = defineView({
+  id: VIEW_REJECT,
+  metadata: meta,
+  values: z.object({ reason: formText.refine((s) => s.length > 0, 'Give a reason: the requester and the run thread will see it.') }),
+});
+const APPROVER = policy('an approver named by the gate policy');
+
 export function approvalActions(ctx: AppContext, gates: GateStore, decisions: Decisions): ActionHandler[] {
   const openModal = async (a: { value: string; actor: Actor; triggerId?: string }, kind: 'approve' | 'reject'): Promise<Reply | void> => {
     const refused = await decisions.precheck(a.value, a.actor, kind);
@@ -34,62 +45,47 @@ export function approvalActions(ctx: AppContext, gates: GateStore, decisions: De
       kind === 'reject'
         ? { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why are you rejecting it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 } }
         : { type: 'input', block_id: 'comment', optional: true, label: { type: 'plain_text', text: 'Comment (optional)' }, element: { type: 'plain_text_input', action_id: 'comment', multiline: true, max_length: 500 } };
-    await ctx.chat.openModal(a.triggerId, {
-      callbackId: kind === 'reject' ? VIEW_REJECT : VIEW_APPROVE,
-      title: kind === 'reject' ? 'Reject deployment' : 'Approve deployment',
-      submit: kind === 'reject' ? 'Reject' : 'Approve',
-      blocks: [...summary, input],
-      privateMetadata: JSON.stringify({ gateId: g.id }),
-    });
+    await ctx.chat.openModal(
+      a.triggerId,
+      (kind === 'reject' ? REJECT_FORM : APPROVE_FORM).modal({
+        title: kind === 'reject' ? 'Reject deployment' : 'Approve deployment',
+        submit: kind === 'reject' ? 'Reject' : 'Approve',
+        blocks: [...summary, input],
+        metadata: { gateId: g.id },
+      }),
+    );
   };
   return [
-    {
-      actionId: ACTION_APPROVE,
-      permission: { policy: 'an approver named by the gate policy' },
+    APPROVE.handler({
+      permission: APPROVER,
       async handle(a) {
         const answer = await decisions.vote(a.value, a.actor, { kind: 'approve' });
         if (!answer.ok) refusal(answer);
         return { text: `:white_check_mark: ${answer.text}` };
       },
-    },
-    { actionId: ACTION_APPROVE_COMMENT, permission: { policy: 'an approver named by the gate policy' }, handle: (a) => openModal(a, 'approve') },
-    { actionId: ACTION_REJECT, permission: { policy: 'an approver named by the gate policy' }, handle: (a) => openModal(a, 'reject') },
+    }),
+    APPROVE_COMMENT.handler({ permission: APPROVER, handle: (a) => openModal(a, 'approve') }),
+    REJECT.handler({ permission: APPROVER, handle: (a) => openModal(a, 'reject') }),
   ];
 }
 
-function gateOf(privateMetadata: string): string {
-  try {
-    const id = (JSON.parse(privateMetadata) as { gateId?: unknown }).gateId;
-    if (typeof id === 'string') return id;
-  } catch {
-    // fall through
-  }
-  throw new InvalidStateError('This dialog lost track of its approval request; press the button on the request again.');
-}
-
-const text = (v: string | string[] | undefined): string => (typeof v === 'string' ? v.trim() : '');
-
 export function approvalViews(decisions: Decisions): ViewHandler[] {
   return [
-    {
-      callbackId: VIEW_APPROVE,
-      permission: { policy: 'an approver named by the gate policy' },
+    APPROVE_FORM.handler({
+      permission: APPROVER,
       async handle(v) {
-        const comment = text(v.values.comment);
-        const answer = await decisions.vote(gateOf(v.privateMetadata), v.actor, { kind: 'approve', ...(comment ? { comment } : {}) });
+        const comment = v.values.comment;
+        const answer = await decisions.vote(v.metadata.gateId, v.actor, { kind: 'approve', ...(comment ? { comment } : {}) });
         if (!answer.ok) return { errors: { comment: `${answer.message} (rule ${answer.rule})` } };
       },
-    },
-    {
-      callbackId: VIEW_REJECT,
-      permission: { policy: 'an approver named by the gate policy' },
+    }),
+    REJECT_FORM.handler({
+      permission: APPROVER,
       async handle(v) {
-        const reason = text(v.values.reason);
-        if (!reason) return { errors: { reason: 'Give a reason: the requester and the run thread will see it.' } };
-        const answer = await decisions.vote(gateOf(v.privateMetadata), v.actor, { kind: 'reject', reason });
+        const answer = await decisions.vote(v.metadata.gateId, v.actor, { kind: 'reject', reason: v.values.reason });
         if (!answer.ok) return { errors: { reason: `${answer.message} (rule ${answer.rule})` } };
       },
-    },
+    }),
   ];
 }
 

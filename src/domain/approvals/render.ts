@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { actions, context, escapeMrkdwn, fields, md, mention, type Block, type ButtonSpec, type MessageContent } from '../../core/blocks.js';
+import { defineAction, text } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
 import { approvalsNeeded, type Gate } from './gate.js';
 import { describeApprovers } from './policy.js';
@@ -11,6 +13,12 @@ import { describeApprovers } from './policy.js';
 export const ACTION_APPROVE = 'approval.approve';
 export const ACTION_APPROVE_COMMENT = 'approval.approve-comment';
 export const ACTION_REJECT = 'approval.reject';
+
+/** The three buttons of a request; the value is the gate id. */
+const gateId = text(z.string().min(1).max(200));
+export const APPROVE = defineAction({ id: ACTION_APPROVE, value: gateId });
+export const APPROVE_COMMENT = defineAction({ id: ACTION_APPROVE_COMMENT, value: gateId });
+export const REJECT = defineAction({ id: ACTION_REJECT, value: gateId });
 
 /** `12:01 UTC`; Slack shows the reader's local time through the date token. */
 export function when(at: number): string {
@@ -54,9 +62,9 @@ export function statusLine(g: Gate): string {
 
 export function gateButtons(g: Gate): ButtonSpec[] {
   return [
-    { text: 'Approve', actionId: ACTION_APPROVE, value: g.id, style: 'primary' },
-    { text: 'Approve with comment', actionId: ACTION_APPROVE_COMMENT, value: g.id },
-    { text: 'Reject', actionId: ACTION_REJECT, value: g.id, style: 'danger', confirm: { title: 'Reject this request?', text: 'A rejection stops the run at this gate. A form asks for the reason next.', confirm: 'Reject', deny: 'Cancel' } },
+    APPROVE.button({ text: 'Approve', value: g.id, style: 'primary' }),
+    APPROVE_COMMENT.button({ text: 'Approve with comment', value: g.id }),
+    REJECT.button({ text: 'Reject', value: g.id, style: 'danger', confirm: { title: 'Reject this request?', text: 'A rejection stops the run at this gate. A form asks for the reason next.', confirm: 'Reject', deny: 'Cancel' } }),
   ];
 }
 

@@ -1,38 +1,30 @@
 import { anyone } from '../../core/commands/spec.js';
-import { UsageError } from '../../core/errors.js';
+import { defineShortcut } from '../../core/edges.js';
 import type { ActionHandler, ShortcutHandler, SlackEventHandler, ViewHandler } from '../../core/module.js';
 import { SEVERITIES, type Severity } from './config.js';
 import { LEAD_POLICY, RESPOND_POLICY } from './authorize.js';
 import type { IncidentDeps } from './deps.js';
 import { rollBack } from './deploy.js';
-import { DECLARE_VIEW, RESOLVE_VIEW, resolveModal } from './modals.js';
-import { STATUSES, type IncidentStatus } from './model.js';
+import { DECLARE_FORM, RESOLVE_FORM, resolveModal } from './modals.js';
 import { parseFollowUps, resolveIncident } from './resolve.js';
 import type { IncidentService } from './service.js';
-import { ACTION } from './summary.js';
+import { ACK, ROLLBACK, SEVERITY, STATUS } from './summary.js';
 import { mention } from '../../core/blocks.js';
 
 /** Buttons on the summary, the declare/resolve modals, reactions, joins and the message shortcut. */
-function split(value: string): [string, string] {
-  const [id = '', rest = ''] = value.split('|');
-  return [id, rest];
-}
-
 export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHandler[] {
   return [
-    {
-      actionId: ACTION.ack,
+    ACK.handler({
       permission: RESPOND_POLICY,
       async handle(ctx) {
         const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
         return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.` };
       },
-    },
-    {
-      actionId: ACTION.status,
+    }),
+    STATUS.handler({
       permission: RESPOND_POLICY,
       async handle(ctx) {
-        const [id, status] = split(ctx.value);
+        const { id, status } = ctx.value;
         if (status === 'resolved') {
           const inc = await svc.require(id);
           await svc.authorize(inc, ctx.actor, 'resolve');
@@ -40,58 +32,42 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
           await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
           return;
         }
-        if (!STATUSES.includes(status as IncidentStatus)) throw new UsageError(`Unknown status \`${status}\`.`, [`Statuses: ${STATUSES.join(', ')}`]);
-        const inc = await svc.setStatus(id, status as Exclude<IncidentStatus, 'resolved'>, ctx.actor);
+        const inc = await svc.setStatus(id, status, ctx.actor);
         return { text: `${inc.id} is now *${inc.status}*.` };
       },
-    },
-    {
-      actionId: ACTION.severity,
+    }),
+    SEVERITY.handler({
       permission: RESPOND_POLICY,
       async handle(ctx) {
-        const [id, sev] = split(ctx.value);
-        if (!SEVERITIES.includes(sev as Severity)) throw new UsageError(`Unknown severity \`${sev}\`.`, [`Severities: ${SEVERITIES.join(', ')}`]);
-        const inc = await svc.setSeverity(id, sev as Severity, ctx.actor);
+        const inc = await svc.setSeverity(ctx.value.id, ctx.value.severity, ctx.actor);
         return { text: `${inc.id} is now *${inc.severity}*.` };
       },
-    },
-    {
-      actionId: ACTION.rollback,
+    }),
+    ROLLBACK.handler({
       permission: 'deployer',
       async handle(ctx) {
-        const [id, runId] = split(ctx.value);
+        const { id, runId } = ctx.value;
         const inc = await svc.require(id);
         const { run, target } = await rollBack(d, inc, runId, ctx.actor, ctx.channelId ?? inc.channel ?? ctx.actor.userId, ctx.triggerId);
         return { text: `Rollback started: run \`${run.id}\` deploys \`${target.ref}\` (before \`${runId}\`), through the same pipeline and gates.` };
       },
-    },
+    }),
   ];
 }
 
-const str = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join('\n') : (v ?? '')).trim();
-
 export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandler[] {
   return [
-    {
-      callbackId: DECLARE_VIEW,
+    DECLARE_FORM.handler({
       permission: anyone('every member may declare an incident'),
       async handle(ctx) {
-        const title = str(ctx.values.title);
-        const severity = str(ctx.values.severity) as Severity;
-        const services = Array.isArray(ctx.values.services) ? ctx.values.services : ctx.values.services ? [ctx.values.services] : [];
+        const { title, services, description } = ctx.values;
+        const severity = ctx.values.severity as Severity;
         const errors: Record<string, string> = {};
         if (!title) errors.title = 'Give the incident a title.';
         if (!SEVERITIES.includes(severity)) errors.severity = `Pick one of ${SEVERITIES.join(', ')}.`;
         const unknown = services.filter((s) => !d.cfg.services[s]);
         if (unknown.length) errors.services = `Unknown: ${unknown.join(', ')}`;
         if (Object.keys(errors).length) return { errors };
-        let meta: { channel?: string; trigger?: string } = {};
-        try {
-          meta = JSON.parse(ctx.privateMetadata || '{}') as typeof meta;
-        } catch {
-          meta = {};
-        }
-        const description = str(ctx.values.description);
         const { incident, created } = await svc.declare({
           title,
           severity,
@@ -100,22 +76,17 @@ export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandle
           source: 'slack',
           declaredBy: ctx.actor.userId,
           // The trigger that opened the modal: a resubmitted form declares once.
-          dedupe: { source: 'slack', key: meta.trigger ?? ctx.viewId },
+          dedupe: { source: 'slack', key: ctx.metadata.trigger ?? ctx.viewId },
         });
         await ctx.respond({ text: created ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.` : `${incident.id} was already declared from this form.` });
       },
-    },
-    {
-      callbackId: RESOLVE_VIEW,
+    }),
+    RESOLVE_FORM.handler({
       permission: LEAD_POLICY,
       async handle(ctx) {
-        const resolution = str(ctx.values.resolution);
-        if (!resolution) return { errors: { resolution: 'Say how it was resolved.' } };
-        const { id } = JSON.parse(ctx.privateMetadata || '{}') as { id?: string };
-        if (!id) throw new UsageError('This form lost its incident; run `/incident resolve` again.');
-        await resolveIncident(d, svc, id, resolution, parseFollowUps(str(ctx.values.followups)), ctx.actor);
+        await resolveIncident(d, svc, ctx.metadata.id, ctx.values.resolution, parseFollowUps(ctx.values.followups), ctx.actor);
       },
-    },
+    }),
   ];
 }
 
@@ -154,8 +125,9 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
 
 export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): ShortcutHandler[] {
   return [
-    {
-      callbackId: 'incident.note_from_message',
+    defineShortcut({
+      id: 'incident.note_from_message',
+      permission: anyone('a timeline note tells nobody; anyone helping may add one'),
       async handle(ctx) {
         const id = await d.repo.byChannel(ctx.channelId);
         if (!id) {
@@ -167,6 +139,6 @@ export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): Shortc
         await svc.addNote(id, `${author}${ctx.message.text}`, ctx.actor.userId, { channel: ctx.channelId, ts: ctx.message.ts });
         await ctx.respond({ text: `Added to the ${id} timeline.` });
       },
-    },
+    }),
   ];
 }

@@ -1,5 +1,8 @@
 import { actions, type Block, button, type ButtonSpec, context, divider, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
+import { z } from 'zod';
+import { compact, defineAction, text } from '../../core/edges.js';
 import type { RunInfo } from '../contracts.js';
+import { SEVERITIES } from './config.js';
 import { ROLE_LABEL, ROLES, SEVERITY_EMOJI, STATUSES, isOpen, who, type Incident } from './model.js';
 
 /** Action ids of the buttons on the pinned summary (values carry the incident id). */
@@ -9,6 +12,13 @@ export const ACTION = {
   severity: 'incident.severity',
   rollback: 'incident.rollback',
 } as const;
+
+/** The buttons and their values (`INC-7`, `INC-7|identified`, `INC-7|SEV1`, `INC-7|r42`), decoded by the core pipeline. */
+const incidentId = z.string().regex(/^INC-\d+$/);
+export const ACK = defineAction({ id: ACTION.ack, value: text(incidentId) });
+export const STATUS = defineAction({ id: ACTION.status, value: compact({ id: incidentId, status: z.enum(STATUSES) }) });
+export const SEVERITY = defineAction({ id: ACTION.severity, value: compact({ id: incidentId, severity: z.enum(SEVERITIES) }) });
+export const ROLLBACK = defineAction({ id: ACTION.rollback, value: compact({ id: incidentId, runId: z.string().regex(/^r\d+$/) }) });
 
 export const summaryKey = (id: string): string => `inc-${id}-summary`;
 
@@ -38,7 +48,7 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
     const canRollBack = open && r.status === 'succeeded' && !r.rollbackOf;
     out.push(
       canRollBack
-        ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: button({ text: 'Roll back', actionId: ACTION.rollback, value: `${incId}|${r.id}`, style: 'danger', confirm: { title: 'Roll back this deployment?', text: `Starts a run of ${r.pipeline} to ${r.env} with the last good ref before ${r.id}, through the same gates.`, confirm: 'Roll back', deny: 'Cancel' } }) }
+        ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: button(ROLLBACK.button({ text: 'Roll back', value: { id: incId, runId: r.id }, style: 'danger', confirm: { title: 'Roll back this deployment?', text: `Starts a run of ${r.pipeline} to ${r.env} with the last good ref before ${r.id}, through the same gates.`, confirm: 'Roll back', deny: 'Cancel' } })) }
         : md(line),
     );
   }
@@ -65,12 +75,12 @@ export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
   blocks.push(divider(), ...deployLines(runs, inc.id, open));
   if (open) {
     const buttons: ButtonSpec[] = [];
-    if (!inc.ackedAt) buttons.push({ text: 'Acknowledge', actionId: ACTION.ack, value: inc.id, style: 'primary' });
-    for (const s of STATUSES.filter((x) => x !== inc.status && x !== 'resolved')) buttons.push({ text: `Status: ${s}`, actionId: ACTION.status, value: `${inc.id}|${s}` });
-    buttons.push({ text: 'Resolve', actionId: ACTION.status, value: `${inc.id}|resolved`, style: 'danger', confirm: { title: `Resolve ${inc.id}?`, text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.', confirm: 'Resolve', deny: 'Cancel' } });
+    if (!inc.ackedAt) buttons.push(ACK.button({ text: 'Acknowledge', value: inc.id, style: 'primary' }));
+    for (const s of STATUSES.filter((x) => x !== inc.status && x !== 'resolved')) buttons.push(STATUS.button({ text: `Status: ${s}`, value: { id: inc.id, status: s } }));
+    buttons.push(STATUS.button({ text: 'Resolve', value: { id: inc.id, status: 'resolved' }, style: 'danger', confirm: { title: `Resolve ${inc.id}?`, text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.', confirm: 'Resolve', deny: 'Cancel' } }));
     blocks.push(divider(), actions(buttons, 'incident-status'));
     const sev = (['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const).filter((s) => s !== inc.severity);
-    blocks.push(actions(sev.map((s) => ({ text: s, actionId: ACTION.severity, value: `${inc.id}|${s}` })), 'incident-severity'));
+    blocks.push(actions(sev.map((s) => SEVERITY.button({ text: s, value: { id: inc.id, severity: s } })), 'incident-severity'));
   } else {
     blocks.push(context(`Resolved ${inc.resolvedAt ? fmtTime(inc.resolvedAt) : ''} by ${who(inc.resolvedBy)}.`));
   }

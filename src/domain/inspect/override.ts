@@ -1,13 +1,14 @@
 import { mention } from '../../core/blocks.js';
 import { AccessControl, type Actor } from '../../core/access.js';
-import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
+import { policy } from '../../core/commands/spec.js';
+import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError } from '../../core/errors.js';
 import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
 import { EVENTS, type RunInfo } from '../contracts.js';
 import type { Subscription } from '../../core/events.js';
 import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf, type GateDoc } from './gate.js';
-import { ACTION_FAIL, ACTION_OVERRIDE, gateContent, overrideModal, VIEW_OVERRIDE } from './render.js';
+import { FAIL, gateContent, OVERRIDE, OVERRIDE_FORM, overrideModal } from './render.js';
 import { gateMessageKey } from './stage.js';
 
 /**
@@ -16,13 +17,6 @@ import { gateMessageKey } from './stage.js';
  * the person who started the run). Every decision and every refusal is audited with the rule.
  */
 export const JOB_SETTLE = 'inspect.settle';
-const MIN_REASON = 10;
-
-function parseValue(value: string): { runId: string; stageId: string } {
-  const [runId, stageId] = value.split('|');
-  if (!runId || !stageId) throw new UsageError('This button is malformed; open the run and try again.');
-  return { runId, stageId };
-}
 
 export async function mayOverride(ctx: AppContext, actor: Actor, run: RunInfo): Promise<{ ok: boolean; rule?: string }> {
   const approvers = servicesOf(ctx).maybe('approvers');
@@ -48,23 +42,21 @@ async function refuse(ctx: AppContext, actor: Actor, action: string, target: str
 
 export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandler[] {
   return [
-    {
-      actionId: ACTION_OVERRIDE,
-      permission: { policy: 'an eligible approver of the run (mayOverride)' },
+    OVERRIDE.handler({
+      permission: policy('an eligible approver of the run (mayOverride)'),
       async handle(a) {
-        const { runId, stageId } = parseValue(a.value);
+        const { runId, stageId } = a.value;
         const { gate, run } = await waitingGate(ctx, gates, runId, stageId);
         const e = await mayOverride(ctx, a.actor, run);
         if (!e.ok) return refuse(ctx, a.actor, 'inspect.override', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver');
         if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id, so the reason form cannot open; press the button again.');
         await ctx.chat.openModal(a.triggerId, overrideModal(runId, stageId, gate.summary));
       },
-    },
-    {
-      actionId: ACTION_FAIL,
-      permission: { policy: 'whoever started the run, or an eligible approver of it' },
+    }),
+    FAIL.handler({
+      permission: policy('whoever started the run, or an eligible approver of it'),
       async handle(a) {
-        const { runId, stageId } = parseValue(a.value);
+        const { runId, stageId } = a.value;
         const { run } = await waitingGate(ctx, gates, runId, stageId);
         if (a.actor.userId !== run.triggeredBy) {
           const e = await mayOverride(ctx, a.actor, run);
@@ -76,25 +68,17 @@ export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandle
         await ctx.jobs.enqueue(JOB_SETTLE, { runId, stageId }, { id: `settle-${runId}-${stageId}` });
         return { text: `Run \`${runId}\` will be failed at \`${stageId}\`.` };
       },
-    },
+    }),
   ];
 }
 
 export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] {
   return [
-    {
-      callbackId: VIEW_OVERRIDE,
-      permission: { policy: 'an eligible approver of the run (mayOverride)' },
+    OVERRIDE_FORM.handler({
+      permission: policy('an eligible approver of the run (mayOverride)'),
       async handle(v) {
-        let meta: { runId?: string; stageId?: string };
-        try {
-          meta = JSON.parse(v.privateMetadata) as typeof meta;
-        } catch {
-          throw new UsageError('This form is malformed; press Override again.');
-        }
-        if (!meta.runId || !meta.stageId) throw new UsageError('This form is malformed; press Override again.');
-        const reason = String(v.values.reason ?? '').trim();
-        if (reason.length < MIN_REASON) return { errors: { reason: `Say why it is safe to continue (at least ${MIN_REASON} characters).` } };
+        const meta = v.metadata;
+        const reason = v.values.reason;
         const { run } = await waitingGate(ctx, gates, meta.runId, meta.stageId);
         const e = await mayOverride(ctx, v.actor, run);
         if (!e.ok) return refuse(ctx, v.actor, 'inspect.override', `${meta.runId}/${meta.stageId}`, e.rule ?? 'not an eligible approver');
@@ -103,7 +87,7 @@ export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] 
         await ctx.audit.record({ actor: v.actor.userId, action: 'inspect.override', outcome: 'ok', target: `${meta.runId}/${meta.stageId}`, detail: reason });
         await ctx.jobs.enqueue(JOB_SETTLE, { runId: meta.runId, stageId: meta.stageId }, { id: `settle-${meta.runId}-${meta.stageId}` });
       },
-    },
+    }),
   ];
 }
 

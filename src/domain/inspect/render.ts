@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { actions, context, escapeMrkdwn, link, md, mdMessage, mention, sections, type Block, type MessageContent } from '../../core/blocks.js';
+import { compact, defineAction, defineView, formText, json } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
 import type { FindingRecord } from './finding-store.js';
 import { isAccepted } from './finding-store.js';
@@ -12,6 +14,17 @@ export const TOP_FINDINGS = 3;
 export const ACTION_OVERRIDE = 'inspect.override';
 export const ACTION_FAIL = 'inspect.fail-run';
 export const VIEW_OVERRIDE = 'inspect.override';
+export const MIN_REASON = 10;
+
+/** Override… and Fail run carry `r42|scan` (run and stage); the override form carries them as JSON. */
+const runStage = { runId: z.string().regex(/^r\d+$/), stageId: z.string().min(1).max(100) };
+export const OVERRIDE = defineAction({ id: ACTION_OVERRIDE, value: compact(runStage) });
+export const FAIL = defineAction({ id: ACTION_FAIL, value: compact(runStage) });
+export const OVERRIDE_FORM = defineView({
+  id: VIEW_OVERRIDE,
+  metadata: json(z.object(runStage)),
+  values: z.object({ reason: formText.refine((s) => s.length >= MIN_REASON, `Say why it is safe to continue (at least ${MIN_REASON} characters).`) }),
+});
 
 export function countsText(findings: readonly Finding[]): string {
   const c = countBySeverity(findings);
@@ -60,14 +73,14 @@ export function verdictText(stageId: string, verdict: Verdict, results: readonly
 
 /** The blocking message under a failed inspection: who may override, and the two buttons. */
 export function gateContent(runId: string, stageId: string, state: { status: 'waiting' } | { status: 'overridden' | 'failed' | 'closed'; by: string; reason?: string }): MessageContent {
-  const value = `${runId}|${stageId}`;
+  const value = { runId, stageId };
   if (state.status === 'waiting') {
     const text = `:no_entry: Inspection \`${stageId}\` failed: run \`${runId}\` is blocked. An eligible approver may override it with a reason.`;
     const blocks: Block[] = [
       md(text),
       actions([
-        { text: 'Override…', actionId: ACTION_OVERRIDE, value, style: 'primary', confirm: { title: 'Override this inspection?', text: 'The run continues past a failed inspection. A form asks why it is safe; the override is audited.', confirm: 'Override', deny: 'Cancel' } },
-        { text: 'Fail run', actionId: ACTION_FAIL, value, style: 'danger', confirm: { title: 'Fail this run?', text: `Run ${runId} stops here as failed.`, confirm: 'Fail the run', deny: 'Cancel' } },
+        OVERRIDE.button({ text: 'Override…', value, style: 'primary', confirm: { title: 'Override this inspection?', text: 'The run continues past a failed inspection. A form asks why it is safe; the override is audited.', confirm: 'Override', deny: 'Cancel' } }),
+        FAIL.button({ text: 'Fail run', value, style: 'danger', confirm: { title: 'Fail this run?', text: `Run ${runId} stops here as failed.`, confirm: 'Fail the run', deny: 'Cancel' } }),
       ]),
     ];
     return { text, blocks };
@@ -82,12 +95,11 @@ export function gateContent(runId: string, stageId: string, state: { status: 'wa
 }
 
 export function overrideModal(runId: string, stageId: string, summary: string) {
-  return {
-    callbackId: VIEW_OVERRIDE,
+  return OVERRIDE_FORM.modal({
     title: 'Override inspection',
     submit: 'Override',
     close: 'Cancel',
-    privateMetadata: JSON.stringify({ runId, stageId }),
+    metadata: { runId, stageId },
     blocks: [
       md(`Run \`${runId}\`, stage \`${stageId}\` failed:\n${summary}`.slice(0, 2900)),
       {
@@ -97,7 +109,7 @@ export function overrideModal(runId: string, stageId: string, summary: string) {
         element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 10, max_length: 500 },
       },
     ],
-  };
+  });
 }
 
 // ---------------------------------------------------------------- landing-zone findings

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { defineAction, text } from '../../core/edges.js';
 import { escapeUntrusted } from '../../core/outbound.js';
 import { actions, context, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
@@ -5,8 +7,9 @@ import type { RunStatus, StageStatus } from '../contracts.js';
 import { isTerminal, type RunDoc, type StageState } from './model.js';
 
 /** How a run looks in Slack: one message kept current, plus short lines for its thread and DMs. */
-/** The run message's Cancel button; the press is checked and handled as `/pipeline cancel`. */
-export const CANCEL_ACTION = 'pipeline.cancel';
+/** The run message's Cancel button (value: the run id); the press is checked and handled as `/pipeline cancel`. */
+export const CANCEL = defineAction({ id: 'pipeline.cancel', value: text(z.string().regex(/^r\d+$/)) });
+export const CANCEL_ACTION = CANCEL.id;
 
 export const RUN_ICON: Record<RunStatus, string> = {
   queued: ':double_vertical_bar:',
@@ -71,7 +74,7 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
   if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
   blocks.push(md(lines.join('\n')));
   if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(safeMrkdwn(doc.reason)));
-  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([{ text: 'Cancel', actionId: CANCEL_ACTION, value: doc.id, style: 'danger', confirm: { title: `Cancel run ${doc.id}?`, text: `Stops ${doc.pipeline} to ${doc.env}: running stages are stopped and the deploy lock is freed.`, confirm: 'Cancel the run', deny: 'Keep it running' } }], `run-${doc.id}-actions`));
+  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([CANCEL.button({ text: 'Cancel', value: doc.id, style: 'danger', confirm: { title: `Cancel run ${doc.id}?`, text: `Stops ${doc.pipeline} to ${doc.env}: running stages are stopped and the deploy lock is freed.`, confirm: 'Cancel the run', deny: 'Keep it running' } })], `run-${doc.id}-actions`));
   const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
   return { text, blocks };
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { defineAction, text, type ActionDef } from '../../core/edges.js';
 import { actions, context, escapeMrkdwn, md, type Block, type ButtonSpec } from '../../core/blocks.js';
 import type { HomeService, HomeSection } from '../../core/home.js';
 import type { ActionHandler } from '../../core/module.js';
@@ -9,7 +11,7 @@ import type { PlanItem, PlanState } from './model.js';
 import type { PlanService } from './service.js';
 
 /** Board columns, in the order a person works them, and the moves offered from each. */
-const COLUMNS: Array<{ state: PlanState; title: string; moves: Array<{ to: PlanState; text: string; style?: 'primary' }> }> = [
+const COLUMNS: Array<{ state: PlanState; title: string; moves: Array<{ to: (typeof MOVE_TARGETS)[number]; text: string; style?: 'primary' }> }> = [
   { state: 'doing', title: 'Doing', moves: [{ to: 'done', text: 'Done', style: 'primary' }, { to: 'next', text: 'Back to next' }] },
   { state: 'next', title: 'Next', moves: [{ to: 'doing', text: 'Start', style: 'primary' }, { to: 'backlog', text: 'To backlog' }] },
   { state: 'backlog', title: 'Backlog', moves: [{ to: 'next', text: 'Plan next' }, { to: 'doing', text: 'Start' }] },
@@ -18,7 +20,9 @@ const COLUMNS: Array<{ state: PlanState; title: string; moves: Array<{ to: PlanS
 
 /** Button action ids: `plan.to.<state>`, value = item id. */
 export const MOVE_ACTION_PREFIX = 'plan.to.';
-const MOVE_TARGETS: PlanState[] = ['backlog', 'next', 'doing', 'done'];
+const MOVE_TARGETS = ['backlog', 'next', 'doing', 'done'] as const;
+const itemId = text(z.string().regex(/^PLAN-\d+$/));
+const MOVE = Object.fromEntries(MOVE_TARGETS.map((to) => [to, defineAction({ id: `${MOVE_ACTION_PREFIX}${to}`, value: itemId })])) as Record<(typeof MOVE_TARGETS)[number], ActionDef<string>>;
 
 export const HOME_ORDER = 40;
 
@@ -45,7 +49,7 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
         blocks.push(md(`*${col.title}* (${inCol.length})`));
         for (const item of inCol.slice(0, cfg.homeItemsPerState)) {
           blocks.push(md(`*${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}${item.shipped ? ` · :rocket: \`${escapeMrkdwn(item.shipped.runId)}\`` : ''}`));
-          const buttons: ButtonSpec[] = col.moves.map((m) => ({ text: m.text, actionId: `${MOVE_ACTION_PREFIX}${m.to}`, value: item.id, ...(m.style ? { style: m.style } : {}) }));
+          const buttons: ButtonSpec[] = col.moves.map((m) => MOVE[m.to].button({ text: m.text, value: item.id, ...(m.style ? { style: m.style } : {}) }));
           blocks.push(actions(buttons, `plan-${item.id}`));
         }
         if (inCol.length > cfg.homeItemsPerState) blocks.push(context(`…and ${inCol.length - cfg.homeItemsPerState} more: \`/plan list --mine --state ${col.state}\``));
@@ -60,8 +64,7 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
  * move goes through the same policy as `/plan move` (PlanService checks it).
  */
 export function planMoveActions(plan: PlanService, home: HomeService): ActionHandler[] {
-  return MOVE_TARGETS.map((to) => ({
-    actionId: `${MOVE_ACTION_PREFIX}${to}`,
+  return MOVE_TARGETS.map((to) => MOVE[to].handler({
     permission: ITEM_POLICY,
     async handle(ctx) {
       try {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
+import { z } from 'zod';
 import { anyone } from '../../core/commands/spec.js';
+import { defineShortcut, defineView, formText, text } from '../../core/edges.js';
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
 import type { ChatViews } from '../../core/ports/chat.js';
@@ -11,6 +13,12 @@ import type { PlanService } from './service.js';
 
 /** Callback id of the "Add to plan" message shortcut (manifest.yml) and of its modal. */
 export const ADD_FROM_MESSAGE = 'plan.add_from_message';
+/** The modal's metadata is the id of the draft kept in Redis; its inputs are checked in the handler, together. */
+const ADD_FORM = defineView({
+  id: ADD_FROM_MESSAGE,
+  metadata: text(z.string().uuid(), 'form'),
+  values: z.object({ title: formText, kind: formText, service: formText }),
+});
 
 const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
 
@@ -52,8 +60,9 @@ function quoteOf(d: MessageDraft): string {
 
 /** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */
 export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatViews; announce?: PlanAnnouncer }): { shortcut: ShortcutHandler; view: ViewHandler } {
-  const shortcut: ShortcutHandler = {
-    callbackId: ADD_FROM_MESSAGE,
+  const shortcut = defineShortcut({
+    id: ADD_FROM_MESSAGE,
+    permission: anyone('every member may add an item; the form only opens'),
     async handle(ctx) {
       if (!ctx.triggerId) throw new UsageError('Slack did not send a trigger id; try the shortcut again.');
       // The message text waits in Redis (a day) rather than in private_metadata, which is capped at 3000 characters.
@@ -61,33 +70,31 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
       const draft: MessageDraft = { channel: ctx.channelId, ts: ctx.message.ts, text: ctx.message.text, ...(ctx.message.user ? { author: ctx.message.user } : {}) };
       await deps.repo.putDraft(draftId, draft);
       const preview = clip(escapeMrkdwn(ctx.message.text), 300).split('\n').map((l) => `> ${l}`).join('\n');
-      await deps.chat.openModal(ctx.triggerId, {
-        callbackId: ADD_FROM_MESSAGE,
+      await deps.chat.openModal(ctx.triggerId, ADD_FORM.modal({
         title: 'Add to plan',
         submit: 'Add',
         blocks: modalBlocks(suggestedTitle(ctx.message.text), 'feature', preview),
-        privateMetadata: draftId,
-      });
+        metadata: draftId,
+      }));
     },
-  };
+  });
 
-  const view: ViewHandler = {
-    callbackId: ADD_FROM_MESSAGE,
+  const view = ADD_FORM.handler({
     permission: anyone('every member may add an item'),
     async handle(ctx) {
-      const draft = await deps.repo.getDraft(ctx.privateMetadata);
+      const draft = await deps.repo.getDraft(ctx.metadata);
       if (!draft) throw new UsageError('This form is more than a day old; use "Add to plan" on the message again.');
       const errors: Record<string, string> = {};
-      const title = String(ctx.values.title ?? '').trim();
+      const title = ctx.values.title;
       if (!title) errors.title = 'Give the item a title.';
       let kind: PlanKind = 'feature';
       let service: string | undefined;
       try {
-        kind = parseKind(String(ctx.values.kind ?? 'feature'));
+        kind = parseKind(ctx.values.kind || 'feature');
       } catch {
         errors.kind = `Choose one of: ${KINDS.join(', ')}.`;
       }
-      const typedService = String(ctx.values.service ?? '').trim();
+      const typedService = ctx.values.service;
       try {
         if (typedService) service = parseService(typedService);
       } catch {
@@ -110,6 +117,6 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
       await deps.announce?.changed(item, draft.channel, ctx.actor.userId, `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`);
       await ctx.respond({ text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`, blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)] });
     },
-  };
+  });
   return { shortcut, view };
 }
