@@ -67,6 +67,18 @@ export async function checkUsers(slack: SlackReader, refs: Ref[]): Promise<Resul
   return out;
 }
 
+/** On-call emails are looked up when an incident pages them: each must belong to an active user. */
+export async function checkEmails(slack: SlackReader, refs: Ref[]): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const [email, where] of byId(refs, 'email')) {
+    const { body } = await slack.call('users.lookupByEmail', { email });
+    const user = body.user as { id?: string; name?: string; deleted?: boolean } | undefined;
+    if (!body.ok || !user || user.deleted) out.push(fail(`email ${email}`, `${body.ok ? 'belongs to a deactivated user' : body.error === 'users_not_found' ? 'no user has this email' : `users.lookupByEmail answered ${body.error}`}; ${named(where)}`, 'Use the email of an active member of the workspace, or their user id.'));
+    else out.push(ok(`email ${email}`, `@${user.name} (${user.id})`));
+  }
+  return out;
+}
+
 export async function checkGroups(slack: SlackReader, refs: Ref[]): Promise<Result[]> {
   const out: Result[] = [];
   for (const [id, where] of byId(refs, 'group')) {

@@ -5,18 +5,19 @@ import { parse } from 'yaml';
 /**
  * Every Slack id a configuration names, found by where it sits: a value under a key that names
  * channels (`channel`, `team_channel`, `announce_channel`, `channels`, and the incident audiences
- * `noc`, `helpdesk`, `stakeholders`), under `users` or under `groups`. Reading the raw YAML keeps
+ * `noc`, `helpdesk`, `stakeholders`), under `users`, `groups` or `emails` (on-call people looked up). Reading the raw YAML keeps
  * doctor independent of each module's schema, so a new config file is covered without changes.
  */
-export type RefKind = 'channel' | 'user' | 'group';
+export type RefKind = 'channel' | 'user' | 'group' | 'email';
 export interface Ref { kind: RefKind; id: string; where: string }
 
-const ID: Record<RefKind, RegExp> = { channel: /^[CG][A-Z0-9]{2,}$/, user: /^[UW][A-Z0-9]{2,}$/, group: /^S[A-Z0-9]{2,}$/ };
+const ID: Record<RefKind, RegExp> = { channel: /^[CG][A-Z0-9]{2,}$/, user: /^[UW][A-Z0-9]{2,}$/, group: /^S[A-Z0-9]{2,}$/, email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ };
 const AUDIENCES = new Set(['noc', 'helpdesk', 'stakeholders']);
 
 function kindOfKey(key: string): RefKind | undefined {
   if (key === 'users') return 'user';
   if (key === 'groups') return 'group';
+  if (key === 'emails') return 'email';
   if (key.includes('channel') || AUDIENCES.has(key)) return 'channel';
   return undefined;
 }

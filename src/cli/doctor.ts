@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { SwitchyardError } from '../core/errors.js';
-import { checkChannels, checkCi, checkConsul, checkGroups, checkToken, checkUsers, checkVault, manifestScopes, type Result } from './doctor-checks.js';
+import { checkChannels, checkCi, checkConsul, checkEmails, checkGroups, checkToken, checkUsers, checkVault, manifestScopes, type Result } from './doctor-checks.js';
 import { collectRefs } from './doctor-refs.js';
 import { SlackReader } from './slack-api.js';
 import { checkWorkflows } from './workflows-lib.js';
@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     add(await guarded('channels', slackFix, () => checkChannels(slack, refs)));
     add(await guarded('users', slackFix, () => checkUsers(slack, refs)));
     add(await guarded('groups', slackFix, () => checkGroups(slack, refs)));
+    add(await guarded('emails', slackFix, () => checkEmails(slack, refs)));
   }
   add(await checkVault(settings));
   add(await checkConsul(settings));
