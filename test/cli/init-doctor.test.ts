@@ -201,4 +201,27 @@ describe('npm run doctor', () => {
     expect(bad.stdout).toMatch(/^FAIL {2}vault: token lookup-self answered 403/m);
     expect(bad.stdout).toMatch(/^FAIL {2}consul: status\/leader answered 200 without a leader/m);
   });
+
+  it('checks CI backends when configured: a refused token and a server that does not answer fail, one that answers passes', async () => {
+    const ls = await workspace();
+    const ci: Server = createServer((req, res) => {
+      if (req.url === '/rate_limit') res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Bad credentials"}');
+      else if (req.url === '/api/json') res.writeHead(200, { 'content-type': 'application/json' }).end('{"jobs":[]}');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => ci.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise<void>((r) => ci.close(() => r())) });
+    const url = `http://127.0.0.1:${(ci.address() as AddressInfo).port}`;
+    // A port that was free a moment ago: nothing listens there.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => gone.close(() => r()));
+
+    const res = await doctor(ls, { GITHUB_API_URL: url, GITHUB_TOKEN: 'ghp_revoked', GITLAB_URL: goneUrl, JENKINS_URL: url, JENKINS_USER: 'ci', JENKINS_API_TOKEN: 'tok' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^FAIL {2}github: .*\/rate_limit refused the credentials \(401\) -> fix: /m);
+    expect(res.stdout).toMatch(/^FAIL {2}gitlab: .* does not answer \(ECONNREFUSED\)/m);
+    expect(res.stdout).toMatch(/^ok {4}jenkins: .*\/api\/json answers \(200\)/m);
+  });
 });
