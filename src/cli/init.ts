@@ -78,23 +78,40 @@ function findUser(ws: Workspace, ref: string): WsUser {
 
 type Ask = (question: string) => Promise<string>;
 
-/** A value from its flag, else from the terminal, else a usage error naming the flag. */
-async function pick(given: string | undefined, flag: string, ask: Ask | undefined, question: string): Promise<string> {
-  if (given) return given;
-  const answer = ask ? (await ask(question)).trim() : '';
-  if (!answer) throw new UsageError(`--${flag} is missing${ask ? '' : ' (stdin is not a terminal to ask)'}`, [USAGE]);
-  return answer;
+/** Shown in a prompt: enough to recognise names, not a whole large workspace. */
+const few = (names: string[]) => (names.length > 40 ? `${names.slice(0, 40).join(' ')} ... ${names.length - 40} more` : names.join(' '));
+
+/**
+ * A value from its flag, else from the terminal (asked again after a wrong name, up to 3 times),
+ * else a usage error naming the flag.
+ */
+async function answer<T>(given: string | undefined, flag: string, ask: Ask | undefined, question: string, find: (ref: string) => T): Promise<T> {
+  if (given) return find(given);
+  if (!ask) throw new UsageError(`--${flag} is missing (stdin is not a terminal to ask)`, [USAGE]);
+  for (let attempt = 1; ; attempt++) {
+    const ref = (await ask(question)).trim();
+    if (!ref) throw new UsageError(`--${flag} is missing`, [USAGE]);
+    try {
+      return find(ref);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof UsageError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+    }
+  }
 }
 
 async function choose(ws: Workspace, f: ReturnType<typeof flags>, ask: Ask | undefined): Promise<Choices> {
-  const groupList = ws.groups.map((g) => `@${g.handle}`).join(' ');
-  const channelList = ws.channels.map((c) => `#${c.name}`).join(' ');
-  const approverRefs = (f.approvers?.length ? f.approvers : [await pick(undefined, 'approvers', ask, `Which user groups approve production deployments? (${groupList}) `)]).flatMap((r) => r.split(/[\s,]+/));
-  const channel = async (flag: 'noc' | 'helpdesk' | 'stakeholders', what: string) =>
-    findChannel(ws, await pick(f[flag], flag, ask, `Which channel is ${what}? (${channelList}) `), flag);
+  const channelList = few(ws.channels.map((c) => `#${c.name}`));
+  const groups = (refs: string) => {
+    const found = refs.split(/[\s,]+/).filter(Boolean).map((r) => findGroup(ws, r));
+    if (!found.length) throw new UsageError('--approvers names no user group', [USAGE]);
+    return found;
+  };
+  const channel = (flag: 'noc' | 'helpdesk' | 'stakeholders', what: string) =>
+    answer(f[flag], flag, ask, `Which channel is ${what}? (${channelList}) `, (ref) => findChannel(ws, ref, flag));
   const optional = (flag: 'announce' | 'approvals') => (f[flag] ? findChannel(ws, f[flag], flag) : undefined);
   return {
-    approvers: approverRefs.filter(Boolean).map((r) => findGroup(ws, r)),
+    approvers: await answer(f.approvers?.join(','), 'approvers', ask, `Which user groups approve production deployments? (${few(ws.groups.map((g) => `@${g.handle}`))}) `, groups),
     noc: await channel('noc', 'the NOC (operations alerts)'),
     helpdesk: await channel('helpdesk', 'the help desk'),
     stakeholders: await channel('stakeholders', 'for stakeholders (business updates)'),
