@@ -95,8 +95,8 @@ async function probe(url: string, headers: Record<string, string> = {}): Promise
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
     return { status: res.status, text: await res.text() };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { error: cause ?? (err as Error).message };
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return { error: cause?.code ?? cause?.message ?? (err as Error).message };
   }
 }
 

@@ -52,17 +52,24 @@ async function main(): Promise<number> {
   } else {
     const slack = new SlackReader(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL);
     const slackFix = 'Check SLACK_API_URL and the network path to Slack.';
-    add(await guarded('slack token', slackFix, async () => checkToken(slack, manifestScopes(values.manifest))));
-    add(await guarded('channels', slackFix, () => checkChannels(slack, refs)));
-    add(await guarded('users', slackFix, () => checkUsers(slack, refs)));
-    add(await guarded('groups', slackFix, () => checkGroups(slack, refs)));
-    add(await guarded('emails', slackFix, () => checkEmails(slack, refs)));
+    const token = await guarded('slack token', slackFix, async () => checkToken(slack, manifestScopes(values.manifest)));
+    add(token);
+    // Without a working token every lookup would fail the same way: the token line says it once.
+    if (!token.some((r) => !r.ok && r.check === 'slack token')) {
+      add(await guarded('channels', slackFix, () => checkChannels(slack, refs)));
+      add(await guarded('users', slackFix, () => checkUsers(slack, refs)));
+      add(await guarded('groups', slackFix, () => checkGroups(slack, refs)));
+      add(await guarded('emails', slackFix, () => checkEmails(slack, refs)));
+    }
   }
   add(await checkVault(settings));
   add(await checkConsul(settings));
   add(await checkCi(settings));
   add(await guarded('workflows', 'Correct the config file named.', () => workflows(settings)));
+  return finish(results);
+}
 
+function finish(results: Result[]): number {
   const failed = results.filter((r) => !r.ok).length;
   process.stdout.write(`doctor: ${results.length} check(s), ${failed ? `${failed} FAILED` : 'all ok'}\n`);
   return failed ? 1 : 0;

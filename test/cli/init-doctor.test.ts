@@ -146,6 +146,15 @@ describe('npm run doctor', () => {
     expect(res.code).toBe(0);
   });
 
+  it('with a refused token says so once and still checks the rest', async () => {
+    const ls = await workspace();
+    const res = await doctor(ls, { SLACK_BOT_TOKEN: 'xoxb-revoked' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^FAIL {2}slack token: auth\.test answered invalid_auth -> fix: /m);
+    expect(res.stdout).not.toContain('channel C0');
+    expect(res.stdout).toMatch(/^ok {4}workflows: /m);
+  });
+
   it('fails naming the scope the token lacks', async () => {
     const ls = await workspace();
     ls.dropScope('usergroups:read');
