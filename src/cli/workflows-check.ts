@@ -1,7 +1,6 @@
 import { loadSettings } from '../config/settings.js';
 import { ConfigError } from '../core/errors.js';
-import { checkWorkflowFiles } from '../domain/pipelines/load.js';
-import { registeredStageKinds } from './stage-kinds.js';
+import { checkWorkflows } from './workflows-lib.js';
 
 /**
  * `npm run workflows:check [dir]`: validates pipeline files without starting the bot or touching
@@ -10,12 +9,9 @@ import { registeredStageKinds } from './stage-kinds.js';
  * them). Exits 1 with file, path and problem.
  */
 function main(): number {
-  let settings;
   try {
-    settings = loadSettings(process.env);
-    const kinds = registeredStageKinds(settings);
-    const dir = process.argv[2] ?? settings.WORKFLOWS_DIR;
-    const { pipelines, errors } = checkWorkflowFiles(dir, kinds);
+    const settings = loadSettings(process.env);
+    const { dir, pipelines, errors } = checkWorkflows(settings, process.argv[2] ?? settings.WORKFLOWS_DIR);
     if (errors.length) {
       process.stderr.write(`workflows:check: ${errors.length} problem(s) in ${dir}:\n  ${errors.join('\n  ')}\n`);
       return 1;

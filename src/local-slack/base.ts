@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLocalServer } from './http.js';
+import { manifestBotScopes } from './scopes.js';
 import { Workspace } from './state.js';
 import type { ApiCall, Bookmark, Channel, Ephemeral, Failure, LocalSlackOptions, Message, User, View } from './types.js';
 
@@ -12,16 +13,19 @@ export class LocalSlackBase extends EventEmitter {
   protected botUrl: string | undefined;
   private baseUrl = '';
   private readonly failures = new Map<string, Failure[]>();
+  private granted: string[];
 
   constructor(protected readonly opts: LocalSlackOptions) {
     super();
     this.botUrl = opts.botUrl;
+    this.granted = [...(opts.scopes ?? manifestBotScopes())];
     this.ws = new Workspace({
       seed: opts.seed, botUserId: opts.botUserId, botId: opts.botId, botName: opts.botName ?? 'bot',
       appId: opts.appId ?? 'A0LOCALAPP', now: opts.now ?? Date.now, emit: (event, payload) => this.emit(event, payload),
     });
     this.server = createLocalServer({
       ws: this.ws, botToken: opts.botToken, baseUrl: () => this.baseUrl, takeFailure: (m) => this.takeFailure(m),
+      scopes: () => this.granted,
     });
   }
 
@@ -158,6 +162,21 @@ export class LocalSlackBase extends EventEmitter {
   refuseInvites(userId: string, error: string | null): void {
     if (error) this.ws.inviteRefusals.set(userId, error);
     else this.ws.inviteRefusals.delete(userId);
+  }
+
+  /** Scopes the bot token holds (sent as `x-oauth-scopes`). */
+  scopes(): string[] {
+    return [...this.granted];
+  }
+
+  /** Change the token's scopes, as reinstalling the app with another scope list would. */
+  setScopes(scopes: readonly string[]): void {
+    this.granted = [...scopes];
+  }
+
+  /** Take one scope away from the token (e.g. to see `npm run doctor` notice it). */
+  dropScope(scope: string): void {
+    this.granted = this.granted.filter((s) => s !== scope);
   }
 
   private takeFailure(method: string): Failure | undefined {

@@ -7,6 +7,7 @@ import type { Handler } from './api-chat.js';
 import { conversationMethods } from './api-conversations.js';
 import { miscMethods } from './api-misc.js';
 import { applyResponse } from './respond.js';
+import { scopeHeaders } from './scopes.js';
 import type { Workspace } from './state.js';
 import { ApiError } from './types.js';
 import type { Failure } from './types.js';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   botToken: string;
   baseUrl: () => string;
   takeFailure: (method: string) => Failure | undefined;
+  /** Scopes granted to the bot token, sent as `x-oauth-scopes` on every authenticated answer. */
+  scopes: () => readonly string[];
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -81,22 +84,23 @@ async function handleApi(deps: ServerDeps, method: string, req: IncomingMessage,
   const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
   if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
   if (token !== deps.botToken) return send(res, 200, { ok: false, error: 'invalid_auth' });
+  const granted = scopeHeaders(deps.scopes());
   const handler = METHODS[method];
-  if (!handler) return send(res, 200, { ok: false, error: 'unknown_method', req_method: method });
+  if (!handler) return send(res, 200, { ok: false, error: 'unknown_method', req_method: method }, granted);
 
   const failure = deps.takeFailure(method);
   if (failure && 'status' in failure) {
     return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
   }
-  if (failure) return send(res, 200, { ok: false, error: failure.error });
+  if (failure) return send(res, 200, { ok: false, error: failure.error }, granted);
   try {
     const result = handler(ws, call.args);
-    send(res, 200, { ok: true, ...result });
+    send(res, 200, { ok: true, ...result }, granted);
   } catch (err) {
     if (err instanceof ApiError) {
       const body: Record<string, unknown> = { ok: false, error: err.code };
       if (err.messages?.length) body.response_metadata = { messages: err.messages };
-      return send(res, 200, body);
+      return send(res, 200, body, granted);
     }
     process.stderr.write(`[local-slack] ${method} crashed: ${(err as Error).stack ?? String(err)}\n`);
     send(res, 500, { ok: false, error: 'fatal_error', detail: String(err) });

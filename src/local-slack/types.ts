@@ -167,6 +167,8 @@ export interface LocalSlackOptions {
   appId?: string;
   /** Clock in ms (default Date.now): drives ts values, trigger_id and response_url expiry, signatures. */
   now?: () => number;
+  /** Scopes of the bot token, sent as `x-oauth-scopes` (default: manifest.yml's bot scopes). */
+  scopes?: string[];
 }
 
 export class ApiError extends Error {
