@@ -215,7 +215,8 @@ export default tseslint.config(
       o.patterns.push({
         regex: areaRegex(CONFIG, depth),
         caseSensitive: true,
-        message: '[layering: commands-through-ports] Commands (commands/**) may not import src/config: settings reach a module through its wiring in src/app.',
+        message:
+          '[layering: commands-through-ports] Commands (commands/**) may not import src/config: settings reach a module through its wiring in src/app.',
       });
       return o;
     },

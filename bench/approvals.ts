@@ -7,7 +7,9 @@ import type { Bench } from './types.js';
  * scanned), compared with a freeze that ends within the hour.
  */
 const everyDay = freezeSchema.parse({
-  name: 'always', environments: ['production'], timeZone: 'Europe/Berlin',
+  name: 'always',
+  environments: ['production'],
+  timeZone: 'Europe/Berlin',
   windows: [{ weekdays: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] }],
 });
 
@@ -24,10 +26,19 @@ export const bench: Bench = async () => {
   const pad = (h: number) => `${String(h).padStart(2, '0')}:00`;
   // Active now, ends at the next full hour in Berlin (wraps midnight when needed).
   const endingSoon = freezeSchema.parse({
-    name: 'soon', environments: ['production'], timeZone: 'Europe/Berlin',
+    name: 'soon',
+    environments: ['production'],
+    timeZone: 'Europe/Berlin',
     windows: [{ hours: { from: pad(hour), to: hour === 23 ? '24:00' : pad(hour + 1) } }],
   });
   const worst = msPerCheck(() => now, everyDay, 20);
   const typical = msPerCheck(() => now, endingSoon, 200);
-  return [{ name: 'freeze guard check, freeze without end (14-day scan)', value: worst, unit: 'ms', baseline: { name: 'freeze ending within the hour', value: typical } }];
+  return [
+    {
+      name: 'freeze guard check, freeze without end (14-day scan)',
+      value: worst,
+      unit: 'ms',
+      baseline: { name: 'freeze ending within the hour', value: typical },
+    },
+  ];
 };

@@ -17,7 +17,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 async function measure(slack: LocalSlack): Promise<number[]> {
   // Warm up both apps alike (JIT, connections) so the first cold requests do not skew p99.
-  await steadyLoad(50, 1, async () => (await slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/switchyard', text: 'help' })).elapsedMs);
+  await steadyLoad(
+    50,
+    1,
+    async () => (await slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/switchyard', text: 'help' })).elapsedMs,
+  );
   return steadyLoad(RATE_PER_S, SECONDS, async () => {
     const started = performance.now();
     const res = await slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/switchyard', text: 'help' });
@@ -57,7 +61,17 @@ export const bench: Bench = async () => {
   await h.close();
   const p = (xs: number[], q: number) => percentile(xs, q);
   return [
-    { name: `ack p50 /switchyard help (${RATE_PER_S}/s for ${SECONDS}s)`, value: p(ours, 50), unit: 'ms', baseline: { name: 'bare Bolt ack', value: p(bareLatencies, 50) } },
-    { name: `ack p99 /switchyard help (${RATE_PER_S}/s for ${SECONDS}s)`, value: p(ours, 99), unit: 'ms', baseline: { name: 'bare Bolt ack', value: p(bareLatencies, 99) } },
+    {
+      name: `ack p50 /switchyard help (${RATE_PER_S}/s for ${SECONDS}s)`,
+      value: p(ours, 50),
+      unit: 'ms',
+      baseline: { name: 'bare Bolt ack', value: p(bareLatencies, 50) },
+    },
+    {
+      name: `ack p99 /switchyard help (${RATE_PER_S}/s for ${SECONDS}s)`,
+      value: p(ours, 99),
+      unit: 'ms',
+      baseline: { name: 'bare Bolt ack', value: p(bareLatencies, 99) },
+    },
   ];
 };

@@ -29,22 +29,33 @@ async function declareSeries(ih: IncidentsHarness): Promise<number[]> {
 
 async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 async function burst(ih: IncidentsHarness): Promise<{ ms: number; incidents: number; deliveries: number }> {
   const { h } = ih;
-  const labels = (g: number, a: number) => ({ alertname: `BenchAlert${g}`, service: g % 2 ? 'checkout' : 'payments', severity: 'warning', instance: `node-${a}` });
+  const labels = (g: number, a: number) => ({
+    alertname: `BenchAlert${g}`,
+    service: g % 2 ? 'checkout' : 'payments',
+    severity: 'warning',
+    instance: `node-${a}`,
+  });
   const groups = Array.from({ length: GROUPS }, (_, g) => {
     const alerts = Array.from({ length: ALERTS }, (_, a) => ({ labels: labels(g, a), annotations: { summary: `Bench group ${g}` } }));
     const groupLabels = { alertname: `BenchAlert${g}` };
-    return [alertmanagerPayload({ groupLabels, alerts: alerts.slice(0, Math.ceil(ALERTS / 2)) }), alertmanagerPayload({ groupLabels, alerts })];
+    return [
+      alertmanagerPayload({ groupLabels, alerts: alerts.slice(0, Math.ceil(ALERTS / 2)) }),
+      alertmanagerPayload({ groupLabels, alerts }),
+    ];
   });
   // Delivered, then redelivered twice, shuffled so duplicates race each other.
   const deliveries = [...groups.flat(), ...groups.flat(), ...groups.flat()].sort(() => Math.random() - 0.5);
-  for (const m of ['conversations.create', 'conversations.setTopic', 'conversations.invite', 'chat.postMessage', 'pins.add']) h.slack.failNext(m, { status: 429, retryAfter: 1 }, 5);
+  for (const m of ['conversations.create', 'conversations.setTopic', 'conversations.invite', 'chat.postMessage', 'pins.add'])
+    h.slack.failNext(m, { status: 429, retryAfter: 1 }, 5);
   const started = performance.now();
   const url = ih.hook('/hooks/alertmanager');
   await pool(deliveries, IN_FLIGHT, async (p) => {
@@ -75,7 +86,12 @@ export const bench: Bench = async () => {
   try {
     const series = await declareSeries(a);
     results.push(
-      { name: `declare to ready channel p50 (${SERIES} in a row)`, value: percentile(series, 50), unit: 'ms', note: 'created, topic, invites, pinned summary' },
+      {
+        name: `declare to ready channel p50 (${SERIES} in a row)`,
+        value: percentile(series, 50),
+        unit: 'ms',
+        note: 'created, topic, invites, pinned summary',
+      },
       { name: `declare to ready channel p99 (${SERIES} in a row)`, value: percentile(series, 99), unit: 'ms' },
     );
   } finally {

@@ -16,7 +16,11 @@ const BACKLOG = Number(process.env.BENCH_OUTBOX_BACKLOG ?? 1000);
 const CPU_SECONDS = Number(process.env.BENCH_OUTBOX_CPU_SECONDS ?? 3);
 const CHANNELS = ['C0DEPLOYS', 'C0CHECKOUT', 'C0PAYMENTS'];
 
-const texts = (h: Harness, ch: string) => h.slack.messages(ch).map((m) => m.text).filter((t) => t.startsWith('bench '));
+const texts = (h: Harness, ch: string) =>
+  h.slack
+    .messages(ch)
+    .map((m) => m.text)
+    .filter((t) => t.startsWith('bench '));
 
 async function drainFigures(): Promise<BenchResult[]> {
   const h = await startHarness({ name: 'bench-outbox', env: { SLACK_CHANNEL_INTERVAL_MS: '20' } });
@@ -31,16 +35,31 @@ async function drainFigures(): Promise<BenchResult[]> {
       if (i === Math.floor(MESSAGES / 3)) h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
     }
     // Slack sees a message a moment before the bot has recorded it: wait for both.
-    await h.slack.waitFor(() => (CHANNELS.every((ch) => texts(h, ch).length >= want.get(ch)!.length) && outboxStats.posts - before.posts >= MESSAGES) || undefined, {
-      timeoutMs: 120_000,
-      message: 'outbox backlog not delivered',
-    });
+    await h.slack.waitFor(
+      () =>
+        (CHANNELS.every((ch) => texts(h, ch).length >= want.get(ch)!.length) && outboxStats.posts - before.posts >= MESSAGES) || undefined,
+      {
+        timeoutMs: 120_000,
+        message: 'outbox backlog not delivered',
+      },
+    );
     const wakeups = outboxStats.wakeups - before.wakeups;
     const posts = outboxStats.posts - before.posts;
     const ordered = CHANNELS.filter((ch) => JSON.stringify(texts(h, ch)) === JSON.stringify(want.get(ch))).length;
     return [
-      { name: `outbox wake-ups per delivered message (${MESSAGES} posts, 3 channels, 2 x 429)`, value: Number((wakeups / Math.max(1, posts)).toFixed(2)), unit: 'wake-ups', goal: { op: '<=', value: 1.5 }, note: `${wakeups} wake-ups, ${posts} posts` },
-      { name: 'outbox channels whose messages arrived in the order posted', value: ordered, unit: `of ${CHANNELS.length} channels`, goal: { op: '>=', value: CHANNELS.length } },
+      {
+        name: `outbox wake-ups per delivered message (${MESSAGES} posts, 3 channels, 2 x 429)`,
+        value: Number((wakeups / Math.max(1, posts)).toFixed(2)),
+        unit: 'wake-ups',
+        goal: { op: '<=', value: 1.5 },
+        note: `${wakeups} wake-ups, ${posts} posts`,
+      },
+      {
+        name: 'outbox channels whose messages arrived in the order posted',
+        value: ordered,
+        unit: `of ${CHANNELS.length} channels`,
+        goal: { op: '>=', value: CHANNELS.length },
+      },
     ];
   } finally {
     await h.close();
@@ -59,7 +78,13 @@ async function idleCpu(): Promise<BenchResult> {
     const used = process.cpuUsage(cpu0);
     const pct = ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
     const note = `${outboxStats.wakeups - before.wakeups} wake-ups for ${outboxStats.posts - before.posts} deliveries in ${CPU_SECONDS}s`;
-    return { name: `bot CPU while ${BACKLOG} messages wait for one channel paced at 1/s`, value: Number(pct.toFixed(2)), unit: '% of a core', goal: { op: '<=', value: 5 }, note };
+    return {
+      name: `bot CPU while ${BACKLOG} messages wait for one channel paced at 1/s`,
+      value: Number(pct.toFixed(2)),
+      unit: '% of a core',
+      goal: { op: '<=', value: 5 },
+      note,
+    };
   } finally {
     await h.close();
   }

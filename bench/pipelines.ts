@@ -23,18 +23,29 @@ const STAGES = 20;
 const CONCURRENT = 20;
 
 const noopModule: ModuleFactory = (ctx) => {
-  const noop: StageKind = { kind: 'noop', settings: z.object({}), attempts: 1, async run() {
-    return { status: 'succeeded' };
-  } };
+  const noop: StageKind = {
+    kind: 'noop',
+    settings: z.object({}),
+    attempts: 1,
+    async run() {
+      return { status: 'succeeded' };
+    },
+  };
   servicesOf(ctx).add(STAGE_KINDS, noop);
   return { name: 'bench-noop' };
 };
 
 function workflows(dir: string): void {
   const seq = Array.from({ length: STAGES }, (_, i) => `  - { id: s${i}, kind: noop${i ? `, needs: [s${i - 1}]` : ''} }`).join('\n');
-  writeFileSync(join(dir, 'seq.yml'), `name: seq\nservice: bench\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { e0: {} }\nstages:\n${seq}\n`);
+  writeFileSync(
+    join(dir, 'seq.yml'),
+    `name: seq\nservice: bench\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { e0: {} }\nstages:\n${seq}\n`,
+  );
   const envs = Array.from({ length: CONCURRENT }, (_, i) => `e${i}: {}`).join(', ');
-  writeFileSync(join(dir, 'fan.yml'), `name: fan\nservice: benchfan\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { ${envs} }\nstages:\n  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n`);
+  writeFileSync(
+    join(dir, 'fan.yml'),
+    `name: fan\nservice: benchfan\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { ${envs} }\nstages:\n  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n`,
+  );
 }
 
 async function rawChainMsPerJob(n: number): Promise<number> {
@@ -43,11 +54,15 @@ async function rawChainMsPerJob(n: number): Promise<number> {
   const queue = new Queue('rawchain', { connection: conn, prefix });
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
-  const worker = new Worker('rawchain', async (job: Job) => {
-    const i = Number(job.data.i);
-    if (i + 1 < n) await queue.add('step', { i: i + 1 }, { removeOnComplete: true });
-    else resolveDone();
-  }, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+  const worker = new Worker(
+    'rawchain',
+    async (job: Job) => {
+      const i = Number(job.data.i);
+      if (i + 1 < n) await queue.add('step', { i: i + 1 }, { removeOnComplete: true });
+      else resolveDone();
+    },
+    { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix },
+  );
   await worker.waitUntilReady();
   const start = performance.now();
   await queue.add('step', { i: 0 }, { removeOnComplete: true });
@@ -89,13 +104,25 @@ export const bench: Bench = async () => {
     const stageMs = Math.min(...perStage);
 
     const t1 = performance.now();
-    const runs = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => svc.startRun({ pipeline: 'fan', env: `e${i}`, actor, channel: 'C0DEPLOYS' })));
+    const runs = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, i) => svc.startRun({ pipeline: 'fan', env: `e${i}`, actor, channel: 'C0DEPLOYS' })),
+    );
     await until(async () => (await Promise.all(runs.map((r) => svc.getRun(r.id)))).every(finished));
     const perSecond = CONCURRENT / ((performance.now() - t1) / 1000);
 
     const results: BenchResult[] = [
-      { name: `pipeline orchestration per no-op stage (${STAGES} sequential stages)`, value: Number(stageMs.toFixed(2)), unit: 'ms', baseline: { name: 'raw BullMQ chained job', value: Number(raw.toFixed(2)) }, note: 'Redis state, stage lease, stage job, message refresh' },
-      { name: `concurrent 3-stage no-op runs completed (${CONCURRENT} started together)`, value: Number(perSecond.toFixed(1)), unit: 'runs/s' },
+      {
+        name: `pipeline orchestration per no-op stage (${STAGES} sequential stages)`,
+        value: Number(stageMs.toFixed(2)),
+        unit: 'ms',
+        baseline: { name: 'raw BullMQ chained job', value: Number(raw.toFixed(2)) },
+        note: 'Redis state, stage lease, stage job, message refresh',
+      },
+      {
+        name: `concurrent 3-stage no-op runs completed (${CONCURRENT} started together)`,
+        value: Number(perSecond.toFixed(1)),
+        unit: 'runs/s',
+      },
     ];
     return results;
   } finally {

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const only = args.filter((a) => !a.startsWith('--'));
-  const files = readdirSync(here).filter((f) => f.endsWith('.ts') && !SKIP.has(f) && (!only.length || only.includes(f.replace(/\.ts$/, ''))));
+  const files = readdirSync(here).filter(
+    (f) => f.endsWith('.ts') && !SKIP.has(f) && (!only.length || only.includes(f.replace(/\.ts$/, ''))),
+  );
   let failed = false;
   const report: Record<string, BenchResult[] | { error: string }> = {};
   const out = (line: string) => {
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
   }
   if (json) {
     const figures = Object.values(report).flatMap((r) => (Array.isArray(r) ? r : []));
-    process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), node: process.version, missed: figures.filter((r) => !meetsGoal(r)).map((r) => r.name), areas: report }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, missed: figures.filter((r) => !meetsGoal(r)).map((r) => r.name), areas: report }, null, 2)}\n`,
+    );
   }
   process.exit(failed ? 1 : 0);
 }

@@ -14,7 +14,13 @@ const word = (what: string) => z.string().min(1).max(100).describe(what);
 export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): CommandSpec {
   const record = (entry: Parameters<AuditLog['record']>[0]) => deps.audit.record(entry).catch(() => undefined);
   /** Runs a read and audits it with its target; `detail` names the provenance, never a value. */
-  const audited = async <T>(ctx: CommandContext, action: string, target: string, run: () => Promise<T>, detail?: (out: T) => string): Promise<T> => {
+  const audited = async <T>(
+    ctx: CommandContext,
+    action: string,
+    target: string,
+    run: () => Promise<T>,
+    detail?: (out: T) => string,
+  ): Promise<T> => {
     const base = { actor: ctx.actor.userId, action, target, channel: ctx.channelId, requestId: ctx.requestId };
     try {
       const out = await run();
@@ -56,7 +62,8 @@ export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): Co
         positionals: ['service', 'env', 'key'],
         permission: null,
         readOnly: true,
-        handle: (a, ctx) => audited(ctx, 'config.read', `${a.service}/${a.env}/${a.key}`, () => deps.views.explain(a.service, a.env, a.key)),
+        handle: (a, ctx) =>
+          audited(ctx, 'config.read', `${a.service}/${a.env}/${a.key}`, () => deps.views.explain(a.service, a.env, a.key)),
       }),
       sub({
         name: 'diff',
@@ -66,7 +73,8 @@ export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): Co
         placeholders: { envA: 'env-a', envB: 'env-b' },
         permission: null,
         readOnly: true,
-        handle: (a, ctx) => audited(ctx, 'config.read', `${a.service}/${a.envA}..${a.envB}`, () => deps.views.diff(a.service, a.envA, a.envB)),
+        handle: (a, ctx) =>
+          audited(ctx, 'config.read', `${a.service}/${a.envA}..${a.envB}`, () => deps.views.diff(a.service, a.envA, a.envB)),
       }),
       sub({
         name: 'render',
@@ -88,8 +96,12 @@ export function configCommand(deps: { views: ConfigViews; audit: AuditLog }): Co
         readOnly: true,
         async handle(a, ctx) {
           const target = `${a.service}/${a.env}/${a.key}`;
-          const { reply } = await audited(ctx, 'config.reveal', target, () => deps.views.reveal(a.service, a.env, a.key), ({ value: v }) =>
-            `${v.source} ${v.path}${v.version !== undefined ? ` v${String(v.version)}` : ''}`,
+          const { reply } = await audited(
+            ctx,
+            'config.reveal',
+            target,
+            () => deps.views.reveal(a.service, a.env, a.key),
+            ({ value: v }) => `${v.source} ${v.path}${v.version !== undefined ? ` v${String(v.version)}` : ''}`,
           );
           // Ephemeral whatever the channel: a revealed value never reaches a channel.
           return { ...reply, visibility: 'ephemeral', revealsSecret: true };

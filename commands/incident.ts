@@ -17,7 +17,13 @@ import { fmtTime } from '../src/domain/incidents/summary.js';
 
 /** `/incident`: declare, coordinate and close incidents. Most subcommands act on the incident of the channel they are typed in, or `--id`. */
 const idFlag = optional(arg.incidentId('the incident (INC-42); defaults to the incident of this channel'));
-const ROLE_WORDS: Record<string, IncidentRole> = { commander: 'commander', ic: 'commander', comms: 'comms', communications: 'comms', scribe: 'scribe' };
+const ROLE_WORDS: Record<string, IncidentRole> = {
+  commander: 'commander',
+  ic: 'commander',
+  comms: 'comms',
+  communications: 'comms',
+  scribe: 'scribe',
+};
 
 function line(i: Incident): string {
   return `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)} (${i.services.join(', ') || 'no service'})${i.channel ? ` ${channelLink(i.channel)}` : ''} · ${fmtTime(i.declaredAt)}`;
@@ -25,7 +31,7 @@ function line(i: Incident): string {
 
 export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; reads: IncidentReads }): CommandSpec {
   const { d, svc, reads } = deps;
-  const reply = (text: string) => (mdMessage(text));
+  const reply = (text: string) => mdMessage(text);
   return defineCommand({
     name: 'incident',
     description: 'Declare and run incidents: channel, roles, updates, timeline, postmortem',
@@ -62,7 +68,11 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
             declaredBy: ctx.actor.userId,
             dedupe: { source: 'slack', key: ctx.triggerId ?? ctx.requestId },
           });
-          return reply(created ? `Declared *${incident.id}* (${incident.severity}): ${escapeMrkdwn(incident.title)}. Its channel is being set up; you and the on-call responders will be invited.` : `${incident.id} was already declared by this request.`);
+          return reply(
+            created
+              ? `Declared *${incident.id}* (${incident.severity}): ${escapeMrkdwn(incident.title)}. Its channel is being set up; you and the on-call responders will be invited.`
+              : `${incident.id} was already declared by this request.`,
+          );
         },
       }),
       sub({
@@ -74,7 +84,9 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         async handle(args, ctx) {
           const inc = await svc.target(args.id, ctx.channelId);
           const { channels } = await svc.postUpdate(inc.id, args.text.join(' '), ctx.actor);
-          return reply(`Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`);
+          return reply(
+            `Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`,
+          );
         },
       }),
       sub({
@@ -119,7 +131,10 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
       sub({
         name: 'status',
         summary: 'Change the status: investigating, identified, monitoring (use resolve to close)',
-        args: z.object({ status: z.enum(['investigating', 'identified', 'monitoring']).describe('investigating, identified or monitoring'), id: idFlag }),
+        args: z.object({
+          status: z.enum(['investigating', 'identified', 'monitoring']).describe('investigating, identified or monitoring'),
+          id: idFlag,
+        }),
         positionals: ['status'],
         permission: RESPOND_POLICY,
         async handle(args, ctx) {
@@ -157,8 +172,17 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
             await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
             return { text: `Fill in the form to resolve ${inc.id}.` };
           }
-          const { incident, resumed } = await resolveIncident(d, svc, inc.id, args.summary.join(' '), parseFollowUps(args.followUp), ctx.actor);
-          return reply(`${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `${channelLink(incident.channel)}` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`);
+          const { incident, resumed } = await resolveIncident(
+            d,
+            svc,
+            inc.id,
+            args.summary.join(' '),
+            parseFollowUps(args.followUp),
+            ctx.actor,
+          );
+          return reply(
+            `${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `${channelLink(incident.channel)}` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`,
+          );
         },
       }),
       sub({
@@ -183,13 +207,18 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
         async handle(args, ctx) {
           const id = args.id;
           const inc = await d.repo.get(id);
-          if (!inc) throw new NotFoundError('incident', args.id, (await d.repo.recentIds({ limit: 25 })));
+          if (!inc) throw new NotFoundError('incident', args.id, await d.repo.recentIds({ limit: 25 }));
           if (args.postmortem) {
             const pm = await d.repo.postmortem(id);
-            return pm ? showPostmortem(d, id, pm, ctx) : reply(`${id} has no postmortem draft yet; it is written when the incident is resolved.`);
+            return pm
+              ? showPostmortem(d, id, pm, ctx)
+              : reply(`${id} has no postmortem draft yet; it is written when the incident is resolved.`);
           }
           const timeline = await d.repo.timeline(id);
-          const roles = Object.entries(inc.roles).map(([r, u]) => `${ROLE_LABEL[r as IncidentRole]} ${mention(u)}`).join(', ') || 'none';
+          const roles =
+            Object.entries(inc.roles)
+              .map(([r, u]) => `${ROLE_LABEL[r as IncidentRole]} ${mention(u)}`)
+              .join(', ') || 'none';
           const text = [
             line(inc),
             `Roles: ${roles}. Acknowledged: ${inc.ackedAt ? `${formatDuration(inc.ackedAt - inc.declaredAt)} after declaration by ${who(inc.ackedBy)}` : 'no'}.`,

@@ -47,7 +47,11 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
         args: z.object({
           inspector: z.string().describe('an inspector from inspectors.yml of type drift or scan'),
           env: z.string().describe('the environment to inspect'),
-          service: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a service name').optional().describe('only this service'),
+          service: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9-]*$/, 'a service name')
+            .optional()
+            .describe('only this service'),
         }),
         positionals: ['inspector'],
         placeholders: { env: 'env', service: 'service' },
@@ -57,14 +61,32 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           const def = inspectors[args.inspector];
           if (!def) throw new NotFoundError('inspector', args.inspector, Object.keys(inspectors));
           if (def.type !== 'drift' && def.type !== 'scan') {
-            throw new UsageError(`\`${args.inspector}\` is a ${def.type} inspector: it inspects pipeline runs. Add it to an \`inspect\` stage (with: { inspectors: [${args.inspector}] }).`, [
-              `Landing-zone inspectors: ${Object.entries(inspectors).filter(([, d]) => d.type === 'drift' || d.type === 'scan').map(([n]) => n).join(', ') || 'none'}`,
-            ]);
+            throw new UsageError(
+              `\`${args.inspector}\` is a ${def.type} inspector: it inspects pipeline runs. Add it to an \`inspect\` stage (with: { inspectors: [${args.inspector}] }).`,
+              [
+                `Landing-zone inspectors: ${
+                  Object.entries(inspectors)
+                    .filter(([, d]) => d.type === 'drift' || d.type === 'scan')
+                    .map(([n]) => n)
+                    .join(', ') || 'none'
+                }`,
+              ],
+            );
           }
           const e = env(args.env);
-          const req: LandingRequest = { env: e, inspectors: [args.inspector], requestedBy: ctx.actor.userId, channel: ctx.channelId, ...(args.service ? { service: args.service } : {}) };
-          await deps.jobs.enqueue(JOB_LANDING, req as unknown as Record<string, string | string[]>, { id: `manual-${ctx.requestId}`.replace(/[^A-Za-z0-9_-]/g, '_') });
-          return mdMessage(`:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`. You will get the summary here; new findings go to the owning team's channel.`);
+          const req: LandingRequest = {
+            env: e,
+            inspectors: [args.inspector],
+            requestedBy: ctx.actor.userId,
+            channel: ctx.channelId,
+            ...(args.service ? { service: args.service } : {}),
+          };
+          await deps.jobs.enqueue(JOB_LANDING, req as unknown as Record<string, string | string[]>, {
+            id: `manual-${ctx.requestId}`.replace(/[^A-Za-z0-9_-]/g, '_'),
+          });
+          return mdMessage(
+            `:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`. You will get the summary here; new findings go to the owning team's channel.`,
+          );
         },
       }),
       sub({
@@ -81,7 +103,13 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
         readOnly: true,
         async handle(args) {
           const now = deps.now();
-          const list = await deps.findings.list({ now, limit: args.limit, openOnly: args.open, ...(args.service ? { service: args.service } : {}), ...(args.env ? { env: args.env } : {}) });
+          const list = await deps.findings.list({
+            now,
+            limit: args.limit,
+            openOnly: args.open,
+            ...(args.service ? { service: args.service } : {}),
+            ...(args.env ? { env: args.env } : {}),
+          });
           const what = `${args.open ? 'open ' : ''}findings${args.service ? ` for ${args.service}` : ''}${args.env ? ` in ${args.env}` : ''}`;
           if (!list.length) {
             const all = await deps.findings.list({ now, limit: 2000 });
@@ -113,14 +141,29 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           if (reason.length < 10) throw new UsageError('Say why the risk is acceptable (at least 10 characters).');
           const ms = args.expires?.ms ?? parseDuration(deps.config.file.findings.ackExpiry)!;
           const max = parseDuration(deps.config.file.findings.ackMaxExpiry)!;
-          if (ms > max) throw new UsageError(`--expires: at most ${deps.config.file.findings.ackMaxExpiry} (inspectors.yml findings.ackMaxExpiry).`);
+          if (ms > max)
+            throw new UsageError(`--expires: at most ${deps.config.file.findings.ackMaxExpiry} (inspectors.yml findings.ackMaxExpiry).`);
           const current = await deps.findings.get(id);
           if (!current) throw new NotFoundError('finding', id, await recent());
           if (current.status === 'fixed') throw new InvalidStateError(`\`${id}\` is already fixed; there is no risk to accept.`);
           const rec = await deps.findings.accept(id, { by: ctx.actor.userId, reason, at: now, until: now + ms });
-          await deps.audit.record({ actor: ctx.actor.userId, action: 'inspect.ack', outcome: 'ok', channel: ctx.channelId, target: id, detail: `until ${new Date(now + ms).toISOString()}: ${reason}` });
-          if (rec) await deps.announcer.accepted(rec, now, `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${escapeMrkdwn(reason)}”`);
-          return mdMessage(`:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+          await deps.audit.record({
+            actor: ctx.actor.userId,
+            action: 'inspect.ack',
+            outcome: 'ok',
+            channel: ctx.channelId,
+            target: id,
+            detail: `until ${new Date(now + ms).toISOString()}: ${reason}`,
+          });
+          if (rec)
+            await deps.announcer.accepted(
+              rec,
+              now,
+              `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${escapeMrkdwn(reason)}”`,
+            );
+          return mdMessage(
+            `:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+          );
         },
       }),
     ],

@@ -18,9 +18,10 @@ const runId = arg.runId('run id, e.g. r42');
 async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
   const d = await engine.cancel(run, actor);
   const running = d.stages.filter((s) => s.status === 'running').map((s) => s.id);
-  const text = d.status === 'cancelled'
-    ? `:no_entry_sign: Run *${d.id}* is cancelled.`
-    : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
+  const text =
+    d.status === 'cancelled'
+      ? `:no_entry_sign: Run *${d.id}* is cancelled.`
+      : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
   return { text };
 }
 
@@ -31,7 +32,8 @@ export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
 export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
-  const summaryLine = (d: RunDoc) => `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)} · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
+  const summaryLine = (d: RunDoc) =>
+    `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)} · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
   return defineCommand({
     name: 'pipeline',
     description: 'Run pipelines defined in workflows/*.yml and follow them',
@@ -47,8 +49,13 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           if (!names.length) return { text: 'No pipelines are defined (workflows/*.yml).' };
           const parts = names.map((n) => {
             const d = engine.def(n);
-            const envs = Object.keys(d.environments).map((e) => (envRole(d, e) ? `${e} (\`${envRole(d, e)}\`)` : e)).join(', ');
-            const params = Object.entries(d.params).map(([k, p]) => `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`);
+            const envs = Object.keys(d.environments)
+              .map((e) => (envRole(d, e) ? `${e} (\`${envRole(d, e)}\`)` : e))
+              .join(', ');
+            const params = Object.entries(d.params).map(
+              ([k, p]) =>
+                `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`,
+            );
             return [
               `*${d.name}* — ${escapeMrkdwn(d.description ?? d.service)} (service \`${d.service}\`, team ${channelLink(d.team_channel)})`,
               `  envs: ${envs} · default ref \`${d.default_ref}\`${params.length ? ` · params: ${params.join(', ')}` : ''}`,
@@ -65,28 +72,59 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         args: z.object({
           name: z.string().describe('pipeline name, see /pipeline list'),
           env: z.string().optional().describe('target environment'),
-          ref: z.string().max(200).optional().describe('git ref (branch, tag or sha), checked by git check-ref-format rules; the pipeline default when left out'),
+          ref: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('git ref (branch, tag or sha), checked by git check-ref-format rules; the pipeline default when left out'),
           param: z.array(z.string()).default([]).describe('parameter name=value (repeatable)'),
           noQueue: z.boolean().default(false).describe('refuse instead of queueing when a deploy holds the lock'),
           fix: z.string().max(40).optional().describe('open incident this run ships a fix for, e.g. INC-12 (passes its deploy freeze)'),
-          plan: z.string().max(200).optional().describe('plan item(s) this run ships, e.g. PLAN-7 or PLAN-7,PLAN-9 (marked shipped when it succeeds in production)'),
-          override: z.string().min(5).max(300).optional().describe('admin only: reason to pass an overridable guard such as a change freeze'),
+          plan: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('plan item(s) this run ships, e.g. PLAN-7 or PLAN-7,PLAN-9 (marked shipped when it succeeds in production)'),
+          override: z
+            .string()
+            .min(5)
+            .max(300)
+            .optional()
+            .describe('admin only: reason to pass an overridable guard such as a change freeze'),
         }),
         positionals: ['name'],
         placeholders: { param: 'k=v', fix: 'incident-id', plan: 'plan-item', override: 'reason' },
         permission: RUN_POLICY,
-        examples: ['/pipeline run checkout-deploy --env staging --ref main', '/pipeline run payments-release --env production --param version=1.4.2', '/pipeline run checkout-deploy --env production --ref v2.1.0 --plan PLAN-7'],
+        examples: [
+          '/pipeline run checkout-deploy --env staging --ref main',
+          '/pipeline run payments-release --env production --param version=1.4.2',
+          '/pipeline run checkout-deploy --env production --ref v2.1.0 --plan PLAN-7',
+        ],
         async handle(args, ctx) {
-          const run = await engine.start({
-            pipeline: args.name, env: args.env ?? '', actor: ctx.actor, channel: ctx.channelId, params: parseParamWords(args.param), noQueue: args.noQueue,
-            ...(args.ref !== undefined ? { ref: args.ref } : {}), ...(args.fix ? { fixIncident: args.fix } : {}), ...(args.override ? { overrideReason: args.override } : {}),
-            ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
-          }, args.plan !== undefined ? { plan: args.plan } : {});
-          ctx.note?.({ target: run.id, detail: `${run.pipeline} to ${run.env}, ref ${run.ref}${run.status === 'queued' ? ', queued' : ''}`.slice(0, 200) });
+          const run = await engine.start(
+            {
+              pipeline: args.name,
+              env: args.env ?? '',
+              actor: ctx.actor,
+              channel: ctx.channelId,
+              params: parseParamWords(args.param),
+              noQueue: args.noQueue,
+              ...(args.ref !== undefined ? { ref: args.ref } : {}),
+              ...(args.fix ? { fixIncident: args.fix } : {}),
+              ...(args.override ? { overrideReason: args.override } : {}),
+              ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
+            },
+            args.plan !== undefined ? { plan: args.plan } : {},
+          );
+          ctx.note?.({
+            target: run.id,
+            detail: `${run.pipeline} to ${run.env}, ref ${run.ref}${run.status === 'queued' ? ', queued' : ''}`.slice(0, 200),
+          });
           const doc = await engine.getDoc(run.id);
-          const text = run.status === 'queued'
-            ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
-            : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`). Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
+          const text =
+            run.status === 'queued'
+              ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
+              : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`). Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
           return mdMessage(text);
         },
       }),
@@ -105,14 +143,20 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             return mdMessage(text);
           }
           const active = await engine.activeDocs();
-          const text = active.length ? `*Runs in progress*\n${active.map(summaryLine).join('\n')}` : 'No run is in progress. `/pipeline history` shows past runs.';
+          const text = active.length
+            ? `*Runs in progress*\n${active.map(summaryLine).join('\n')}`
+            : 'No run is in progress. `/pipeline history` shows past runs.';
           return mdMessage(text);
         },
       }),
       sub({
         name: 'logs',
         summary: "A stage's log (the failed or latest stage when none is named)",
-        args: z.object({ run: runId, stage: z.string().optional().describe('stage id'), lines: z.coerce.number().int().min(1).max(500).default(60).describe('last n lines') }),
+        args: z.object({
+          run: runId,
+          stage: z.string().optional().describe('stage id'),
+          lines: z.coerce.number().int().min(1).max(500).default(60).describe('last n lines'),
+        }),
         positionals: ['run', 'stage'],
         permission: null,
         readOnly: true,
@@ -121,8 +165,14 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           const ran = d.stages.filter((s) => s.startedAt);
           const stage = args.stage
             ? d.stages.find((s) => s.id === args.stage)
-            : (d.stages.find((s) => s.status === 'failed' && s.startedAt) ?? ran.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0]);
-          if (args.stage && !stage) throw new NotFoundError(`stage of run ${d.id}`, args.stage, d.stages.map((s) => s.id));
+            : (d.stages.find((s) => s.status === 'failed' && s.startedAt) ??
+              ran.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0]);
+          if (args.stage && !stage)
+            throw new NotFoundError(
+              `stage of run ${d.id}`,
+              args.stage,
+              d.stages.map((s) => s.id),
+            );
           if (!stage) return { text: `Run ${d.id} has not started a stage yet.` };
           const lines = await engine.logs(d.id, stage.id, args.lines);
           const text = `*${d.id}* · *${stage.id}* (${stage.kind}, ${stage.status}) — last ${lines.length} lines\n${logBlock(lines)}`;
@@ -149,21 +199,37 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
         permission: RUN_POLICY,
         async handle(args, ctx) {
           const run = await engine.retry(args.run, ctx.actor, ctx.channelId, args.from, ctx.triggerId);
-          ctx.note?.({ target: run.id, detail: `retry of ${args.run}${args.from ? ` from ${args.from}` : ''}: ${run.pipeline} to ${run.env}, ref ${run.ref}`.slice(0, 200) });
+          ctx.note?.({
+            target: run.id,
+            detail: `retry of ${args.run}${args.from ? ` from ${args.from}` : ''}: ${run.pipeline} to ${run.env}, ref ${run.ref}`.slice(
+              0,
+              200,
+            ),
+          });
           const from = args.from ? ` from *${args.from}*` : '';
-          return { text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.` };
+          return {
+            text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.`,
+          };
         },
       }),
       sub({
         name: 'history',
         summary: 'Past runs, newest first',
-        args: z.object({ name: z.string().optional().describe('pipeline name'), env: z.string().optional(), limit: z.coerce.number().int().min(1).max(50).default(15) }),
+        args: z.object({
+          name: z.string().optional().describe('pipeline name'),
+          env: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(50).default(15),
+        }),
         positionals: ['name'],
         permission: null,
         readOnly: true,
         async handle(args) {
           if (args.name) engine.def(args.name);
-          const runs = await engine.recentDocs({ ...(args.name ? { pipeline: args.name } : {}), ...(args.env ? { env: args.env } : {}), limit: args.limit });
+          const runs = await engine.recentDocs({
+            ...(args.name ? { pipeline: args.name } : {}),
+            ...(args.env ? { env: args.env } : {}),
+            limit: args.limit,
+          });
           if (!runs.length) return { text: `No runs${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''} yet.` };
           const text = `*History${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''}*\n${runs.map(summaryLine).join('\n')}`;
           return mdMessage(text);

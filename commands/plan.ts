@@ -80,24 +80,42 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         args: z.object({
           mine: z.boolean().default(false).describe('only items you own'),
           service: z.string().optional().describe('only this service'),
-          state: z.string().optional().describe(`one of ${STATES.join(', ')}, or all`),
+          state: z
+            .string()
+            .optional()
+            .describe(`one of ${STATES.join(', ')}, or all`),
           iteration: z.string().optional().describe('`current` or an iteration name'),
         }),
         placeholders: { service: 'service', state: 'state', iteration: 'iteration' },
         permission: null,
         readOnly: true,
         async handle(args, ctx) {
-          const states = args.state === undefined ? (args.iteration ? undefined : OPEN_STATES) : args.state.toLowerCase() === 'all' ? undefined : new Set([parseState(args.state)]);
+          const states =
+            args.state === undefined
+              ? args.iteration
+                ? undefined
+                : OPEN_STATES
+              : args.state.toLowerCase() === 'all'
+                ? undefined
+                : new Set([parseState(args.state)]);
           const iteration = args.iteration ? await plan.iterations.find(args.iteration) : undefined;
           const service = args.service ? parseService(args.service) : undefined;
-          const items = await plan.list({ ...(args.mine ? { owner: ctx.actor.userId } : {}), ...(service ? { service } : {}), ...(states ? { states } : {}), ...(iteration ? { iteration: iteration.id } : {}) });
+          const items = await plan.list({
+            ...(args.mine ? { owner: ctx.actor.userId } : {}),
+            ...(service ? { service } : {}),
+            ...(states ? { states } : {}),
+            ...(iteration ? { iteration: iteration.id } : {}),
+          });
           const scope = [
             args.mine ? 'yours' : '',
             service ? `service ${service}` : '',
             states ? [...states].join('/') : 'all states',
             iteration ? `in ${iteration.name}` : '',
           ].filter(Boolean);
-          return renderList(items.sort((a, b) => a.seq - b.seq), `Plan items (${scope.join(', ')})`);
+          return renderList(
+            items.sort((a, b) => a.seq - b.seq),
+            `Plan items (${scope.join(', ')})`,
+          );
         },
       }),
       sub({
@@ -155,7 +173,11 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const { item, link, shipped } = await plan.link(args.id, args.target, ctx.actor);
           ctx.note?.({ target: item.id, detail: `linked ${link.type} ${link.ref}`.slice(0, 200) });
-          const extra = shipped ? ` That run already shipped to production: *${item.id}* is done :rocket:.` : link.type === 'run' ? ' It will be marked shipped when the run deploys to production.' : '';
+          const extra = shipped
+            ? ` That run already shipped to production: *${item.id}* is done :rocket:.`
+            : link.type === 'run'
+              ? ' It will be marked shipped when the run deploys to production.'
+              : '';
           return mdMessage(`:link: *${item.id}* is linked to ${link.type} \`${escapeMrkdwn(link.ref)}\`.${extra}`);
         },
       }),
@@ -175,10 +197,14 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
       }),
       sub({
         name: 'iteration',
-        summary: 'Show iterations; `start "<name>" [--days n]` starts the next one, `close [<iteration>]` ends the current one; both post its summary here',
+        summary:
+          'Show iterations; `start "<name>" [--days n]` starts the next one, `close [<iteration>]` ends the current one; both post its summary here',
         args: z.object({
           action: z.enum(['show', 'start', 'close']).default('show').describe('show, start or close'),
-          name: z.array(z.string()).default([]).describe('start: name of the new iteration; close: the iteration to close (name or id, e.g. it3)'),
+          name: z
+            .array(z.string())
+            .default([])
+            .describe('start: name of the new iteration; close: the iteration to close (name or id, e.g. it3)'),
           days: z.coerce.number().int().min(1).max(90).optional().describe('length in days (default: as long as the last one)'),
         }),
         positionals: ['action', 'name'],
@@ -188,20 +214,31 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           if (args.action === 'show') {
             const now = deps.clock.now();
-            if (args.name.length) throw new UsageError('`/plan iteration show` takes no name; to start one use `/plan iteration start "<name>"`.');
+            if (args.name.length)
+              throw new UsageError('`/plan iteration show` takes no name; to start one use `/plan iteration start "<name>"`.');
             const [current, recent] = [await plan.iterations.current(), await plan.iterations.recent(6)];
-            const past = recent.filter((i) => i.id !== current.id).map((i) => `• ${iterationLine(i, now)}${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`);
-            return mdMessage(`Current: ${iterationLine(current, now)} (\`${current.id}\`)${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`);
+            const past = recent
+              .filter((i) => i.id !== current.id)
+              .map(
+                (i) =>
+                  `• ${iterationLine(i, now)}${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`,
+              );
+            return mdMessage(
+              `Current: ${iterationLine(current, now)} (\`${current.id}\`)${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`,
+            );
           }
           const name = args.name.join(' ').replace(/\s+/g, ' ').trim();
           if (args.action === 'start' && !name) throw new UsageError('Name the iteration: `/plan iteration start "Sprint 14" --days 7`.');
           if (name.length > 60) throw new UsageError(`The name is ${name.length} characters; at most 60.`);
-          if (args.action === 'close' && args.days) throw new UsageError('`--days` goes with `/plan iteration start`; a close continues the series with the same length.');
+          if (args.action === 'close' && args.days)
+            throw new UsageError('`--days` goes with `/plan iteration start`; a close continues the series with the same length.');
           // A close that names its iteration is idempotent: typed again, it finds it closed.
           const named = args.action === 'close' && name ? await plan.iterations.find(name) : undefined;
           if (named && alreadyClosed(named)) {
             const current = await plan.iterations.current();
-            return mdMessage(`*${escapeMrkdwn(named.name)}* is already closed${named.closedBy ? ` (by ${mention(named.closedBy)})` : ''}; nothing was closed. Current: ${iterationLine(current, deps.clock.now())}.`);
+            return mdMessage(
+              `*${escapeMrkdwn(named.name)}* is already closed${named.closedBy ? ` (by ${mention(named.closedBy)})` : ''}; nothing was closed. Current: ${iterationLine(current, deps.clock.now())}.`,
+            );
           }
           const s = await closeIteration(deps, {
             actor: ctx.actor,
@@ -210,8 +247,13 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             ...(args.days ? { days: args.days } : {}),
             closes: args.action === 'start' ? 'start' : named ? { named } : 'bare',
           });
-          ctx.note?.({ target: s.iteration.name, detail: `${s.resumed ? 'finished an interrupted close; ' : ''}now current: ${s.next.name}` });
-          const what = s.resumed ? `Finished closing *${escapeMrkdwn(s.iteration.name)}*, which had stopped half-way (nothing else was closed)` : `Closed *${escapeMrkdwn(s.iteration.name)}*`;
+          ctx.note?.({
+            target: s.iteration.name,
+            detail: `${s.resumed ? 'finished an interrupted close; ' : ''}now current: ${s.next.name}`,
+          });
+          const what = s.resumed
+            ? `Finished closing *${escapeMrkdwn(s.iteration.name)}*, which had stopped half-way (nothing else was closed)`
+            : `Closed *${escapeMrkdwn(s.iteration.name)}*`;
           return mdMessage(
             `${what} (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, deps.clock.now())}. The summary is posted in this channel.`,
           );

@@ -37,7 +37,12 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
         readOnly: true,
         async handle(args, _ctx) {
           const actor = args.user;
-          const entries = await deps.audit.query({ sinceMs: deps.now() - args.since.ms, limit: args.limit, ...(actor ? { actor } : {}), ...(args.action ? { action: args.action } : {}) });
+          const entries = await deps.audit.query({
+            sinceMs: deps.now() - args.since.ms,
+            limit: args.limit,
+            ...(actor ? { actor } : {}),
+            ...(args.action ? { action: args.action } : {}),
+          });
           if (!entries.length) return { text: `No audit entries in the last ${args.since.text}.` };
           const lines = [`*Audit, last ${args.since.text}* (${entries.length} shown)`, ...entries.map(formatEntry)];
           return { text: lines.join('\n'), blocks: sections(lines) };

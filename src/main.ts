@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     fail(err instanceof ConfigError ? err.message : String(err));
   }
   const local = !settings.SLACK_BOT_TOKEN;
-  if (local && role !== 'all') fail(`"npm run ${role}" needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); without them use "npm start" (local workspace).`);
+  if (local && role !== 'all')
+    fail(
+      `"npm run ${role}" needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); without them use "npm start" (local workspace).`,
+    );
 
   // The console owns the terminal in local mode, so logs go to a file there.
   const logFile = local ? join(settings.DATA_DIR, 'switchyard.log') : undefined;
@@ -43,7 +46,13 @@ async function main(): Promise<void> {
     if (local) {
       const signingSecret = randomBytes(16).toString('hex');
       const token = `xoxb-local-${randomBytes(8).toString('hex')}`;
-      slack = await startLocalSlack({ seed: loadWorkspaceSeed(join(settings.CONFIG_DIR, 'workspace.yml')), signingSecret, botToken: token, botName: 'switchyard', ...LOCAL_BOT });
+      slack = await startLocalSlack({
+        seed: loadWorkspaceSeed(join(settings.CONFIG_DIR, 'workspace.yml')),
+        signingSecret,
+        botToken: token,
+        botName: 'switchyard',
+        ...LOCAL_BOT,
+      });
       creds = { token, signingSecret, apiUrl: slack.apiUrl, ...LOCAL_BOT };
       settings = { ...settings, HOST: '127.0.0.1', SLACK_CHANNEL_INTERVAL_MS: 0 };
     } else {

@@ -22,7 +22,10 @@ describe('manifest.yml matches the command registry', () => {
     expect([...declared.keys()].sort()).toEqual(served.map((c) => `/${c.name}`).sort());
     for (const spec of served) {
       const words = new Set((declared.get(`/${spec.name}`)?.usage_hint ?? '').split(/[^a-z]+/));
-      expect(spec.subcommands.map((s) => s.name).filter((n) => !words.has(n)), `/${spec.name} usage_hint`).toEqual([]);
+      expect(
+        spec.subcommands.map((s) => s.name).filter((n) => !words.has(n)),
+        `/${spec.name} usage_hint`,
+      ).toEqual([]);
     }
   });
 

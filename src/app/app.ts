@@ -38,7 +38,8 @@ function withExtensions(modules: Module[]): CommandSpec[] {
     for (const ext of m.extendCommands ?? []) {
       const target = specs.find((c) => c.name === ext.command);
       if (!target) throw new Error(`module ${m.name} extends /${ext.command}, which no module defines`);
-      if (target.subcommands.some((s) => s.name === ext.subcommand.name)) throw new Error(`/${ext.command} ${ext.subcommand.name} defined twice`);
+      if (target.subcommands.some((s) => s.name === ext.subcommand.name))
+        throw new Error(`/${ext.command} ${ext.subcommand.name} defined twice`);
       target.subcommands.push(ext.subcommand);
     }
   }
@@ -135,7 +136,9 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   };
 
   let subscriptions: Subscription[] = [];
-  const modules: Module[] = [coreModule(ctx, { client, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions })];
+  const modules: Module[] = [
+    coreModule(ctx, { client, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions }),
+  ];
   // Each module gets the settings it declared and nothing else (see module-settings.ts).
   for (const factory of o.modules) modules.push(factory(ctx, settingsFor(factory, settings)));
   subscriptions = modules.flatMap((m) => m.subscriptions ?? []);
@@ -152,7 +155,11 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   const routerDeps = { access, audit: ctx.audit, store, log };
   const commands = new CommandRouter(withExtensions(modules), routerDeps);
   const interactions = new InteractionRouter(
-    { actions: modules.flatMap((m) => m.actions ?? []), views: modules.flatMap((m) => m.views ?? []), shortcuts: modules.flatMap((m) => m.shortcuts ?? []) },
+    {
+      actions: modules.flatMap((m) => m.actions ?? []),
+      views: modules.flatMap((m) => m.views ?? []),
+      shortcuts: modules.flatMap((m) => m.shortcuts ?? []),
+    },
     routerDeps,
   );
 

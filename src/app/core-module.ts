@@ -7,7 +7,10 @@ import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
 import { mention } from '../core/blocks.js';
 
 /** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
-export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] }): Module {
+export function coreModule(
+  ctx: AppContext,
+  o: { client: WebClient; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] },
+): Module {
   return {
     name: 'core',
     commands: [switchyardCommand({ access: ctx.access, audit: ctx.audit, now: () => ctx.clock.now() })],
@@ -29,9 +32,19 @@ export function coreModule(ctx: AppContext, o: { client: WebClient; intervalMs: 
       },
     ],
     jobs: [
-      outboxProcessor({ store: ctx.store, jobs: ctx.jobs, client: o.client, intervalMs: o.intervalMs, metrics: o.metrics, log: ctx.log.child({ component: 'outbox' }) }),
+      outboxProcessor({
+        store: ctx.store,
+        jobs: ctx.jobs,
+        client: o.client,
+        intervalMs: o.intervalMs,
+        metrics: o.metrics,
+        log: ctx.log.child({ component: 'outbox' }),
+      }),
       // Subscriptions are read lazily: they come from modules built after this one.
-      { ...eventDeliveryProcessor([], ctx.log), process: (data, jc) => eventDeliveryProcessor(o.subscriptions(), ctx.log).process(data, jc) },
+      {
+        ...eventDeliveryProcessor([], ctx.log),
+        process: (data, jc) => eventDeliveryProcessor(o.subscriptions(), ctx.log).process(data, jc),
+      },
     ],
   };
 }

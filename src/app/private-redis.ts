@@ -18,9 +18,13 @@ export async function ensureRedis(url: string, dataDir: string): Promise<{ url: 
   const port = await freePort();
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--logfile', 'redis.log'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--logfile', 'redis.log'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const privateUrl = `redis://127.0.0.1:${port}`;
   if (!(await waitForRedis(privateUrl, 10_000))) {
     child.kill();

@@ -11,21 +11,47 @@ type ConsulSetting = 'CONSUL_HTTP_ADDR' | 'CONSUL_HTTP_TOKEN' | 'CONSUL_PREFIX';
 
 /** The settings injection reads: its sources, the cache and the fingerprint key. */
 const INJECTION_SETTINGS = [
-  'VAULT_ADDR', 'VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'VAULT_NAMESPACE', 'VAULT_KV_MOUNT',
-  'CONSUL_HTTP_ADDR', 'CONSUL_HTTP_TOKEN', 'CONSUL_PREFIX', 'CONSUL_WATCH', 'CONFIG_CACHE_MS', 'CONFIG_FINGERPRINT_KEY',
+  'VAULT_ADDR',
+  'VAULT_TOKEN',
+  'VAULT_ROLE_ID',
+  'VAULT_SECRET_ID',
+  'VAULT_NAMESPACE',
+  'VAULT_KV_MOUNT',
+  'CONSUL_HTTP_ADDR',
+  'CONSUL_HTTP_TOKEN',
+  'CONSUL_PREFIX',
+  'CONSUL_WATCH',
+  'CONFIG_CACHE_MS',
+  'CONFIG_FINGERPRINT_KEY',
 ] as const;
 
 /** Vault from settings: AppRole when VAULT_ROLE_ID/VAULT_SECRET_ID are set, else VAULT_TOKEN. */
 export function vaultFromSettings(s: Readonly<Pick<Settings, VaultSetting>>, deps: { clock: Clock; log: Logger }): VaultSource | undefined {
   if (!s.VAULT_ADDR) return undefined;
-  const credentials = s.VAULT_ROLE_ID && s.VAULT_SECRET_ID ? { roleId: s.VAULT_ROLE_ID, secretId: s.VAULT_SECRET_ID } : s.VAULT_TOKEN ? { token: s.VAULT_TOKEN } : undefined;
+  const credentials =
+    s.VAULT_ROLE_ID && s.VAULT_SECRET_ID
+      ? { roleId: s.VAULT_ROLE_ID, secretId: s.VAULT_SECRET_ID }
+      : s.VAULT_TOKEN
+        ? { token: s.VAULT_TOKEN }
+        : undefined;
   if (!credentials) return undefined; // settings validation already refuses this combination
-  return new VaultSource({ addr: s.VAULT_ADDR, credentials, mount: s.VAULT_KV_MOUNT, ...(s.VAULT_NAMESPACE ? { namespace: s.VAULT_NAMESPACE } : {}), ...deps });
+  return new VaultSource({
+    addr: s.VAULT_ADDR,
+    credentials,
+    mount: s.VAULT_KV_MOUNT,
+    ...(s.VAULT_NAMESPACE ? { namespace: s.VAULT_NAMESPACE } : {}),
+    ...deps,
+  });
 }
 
 export function consulFromSettings(s: Readonly<Pick<Settings, ConsulSetting>>, o: { watchWaitMs?: number } = {}): ConsulSource | undefined {
   if (!s.CONSUL_HTTP_ADDR) return undefined;
-  return new ConsulSource({ addr: s.CONSUL_HTTP_ADDR, prefix: s.CONSUL_PREFIX, ...(s.CONSUL_HTTP_TOKEN ? { token: s.CONSUL_HTTP_TOKEN } : {}), ...o });
+  return new ConsulSource({
+    addr: s.CONSUL_HTTP_ADDR,
+    prefix: s.CONSUL_PREFIX,
+    ...(s.CONSUL_HTTP_TOKEN ? { token: s.CONSUL_HTTP_TOKEN } : {}),
+    ...o,
+  });
 }
 
 /**

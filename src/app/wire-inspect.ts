@@ -16,7 +16,11 @@ export function makeInspectModule(o: { configFile?: string } = {}): ModuleFactor
     const config = loadInspectConfig(ctx.configDir, o.configFile);
     return createInspectModule(ctx, {
       config,
-      commands: new ProcessCommandRunner({ reportsDir: config.file.reportsDir, log: ctx.log.child({ component: 'scanner' }), env: s.COMMAND_ENV }),
+      commands: new ProcessCommandRunner({
+        reportsDir: config.file.reportsDir,
+        log: ctx.log.child({ component: 'scanner' }),
+        env: s.COMMAND_ENV,
+      }),
       logs: pipelineRunLogs(() => servicesOf(ctx).maybe('pipelines')),
     });
   });

@@ -18,8 +18,17 @@ export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
 
 /** The settings pipelines reads: CI backends, the environment of shell stages, the drain on stop. */
 const PIPELINES_SETTINGS = [
-  'GITHUB_API_URL', 'GITHUB_TOKEN', 'GITLAB_URL', 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TOKEN',
-  'JENKINS_URL', 'JENKINS_USER', 'JENKINS_API_TOKEN', 'CI_POLL_MS', 'COMMAND_ENV', 'SHUTDOWN_GRACE_MS',
+  'GITHUB_API_URL',
+  'GITHUB_TOKEN',
+  'GITLAB_URL',
+  'GITLAB_TRIGGER_TOKEN',
+  'GITLAB_TOKEN',
+  'JENKINS_URL',
+  'JENKINS_USER',
+  'JENKINS_API_TOKEN',
+  'CI_POLL_MS',
+  'COMMAND_ENV',
+  'SHUTDOWN_GRACE_MS',
 ] as const;
 
 /**
@@ -43,8 +52,18 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
         webhook: new FetchWebhookCaller(),
         pollMs: w.pollMs ?? s.CI_POLL_MS,
         ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),
-        ...(gitlabUrl && s.GITLAB_TRIGGER_TOKEN ? { gitlab: new GitLabHttpClient({ baseUrl: gitlabUrl, triggerToken: s.GITLAB_TRIGGER_TOKEN, ...(s.GITLAB_TOKEN ? { token: s.GITLAB_TOKEN } : {}) }) } : {}),
-        ...(jenkinsUrl && s.JENKINS_USER && s.JENKINS_API_TOKEN ? { jenkins: new JenkinsHttpClient({ baseUrl: jenkinsUrl, user: s.JENKINS_USER, token: s.JENKINS_API_TOKEN }) } : {}),
+        ...(gitlabUrl && s.GITLAB_TRIGGER_TOKEN
+          ? {
+              gitlab: new GitLabHttpClient({
+                baseUrl: gitlabUrl,
+                triggerToken: s.GITLAB_TRIGGER_TOKEN,
+                ...(s.GITLAB_TOKEN ? { token: s.GITLAB_TOKEN } : {}),
+              }),
+            }
+          : {}),
+        ...(jenkinsUrl && s.JENKINS_USER && s.JENKINS_API_TOKEN
+          ? { jenkins: new JenkinsHttpClient({ baseUrl: jenkinsUrl, user: s.JENKINS_USER, token: s.JENKINS_API_TOKEN }) }
+          : {}),
       },
     });
   });

@@ -14,7 +14,13 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      options: { since: { type: 'string', default: '24h' }, until: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string', default: '100000' } },
+      options: {
+        since: { type: 'string', default: '24h' },
+        until: { type: 'string' },
+        actor: { type: 'string' },
+        action: { type: 'string' },
+        limit: { type: 'string', default: '100000' },
+      },
       strict: true,
     }).values;
   } catch (err) {
@@ -42,7 +48,14 @@ async function main(): Promise<number> {
   try {
     const log = new AuditLog(new RedisStore(redis, `{${settings.REDIS_PREFIX}}`));
     const now = Date.now();
-    const entries = await log.query({ sinceMs: now - since, untilMs: now - until, limit, oldestFirst: true, ...(args.actor ? { actor: args.actor } : {}), ...(args.action ? { action: args.action } : {}) });
+    const entries = await log.query({
+      sinceMs: now - since,
+      untilMs: now - until,
+      limit,
+      oldestFirst: true,
+      ...(args.actor ? { actor: args.actor } : {}),
+      ...(args.action ? { action: args.action } : {}),
+    });
     for (const e of entries) process.stdout.write(`${JSON.stringify({ ...e, time: new Date(e.at).toISOString() })}\n`);
     return 0;
   } finally {
@@ -51,7 +64,9 @@ async function main(): Promise<number> {
 }
 
 function usage(problem: string): number {
-  process.stderr.write(`audit: ${problem}\nusage: npm run audit -- [--since 24h] [--until 1h] [--actor U123] [--action "/pipeline run"] [--limit N]\n`);
+  process.stderr.write(
+    `audit: ${problem}\nusage: npm run audit -- [--since 24h] [--until 1h] [--actor U123] [--action "/pipeline run"] [--limit N]\n`,
+  );
   return 2;
 }
 

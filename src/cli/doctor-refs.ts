@@ -9,9 +9,18 @@ import { parse } from 'yaml';
  * doctor independent of each module's schema, so a new config file is covered without changes.
  */
 export type RefKind = 'channel' | 'user' | 'group' | 'email';
-export interface Ref { kind: RefKind; id: string; where: string }
+export interface Ref {
+  kind: RefKind;
+  id: string;
+  where: string;
+}
 
-const ID: Record<RefKind, RegExp> = { channel: /^[CG][A-Z0-9]{2,}$/, user: /^[UW][A-Z0-9]{2,}$/, group: /^S[A-Z0-9]{2,}$/, email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ };
+const ID: Record<RefKind, RegExp> = {
+  channel: /^[CG][A-Z0-9]{2,}$/,
+  user: /^[UW][A-Z0-9]{2,}$/,
+  group: /^S[A-Z0-9]{2,}$/,
+  email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+};
 const AUDIENCES = new Set(['noc', 'helpdesk', 'stakeholders']);
 
 function kindOfKey(key: string): RefKind | undefined {
@@ -42,7 +51,9 @@ export function collectRefs(dir: string, skip: readonly string[] = []): { refs: 
   const errors: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !skip.includes(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n) && !skip.includes(n))
+      .sort();
   } catch (err) {
     return { refs, errors: [`${dir}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
   }

@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { SwitchyardError } from '../core/errors.js';
-import { checkChannels, checkCi, checkConsul, checkEmails, checkGroups, checkToken, checkUsers, checkVault, manifestScopes, type Result } from './doctor-checks.js';
+import {
+  checkChannels,
+  checkCi,
+  checkConsul,
+  checkEmails,
+  checkGroups,
+  checkToken,
+  checkUsers,
+  checkVault,
+  manifestScopes,
+  type Result,
+} from './doctor-checks.js';
 import { collectRefs } from './doctor-refs.js';
 import { SlackReader } from './slack-api.js';
 import { checkWorkflows } from './workflows-lib.js';
@@ -27,7 +38,12 @@ async function guarded(check: string, fix: string, run: () => Promise<Result[]> 
 function workflows(settings: Settings): Result[] {
   const { dir, pipelines, errors } = checkWorkflows(settings);
   if (!errors.length) return [{ ok: true, check: 'workflows', detail: `${pipelines.length} pipeline(s) in ${dir} are valid` }];
-  return errors.map((e) => ({ ok: false, check: 'workflows', detail: e, fix: 'Correct the file (`npm run workflows:check` shows the same).' }));
+  return errors.map((e) => ({
+    ok: false,
+    check: 'workflows',
+    detail: e,
+    fix: 'Correct the file (`npm run workflows:check` shows the same).',
+  }));
 }
 
 async function main(): Promise<number> {
@@ -36,7 +52,12 @@ async function main(): Promise<number> {
   try {
     settings = loadSettings(process.env);
   } catch (err) {
-    print({ ok: false, check: 'settings', detail: (err as Error).message.split('\n').join(' '), fix: 'Correct the environment variables named (see README "Settings").' });
+    print({
+      ok: false,
+      check: 'settings',
+      detail: (err as Error).message.split('\n').join(' '),
+      fix: 'Correct the environment variables named (see README "Settings").',
+    });
     return 1;
   }
   const results: Result[] = [];
@@ -48,7 +69,14 @@ async function main(): Promise<number> {
   add([...config.errors, ...wf.errors].map((e) => ({ ok: false, check: 'config', detail: e, fix: 'Correct the YAML.' })));
 
   if (!settings.SLACK_BOT_TOKEN) {
-    add([{ ok: false, check: 'slack token', detail: 'SLACK_BOT_TOKEN is not set', fix: 'Export the Bot User OAuth Token (xoxb-...) the bot runs with.' }]);
+    add([
+      {
+        ok: false,
+        check: 'slack token',
+        detail: 'SLACK_BOT_TOKEN is not set',
+        fix: 'Export the Bot User OAuth Token (xoxb-...) the bot runs with.',
+      },
+    ]);
   } else {
     const slack = new SlackReader(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL);
     const slackFix = 'Check SLACK_API_URL and the network path to Slack.';

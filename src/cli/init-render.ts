@@ -10,10 +10,34 @@ import { incidentsFileSchema } from '../domain/incidents/config.js';
  * operator chose. Pure: no Slack, no disk. Every file is parsed back with the schema the bot loads
  * it with, so init can never write a file the bot refuses at start-up.
  */
-export interface WsUser { id: string; name: string; real_name?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } }
-export interface WsGroup { id: string; handle: string; name: string; user_count?: number; date_delete?: number }
-export interface WsChannel { id: string; name: string; is_private?: boolean; is_archived?: boolean; is_member?: boolean }
-export interface Workspace { team: string; users: WsUser[]; groups: WsGroup[]; channels: WsChannel[] }
+export interface WsUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  profile?: { email?: string };
+}
+export interface WsGroup {
+  id: string;
+  handle: string;
+  name: string;
+  user_count?: number;
+  date_delete?: number;
+}
+export interface WsChannel {
+  id: string;
+  name: string;
+  is_private?: boolean;
+  is_archived?: boolean;
+  is_member?: boolean;
+}
+export interface Workspace {
+  team: string;
+  users: WsUser[];
+  groups: WsGroup[];
+  channels: WsChannel[];
+}
 
 export interface Choices {
   admins: WsUser[];
@@ -79,7 +103,9 @@ function approvalsYml(c: Choices): string {
     '    rejectEndsRun: true',
     '    timeout: 30m',
     '    remindBefore: [10m]',
-    ...(c.approvals ? [`    channel: ${c.approvals.id}  # ${channelNote(c.approvals)}`] : ['    # channel: C...  the approval requests are also posted there']),
+    ...(c.approvals
+      ? [`    channel: ${c.approvals.id}  # ${channelNote(c.approvals)}`]
+      : ['    # channel: C...  the approval requests are also posted there']),
     '    pipelines: {}',
     'policies: {}',
     'freezes: []',
@@ -97,7 +123,9 @@ function incidentsYml(ws: Workspace, c: Choices): string {
     `# noc: ${c.noc.id} ${channelNote(c.noc)}; helpdesk: ${c.helpdesk.id} ${channelNote(c.helpdesk)};`,
     `# stakeholders: ${c.stakeholders.id} ${channelNote(c.stakeholders)}.`,
     'timeline_emoji: pushpin',
-    ...(c.announce ? [`announce_channel: ${c.announce.id}  # ${channelNote(c.announce)}`] : ['# announce_channel: C...  every declaration is announced there']),
+    ...(c.announce
+      ? [`announce_channel: ${c.announce.id}  # ${channelNote(c.announce)}`]
+      : ['# announce_channel: C...  every declaration is announced there']),
     'timers:',
     '  SEV1: { update_reminder: 15m, acknowledge_timeout: 5m }',
     '  SEV2: { update_reminder: 30m, acknowledge_timeout: 10m }',
@@ -115,7 +143,11 @@ function incidentsYml(ws: Workspace, c: Choices): string {
     '# Per service: team_channel, oncall, escalation, runbook, dashboards, upstream, downstream, notify.',
     'services: {}',
     '',
-    ...listing('Channels the bot can see: id, name', live, (ch) => `${ch.id}  #${clean(ch.name)}${ch.is_private ? ' (private)' : ''}${ch.is_member ? '' : ' (bot not a member)'}`),
+    ...listing(
+      'Channels the bot can see: id, name',
+      live,
+      (ch) => `${ch.id}  #${clean(ch.name)}${ch.is_private ? ' (private)' : ''}${ch.is_member ? '' : ' (bot not a member)'}`,
+    ),
     '',
   ].join('\n');
 }

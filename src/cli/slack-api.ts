@@ -37,7 +37,11 @@ export class SlackReader {
       } catch (err) {
         // fetch says only "fetch failed"; the cause names it (ECONNREFUSED, ENOTFOUND, bad port).
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new UpstreamError('slack', `${method}: Slack did not answer at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message})`, { cause: err });
+        throw new UpstreamError(
+          'slack',
+          `${method}: Slack did not answer at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+          { cause: err },
+        );
       }
       // Rate limited (tier 2 methods allow ~20 a minute): wait as told, a few times at most.
       if (res.status === 429 && attempt < 3) {

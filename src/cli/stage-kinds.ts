@@ -13,14 +13,17 @@ import { servicesOf, stageKinds } from '../domain/services.js';
  * means a factory does I/O at construction, which `workflows:check` must not (no Redis, no Slack).
  */
 function unreachable(port: string): never {
-  return new Proxy({}, {
-    get(_t, prop) {
-      if (prop === 'then') return undefined; // not a thenable
-      return () => {
-        throw new Error(`workflows:check builds modules without I/O, but one called ${port}.${String(prop)}()`);
-      };
+  return new Proxy(
+    {},
+    {
+      get(_t, prop) {
+        if (prop === 'then') return undefined; // not a thenable
+        return () => {
+          throw new Error(`workflows:check builds modules without I/O, but one called ${port}.${String(prop)}()`);
+        };
+      },
     },
-  }) as never;
+  ) as never;
 }
 
 /**

@@ -16,7 +16,9 @@ function main(): number {
       process.stderr.write(`workflows:check: ${errors.length} problem(s) in ${dir}:\n  ${errors.join('\n  ')}\n`);
       return 1;
     }
-    process.stdout.write(`workflows:check: ${pipelines.length} pipeline(s) in ${dir} are valid: ${pipelines.map((p) => p.name).join(', ')}\n`);
+    process.stdout.write(
+      `workflows:check: ${pipelines.length} pipeline(s) in ${dir} are valid: ${pipelines.map((p) => p.name).join(', ')}\n`,
+    );
     return 0;
   } catch (err) {
     process.stderr.write(`workflows:check: ${err instanceof ConfigError ? err.message : String(err)}\n`);

@@ -8,7 +8,10 @@ import { registeredStageKinds } from './stage-kinds.js';
  * policies and inspector names from config/approvals.yml and config/inspectors.yml, as the modules
  * load them). Throws ConfigError when those files are bad.
  */
-export function checkWorkflows(settings: Settings, dir: string = settings.WORKFLOWS_DIR): { dir: string; pipelines: { name: string }[]; errors: string[] } {
+export function checkWorkflows(
+  settings: Settings,
+  dir: string = settings.WORKFLOWS_DIR,
+): { dir: string; pipelines: { name: string }[]; errors: string[] } {
   const { pipelines, errors } = checkWorkflowFiles(dir, registeredStageKinds(settings));
   return { dir, pipelines, errors };
 }

@@ -15,19 +15,37 @@ const bool = (def: boolean) =>
 
 export const settingsSchema = z
   .object({
-    SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-').optional(),
+    SLACK_BOT_TOKEN: z
+      .string()
+      .regex(/^xoxb-/, 'a bot token starting with xoxb-')
+      .optional(),
     SLACK_SIGNING_SECRET: z.string().min(8, 'the app signing secret').optional(),
-    SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .regex(/^xapp-/, 'an app-level token starting with xapp-')
+      .optional(),
     SLACK_API_URL: optionalUrl,
-    SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
-    SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/).optional(),
+    SLACK_BOT_USER_ID: z
+      .string()
+      .regex(/^[UW][A-Z0-9]+$/)
+      .optional(),
+    SLACK_BOT_ID: z
+      .string()
+      .regex(/^B[A-Z0-9]+$/)
+      .optional(),
     /** Minimum spacing of messages posted to one channel (Slack allows about 1 per second). */
     SLACK_CHANNEL_INTERVAL_MS: ms(1100),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
     /** Key prefix for every Redis and BullMQ key; braces keep them in one cluster slot. */
-    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _').default('switchyard'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _')
+      .default('switchyard'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CONFIG_DIR: z.string().default('config'),
     WORKFLOWS_DIR: z.string().default('workflows'),
@@ -90,11 +108,16 @@ export const settingsSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
-        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack over HTTP, add SLACK_APP_TOKEN instead of the secret for Socket Mode, neither for the local workspace)',
+        message:
+          'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack over HTTP, add SLACK_APP_TOKEN instead of the secret for Socket Mode, neither for the local workspace)',
       });
     }
     if (s.SLACK_SIGNING_SECRET && !s.SLACK_BOT_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack, neither for the local workspace)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_BOT_TOKEN'],
+        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack, neither for the local workspace)',
+      });
     }
     if (s.SLACK_APP_TOKEN && !s.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN' });
@@ -126,7 +149,8 @@ export type Settings = z.infer<typeof settingsSchema> & {
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = settingsSchema.safeParse(relevant);
-  if (parsed.success) return { ...parsed.data, COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH) };
+  if (parsed.success)
+    return { ...parsed.data, COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH) };
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
 }

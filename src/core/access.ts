@@ -11,7 +11,16 @@ import type { Store } from './ports/store.js';
  * processes share one Redis lock per group (the others wait for its result), and an expired entry
  * is still served for a while as one caller refreshes it in the background.
  */
-export const WELL_KNOWN_ROLES = ['admin', 'deployer', 'prod-deployer', 'approver', 'incident-commander', 'planner', 'secrets-reader', 'auditor'] as const;
+export const WELL_KNOWN_ROLES = [
+  'admin',
+  'deployer',
+  'prod-deployer',
+  'approver',
+  'incident-commander',
+  'planner',
+  'secrets-reader',
+  'auditor',
+] as const;
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id like U012ABCDEF');
 const groupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id like S012ABCDEF');

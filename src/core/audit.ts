@@ -44,7 +44,9 @@ export class AuditLog {
   }
 
   /** Newest first unless `oldestFirst`. */
-  async query(opts: { sinceMs?: number; untilMs?: number; limit?: number; actor?: string; action?: string; oldestFirst?: boolean } = {}): Promise<AuditEntry[]> {
+  async query(
+    opts: { sinceMs?: number; untilMs?: number; limit?: number; actor?: string; action?: string; oldestFirst?: boolean } = {},
+  ): Promise<AuditEntry[]> {
     const limit = opts.limit ?? 50;
     const filtering = Boolean(opts.actor || opts.action);
     const raw = await this.store.streamRange(this.streamKey, {

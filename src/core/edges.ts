@@ -68,7 +68,11 @@ export interface ViewDef<M, V> {
 export function defineView<M, V extends object>(def: { id: string; metadata: Codec<M>; values: z.ZodType<V> }): ViewDef<M, V> {
   return {
     id: def.id,
-    modal: ({ metadata, ...view }) => ({ ...view, callbackId: def.id, privateMetadata: encodeWithin(def.metadata, metadata, METADATA_MAX, `modal ${def.id}`) }),
+    modal: ({ metadata, ...view }) => ({
+      ...view,
+      callbackId: def.id,
+      privateMetadata: encodeWithin(def.metadata, metadata, METADATA_MAX, `modal ${def.id}`),
+    }),
     handler(spec) {
       const h = { ...spec, callbackId: def.id, metadata: def.metadata, values: def.values } as ViewHandler<M, V>;
       assertPermission(`modal ${def.id}`, h);

@@ -3,15 +3,7 @@
  * One error middleware (src/core/dispatch/error-reply.ts) turns them into a single ephemeral message.
  * Messages must never contain secret values: callers name keys and sources, never values.
  */
-export type ErrorCode =
-  | 'usage'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'invalid_state'
-  | 'upstream'
-  | 'config'
-  | 'internal';
+export type ErrorCode = 'usage' | 'forbidden' | 'not_found' | 'conflict' | 'invalid_state' | 'upstream' | 'config' | 'internal';
 
 export class SwitchyardError extends Error {
   readonly code: ErrorCode;

@@ -62,7 +62,11 @@ function schemaOf<T extends JobData>(type: EventName<T>): z.ZodType<T> | undefin
  * The data is parsed again here to give it its static type; the delivery has already refused a
  * payload this schema rejects, so no subscriber ever sees one.
  */
-export function subscribe<T extends JobData>(type: EventName<T>, name: string, handle: (event: DomainEvent<T>) => Promise<void>): Subscription {
+export function subscribe<T extends JobData>(
+  type: EventName<T>,
+  name: string,
+  handle: (event: DomainEvent<T>) => Promise<void>,
+): Subscription {
   const schema = schemaOf(type);
   if (!schema) throw new ConfigError(`subscription ${name}: event ${type} is not declared with defineEvent`);
   return { name, type, handle: (e) => handle({ ...e, data: parsePayload(schema, e.data, `event ${type}`) }) };
@@ -100,7 +104,10 @@ export function eventDeliveryProcessor(subscriptions: Subscription[], log: Logge
         event = schema ? { ...raw, data: parsePayload(schema, raw.data, `event ${raw.type}`) } : raw;
       } catch (err) {
         if (!(err instanceof InvalidPayloadError)) throw err;
-        log.error({ code: err.code, err: err.message, event: typeof data.type === 'string' ? data.type : undefined, issues: err.issues }, 'event refused: payload does not match its schema');
+        log.error(
+          { code: err.code, err: err.message, event: typeof data.type === 'string' ? data.type : undefined, issues: err.issues },
+          'event refused: payload does not match its schema',
+        );
         return { refused: err.issues };
       }
       const failures: string[] = [];

@@ -1,7 +1,16 @@
 import { assertPermission, type Reply } from './commands/spec.js';
 import { formErrors } from './edges.js';
 import { NotFoundError, UsageError } from './errors.js';
-import type { ActionContext, ActionHandler, FormValues, ShortcutContext, ShortcutHandler, ViewHandler, ViewResult, ViewSubmission } from './module.js';
+import type {
+  ActionContext,
+  ActionHandler,
+  FormValues,
+  ShortcutContext,
+  ShortcutHandler,
+  ViewHandler,
+  ViewResult,
+  ViewSubmission,
+} from './module.js';
 import { EdgePipeline, type PipelineDeps } from './pipeline.js';
 
 type Inbound<C> = Omit<C, 'actor'> & { userId: string };
@@ -74,11 +83,17 @@ export class InteractionRouter {
         if (values.success) return { handler, metadata, values: values.data };
         const errors = formErrors(values.error);
         // An issue no input can show (the form's shape itself) must not leave the modal open and silent.
-        if (!Object.keys(errors).length) throw new UsageError('This form sent fields Switchyard does not expect, so nothing was done.', ['Open the form again.']);
+        if (!Object.keys(errors).length)
+          throw new UsageError('This form sent fields Switchyard does not expect, so nothing was done.', ['Open the form again.']);
         return { handler, metadata, errors };
       },
-      access: ({ handler: h, errors }) => ({ permission: h.permission, readOnly: h.readOnly === true || !!errors, verb: 'submit this form' }),
-      handle: async ({ handler: h, metadata, values, errors }, actor) => (errors ? { errors } : h.handle({ ...ctx, metadata, values, actor })),
+      access: ({ handler: h, errors }) => ({
+        permission: h.permission,
+        readOnly: h.readOnly === true || !!errors,
+        verb: 'submit this form',
+      }),
+      handle: async ({ handler: h, metadata, values, errors }, actor) =>
+        errors ? { errors } : h.handle({ ...ctx, metadata, values, actor }),
       outcome: (result) => (result && 'errors' in result ? 'usage' : 'ok'),
     });
     return out.kind === 'done' ? out.result : out.kind === 'failed' ? { reply: out.reply } : undefined;

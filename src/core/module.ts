@@ -132,7 +132,6 @@ export interface HttpRoute {
   handle(req: HttpRequest): Promise<HttpResponse>;
 }
 
-
 /**
  * The settings a module declared, by name. The context carries none of the app's settings (tokens
  * and secrets of every capability): a factory names what it reads in `settings`, and the app hands

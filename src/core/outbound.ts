@@ -80,7 +80,10 @@ export function toSlackText(text: string): string {
 }
 
 function inert(text: string): string {
-  return text.replace(ANY_MARK, '').replace(/\uE000/g, '').replace(/</g, '&lt;');
+  return text
+    .replace(ANY_MARK, '')
+    .replace(/\uE000/g, '')
+    .replace(/</g, '&lt;');
 }
 
 /**
@@ -89,12 +92,26 @@ function inert(text: string): string {
  */
 export function escapeUntrusted(text: string): string {
   const parts = text.split(new RegExp(`(${MARK}<[^<>\\n]*>|&(?:amp|lt|gt);)`));
-  return parts.map((part, i) => (i % 2 ? part : part.replace(ANY_MARK, '').replace(/\uE000/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))).join('');
+  return parts
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(ANY_MARK, '')
+            .replace(/\uE000/g, '')
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;'),
+    )
+    .join('');
 }
 
 /** Plain text (plain_text objects, titles, the help desk): no markup at all, markers removed. */
 export function toPlainText(text: string): string {
-  return text.replace(TRUSTED, (_m, markup: string) => markup).replace(ANY_MARK, '').replace(/\uE000/g, '');
+  return text
+    .replace(TRUSTED, (_m, markup: string) => markup)
+    .replace(ANY_MARK, '')
+    .replace(/\uE000/g, '');
 }
 
 /**
@@ -143,6 +160,10 @@ export class OutboundFilter {
 
   /** Escaped but not masked: for the one answer that reveals a secret to the person who asked. */
   revealed<T extends MessageContent>(content: T): T {
-    return { ...content, text: toSlackText(content.text), ...(content.blocks ? { blocks: outboundValue(content.blocks, (s) => s) as Block[] } : {}) };
+    return {
+      ...content,
+      text: toSlackText(content.text),
+      ...(content.blocks ? { blocks: outboundValue(content.blocks, (s) => s) as Block[] } : {}),
+    };
   }
 }

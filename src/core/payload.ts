@@ -21,5 +21,8 @@ export class InvalidPayloadError extends SwitchyardError {
 export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  throw new InvalidPayloadError(what, r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  throw new InvalidPayloadError(
+    what,
+    r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+  );
 }

@@ -27,8 +27,21 @@ export const bearer = (token: string | undefined): RouteAuth => ({ kind: 'bearer
  * `<timestampHeader>: <unix seconds>`. The timestamp is signed and must lie within `maxAgeS` of
  * our clock (either way), so a captured request cannot be replayed later.
  */
-export function hmacSha256(o: { secret: string | undefined; timestampHeader: string; signatureHeader: string; version?: string; maxAgeS?: number }): RouteAuth {
-  return { kind: 'hmac', secret: o.secret, timestampHeader: o.timestampHeader.toLowerCase(), signatureHeader: o.signatureHeader.toLowerCase(), version: o.version ?? 'v1', maxAgeS: o.maxAgeS ?? 300 };
+export function hmacSha256(o: {
+  secret: string | undefined;
+  timestampHeader: string;
+  signatureHeader: string;
+  version?: string;
+  maxAgeS?: number;
+}): RouteAuth {
+  return {
+    kind: 'hmac',
+    secret: o.secret,
+    timestampHeader: o.timestampHeader.toLowerCase(),
+    signatureHeader: o.signatureHeader.toLowerCase(),
+    version: o.version ?? 'v1',
+    maxAgeS: o.maxAgeS ?? 300,
+  };
 }
 
 /** An open route must say why it needs no proof of its sender. */
@@ -93,8 +106,26 @@ const DEDUPE_MS = 24 * 60 * 60_000;
 /** A delivery whose process died mid-way is claimed this long; then its redelivery runs. */
 const PENDING_MS = 5 * 60_000;
 
-const STATUS: Record<ErrorCode, number> = { usage: 400, forbidden: 403, not_found: 404, conflict: 409, invalid_state: 409, upstream: 503, config: 500, internal: 500 };
-const OUTCOME: Record<ErrorCode, AuditOutcome> = { usage: 'usage', forbidden: 'refused', not_found: 'not_found', conflict: 'conflict', invalid_state: 'conflict', upstream: 'error', config: 'error', internal: 'error' };
+const STATUS: Record<ErrorCode, number> = {
+  usage: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_state: 409,
+  upstream: 503,
+  config: 500,
+  internal: 500,
+};
+const OUTCOME: Record<ErrorCode, AuditOutcome> = {
+  usage: 'usage',
+  forbidden: 'refused',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  invalid_state: 'conflict',
+  upstream: 'error',
+  config: 'error',
+  internal: 'error',
+};
 
 /** A request the core turns away before (or instead of) the handler. */
 class Refusal extends Error {
@@ -123,7 +154,12 @@ export function defineRoute<S extends z.ZodType>(deps: RouteDeps, spec: RouteSpe
   return route;
 }
 
-async function run<S extends z.ZodType>(deps: RouteDeps, spec: RouteSpec<S>, maxBodyBytes: number, req: HttpRequest): Promise<HttpResponse> {
+async function run<S extends z.ZodType>(
+  deps: RouteDeps,
+  spec: RouteSpec<S>,
+  maxBodyBytes: number,
+  req: HttpRequest,
+): Promise<HttpResponse> {
   let noted: { action?: string; target?: string; detail?: string } = {};
   const audit = (outcome: AuditOutcome, detail?: string) =>
     deps.audit
@@ -155,7 +191,11 @@ async function run<S extends z.ZodType>(deps: RouteDeps, spec: RouteSpec<S>, max
         throw new Refusal(409, 'delivery_in_progress', 'conflict', `delivery ${deliveryId} is still being handled`);
       }
     }
-    const ctx: RouteContext = { requestId: req.requestId, ...(deliveryId ? { deliveryId } : {}), note: (what) => void (noted = { ...noted, ...what }) };
+    const ctx: RouteContext = {
+      requestId: req.requestId,
+      ...(deliveryId ? { deliveryId } : {}),
+      note: (what) => void (noted = { ...noted, ...what }),
+    };
     const result = await spec.handle(body, ctx);
     const response = { status: 200, body: { ok: true, ...result } };
     await remember(deps, claimed, response, 'ok', spec.dedupeTtlMs);
@@ -178,16 +218,20 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
   if (!secret) throw new Refusal(503, `${spec.name}_not_configured`, 'error', 'no secret configured for this route');
   if (a.kind === 'bearer') {
     const header = req.headers.authorization;
-    if (!header?.startsWith('Bearer ') || !sameSecret(header.slice(7), secret)) throw new Refusal(401, 'unauthorized', 'refused', 'missing or wrong bearer token');
+    if (!header?.startsWith('Bearer ') || !sameSecret(header.slice(7), secret))
+      throw new Refusal(401, 'unauthorized', 'refused', 'missing or wrong bearer token');
     return;
   }
   const ts = req.headers[a.timestampHeader];
   const sig = req.headers[a.signatureHeader];
   if (!ts || !sig) throw new Refusal(401, 'invalid_signature', 'refused', 'missing signature or timestamp');
   if (!/^\d{1,12}$/.test(ts) || Math.abs(nowMs / 1000 - Number(ts)) > a.maxAgeS) {
-    throw new Refusal(401, 'invalid_signature', 'refused', `timestamp malformed or more than ${a.maxAgeS} s from our clock`, { message: `The timestamp must be unix seconds within ${a.maxAgeS} s of now.` });
+    throw new Refusal(401, 'invalid_signature', 'refused', `timestamp malformed or more than ${a.maxAgeS} s from our clock`, {
+      message: `The timestamp must be unix seconds within ${a.maxAgeS} s of now.`,
+    });
   }
-  if (!sameSecret(sig, signHmac(secret, a.version, ts, req.rawBody))) throw new Refusal(401, 'invalid_signature', 'refused', 'signature does not match');
+  if (!sameSecret(sig, signHmac(secret, a.version, ts, req.rawBody)))
+    throw new Refusal(401, 'invalid_signature', 'refused', 'signature does not match');
 }
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
@@ -207,7 +251,10 @@ function parse<S extends z.ZodType>(schema: S, raw: Buffer): z.output<S> {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-  throw new Refusal(400, 'invalid_payload', 'usage', issues.join('; '), { message: `The body does not match the schema: ${issues.join('; ')}`, issues });
+  throw new Refusal(400, 'invalid_payload', 'usage', issues.join('; '), {
+    message: `The body does not match the schema: ${issues.join('; ')}`,
+    issues,
+  });
 }
 
 function deliveryOf(spec: RouteSpec<z.ZodType>, req: HttpRequest, body: unknown): string | undefined {
@@ -216,25 +263,54 @@ function deliveryOf(spec: RouteSpec<z.ZodType>, req: HttpRequest, body: unknown)
   const raw = 'header' in d ? req.headers[d.header.toLowerCase()] : (body as Record<string, unknown> | null)?.[d.field];
   if (raw === undefined || raw === null || raw === '') return undefined;
   const id = String(raw);
-  if (id.length > 200 || !/^[\w.:#-]+$/.test(id)) throw new Refusal(400, 'invalid_delivery_id', 'usage', 'delivery id malformed', { message: 'The delivery id must be at most 200 letters, digits and . _ : # -' });
+  if (id.length > 200 || !/^[\w.:#-]+$/.test(id))
+    throw new Refusal(400, 'invalid_delivery_id', 'usage', 'delivery id malformed', {
+      message: 'The delivery id must be at most 200 letters, digits and . _ : # -',
+    });
   return id;
 }
 
-function mapError(deps: RouteDeps, spec: RouteSpec<z.ZodType>, requestId: string, err: unknown): { response: HttpResponse; outcome: AuditOutcome; detail?: string } {
-  if (err instanceof Refusal) return { response: { status: err.status, body: { ok: false, error: err.error, ...err.extra } }, outcome: err.outcome, detail: err.why };
+function mapError(
+  deps: RouteDeps,
+  spec: RouteSpec<z.ZodType>,
+  requestId: string,
+  err: unknown,
+): { response: HttpResponse; outcome: AuditOutcome; detail?: string } {
+  if (err instanceof Refusal)
+    return { response: { status: err.status, body: { ok: false, error: err.error, ...err.extra } }, outcome: err.outcome, detail: err.why };
   if (isSwitchyardError(err) && err.code !== 'internal' && err.code !== 'config') {
     const retry = err instanceof UpstreamError && !err.retryable ? 502 : undefined;
     const status = spec.errors?.[err.code] ?? retry ?? STATUS[err.code];
-    return { response: { status, body: { ok: false, error: err.code, message: err.message, hints: err.hints } }, outcome: OUTCOME[err.code], detail: err.message };
+    return {
+      response: { status, body: { ok: false, error: err.code, message: err.message, hints: err.hints } },
+      outcome: OUTCOME[err.code],
+      detail: err.message,
+    };
   }
   // Anything else may carry internals (or secrets) in its text: logged here, never answered.
-  deps.log.error({ requestId, route: spec.name, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'webhook handler failed');
-  return { response: { status: 500, body: { ok: false, error: 'internal_error', requestId } }, outcome: 'error', detail: `unexpected error, see logs for ${requestId}` };
+  deps.log.error(
+    { requestId, route: spec.name, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) },
+    'webhook handler failed',
+  );
+  return {
+    response: { status: 500, body: { ok: false, error: 'internal_error', requestId } },
+    outcome: 'error',
+    detail: `unexpected error, see logs for ${requestId}`,
+  };
 }
 
 /** Best effort: failing to remember must not turn a handled delivery into a 5xx the sender retries. */
-async function remember(deps: RouteDeps, key: string | undefined, response: HttpResponse, outcome: AuditOutcome, ttlMs = DEDUPE_MS): Promise<void> {
-  if (key) await deps.store.setJson(key, { state: 'done', response, outcome }, { ttlMs }).catch((err: Error) => deps.log.error({ err: err.message }, 'delivery not remembered'));
+async function remember(
+  deps: RouteDeps,
+  key: string | undefined,
+  response: HttpResponse,
+  outcome: AuditOutcome,
+  ttlMs = DEDUPE_MS,
+): Promise<void> {
+  if (key)
+    await deps.store
+      .setJson(key, { state: 'done', response, outcome }, { ttlMs })
+      .catch((err: Error) => deps.log.error({ err: err.message }, 'delivery not remembered'));
 }
 
 async function forget(deps: RouteDeps, key: string | undefined): Promise<void> {

@@ -35,7 +35,16 @@ export interface RunInfo {
   rollbackOf?: string;
   /** Logical chat message key of the run's message (thread parent). */
   messageKey: string;
-  stages: Array<{ id: string; kind: string; status: StageStatus; summary?: string; link?: string; startedAt?: number; finishedAt?: number; details?: Record<string, unknown> }>;
+  stages: Array<{
+    id: string;
+    kind: string;
+    status: StageStatus;
+    summary?: string;
+    link?: string;
+    startedAt?: number;
+    finishedAt?: number;
+    details?: Record<string, unknown>;
+  }>;
 }
 
 export interface StageOutcomeDone {
@@ -111,7 +120,14 @@ export interface PipelineService {
   logs(runId: string, stageId: string, lines: number): Promise<string[]>;
   pipelineNames(): string[];
   /** Definition summary used by /config render and inspectors. */
-  definition(name: string): { name: string; service: string; environments: string[]; stages: Array<{ id: string; kind: string; with: Record<string, unknown>; needs: string[] }> } | null;
+  definition(
+    name: string,
+  ): {
+    name: string;
+    service: string;
+    environments: string[];
+    stages: Array<{ id: string; kind: string; with: Record<string, unknown>; needs: string[] }>;
+  } | null;
 }
 
 /** A deploy guard can refuse a run before it starts (change freeze, open SEV1/2). */
@@ -125,7 +141,15 @@ export interface GuardVerdict {
 
 export interface DeployGuard {
   name: string;
-  check(req: { pipeline: string; service: string; env: string; actor: Actor; fixIncident?: string; overrideReason?: string; at: number }): Promise<GuardVerdict>;
+  check(req: {
+    pipeline: string;
+    service: string;
+    env: string;
+    actor: Actor;
+    fixIncident?: string;
+    overrideReason?: string;
+    at: number;
+  }): Promise<GuardVerdict>;
 }
 
 // ---------------------------------------------------------------- injectors
@@ -226,7 +250,15 @@ export interface FindingQueries {
  * already queued by the previous version still parse.
  */
 
-const runStarted = z.object({ runId: z.string(), pipeline: z.string(), service: z.string(), env: z.string(), ref: z.string(), triggeredBy: z.string(), fixIncident: z.string().optional() });
+const runStarted = z.object({
+  runId: z.string(),
+  pipeline: z.string(),
+  service: z.string(),
+  env: z.string(),
+  ref: z.string(),
+  triggeredBy: z.string(),
+  fixIncident: z.string().optional(),
+});
 const runFinished = runStarted.extend({ status: z.enum(RUN_STATUSES) });
 const incidentDeclared = z.object({
   incidentId: z.string(),
@@ -236,7 +268,13 @@ const incidentDeclared = z.object({
   declaredBy: z.string(),
   source: z.enum(['slack', 'alertmanager', 'helpdesk']),
 });
-const incidentResolved = z.object({ incidentId: z.string(), services: z.array(z.string()), severity: z.enum(INCIDENT_SEVERITIES), followUps: z.array(z.string()), resolvedBy: z.string() });
+const incidentResolved = z.object({
+  incidentId: z.string(),
+  services: z.array(z.string()),
+  severity: z.enum(INCIDENT_SEVERITIES),
+  followUps: z.array(z.string()),
+  resolvedBy: z.string(),
+});
 /** A single finding (publishers of one finding at a time; batches use findingsChanged). */
 const findingOpened = z.object({
   findingId: z.string(),
@@ -248,7 +286,12 @@ const findingOpened = z.object({
   inspector: z.string().optional(),
 });
 /** A scan batch was announced or its findings changed: only `scanId` is needed, the batch is read with FindingQueries. */
-const findingsChanged = z.object({ scanId: z.string(), inspector: z.string().optional(), env: z.string().optional(), service: z.string().optional() });
+const findingsChanged = z.object({
+  scanId: z.string(),
+  inspector: z.string().optional(),
+  env: z.string().optional(),
+  service: z.string().optional(),
+});
 
 export const EVENTS = {
   runStarted: defineEvent('pipeline.run.started', runStarted),

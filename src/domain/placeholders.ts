@@ -26,7 +26,13 @@ export function references(value: unknown, path = ''): Reference[] {
 
 /** The injected keys a settings value names, each once, in order. */
 export function injectKeys(value: unknown): string[] {
-  return [...new Set(references(value).filter((r) => r.ns === 'inject').map((r) => r.key))];
+  return [
+    ...new Set(
+      references(value)
+        .filter((r) => r.ns === 'inject')
+        .map((r) => r.key),
+    ),
+  ];
 }
 
 /** Replaces every placeholder with `lookup(ns, key, placeholder)` (a missing value throws in the caller). */

@@ -1,6 +1,16 @@
 import type { AppContext } from '../core/module.js';
 import type { ServiceRegistry } from '../core/services.js';
-import type { ApproverCheck, DeployGuard, FindingQueries, FreezeQueries, IncidentQueries, InjectionResolver, PipelineService, PlanWriter, StageKind } from './contracts.js';
+import type {
+  ApproverCheck,
+  DeployGuard,
+  FindingQueries,
+  FreezeQueries,
+  IncidentQueries,
+  InjectionResolver,
+  PipelineService,
+  PlanWriter,
+  StageKind,
+} from './contracts.js';
 
 /** The services each capability offers, by name. */
 export interface ServiceMap {

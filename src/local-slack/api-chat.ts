@@ -39,9 +39,14 @@ export const chatMethods: Record<string, Handler> = {
     const threadTs = str(args, 'thread_ts') || undefined;
     const metadata = json(args, 'metadata');
     const msg = ws.addMessage({
-      channel: ch.id, user: ws.o.botUserId, text: c.text, bot: true,
-      ...(c.blocks ? { blocks: c.blocks } : {}), ...(c.attachments ? { attachments: c.attachments } : {}),
-      ...(threadTs ? { thread_ts: threadTs } : {}), ...(metadata ? { metadata } : {}),
+      channel: ch.id,
+      user: ws.o.botUserId,
+      text: c.text,
+      bot: true,
+      ...(c.blocks ? { blocks: c.blocks } : {}),
+      ...(c.attachments ? { attachments: c.attachments } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...(metadata ? { metadata } : {}),
     });
     return { channel: ch.id, ts: msg.ts, message: { ...wireMessage(msg), team: ws.team.id } };
   },
@@ -78,8 +83,12 @@ export const chatMethods: Record<string, Handler> = {
     if (!c.text && !c.blocks && !c.attachments) throw new ApiError('no_text');
     const threadTs = str(args, 'thread_ts') || undefined;
     const eph = ws.addEphemeral({
-      channel: ch.id, user, text: c.text, via: 'chat.postEphemeral',
-      ...(c.blocks ? { blocks: c.blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}),
+      channel: ch.id,
+      user,
+      text: c.text,
+      via: 'chat.postEphemeral',
+      ...(c.blocks ? { blocks: c.blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
     });
     return { message_ts: eph.ts };
   },

@@ -46,9 +46,18 @@ export const conversationMethods: Record<string, Handler> = {
     const name = checkName(ws, str(args, 'name'));
     const isPrivate = bool(args, 'is_private') ?? false;
     const ch: Channel = {
-      id: randomId('C'), name, is_channel: true, is_group: false, is_im: false, is_private: isPrivate, is_archived: false,
-      created: Math.floor(ws.now() / 1000), creator: ws.o.botUserId, members: [ws.o.botUserId],
-      topic: { value: '', creator: '', last_set: 0 }, purpose: { value: '', creator: '', last_set: 0 },
+      id: randomId('C'),
+      name,
+      is_channel: true,
+      is_group: false,
+      is_im: false,
+      is_private: isPrivate,
+      is_archived: false,
+      created: Math.floor(ws.now() / 1000),
+      creator: ws.o.botUserId,
+      members: [ws.o.botUserId],
+      topic: { value: '', creator: '', last_set: 0 },
+      purpose: { value: '', creator: '', last_set: 0 },
     };
     ws.channels.set(ch.id, ch);
     ws.o.emit('channel', ch);
@@ -155,8 +164,10 @@ export const conversationMethods: Record<string, Handler> = {
       .reverse();
     const p = page(msgs, args);
     return {
-      messages: p.items.map(wireMessage), has_more: p.next_cursor !== '',
-      pin_count: ws.pins.get(ch.id)?.length ?? 0, response_metadata: { next_cursor: p.next_cursor },
+      messages: p.items.map(wireMessage),
+      has_more: p.next_cursor !== '',
+      pin_count: ws.pins.get(ch.id)?.length ?? 0,
+      response_metadata: { next_cursor: p.next_cursor },
     };
   },
 
@@ -205,7 +216,10 @@ export const conversationMethods: Record<string, Handler> = {
     const ts = need(args, 'timestamp', 'no_item_specified');
     const pins = ws.pins.get(ch.id) ?? [];
     if (!pins.includes(ts)) throw new ApiError('no_pin');
-    ws.pins.set(ch.id, pins.filter((p) => p !== ts));
+    ws.pins.set(
+      ch.id,
+      pins.filter((p) => p !== ts),
+    );
     return {};
   },
 

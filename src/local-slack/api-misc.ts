@@ -10,8 +10,13 @@ export const miscMethods: Record<string, Handler> = {
   'api.test': (_ws, args) => ({ args }),
 
   'auth.test': (ws) => ({
-    url: `https://${ws.team.domain}.slack.com/`, team: ws.team.name, user: ws.o.botName, team_id: ws.team.id,
-    user_id: ws.o.botUserId, bot_id: ws.o.botId, is_enterprise_install: false,
+    url: `https://${ws.team.domain}.slack.com/`,
+    team: ws.team.name,
+    user: ws.o.botName,
+    team_id: ws.team.id,
+    user_id: ws.o.botUserId,
+    bot_id: ws.o.botId,
+    is_enterprise_install: false,
   }),
 
   'team.info': (ws) => ({ team: { id: ws.team.id, name: ws.team.name, domain: ws.team.domain, email_domain: 'example.com' } }),
@@ -29,7 +34,11 @@ export const miscMethods: Record<string, Handler> = {
   },
 
   'users.list': (ws, args) => {
-    const p = page([...ws.users.values()].map((u) => ws.wireUser(u)), args, 200);
+    const p = page(
+      [...ws.users.values()].map((u) => ws.wireUser(u)),
+      args,
+      200,
+    );
     return { members: p.items, cache_ts: Math.floor(ws.now() / 1000), response_metadata: { next_cursor: p.next_cursor } };
   },
 
@@ -42,8 +51,14 @@ export const miscMethods: Record<string, Handler> = {
   'usergroups.list': (ws, args) => {
     const withUsers = bool(args, 'include_users') ?? false;
     const usergroups = [...ws.usergroups.values()].map((g) => ({
-      id: g.id, team_id: ws.team.id, is_usergroup: true, name: g.name, handle: g.handle, description: '',
-      user_count: g.users.length, ...(withUsers ? { users: g.users } : {}),
+      id: g.id,
+      team_id: ws.team.id,
+      is_usergroup: true,
+      name: g.name,
+      handle: g.handle,
+      description: '',
+      user_count: g.users.length,
+      ...(withUsers ? { users: g.users } : {}),
     }));
     return { usergroups };
   },

@@ -20,11 +20,19 @@ export class LocalSlackBase extends EventEmitter {
     this.botUrl = opts.botUrl;
     this.granted = [...(opts.scopes ?? manifestBotScopes())];
     this.ws = new Workspace({
-      seed: opts.seed, botUserId: opts.botUserId, botId: opts.botId, botName: opts.botName ?? 'bot',
-      appId: opts.appId ?? 'A0LOCALAPP', now: opts.now ?? Date.now, emit: (event, payload) => this.emit(event, payload),
+      seed: opts.seed,
+      botUserId: opts.botUserId,
+      botId: opts.botId,
+      botName: opts.botName ?? 'bot',
+      appId: opts.appId ?? 'A0LOCALAPP',
+      now: opts.now ?? Date.now,
+      emit: (event, payload) => this.emit(event, payload),
     });
     this.server = createLocalServer({
-      ws: this.ws, botToken: opts.botToken, baseUrl: () => this.baseUrl, takeFailure: (m) => this.takeFailure(m),
+      ws: this.ws,
+      botToken: opts.botToken,
+      baseUrl: () => this.baseUrl,
+      takeFailure: (m) => this.takeFailure(m),
       scopes: () => this.granted,
     });
   }

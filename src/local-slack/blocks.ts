@@ -4,7 +4,18 @@ import { ApiError } from './types.js';
 import type { Block } from './types.js';
 
 const KNOWN = new Set([
-  'section', 'header', 'context', 'divider', 'actions', 'image', 'input', 'rich_text', 'file', 'video', 'markdown', 'table',
+  'section',
+  'header',
+  'context',
+  'divider',
+  'actions',
+  'image',
+  'input',
+  'rich_text',
+  'file',
+  'video',
+  'markdown',
+  'table',
 ]);
 const TEXT_ELEMENTS = new Set(['plain_text', 'mrkdwn']);
 
@@ -81,10 +92,12 @@ export function validateBlocks(blocks: Block[], surface: 'message' | 'modal' | '
         text(b.text, `${ptr}/text`, 150, true);
         break;
       case 'context':
-        if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 10) err('elements: 1 to 10 items', `${ptr}/elements`);
+        if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 10)
+          err('elements: 1 to 10 items', `${ptr}/elements`);
         break;
       case 'actions':
-        if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 25) err('elements: 1 to 25 items', `${ptr}/elements`);
+        if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 25)
+          err('elements: 1 to 25 items', `${ptr}/elements`);
         else b.elements.forEach((e, j) => element(e, `${ptr}/elements/${j}`, actionIds));
         break;
       case 'input':
@@ -114,7 +127,8 @@ export function decodeView(value: unknown, expectType: 'modal' | 'home' | 'any')
   if (type !== 'modal' && type !== 'home') errors.push('[ERROR] must be modal or home [json-pointer:/view/type]');
   else if (expectType !== 'any' && type !== expectType) errors.push(`[ERROR] must be ${expectType} [json-pointer:/view/type]`);
   if (type === 'modal') {
-    if (!isObj(v.title) || typeof v.title.text !== 'string') errors.push('[ERROR] missing required field: title [json-pointer:/view/title]');
+    if (!isObj(v.title) || typeof v.title.text !== 'string')
+      errors.push('[ERROR] missing required field: title [json-pointer:/view/title]');
     else if (v.title.text.length > 24) errors.push('[ERROR] must be less than 25 characters [json-pointer:/view/title/text]');
     const hasInput = Array.isArray(v.blocks) && v.blocks.some((b) => isObj(b) && b.type === 'input');
     if (hasInput && !isObj(v.submit)) errors.push('[ERROR] submit is required when an input block is present [json-pointer:/view/submit]');

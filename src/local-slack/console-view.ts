@@ -4,7 +4,8 @@ import { formatText, renderBlocks } from './render.js';
 import type { RenderedButton, RenderedInput, RenderOptions } from './render.js';
 import type { Channel, Ephemeral, Message, View } from './types.js';
 
-export type ButtonTarget = RenderedButton & ({ kind: 'message'; channel: string; ts: string } | { kind: 'view'; viewId: string; user: string });
+export type ButtonTarget = RenderedButton &
+  ({ kind: 'message'; channel: string; ts: string } | { kind: 'view'; viewId: string; user: string });
 
 export interface Screen {
   /** Buttons of the most recently rendered item that had any. */
@@ -12,7 +13,13 @@ export interface Screen {
   /** Message numbers for `react` (stable per message). */
   numbers: Map<string, number>;
   byNumber: Map<number, { channel: string; ts: string }>;
-  modal?: { viewId: string; user: string; inputs: RenderedInput[]; values: Record<string, Record<string, string | string[]>>; shown: Record<string, string> };
+  modal?: {
+    viewId: string;
+    user: string;
+    inputs: RenderedInput[];
+    values: Record<string, Record<string, string | string[]>>;
+    shown: Record<string, string>;
+  };
 }
 
 export function newScreen(): Screen {
@@ -50,7 +57,10 @@ function numberFor(screen: Screen, channel: string, ts: string): number {
 function body(slack: LocalSlack, text: string, blocks: unknown[] | undefined, buttons: RenderedButton[]): string {
   const opts = { ...renderOptions(slack), buttons, indent: '  ' };
   if (blocks?.length) return renderBlocks(blocks as Record<string, unknown>[], opts);
-  return formatText(text, opts).split('\n').map((l) => `  ${l}`).join('\n');
+  return formatText(text, opts)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 export function formatMessage(slack: LocalSlack, screen: Screen, m: Message, note = ''): string {
@@ -74,7 +84,8 @@ export function formatEphemeral(slack: LocalSlack, screen: Screen, e: Ephemeral)
   return `${channelLabel(slack, ch, e.channel)} · only visible to @${who} · ${time(e.ts)}\n${text}`;
 }
 
-const plain = (t: unknown): string => (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? String((t as { text: string }).text) : '');
+const plain = (t: unknown): string =>
+  t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? String((t as { text: string }).text) : '';
 
 export function formatView(slack: LocalSlack, screen: Screen, v: View): string {
   const buttons: RenderedButton[] = [];

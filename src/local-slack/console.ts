@@ -56,8 +56,13 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       print(`└ modal ${v.id} closed`);
     },
     view_errors: (e: { errors?: Record<string, string> }) =>
-      print(`  ! ${Object.entries(e.errors ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ')}`),
-    member_joined: (e: { channel: string; user: string }) => print(`@${name(e.user)} was added to ${channelLabel(slack, slack.channel(e.channel), e.channel)}`),
+      print(
+        `  ! ${Object.entries(e.errors ?? {})
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ')}`,
+      ),
+    member_joined: (e: { channel: string; user: string }) =>
+      print(`@${name(e.user)} was added to ${channelLabel(slack, slack.channel(e.channel), e.channel)}`),
     channel: (c: { name: string }) => print(`channel #${c.name} was created`),
   };
   for (const [event, fn] of Object.entries(listeners)) on(event, fn as (x: never) => void);
@@ -85,7 +90,8 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       const opts = optionsOf(input.element);
       if (!opts.length) return p;
       const byNum = /^\d+$/.test(p) ? opts[Number(p) - 1] : undefined;
-      const hit = byNum ?? opts.find((x) => x.value === p || String((x.text as { text?: string })?.text ?? '').toLowerCase() === p.toLowerCase());
+      const hit =
+        byNum ?? opts.find((x) => x.value === p || String((x.text as { text?: string })?.text ?? '').toLowerCase() === p.toLowerCase());
       if (!hit) throw new Error(`no option "${p}" for ${input.label}`);
       return String(hit.value);
     };
@@ -115,9 +121,21 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       const b = screen.buttons[Number(rest[0]) - 1];
       if (!b) throw new Error(`no button ${rest[0] ?? ''} (${screen.buttons.length} shown)`);
       if (b.url) print(`(opens ${b.url})`);
-      const res = b.kind === 'view'
-        ? await slack.pressButton({ user: b.user, viewId: b.viewId, actionId: b.actionId, ...(b.value !== undefined ? { value: b.value } : {}) })
-        : await slack.pressButton({ user, channel: b.channel, ts: b.ts, actionId: b.actionId, ...(b.value !== undefined ? { value: b.value } : {}) });
+      const res =
+        b.kind === 'view'
+          ? await slack.pressButton({
+              user: b.user,
+              viewId: b.viewId,
+              actionId: b.actionId,
+              ...(b.value !== undefined ? { value: b.value } : {}),
+            })
+          : await slack.pressButton({
+              user,
+              channel: b.channel,
+              ts: b.ts,
+              actionId: b.actionId,
+              ...(b.value !== undefined ? { value: b.value } : {}),
+            });
       status(res, `button ${b.text}`);
     } else if (cmd === 'fill') {
       const m = screen.modal;
@@ -141,7 +159,8 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       const n = cmd === 'react' ? rest[1] : rest[0];
       const target = screen.byNumber.get(Number(n));
       if (!target) throw new Error(`no message (${n ?? ''})`);
-      if (cmd === 'react') status(await slack.reactionAdded(user, target.channel, target.ts, (rest[0] ?? '').replace(/:/g, '')), 'reaction_added');
+      if (cmd === 'react')
+        status(await slack.reactionAdded(user, target.channel, target.ts, (rest[0] ?? '').replace(/:/g, '')), 'reaction_added');
       else {
         status(await quiet(() => slack.messageEvent(user, target.channel, rest.slice(1).join(' '), target.ts)), 'the message event');
       }
@@ -155,10 +174,15 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       for (const m of msgs) print(formatMessage(slack, screen, m));
     } else if (cmd === 'channels') {
       for (const c of slack.channels().filter((x) => !x.is_im)) {
-        print(`${c.id === channel ? '*' : ' '} #${c.name}${c.is_private ? ' (private)' : ''}${c.is_archived ? ' (archived)' : ''} ${c.members.length} members${c.topic.value ? ` · ${c.topic.value}` : ''}`);
+        print(
+          `${c.id === channel ? '*' : ' '} #${c.name}${c.is_private ? ' (private)' : ''}${c.is_archived ? ' (archived)' : ''} ${c.members.length} members${c.topic.value ? ` · ${c.topic.value}` : ''}`,
+        );
       }
     } else if (cmd === 'users') {
-      for (const u of slack.users()) print(`${u.id === user ? '*' : ' '} @${u.name} ${u.id} ${u.real_name}${u.is_bot ? ' (bot)' : ''}${u.profile.title ? ` · ${u.profile.title}` : ''}`);
+      for (const u of slack.users())
+        print(
+          `${u.id === user ? '*' : ' '} @${u.name} ${u.id} ${u.real_name}${u.is_bot ? ' (bot)' : ''}${u.profile.title ? ` · ${u.profile.title}` : ''}`,
+        );
     } else {
       const bot = slack.user(slack.botUserId);
       const mention = new RegExp(`@${bot?.name ?? 'bot'}\\b`);

@@ -11,6 +11,19 @@ export { sign } from './payloads.js';
 export type { Delivery } from './payloads.js';
 export type { InputValues } from './view-state.js';
 export type {
-  ApiCall, Block, Bookmark, Channel, Ephemeral, Failure, LocalSlackOptions, Message, Reaction, SeedChannel, SeedUser,
-  SeedUsergroup, User, View, WorkspaceSeed,
+  ApiCall,
+  Block,
+  Bookmark,
+  Channel,
+  Ephemeral,
+  Failure,
+  LocalSlackOptions,
+  Message,
+  Reaction,
+  SeedChannel,
+  SeedUser,
+  SeedUsergroup,
+  User,
+  View,
+  WorkspaceSeed,
 } from './types.js';

@@ -3,7 +3,15 @@ import { addReaction } from './api-chat.js';
 import { LocalSlackBase } from './base.js';
 import { decodeView } from './blocks.js';
 import {
-  deliver, eventCallback, findButton, messageAction, messageBlockActions, slashCommandForm, viewBlockActions, viewClosed, viewSubmission,
+  deliver,
+  eventCallback,
+  findButton,
+  messageAction,
+  messageBlockActions,
+  slashCommandForm,
+  viewBlockActions,
+  viewClosed,
+  viewSubmission,
 } from './payloads.js';
 import type { Delivery } from './payloads.js';
 import { applyResponse } from './respond.js';
@@ -51,9 +59,15 @@ export class LocalSlack extends LocalSlackBase {
     return view;
   }
 
-  private post(body: string, json: boolean, extra: { retryNum?: number; retryReason?: string; timestamp?: number; signature?: string } = {}) {
+  private post(
+    body: string,
+    json: boolean,
+    extra: { retryNum?: number; retryReason?: string; timestamp?: number; signature?: string } = {},
+  ) {
     return deliver({
-      url: this.botUrl, signingSecret: this.opts.signingSecret, body,
+      url: this.botUrl,
+      signingSecret: this.opts.signingSecret,
+      body,
       contentType: json ? 'application/json' : 'application/x-www-form-urlencoded',
       timestamp: extra.timestamp ?? Math.floor(this.ws.now() / 1000),
       ...(extra.signature !== undefined ? { signature: extra.signature } : {}),
@@ -112,9 +126,21 @@ export class LocalSlack extends LocalSlackBase {
     if (!source) throw new Error(`local-slack: no message ${o.ts} in ${channel.id}`);
     const found = findButton(source.blocks, o.actionId, o.value);
     const responseUrl = this.ws.issueResponseUrl(this.url, {
-      channel: channel.id, user: o.user, sourceTs: o.ts, sourceEphemeral: !message, ...(source.thread_ts ? { threadTs: source.thread_ts } : {}),
+      channel: channel.id,
+      user: o.user,
+      sourceTs: o.ts,
+      sourceEphemeral: !message,
+      ...(source.thread_ts ? { threadTs: source.thread_ts } : {}),
     });
-    const payload = messageBlockActions(this.ws, { user: o.user, channel, message: source, ephemeral: !message, found, triggerId, responseUrl });
+    const payload = messageBlockActions(this.ws, {
+      user: o.user,
+      channel,
+      message: source,
+      ephemeral: !message,
+      found,
+      triggerId,
+      responseUrl,
+    });
     return this.interactive(payload, o.retryNum);
   }
 
@@ -151,23 +177,38 @@ export class LocalSlack extends LocalSlackBase {
     return this.interactive(viewClosed(this.ws, { user: o.user, view }));
   }
 
-  async messageShortcut(o: { user: string; channel: string; ts: string; callbackId: string }): Promise<Delivery & { triggerId: string; responseUrl: string }> {
+  async messageShortcut(o: {
+    user: string;
+    channel: string;
+    ts: string;
+    callbackId: string;
+  }): Promise<Delivery & { triggerId: string; responseUrl: string }> {
     this.requireUser(o.user);
     const channel = this.requireChannel(o.channel);
     const message = this.ws.findMessage(channel.id, o.ts);
     if (!message) throw new Error(`local-slack: no message ${o.ts} in ${channel.id}`);
     const triggerId = this.trigger(o.user);
-    const responseUrl = this.ws.issueResponseUrl(this.url, { channel: channel.id, user: o.user, ...(message.thread_ts ? { threadTs: message.thread_ts } : {}) });
-    const res = await this.interactive(messageAction(this.ws, { user: o.user, channel, message, callbackId: o.callbackId, triggerId, responseUrl }));
+    const responseUrl = this.ws.issueResponseUrl(this.url, {
+      channel: channel.id,
+      user: o.user,
+      ...(message.thread_ts ? { threadTs: message.thread_ts } : {}),
+    });
+    const res = await this.interactive(
+      messageAction(this.ws, { user: o.user, channel, message, callbackId: o.callbackId, triggerId, responseUrl }),
+    );
     return { ...res, triggerId, responseUrl };
   }
 
   /** An Events API event_callback (JSON). */
-  async sendEvent(event: Record<string, unknown>, o: { eventId?: string; retryNum?: number; retryReason?: string } = {}): Promise<EventResult> {
+  async sendEvent(
+    event: Record<string, unknown>,
+    o: { eventId?: string; retryNum?: number; retryReason?: string } = {},
+  ): Promise<EventResult> {
     const eventId = o.eventId ?? randomId('Ev');
     const body = JSON.stringify(eventCallback(this.ws, event, eventId));
     const res = await this.post(body, true, {
-      ...(o.retryNum !== undefined ? { retryNum: o.retryNum } : {}), ...(o.retryReason !== undefined ? { retryReason: o.retryReason } : {}),
+      ...(o.retryNum !== undefined ? { retryNum: o.retryNum } : {}),
+      ...(o.retryReason !== undefined ? { retryReason: o.retryReason } : {}),
     });
     return { ...res, eventId };
   }
@@ -178,7 +219,13 @@ export class LocalSlack extends LocalSlackBase {
     const full = text.includes(mention) ? text : `${mention} ${text}`;
     const msg = this.postAsUser(user, channel, full, threadTs);
     const res = await this.sendEvent({
-      type: 'app_mention', user, text: full, ts: msg.ts, channel: msg.channel, team: this.ws.team.id, event_ts: msg.ts,
+      type: 'app_mention',
+      user,
+      text: full,
+      ts: msg.ts,
+      channel: msg.channel,
+      team: this.ws.team.id,
+      event_ts: msg.ts,
       ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}),
     });
     return { ...res, ts: msg.ts };
@@ -189,8 +236,15 @@ export class LocalSlack extends LocalSlackBase {
     const msg = this.postAsUser(user, channel, text, threadTs);
     const ch = this.requireChannel(msg.channel);
     const res = await this.sendEvent({
-      type: 'message', user, text, ts: msg.ts, channel: ch.id, team: this.ws.team.id, event_ts: msg.ts,
-      channel_type: ch.is_im ? 'im' : ch.is_private ? 'group' : 'channel', ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}),
+      type: 'message',
+      user,
+      text,
+      ts: msg.ts,
+      channel: ch.id,
+      team: this.ws.team.id,
+      event_ts: msg.ts,
+      channel_type: ch.is_im ? 'im' : ch.is_private ? 'group' : 'channel',
+      ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}),
     });
     return { ...res, ts: msg.ts };
   }
@@ -208,7 +262,13 @@ export class LocalSlack extends LocalSlackBase {
     this.requireUser(user);
     const ch = this.requireChannel(channel);
     if (!ch.members.includes(user)) ch.members.push(user);
-    return this.sendEvent({ type: 'member_joined_channel', user, channel: ch.id, channel_type: ch.is_private ? 'G' : 'C', team: this.ws.team.id });
+    return this.sendEvent({
+      type: 'member_joined_channel',
+      user,
+      channel: ch.id,
+      channel_type: ch.is_private ? 'G' : 'C',
+      team: this.ws.team.id,
+    });
   }
 
   async appHomeOpened(user: string): Promise<EventResult> {

@@ -57,18 +57,35 @@ export function channelRef(ch: Channel) {
 }
 
 const teamRef = (ws: Workspace) => ({ id: ws.team.id, domain: ws.team.domain });
-const common = (ws: Workspace) => ({ api_app_id: ws.o.appId, token: 'local-verification-token', is_enterprise_install: false, enterprise: null });
+const common = (ws: Workspace) => ({
+  api_app_id: ws.o.appId,
+  token: 'local-verification-token',
+  is_enterprise_install: false,
+  enterprise: null,
+});
 
 export function actionTs(ws: Workspace): string {
   return ws.nextTs();
 }
 
-export function slashCommandForm(ws: Workspace, o: { user: string; channel: Channel; command: string; text: string; triggerId: string; responseUrl: string }): string {
+export function slashCommandForm(
+  ws: Workspace,
+  o: { user: string; channel: Channel; command: string; text: string; triggerId: string; responseUrl: string },
+): string {
   const fields: Record<string, string> = {
-    token: 'local-verification-token', team_id: ws.team.id, team_domain: ws.team.domain, channel_id: o.channel.id,
-    channel_name: channelRef(o.channel).name, user_id: o.user, user_name: ws.user(o.user)?.name ?? o.user,
-    command: o.command, text: o.text, api_app_id: ws.o.appId, is_enterprise_install: 'false',
-    response_url: o.responseUrl, trigger_id: o.triggerId,
+    token: 'local-verification-token',
+    team_id: ws.team.id,
+    team_domain: ws.team.domain,
+    channel_id: o.channel.id,
+    channel_name: channelRef(o.channel).name,
+    user_id: o.user,
+    user_name: ws.user(o.user)?.name ?? o.user,
+    command: o.command,
+    text: o.text,
+    api_app_id: ws.o.appId,
+    is_enterprise_install: 'false',
+    response_url: o.responseUrl,
+    trigger_id: o.triggerId,
   };
   return new URLSearchParams(fields).toString();
 }
@@ -82,7 +99,10 @@ export interface FoundButton {
 export function findButton(blocks: Block[] | undefined, actionId: string, value?: string): FoundButton {
   const seen: string[] = [];
   for (const b of blocks ?? []) {
-    const els = [...(Array.isArray(b.elements) && b.type === 'actions' ? (b.elements as Record<string, unknown>[]) : []), ...(b.accessory ? [b.accessory as Record<string, unknown>] : [])];
+    const els = [
+      ...(Array.isArray(b.elements) && b.type === 'actions' ? (b.elements as Record<string, unknown>[]) : []),
+      ...(b.accessory ? [b.accessory as Record<string, unknown>] : []),
+    ];
     for (const el of els) {
       if (el.type !== 'button') continue;
       seen.push(`${String(el.action_id)}${el.value !== undefined ? `=${String(el.value)}` : ''}`);
@@ -95,37 +115,66 @@ export function findButton(blocks: Block[] | undefined, actionId: string, value?
 function action(ws: Workspace, found: FoundButton) {
   const el = found.element;
   return {
-    action_id: el.action_id, block_id: found.blockId, text: el.text,
-    ...(el.value !== undefined ? { value: el.value } : {}), ...(el.style ? { style: el.style } : {}), ...(el.url ? { url: el.url } : {}),
-    type: 'button', action_ts: actionTs(ws),
+    action_id: el.action_id,
+    block_id: found.blockId,
+    text: el.text,
+    ...(el.value !== undefined ? { value: el.value } : {}),
+    ...(el.style ? { style: el.style } : {}),
+    ...(el.url ? { url: el.url } : {}),
+    type: 'button',
+    action_ts: actionTs(ws),
   };
 }
 
-export function messageBlockActions(ws: Workspace, o: {
-  user: string; channel: Channel; message: Message | { ts: string; text: string; blocks?: Block[]; user: string }; ephemeral: boolean;
-  found: FoundButton; triggerId: string; responseUrl: string;
-}) {
+export function messageBlockActions(
+  ws: Workspace,
+  o: {
+    user: string;
+    channel: Channel;
+    message: Message | { ts: string; text: string; blocks?: Block[]; user: string };
+    ephemeral: boolean;
+    found: FoundButton;
+    triggerId: string;
+    responseUrl: string;
+  },
+) {
   return {
-    type: 'block_actions', user: userRef(ws, o.user), ...common(ws),
+    type: 'block_actions',
+    user: userRef(ws, o.user),
+    ...common(ws),
     container: { type: 'message', message_ts: o.message.ts, channel_id: o.channel.id, is_ephemeral: o.ephemeral },
-    trigger_id: o.triggerId, team: teamRef(ws), channel: channelRef(o.channel),
+    trigger_id: o.triggerId,
+    team: teamRef(ws),
+    channel: channelRef(o.channel),
     ...(o.ephemeral ? {} : { message: wireMessage(o.message as Message) }),
-    state: { values: {} }, response_url: o.responseUrl, actions: [action(ws, o.found)],
+    state: { values: {} },
+    response_url: o.responseUrl,
+    actions: [action(ws, o.found)],
   };
 }
 
 export function viewBlockActions(ws: Workspace, o: { user: string; view: View; found: FoundButton; triggerId: string }) {
   return {
-    type: 'block_actions', user: userRef(ws, o.user), ...common(ws),
-    container: { type: 'view', view_id: o.view.id }, trigger_id: o.triggerId, team: teamRef(ws),
-    view: wireView(o.view), actions: [action(ws, o.found)],
+    type: 'block_actions',
+    user: userRef(ws, o.user),
+    ...common(ws),
+    container: { type: 'view', view_id: o.view.id },
+    trigger_id: o.triggerId,
+    team: teamRef(ws),
+    view: wireView(o.view),
+    actions: [action(ws, o.found)],
   };
 }
 
 export function viewSubmission(ws: Workspace, o: { user: string; view: View; values: Record<string, unknown>; triggerId: string }) {
   return {
-    type: 'view_submission', team: teamRef(ws), user: userRef(ws, o.user), ...common(ws), trigger_id: o.triggerId,
-    view: { ...wireView(o.view), state: { values: o.values } }, response_urls: [],
+    type: 'view_submission',
+    team: teamRef(ws),
+    user: userRef(ws, o.user),
+    ...common(ws),
+    trigger_id: o.triggerId,
+    view: { ...wireView(o.view), state: { values: o.values } },
+    response_urls: [],
   };
 }
 
@@ -133,20 +182,38 @@ export function viewClosed(ws: Workspace, o: { user: string; view: View }) {
   return { type: 'view_closed', team: teamRef(ws), user: userRef(ws, o.user), ...common(ws), view: wireView(o.view), is_cleared: false };
 }
 
-export function messageAction(ws: Workspace, o: { user: string; channel: Channel; message: Message; callbackId: string; triggerId: string; responseUrl: string }) {
+export function messageAction(
+  ws: Workspace,
+  o: { user: string; channel: Channel; message: Message; callbackId: string; triggerId: string; responseUrl: string },
+) {
   return {
-    type: 'message_action', ...common(ws), action_ts: actionTs(ws), team: teamRef(ws), user: userRef(ws, o.user),
-    channel: channelRef(o.channel), callback_id: o.callbackId, trigger_id: o.triggerId, response_url: o.responseUrl,
-    message_ts: o.message.ts, message: wireMessage(o.message),
+    type: 'message_action',
+    ...common(ws),
+    action_ts: actionTs(ws),
+    team: teamRef(ws),
+    user: userRef(ws, o.user),
+    channel: channelRef(o.channel),
+    callback_id: o.callbackId,
+    trigger_id: o.triggerId,
+    response_url: o.responseUrl,
+    message_ts: o.message.ts,
+    message: wireMessage(o.message),
   };
 }
 
 export function eventCallback(ws: Workspace, event: Record<string, unknown>, eventId: string) {
   const eventTime = Math.floor(ws.now() / 1000);
   return {
-    token: 'local-verification-token', team_id: ws.team.id, context_team_id: ws.team.id, api_app_id: ws.o.appId,
-    event: { ...event, event_ts: event.event_ts ?? ws.nextTs() }, type: 'event_callback', event_id: eventId, event_time: eventTime,
+    token: 'local-verification-token',
+    team_id: ws.team.id,
+    context_team_id: ws.team.id,
+    api_app_id: ws.o.appId,
+    event: { ...event, event_ts: event.event_ts ?? ws.nextTs() },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: eventTime,
     authorizations: [{ enterprise_id: null, team_id: ws.team.id, user_id: ws.o.botUserId, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false, event_context: `4-local-${eventId}`,
+    is_ext_shared_channel: false,
+    event_context: `4-local-${eventId}`,
   };
 }

@@ -72,8 +72,12 @@ function element(el: unknown, blockId: string, opts: RenderOptions): string {
       if (!opts.buttons) return `[${label}${url ? ' ↗' : ''}]`;
       const n = opts.buttons.length + 1;
       opts.buttons.push({
-        n, blockId, actionId: String(el.action_id ?? ''), text: label,
-        ...(typeof el.value === 'string' ? { value: el.value } : {}), ...(url ? { url } : {}),
+        n,
+        blockId,
+        actionId: String(el.action_id ?? ''),
+        text: label,
+        ...(typeof el.value === 'string' ? { value: el.value } : {}),
+        ...(url ? { url } : {}),
       });
       return `[${n} ${label}${url ? ' ↗' : ''}]`;
     }
@@ -133,9 +137,13 @@ function input(b: Obj, opts: RenderOptions): string {
   }
   const value = opts.values?.[`${blockId}.${actionId}`];
   const shown = value !== undefined ? value : `${element(el, blockId, { ...opts, buttons: undefined })}`;
-  const options = [...(Array.isArray(el.options) ? el.options : []), ...(Array.isArray(el.option_groups) ? el.option_groups.flatMap((g) => (isObj(g) && Array.isArray(g.options) ? g.options : [])) : [])];
+  const options = [
+    ...(Array.isArray(el.options) ? el.options : []),
+    ...(Array.isArray(el.option_groups) ? el.option_groups.flatMap((g) => (isObj(g) && Array.isArray(g.options) ? g.options : [])) : []),
+  ];
   const lines = [`${prefix}${label}${optional ? ' (optional)' : ''}: ${shown}`];
-  if (options.length) lines.push(`    options: ${options.map((o, i) => `${i + 1}) ${textOf(isObj(o) ? o.text : undefined, opts)}`).join('  ')}`);
+  if (options.length)
+    lines.push(`    options: ${options.map((o, i) => `${i + 1}) ${textOf(isObj(o) ? o.text : undefined, opts)}`).join('  ')}`);
   if (b.hint) lines.push(`    ${textOf(b.hint, opts)}`);
   return lines.join('\n');
 }

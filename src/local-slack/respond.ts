@@ -33,9 +33,10 @@ export function applyResponse(ws: Workspace, ctx: ResponseContext, body: Respons
   }
   const text = typeof body.text === 'string' ? body.text : '';
   const sourceMsg = ctx.sourceTs && !ctx.sourceEphemeral ? ws.findMessage(ctx.channel, ctx.sourceTs) : undefined;
-  const sourceEph = ctx.sourceTs && ctx.sourceEphemeral
-    ? ws.ephemerals.find((e) => e.ts === ctx.sourceTs && e.channel === ctx.channel && !e.deleted)
-    : undefined;
+  const sourceEph =
+    ctx.sourceTs && ctx.sourceEphemeral
+      ? ws.ephemerals.find((e) => e.ts === ctx.sourceTs && e.channel === ctx.channel && !e.deleted)
+      : undefined;
 
   if (truthy(body.delete_original)) {
     if (sourceMsg) {
@@ -65,8 +66,12 @@ export function applyResponse(ws: Workspace, ctx: ResponseContext, body: Respons
   if (body.response_type === 'in_channel') {
     try {
       ws.addMessage({
-        channel: ctx.channel, user: ws.o.botUserId, text, bot: true,
-        ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}),
+        channel: ctx.channel,
+        user: ws.o.botUserId,
+        text,
+        bot: true,
+        ...(blocks ? { blocks } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
       });
     } catch (err) {
       return (err as { code?: string }).code ?? 'internal_error';
@@ -74,7 +79,12 @@ export function applyResponse(ws: Workspace, ctx: ResponseContext, body: Respons
     return undefined;
   }
   ws.addEphemeral({
-    channel: ctx.channel, user: ctx.user, text, via, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}),
+    channel: ctx.channel,
+    user: ctx.user,
+    text,
+    via,
+    ...(blocks ? { blocks } : {}),
+    ...(threadTs ? { thread_ts: threadTs } : {}),
   });
   return undefined;
 }

@@ -69,7 +69,10 @@ const seedSchema = z
     };
     unique(seed.users, 'users');
     unique(seed.channels, 'channels');
-    unique(seed.usergroups.map((g) => ({ id: g.id, name: g.handle })), 'usergroups');
+    unique(
+      seed.usergroups.map((g) => ({ id: g.id, name: g.handle })),
+      'usergroups',
+    );
     seed.usergroups.forEach((g, i) =>
       g.users.forEach((u, j) => {
         if (!userIds.has(u)) ctx.addIssue({ code: 'custom', path: ['usergroups', i, 'users', j], message: `unknown user ${u}` });

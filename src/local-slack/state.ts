@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from './types.js';
-import type {
-  ApiCall, Block, Bookmark, Channel, Ephemeral, Message, SeedUsergroup, User, View, WorkspaceSeed,
-} from './types.js';
+import type { ApiCall, Block, Bookmark, Channel, Ephemeral, Message, SeedUsergroup, User, View, WorkspaceSeed } from './types.js';
 
 export interface WorkspaceOptions {
   seed: WorkspaceSeed;
@@ -14,7 +12,11 @@ export interface WorkspaceOptions {
   emit: (event: string, payload: unknown) => void;
 }
 
-export interface Trigger { user: string; at: number; used: boolean }
+export interface Trigger {
+  user: string;
+  at: number;
+  used: boolean;
+}
 export interface ResponseTarget {
   channel: string;
   user: string;
@@ -57,12 +59,25 @@ export class Workspace {
 
   constructor(readonly o: WorkspaceOptions) {
     const { seed } = o;
-    this.team = { ...seed.team, domain: seed.team.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') };
+    this.team = {
+      ...seed.team,
+      domain: seed.team.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, ''),
+    };
     const mkUser = (id: string, name: string, real: string, email: string | undefined, tz: string, title: string, bot: boolean): User => ({
-      id, team_id: this.team.id, name, real_name: real, tz, is_bot: bot, deleted: false,
+      id,
+      team_id: this.team.id,
+      name,
+      real_name: real,
+      tz,
+      is_bot: bot,
+      deleted: false,
       profile: { ...(email ? { email } : {}), real_name: real, display_name: name, title },
     });
-    for (const u of seed.users) this.users.set(u.id, mkUser(u.id, u.name, u.real_name, u.email, u.tz ?? 'UTC', u.title ?? '', u.is_bot ?? false));
+    for (const u of seed.users)
+      this.users.set(u.id, mkUser(u.id, u.name, u.real_name, u.email, u.tz ?? 'UTC', u.title ?? '', u.is_bot ?? false));
     if (!this.users.has(o.botUserId)) this.users.set(o.botUserId, mkUser(o.botUserId, o.botName, o.botName, undefined, 'UTC', '', true));
     for (const g of seed.usergroups) this.usergroups.set(g.id, { ...g, users: [...g.users] });
     const created = Math.floor(o.now() / 1000);
@@ -70,8 +85,16 @@ export class Workspace {
       const members = [...c.members];
       if (c.bot_member ?? true) members.push(o.botUserId);
       this.channels.set(c.id, {
-        id: c.id, name: c.name, is_channel: true, is_group: false, is_im: false, is_private: c.is_private ?? false,
-        is_archived: false, created, creator: c.members[0] ?? o.botUserId, members,
+        id: c.id,
+        name: c.name,
+        is_channel: true,
+        is_group: false,
+        is_im: false,
+        is_private: c.is_private ?? false,
+        is_archived: false,
+        created,
+        creator: c.members[0] ?? o.botUserId,
+        members,
         topic: { value: c.topic ?? '', creator: '', last_set: 0 },
         purpose: { value: c.purpose ?? '', creator: '', last_set: 0 },
       });
@@ -143,9 +166,19 @@ export class Workspace {
     if (!this.users.has(userId)) throw new ApiError('user_not_found');
     const id = randomId('D');
     const ch: Channel = {
-      id, name: id, is_channel: false, is_group: false, is_im: true, is_private: true, is_archived: false,
-      created: Math.floor(this.now() / 1000), creator: this.o.botUserId, user: userId, members: [userId, this.o.botUserId],
-      topic: { value: '', creator: '', last_set: 0 }, purpose: { value: '', creator: '', last_set: 0 },
+      id,
+      name: id,
+      is_channel: false,
+      is_group: false,
+      is_im: true,
+      is_private: true,
+      is_archived: false,
+      created: Math.floor(this.now() / 1000),
+      creator: this.o.botUserId,
+      user: userId,
+      members: [userId, this.o.botUserId],
+      topic: { value: '', creator: '', last_set: 0 },
+      purpose: { value: '', creator: '', last_set: 0 },
     };
     this.channels.set(id, ch);
     return ch;
@@ -162,7 +195,16 @@ export class Workspace {
   }
 
   /** Store a message (threads resolved to their root, parent counters kept) and emit 'message'. */
-  addMessage(m: { channel: string; user: string; text: string; blocks?: Block[]; thread_ts?: string; bot?: boolean; attachments?: unknown[]; metadata?: unknown }): Message {
+  addMessage(m: {
+    channel: string;
+    user: string;
+    text: string;
+    blocks?: Block[];
+    thread_ts?: string;
+    bot?: boolean;
+    attachments?: unknown[];
+    metadata?: unknown;
+  }): Message {
     let threadTs: string | undefined;
     if (m.thread_ts) {
       const parent = this.findMessage(m.channel, m.thread_ts);
@@ -172,7 +214,11 @@ export class Workspace {
       root.thread_ts = root.ts;
     }
     const msg: Message = {
-      type: 'message', channel: m.channel, ts: this.nextTs(), user: m.user, text: m.text,
+      type: 'message',
+      channel: m.channel,
+      ts: this.nextTs(),
+      user: m.user,
+      text: m.text,
       ...(threadTs ? { thread_ts: threadTs } : {}),
       ...(m.blocks ? { blocks: withIds(m.blocks) } : {}),
       ...(m.attachments ? { attachments: m.attachments } : {}),

@@ -13,7 +13,8 @@ export interface InputField {
   element: Obj;
 }
 
-const textOf = (t: unknown): string => (t && typeof t === 'object' && typeof (t as Obj).text === 'string' ? ((t as Obj).text as string) : '');
+const textOf = (t: unknown): string =>
+  t && typeof t === 'object' && typeof (t as Obj).text === 'string' ? ((t as Obj).text as string) : '';
 
 /** Inputs of a view in display order: input blocks, plus selects/pickers inside actions blocks. */
 export function viewInputs(blocks: Block[]): InputField[] {
@@ -22,7 +23,14 @@ export function viewInputs(blocks: Block[]): InputField[] {
     const blockId = String(b.block_id ?? '');
     if (b.type === 'input' && b.element && typeof b.element === 'object') {
       const el = b.element as Obj;
-      out.push({ blockId, actionId: String(el.action_id ?? ''), type: String(el.type), label: textOf(b.label), optional: b.optional === true, element: el });
+      out.push({
+        blockId,
+        actionId: String(el.action_id ?? ''),
+        type: String(el.type),
+        label: textOf(b.label),
+        optional: b.optional === true,
+        element: el,
+      });
     } else if (b.type === 'actions' && Array.isArray(b.elements)) {
       for (const el of b.elements as Obj[]) {
         if (el.type === 'button' || el.type === 'overflow') continue;
@@ -45,7 +53,9 @@ function findOption(field: InputField, value: string): Obj {
   const opt = optionsOf(field.element).find((o) => o.value === value);
   if (opt) return opt;
   if (field.type.includes('external')) return { text: { type: 'plain_text', text: value }, value };
-  const known = optionsOf(field.element).map((o) => String(o.value)).join(', ');
+  const known = optionsOf(field.element)
+    .map((o) => String(o.value))
+    .join(', ');
   throw new Error(`input ${field.blockId}/${field.actionId}: no option with value "${value}" (options: ${known})`);
 }
 
@@ -53,7 +63,8 @@ function initial(field: InputField): Obj | undefined {
   const el = field.element;
   const t = field.type;
   const has = (k: string) => el[k] !== undefined;
-  if (['plain_text_input', 'email_text_input', 'url_text_input', 'number_input'].includes(t) && has('initial_value')) return { value: el.initial_value };
+  if (['plain_text_input', 'email_text_input', 'url_text_input', 'number_input'].includes(t) && has('initial_value'))
+    return { value: el.initial_value };
   if (has('initial_option')) return { selected_option: el.initial_option };
   if (has('initial_options')) return { selected_options: el.initial_options };
   if (has('initial_user')) return { selected_user: el.initial_user };
@@ -69,11 +80,23 @@ function initial(field: InputField): Obj | undefined {
 
 function empty(t: string): Obj {
   if (t.startsWith('multi_') || t === 'checkboxes') {
-    const key = t.includes('user') ? 'selected_users' : t.includes('conversation') ? 'selected_conversations' : t.includes('channel') ? 'selected_channels' : 'selected_options';
+    const key = t.includes('user')
+      ? 'selected_users'
+      : t.includes('conversation')
+        ? 'selected_conversations'
+        : t.includes('channel')
+          ? 'selected_channels'
+          : 'selected_options';
     return { [key]: [] };
   }
   if (t.endsWith('select') || t === 'radio_buttons') {
-    const key = t.includes('user') ? 'selected_user' : t.includes('conversation') ? 'selected_conversation' : t.includes('channel') ? 'selected_channel' : 'selected_option';
+    const key = t.includes('user')
+      ? 'selected_user'
+      : t.includes('conversation')
+        ? 'selected_conversation'
+        : t.includes('channel')
+          ? 'selected_channel'
+          : 'selected_option';
     return { [key]: null };
   }
   if (t === 'datepicker') return { selected_date: null };
@@ -85,18 +108,34 @@ function shape(field: InputField, v: string | string[]): Obj {
   const arr = Array.isArray(v) ? v : [v];
   const one = arr[0] ?? '';
   switch (field.type) {
-    case 'static_select': case 'external_select': case 'radio_buttons': return { selected_option: findOption(field, one) };
-    case 'multi_static_select': case 'multi_external_select': case 'checkboxes': return { selected_options: arr.map((x) => findOption(field, x)) };
-    case 'users_select': return { selected_user: one };
-    case 'multi_users_select': return { selected_users: arr };
-    case 'conversations_select': return { selected_conversation: one };
-    case 'multi_conversations_select': return { selected_conversations: arr };
-    case 'channels_select': return { selected_channel: one };
-    case 'multi_channels_select': return { selected_channels: arr };
-    case 'datepicker': return { selected_date: one };
-    case 'timepicker': return { selected_time: one };
-    case 'datetimepicker': return { selected_date_time: Number(one) };
-    default: return { value: Array.isArray(v) ? v.join(',') : v };
+    case 'static_select':
+    case 'external_select':
+    case 'radio_buttons':
+      return { selected_option: findOption(field, one) };
+    case 'multi_static_select':
+    case 'multi_external_select':
+    case 'checkboxes':
+      return { selected_options: arr.map((x) => findOption(field, x)) };
+    case 'users_select':
+      return { selected_user: one };
+    case 'multi_users_select':
+      return { selected_users: arr };
+    case 'conversations_select':
+      return { selected_conversation: one };
+    case 'multi_conversations_select':
+      return { selected_conversations: arr };
+    case 'channels_select':
+      return { selected_channel: one };
+    case 'multi_channels_select':
+      return { selected_channels: arr };
+    case 'datepicker':
+      return { selected_date: one };
+    case 'timepicker':
+      return { selected_time: one };
+    case 'datetimepicker':
+      return { selected_date_time: Number(one) };
+    default:
+      return { value: Array.isArray(v) ? v.join(',') : v };
   }
 }
 
@@ -119,7 +158,7 @@ export function buildStateValues(view: Pick<View, 'blocks'>, values: InputValues
   const out: Record<string, Record<string, Obj>> = {};
   for (const f of fields) {
     const given = values[f.blockId]?.[f.actionId];
-    const body = given !== undefined && given !== '' ? shape(f, given) : initial(f) ?? empty(f.type);
+    const body = given !== undefined && given !== '' ? shape(f, given) : (initial(f) ?? empty(f.type));
     if (!f.optional && isEmpty(body)) throw new Error(`required input "${f.label || f.blockId}" (${f.blockId}.${f.actionId}) is empty`);
     (out[f.blockId] ??= {})[f.actionId] = { type: f.type, ...body };
   }

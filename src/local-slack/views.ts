@@ -49,8 +49,16 @@ export function openView(ws: Workspace, spec: Spec, user: string, parent?: View)
   }
   const id = randomId('V');
   const view: View = {
-    id, team_id: ws.team.id, app_id: ws.o.appId, bot_id: ws.o.botId, user, ...content(spec),
-    state: { values: {} }, hash: newHash(ws), root_view_id: parent?.root_view_id ?? id, previous_view_id: parent?.id ?? null,
+    id,
+    team_id: ws.team.id,
+    app_id: ws.o.appId,
+    bot_id: ws.o.botId,
+    user,
+    ...content(spec),
+    state: { values: {} },
+    hash: newHash(ws),
+    root_view_id: parent?.root_view_id ?? id,
+    previous_view_id: parent?.id ?? null,
     open: true,
   };
   ws.views.set(id, view);
@@ -88,8 +96,17 @@ export function publishHome(ws: Workspace, user: string, spec: Spec, hash?: stri
   if (current) return replaceView(ws, current, spec, hash);
   const id = randomId('V');
   const view: View = {
-    id, team_id: ws.team.id, app_id: ws.o.appId, bot_id: ws.o.botId, user, ...content(spec),
-    state: { values: {} }, hash: newHash(ws), root_view_id: id, previous_view_id: null, open: true,
+    id,
+    team_id: ws.team.id,
+    app_id: ws.o.appId,
+    bot_id: ws.o.botId,
+    user,
+    ...content(spec),
+    state: { values: {} },
+    hash: newHash(ws),
+    root_view_id: id,
+    previous_view_id: null,
+    open: true,
   };
   ws.views.set(id, view);
   ws.homes.set(user, id);

@@ -42,7 +42,10 @@ export function json(args: Args, key: string): unknown {
 export function list(args: Args, key: string): string[] {
   const v = args[key];
   if (Array.isArray(v)) return v.map(String);
-  return (str(args, key) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (str(args, key) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Cursor pagination over an array: cursor is an opaque base64 offset. */
@@ -78,10 +81,25 @@ export function wireChannel(ch: Channel, botUserId: string, withCount = false): 
     return { id: ch.id, created: ch.created, is_im: true, is_org_shared: false, user: ch.user, is_user_deleted: false, priority: 0 };
   }
   return {
-    id: ch.id, name: ch.name, name_normalized: ch.name, is_channel: ch.is_channel, is_group: ch.is_group, is_im: false,
-    is_mpim: false, is_private: ch.is_private, is_archived: ch.is_archived, is_general: ch.name === 'general',
-    is_shared: false, is_org_shared: false, is_ext_shared: false, created: ch.created, creator: ch.creator,
-    is_member: ch.members.includes(botUserId), topic: ch.topic, purpose: ch.purpose, previous_names: [],
+    id: ch.id,
+    name: ch.name,
+    name_normalized: ch.name,
+    is_channel: ch.is_channel,
+    is_group: ch.is_group,
+    is_im: false,
+    is_mpim: false,
+    is_private: ch.is_private,
+    is_archived: ch.is_archived,
+    is_general: ch.name === 'general',
+    is_shared: false,
+    is_org_shared: false,
+    is_ext_shared: false,
+    created: ch.created,
+    creator: ch.creator,
+    is_member: ch.members.includes(botUserId),
+    topic: ch.topic,
+    purpose: ch.purpose,
+    previous_names: [],
     ...(withCount ? { num_members: ch.members.length } : {}),
   };
 }

@@ -41,7 +41,11 @@ function pool(processors: JobProcessor[], extra: { connection?: string | (() => 
   return p;
 }
 
-function processor<D extends JobData = JobData>(name: string, process: (data: D, ctx: JobContext) => Promise<unknown>, more: Partial<JobProcessor> = {}): JobProcessor {
+function processor<D extends JobData = JobData>(
+  name: string,
+  process: (data: D, ctx: JobContext) => Promise<unknown>,
+  more: Partial<JobProcessor> = {},
+): JobProcessor {
   return { name, process: process as JobProcessor['process'], ...more };
 }
 
@@ -160,7 +164,10 @@ describe('BullmqJobQueue + WorkerPool', () => {
 
     // failures are logged with name, id, attempt and message, never the job data
     const permLog = logged.find((l) => l.obj.jobId === 'perm');
-    expect(permLog).toMatchObject({ level: 'error', obj: { job: 'fail.permanent', attempt: 1, err: 'credentials refused for key ci/token' } });
+    expect(permLog).toMatchObject({
+      level: 'error',
+      obj: { job: 'fail.permanent', attempt: 1, err: 'credentials refused for key ci/token' },
+    });
     const flakyLogs = logged.filter((l) => l.obj.jobId === 'flaky');
     expect(flakyLogs.map((l) => [l.level, l.obj.attempt])).toEqual([
       ['warn', 1],

@@ -105,9 +105,7 @@ describe('update', () => {
 
   it('20 parallel callers on one connection all land', async () => {
     const k = store.key('upd', 'counter-one');
-    await Promise.all(
-      Array.from({ length: 20 }, () => store.update<{ count: number }>(k, (cur) => ({ count: (cur?.count ?? 0) + 1 }))),
-    );
+    await Promise.all(Array.from({ length: 20 }, () => store.update<{ count: number }>(k, (cur) => ({ count: (cur?.count ?? 0) + 1 }))));
     expect(await store.getJson(k)).toEqual({ count: 20 });
   });
 
@@ -211,7 +209,14 @@ describe('sets and sorted sets', () => {
 
   it('zRange by score, reversed, limited', async () => {
     const k = store.key('z', 'a');
-    for (const [m, s] of [['a', 1], ['b', 2], ['c', 3], ['d', 4], ['e', 5]] as const) await store.zAdd(k, s, m);
+    for (const [m, s] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+      ['e', 5],
+    ] as const)
+      await store.zAdd(k, s, m);
     await store.zAdd(k, 2.5, 'b'); // re-score
     expect(await store.zRange(k)).toEqual([
       { member: 'a', score: 1 },

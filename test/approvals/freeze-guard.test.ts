@@ -35,13 +35,19 @@ describe('change freezes over the Slack wire', () => {
   });
 
   it('lets an admin through with a stated reason: audited and announced, and the run still meets its gate', async () => {
-    const id = await startRun(h, 'U0ALICE', '/pipeline run gated-release --env production --override "Hotfix for INC-42: checkout is down"');
+    const id = await startRun(
+      h,
+      'U0ALICE',
+      '/pipeline run gated-release --env production --override "Hotfix for INC-42: checkout is down"',
+    );
     const audit = await h.app.ctx.audit.query({ action: 'freeze.override', actor: 'U0ALICE' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ outcome: 'ok', target: 'gated-release production' });
     expect(audit[0]?.detail).toContain('freeze test-freeze');
     expect(audit[0]?.detail).toContain('reason: Hotfix for INC-42: checkout is down');
-    const announced = await h.slack.waitFor(() => h.slack.messages('C0APPROVALS').find((m) => m.text.includes('overrode the change freeze')));
+    const announced = await h.slack.waitFor(() =>
+      h.slack.messages('C0APPROVALS').find((m) => m.text.includes('overrode the change freeze')),
+    );
     expect(announced.text).toContain('<@U0ALICE>');
     expect(announced.text).toContain('`test-freeze`');
     expect(announced.text).toContain('Hotfix for INC-42: checkout is down');

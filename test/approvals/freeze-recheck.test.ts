@@ -13,7 +13,9 @@ const freezeFlag: ModuleFactory = (ctx) => {
     name: 'change-freeze',
     async check(req) {
       const name = await ctx.store.getJson<string>(ctx.store.key('test', 'freeze', req.env));
-      return name ? { allowed: false, overridable: true, reason: `Change freeze \`${name}\` is in effect for ${req.env}.` } : { allowed: true };
+      return name
+        ? { allowed: false, overridable: true, reason: `Change freeze \`${name}\` is in effect for ${req.env}.` }
+        : { allowed: true };
     },
   };
   servicesOf(ctx).add(DEPLOY_GUARDS, guard);
@@ -23,7 +25,10 @@ const freezeFlag: ModuleFactory = (ctx) => {
 describe('a freeze declared while a run waits at its approval gate', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ name: 'approvals-freeze-recheck', modules: [...approvalModules('test/approvals/config/approvals.yml'), freezeFlag] });
+    h = await startHarness({
+      name: 'approvals-freeze-recheck',
+      modules: [...approvalModules('test/approvals/config/approvals.yml'), freezeFlag],
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -43,9 +48,15 @@ describe('a freeze declared while a run waits at its approval gate', () => {
     expect(gate.summary).toContain('but stopped by change-freeze: Change freeze `year-end` is in effect for production.');
     expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('skipped');
     // The run card and its thread say so.
-    const card = await h.slack.waitFor(() => h.slack.messages(RUN_CHANNEL).find((m) => m.text.startsWith(`gated-release ${id} → `) && m.text.includes(': failed')));
+    const card = await h.slack.waitFor(() =>
+      h.slack.messages(RUN_CHANNEL).find((m) => m.text.startsWith(`gated-release ${id} → `) && m.text.includes(': failed')),
+    );
     expect(JSON.stringify(card.blocks)).toContain('year-end');
-    const thread = await h.slack.waitFor(() => h.slack.messages(RUN_CHANNEL, { threadTs: card.ts }).find((m) => m.text.includes('Stopped after approve was approved by change-freeze')));
+    const thread = await h.slack.waitFor(() =>
+      h.slack
+        .messages(RUN_CHANNEL, { threadTs: card.ts })
+        .find((m) => m.text.includes('Stopped after approve was approved by change-freeze')),
+    );
     expect(thread.text).toContain('Change freeze `year-end` is in effect for production.');
     expect(thread.text).toContain('--override');
     expect((await runOf(h, id))?.status).toBe('failed');
@@ -61,11 +72,12 @@ describe('a freeze declared while a run waits at its approval gate', () => {
     const run = await waitRunStatus(h, id, 'succeeded');
     expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('succeeded');
     const audit = await h.app.ctx.audit.query({ actor: 'U0ALICE', action: 'pipeline.override', limit: 20 });
-    expect(audit.filter((e) => e.detail?.includes(`run ${id}, checked again`)).map((e) => e.detail!.replace(/.*checked again: /, '')).sort()).toEqual([
-      'after approve was approved)',
-      'before approve started)',
-      'before deploy started)',
-    ]);
+    expect(
+      audit
+        .filter((e) => e.detail?.includes(`run ${id}, checked again`))
+        .map((e) => e.detail!.replace(/.*checked again: /, ''))
+        .sort(),
+    ).toEqual(['after approve was approved)', 'before approve started)', 'before deploy started)']);
     await h.app.ctx.store.del(h.app.ctx.store.key('test', 'freeze', 'production'));
   });
 });

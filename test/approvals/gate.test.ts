@@ -5,10 +5,32 @@ import { toPlainText } from '../../src/core/outbound.js';
 
 function gate(over: Partial<Gate> = {}): Gate {
   return {
-    id: 'g1', runId: 'r1', stageId: 'approve', pipeline: 'checkout-deploy', service: 'checkout', env: 'production', ref: 'v1.2.3',
-    requestedBy: 'U0BOB', runChannel: 'C0DEPLOYS', runMessageKey: 'run-r1', links: [],
-    policy: { name: 'production', approvers: { roles: ['approver'], users: [], groups: [] }, required: 2, rejectEndsRun: true, timeoutMs: 60_000, remindBeforeMs: [] },
-    approvers: ['U0CAROL', 'U0DAVE'], messageKeys: [], status: 'pending', approvals: [], rejections: [], createdAt: 0, expiresAt: 60_000,
+    id: 'g1',
+    runId: 'r1',
+    stageId: 'approve',
+    pipeline: 'checkout-deploy',
+    service: 'checkout',
+    env: 'production',
+    ref: 'v1.2.3',
+    requestedBy: 'U0BOB',
+    runChannel: 'C0DEPLOYS',
+    runMessageKey: 'run-r1',
+    links: [],
+    policy: {
+      name: 'production',
+      approvers: { roles: ['approver'], users: [], groups: [] },
+      required: 2,
+      rejectEndsRun: true,
+      timeoutMs: 60_000,
+      remindBeforeMs: [],
+    },
+    approvers: ['U0CAROL', 'U0DAVE'],
+    messageKeys: [],
+    status: 'pending',
+    approvals: [],
+    rejections: [],
+    createdAt: 0,
+    expiresAt: 60_000,
     ...over,
   };
 }
@@ -37,7 +59,7 @@ describe('gate state machine', () => {
   it('ends on one rejection when the policy says so, and keeps the reason (escaped)', () => {
     const r = applyVote(gate(), { kind: 'reject', user: 'U0DAVE', at: 5, reason: 'no <!channel> please' });
     expect(r.ok && r.gate.status).toBe('rejected');
-    expect(toPlainText(r.ok ? stageOutcomeOf(r.gate).summary ?? '' : '')).toBe('Rejected by <@U0DAVE>: no &lt;!channel&gt; please');
+    expect(toPlainText(r.ok ? (stageOutcomeOf(r.gate).summary ?? '') : '')).toBe('Rejected by <@U0DAVE>: no &lt;!channel&gt; please');
   });
 
   it('records a rejection but stays open when rejections do not end the run', () => {

@@ -4,7 +4,19 @@ import { VIEW_APPROVE, VIEW_REJECT } from '../../src/domain/approvals/interactio
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { channelDrained } from '../support/outbox.js';
-import { approvalModules, copies, gateOf, hasButtons, openModalBy, press, runOf, startRun, waitCopies, waitRunStatus, waitStage } from './support.js';
+import {
+  approvalModules,
+  copies,
+  gateOf,
+  hasButtons,
+  openModalBy,
+  press,
+  runOf,
+  startRun,
+  waitCopies,
+  waitRunStatus,
+  waitStage,
+} from './support.js';
 import { toPlainText } from '../../src/core/outbound.js';
 
 // Deployment approvals through the local Slack workspace, with the real pipelines module:
@@ -64,7 +76,12 @@ describe('approval gates over the Slack wire', () => {
     }
     const audit = await h.app.ctx.audit.query({ action: 'approval.', limit: 20 });
     const forGate = audit.filter((e) => e.target === `gate ${id}-approve`);
-    expect(forGate.filter((e) => e.action === 'approval.approve' && e.outcome === 'ok').map((e) => e.actor).sort()).toEqual(['U0CAROL', 'U0DAVE']);
+    expect(
+      forGate
+        .filter((e) => e.action === 'approval.approve' && e.outcome === 'ok')
+        .map((e) => e.actor)
+        .sort(),
+    ).toEqual(['U0CAROL', 'U0DAVE']);
     expect(forGate.find((e) => e.action === 'approval.approved')?.detail).toContain('policy production (2 needed)');
     expect(forGate.find((e) => e.outcome === 'refused')?.detail).toContain('rule one-vote-per-person');
   });
@@ -98,7 +115,11 @@ describe('approval gates over the Slack wire', () => {
     const empty = await h.slack.submitView({ user: 'U0CAROL', viewId, values: { reason: { reason: '   ' } } });
     expect(JSON.stringify(empty.json)).toContain('Give a reason');
     expect((await gateOf(h, id)).status).toBe('pending');
-    await h.slack.submitView({ user: 'U0CAROL', viewId, values: { reason: { reason: 'Payments freeze <!channel> until the audit ends' } } });
+    await h.slack.submitView({
+      user: 'U0CAROL',
+      viewId,
+      values: { reason: { reason: 'Payments freeze <!channel> until the audit ends' } },
+    });
     const failed = await waitRunStatus(h, id, 'failed');
     expect(failed.stages.find((s) => s.id === 'approve')?.summary).toContain('Payments freeze &lt;!channel&gt; until the audit ends');
     expect(failed.stages.find((s) => s.id === 'deploy')?.status).toBe('skipped');
@@ -107,13 +128,26 @@ describe('approval gates over the Slack wire', () => {
       expect(hasButtons(m)).toBe(false);
       expect(JSON.stringify(m!.blocks)).toContain('Payments freeze &lt;!channel&gt; until the audit ends');
     }
-    const runMsg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text.startsWith(`gated-release ${id} → `) && m.text.includes('failed')));
+    const runMsg = await h.slack.waitFor(() =>
+      h.slack.messages('C0DEPLOYS').find((m) => m.text.startsWith(`gated-release ${id} → `) && m.text.includes('failed')),
+    );
     expect(JSON.stringify(runMsg.blocks)).toContain('Payments freeze');
     expect(JSON.stringify(runMsg.blocks)).toContain('Rejected by <@U0CAROL>: Payments freeze &lt;!channel&gt; until'); // escaped once
     // A press on a stale copy of the decided request changes nothing.
     const before = h.slack.ephemerals('U0DAVE').length;
-    await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0GENERAL', ts: list.reply!.ts, actionId: ACTION_APPROVE, value: `${id}-approve` });
-    const stale = await h.slack.waitFor(() => h.slack.ephemerals('U0DAVE').slice(before).find((e) => e.text.includes('already')));
+    await h.slack.pressButton({
+      user: 'U0DAVE',
+      channel: 'C0GENERAL',
+      ts: list.reply!.ts,
+      actionId: ACTION_APPROVE,
+      value: `${id}-approve`,
+    });
+    const stale = await h.slack.waitFor(() =>
+      h.slack
+        .ephemerals('U0DAVE')
+        .slice(before)
+        .find((e) => e.text.includes('already')),
+    );
     expect(stale.text).toContain('already rejected');
     expect((await gateOf(h, id)).approvals).toHaveLength(0);
   });
@@ -149,7 +183,9 @@ describe('approval gates over the Slack wire', () => {
     const c = await waitCopies(h, id, APPROVERS, /^Approval needed/);
     // Slack gets its ack at once and the bot decides afterwards: wait for every presser's answer.
     const answers = (user: string, n: number, from: number) =>
-      h.slack.waitFor(() => (h.slack.ephemerals(user).length - from >= n ? h.slack.ephemerals(user).slice(from) : undefined), { message: `${user} got fewer than ${n} answers` });
+      h.slack.waitFor(() => (h.slack.ephemerals(user).length - from >= n ? h.slack.ephemerals(user).slice(from) : undefined), {
+        message: `${user} got fewer than ${n} answers`,
+      });
     const carol0 = h.slack.ephemerals('U0CAROL').length;
     const dave0 = h.slack.ephemerals('U0DAVE').length;
     const alice0 = h.slack.ephemerals('U0ALICE').length;
@@ -182,7 +218,9 @@ describe('approval gates over the Slack wire', () => {
     await channelDrained(h, 'C0DEPLOYS');
     const notes = h.slack.messages('C0DEPLOYS', { includeReplies: true }).filter((m) => m.text.includes(`gate \`${id}-approve\``));
     expect(notes).toHaveLength(1);
-    const ok = (await h.app.ctx.audit.query({ action: 'approval.approve', limit: 50 })).filter((e) => e.action === 'approval.approve' && e.target === `gate ${id}-approve` && e.outcome === 'ok');
+    const ok = (await h.app.ctx.audit.query({ action: 'approval.approve', limit: 50 })).filter(
+      (e) => e.action === 'approval.approve' && e.target === `gate ${id}-approve` && e.outcome === 'ok',
+    );
     expect(ok).toHaveLength(2);
   });
 

@@ -38,13 +38,22 @@ describe('approval policy', () => {
   });
 
   it('uses a named policy when the stage names one, and none for an unknown environment', () => {
-    expect(resolvePolicy(file, { env: 'staging', pipeline: 'x', named: 'hotfix' })).toMatchObject({ name: 'hotfix', required: 1, timeoutMs: 500 });
+    expect(resolvePolicy(file, { env: 'staging', pipeline: 'x', named: 'hotfix' })).toMatchObject({
+      name: 'hotfix',
+      required: 1,
+      timeoutMs: 500,
+    });
     expect(resolvePolicy(file, { env: 'staging', pipeline: 'x' })).toBeNull();
     expect(resolvePolicy(file, { env: 'production', pipeline: 'x', named: 'nope' })).toBeNull();
   });
 
   it('rejects a bad file naming the path and what is wrong', () => {
-    const bad = () => parseYamlText('approvals.yml', 'environments:\n  production:\n    approvers: {}\n    required: 0\n    timeout: soon\n', approvalsFileSchema);
+    const bad = () =>
+      parseYamlText(
+        'approvals.yml',
+        'environments:\n  production:\n    approvers: {}\n    required: 0\n    timeout: soon\n',
+        approvalsFileSchema,
+      );
     expect(bad).toThrow(ConfigError);
     expect(bad).toThrow(/environments\.production\.approvers: name at least one role/);
     expect(bad).toThrow(/environments\.production\.required/);
@@ -72,7 +81,11 @@ describe('the shipped config/approvals.yml', () => {
   it('is valid and gives production two approvals from the approver role', async () => {
     const { loadYamlFile } = await import('../../src/core/config/yaml-file.js');
     const shipped = loadYamlFile('config/approvals.yml', approvalsFileSchema);
-    expect(resolvePolicy(shipped, { env: 'production', pipeline: 'any' })).toMatchObject({ required: 2, channel: 'C0APPROVALS', approvers: { roles: ['approver'] } });
+    expect(resolvePolicy(shipped, { env: 'production', pipeline: 'any' })).toMatchObject({
+      required: 2,
+      channel: 'C0APPROVALS',
+      approvers: { roles: ['approver'] },
+    });
     expect(shipped.freezes.map((f) => f.name)).toEqual(['year-end', 'friday-afternoon']);
   });
 });

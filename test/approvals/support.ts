@@ -34,7 +34,8 @@ export async function waitRunStatus(h: Harness, id: string, status: string, time
   for (;;) {
     const run = await runOf(h, id);
     if (run?.status === status) return run;
-    if (Date.now() > deadline) throw new Error(`run ${id} is ${run?.status ?? 'missing'}, expected ${status}: ${JSON.stringify(run?.stages)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${id} is ${run?.status ?? 'missing'}, expected ${status}: ${JSON.stringify(run?.stages)}`);
     await new Promise((r) => setTimeout(r, 30));
   }
 }
@@ -48,7 +49,11 @@ export async function gateOf(h: Harness, runId: string): Promise<Gate> {
 const isCopy = (runId: string) => (m: Message) => new RegExp(`^Approval \\w+: [\\w-]+ ${runId}: `).test(m.text);
 
 /** Every copy of a run's approval request: run thread, approval channel, DMs of the given users. */
-export function copies(h: Harness, runId: string, dmUsers: string[]): { thread?: Message; channel?: Message; dms: Record<string, Message | undefined> } {
+export function copies(
+  h: Harness,
+  runId: string,
+  dmUsers: string[],
+): { thread?: Message; channel?: Message; dms: Record<string, Message | undefined> } {
   const pick = (channel: string) => h.slack.messages(channel, { includeReplies: true }).find(isCopy(runId));
   return {
     thread: pick(RUN_CHANNEL),
@@ -58,11 +63,17 @@ export function copies(h: Harness, runId: string, dmUsers: string[]): { thread?:
 }
 
 export function waitCopies(h: Harness, runId: string, dmUsers: string[], pattern: RegExp) {
-  return h.slack.waitFor(() => {
-    const c = copies(h, runId, dmUsers);
-    const all = [c.thread, c.channel, ...Object.values(c.dms)];
-    return all.every((m) => m && pattern.test(m.text)) ? c : undefined;
-  }, { timeoutMs: 15_000, message: `copies of ${runId} never matched ${pattern}: ${JSON.stringify(Object.values(copies(h, runId, dmUsers)).map((m) => (m as Message | undefined)?.text))}` });
+  return h.slack.waitFor(
+    () => {
+      const c = copies(h, runId, dmUsers);
+      const all = [c.thread, c.channel, ...Object.values(c.dms)];
+      return all.every((m) => m && pattern.test(m.text)) ? c : undefined;
+    },
+    {
+      timeoutMs: 15_000,
+      message: `copies of ${runId} never matched ${pattern}: ${JSON.stringify(Object.values(copies(h, runId, dmUsers)).map((m) => (m as Message | undefined)?.text))}`,
+    },
+  );
 }
 
 export function hasButtons(m: Message | undefined): boolean {
@@ -74,7 +85,10 @@ export async function press(h: Harness, user: string, m: Message, actionId: stri
   const before = h.slack.ephemerals(user).length;
   const res = await h.slack.pressButton({ user, channel: m.channel, ts: m.ts, actionId });
   expect(res.status).toBe(200);
-  const eph = await h.slack.waitFor(() => h.slack.ephemerals(user).slice(before)[0], { timeoutMs: 8000, message: `no answer to ${user} pressing ${actionId}` });
+  const eph = await h.slack.waitFor(() => h.slack.ephemerals(user).slice(before)[0], {
+    timeoutMs: 8000,
+    message: `no answer to ${user} pressing ${actionId}`,
+  });
   return eph.text;
 }
 
@@ -82,7 +96,10 @@ export async function press(h: Harness, user: string, m: Message, actionId: stri
 export async function openModalBy(h: Harness, user: string, m: Message, actionId: string, callbackId: string): Promise<string> {
   const before = new Set(h.slack.views().map((v) => v.id));
   await h.slack.pressButton({ user, channel: m.channel, ts: m.ts, actionId });
-  const view = await h.slack.waitFor(() => h.slack.views().find((v) => !before.has(v.id) && v.user === user && v.callback_id === callbackId && v.open), { timeoutMs: 8000, message: `no ${callbackId} modal for ${user}` });
+  const view = await h.slack.waitFor(
+    () => h.slack.views().find((v) => !before.has(v.id) && v.user === user && v.callback_id === callbackId && v.open),
+    { timeoutMs: 8000, message: `no ${callbackId} modal for ${user}` },
+  );
   return view.id;
 }
 

@@ -36,22 +36,47 @@ async function workspace(s: WorkspaceSeed = seed()): Promise<LocalSlack> {
   return ls;
 }
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a CLI with only the environment given (nothing of Vault/Consul/CI leaks in from the host). */
 function cli(file: string, args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const clean = Object.fromEntries(
+    Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file, ...args], { env: clean, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file, ...args],
+      { env: clean, encoding: 'utf8', timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 const slackEnv = (ls: LocalSlack) => ({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: ls.apiUrl });
-const init = (ls: LocalSlack | undefined, args: string[], env: Record<string, string> = {}) => cli('src/cli/init.ts', args, { ...(ls ? slackEnv(ls) : {}), ...env });
+const init = (ls: LocalSlack | undefined, args: string[], env: Record<string, string> = {}) =>
+  cli('src/cli/init.ts', args, { ...(ls ? slackEnv(ls) : {}), ...env });
 const doctor = (ls: LocalSlack, env: Record<string, string> = {}) => cli('src/cli/doctor.ts', [], { ...slackEnv(ls), ...env });
-const GOOD = ['--approvers', '@prod-approvers', '--noc', '#noc', '--helpdesk', 'helpdesk', '--stakeholders', '#stakeholders', '--announce', '#incidents', '--admin', '@alice'];
+const GOOD = [
+  '--approvers',
+  '@prod-approvers',
+  '--noc',
+  '#noc',
+  '--helpdesk',
+  'helpdesk',
+  '--stakeholders',
+  '#stakeholders',
+  '--announce',
+  '#incidents',
+  '--admin',
+  '@alice',
+];
 
 describe('npm run init', () => {
   it('writes access, approvals and incidents files that the bot loads, with the ids it read from Slack over several pages', async () => {
@@ -119,7 +144,7 @@ describe('npm run init', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('without a token it says so and writes nothing; a wrong token is Slack\'s invalid_auth', async () => {
+  it("without a token it says so and writes nothing; a wrong token is Slack's invalid_auth", async () => {
     const out = join(dir('token'), 'config.new');
     const none = await init(undefined, ['--out', out, ...GOOD]);
     expect(none.code).not.toBe(0);
@@ -171,8 +196,12 @@ describe('npm run doctor', () => {
     const ls = await workspace(s);
     const res = await doctor(ls);
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/^FAIL {2}channel C0NOC: does not exist .*; named in config\/incidents\.yml: notify\.SEV1\.noc\.0 .*-> fix: /m);
-    expect(res.stdout).toMatch(/^FAIL {2}channel C0HELPDESK: the bot is not a member of #helpdesk; .*-> fix: Invite it: \/invite @<bot> in #helpdesk/m);
+    expect(res.stdout).toMatch(
+      /^FAIL {2}channel C0NOC: does not exist .*; named in config\/incidents\.yml: notify\.SEV1\.noc\.0 .*-> fix: /m,
+    );
+    expect(res.stdout).toMatch(
+      /^FAIL {2}channel C0HELPDESK: the bot is not a member of #helpdesk; .*-> fix: Invite it: \/invite @<bot> in #helpdesk/m,
+    );
     expect(res.stdout).toContain('ok    channel C0STAKE');
   });
 
@@ -193,7 +222,9 @@ describe('npm run doctor', () => {
     open.push({ close: () => vault.stop() });
     let leader = '"10.0.0.1:8300"';
     const consul: Server = createServer((req, res) => {
-      res.writeHead(req.url === '/v1/status/leader' ? 200 : 404, { 'content-type': 'application/json' }).end(req.url === '/v1/status/leader' ? leader : '');
+      res
+        .writeHead(req.url === '/v1/status/leader' ? 200 : 404, { 'content-type': 'application/json' })
+        .end(req.url === '/v1/status/leader' ? leader : '');
     });
     await new Promise<void>((r) => consul.listen(0, '127.0.0.1', r));
     open.push({ close: () => new Promise<void>((r) => consul.close(() => r())) });
@@ -227,7 +258,14 @@ describe('npm run doctor', () => {
     const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`;
     await new Promise<void>((r) => gone.close(() => r()));
 
-    const res = await doctor(ls, { GITHUB_API_URL: url, GITHUB_TOKEN: 'ghp_revoked', GITLAB_URL: goneUrl, JENKINS_URL: url, JENKINS_USER: 'ci', JENKINS_API_TOKEN: 'tok' });
+    const res = await doctor(ls, {
+      GITHUB_API_URL: url,
+      GITHUB_TOKEN: 'ghp_revoked',
+      GITLAB_URL: goneUrl,
+      JENKINS_URL: url,
+      JENKINS_USER: 'ci',
+      JENKINS_API_TOKEN: 'tok',
+    });
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/^FAIL {2}github: .*\/rate_limit refused the credentials \(401\) -> fix: /m);
     expect(res.stdout).toMatch(/^FAIL {2}gitlab: .* does not answer \(ECONNREFUSED\)/m);

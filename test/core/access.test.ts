@@ -17,7 +17,8 @@ import { cleanupPrefix, REDIS_URL, testPrefix, waitFor } from '../support/redis.
 // commands on a cold cache, two processes asking at once, a lookup holder that dies, and an
 // expired entry: each must cost one lookup per group, counted at the local Slack.
 
-const lookups = (slack: LocalSlack, group?: string) => slack.calls('usergroups.users.list').filter((c) => group === undefined || c.args.usergroup === group);
+const lookups = (slack: LocalSlack, group?: string) =>
+  slack.calls('usergroups.users.list').filter((c) => group === undefined || c.args.usergroup === group);
 
 describe('group lookups through the bot', () => {
   let h: Harness;
@@ -30,7 +31,9 @@ describe('group lookups through the bot', () => {
 
   it('50 concurrent commands on a cold cache make one usergroups.users.list per group, and answer right', async () => {
     const users = ['U0GRACE', 'U0ERIN', 'U0CAROL', 'U0BOB', 'U0DAVE'];
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => h.command(users[i % users.length]!, 'C0GENERAL', '/switchyard whoami')));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => h.command(users[i % users.length]!, 'C0GENERAL', '/switchyard whoami')),
+    );
     expect(lookups(h.slack, 'S0SRE')).toHaveLength(1);
     expect(lookups(h.slack, 'S0APPROVERS')).toHaveLength(1);
     expect(lookups(h.slack)).toHaveLength(2);
@@ -51,7 +54,12 @@ describe('group lookups shared by processes', () => {
   const prefixes: string[] = [];
 
   beforeAll(async () => {
-    slack = await startLocalSlack({ seed: loadWorkspaceSeed('config/workspace.yml'), signingSecret: randomBytes(8).toString('hex'), botToken: token, ...BOT });
+    slack = await startLocalSlack({
+      seed: loadWorkspaceSeed('config/workspace.yml'),
+      signingSecret: randomBytes(8).toString('hex'),
+      botToken: token,
+      ...BOT,
+    });
   });
   afterAll(async () => {
     for (const p of prefixes) await cleanupPrefix(conns[0]!, p);

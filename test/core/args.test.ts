@@ -39,7 +39,9 @@ describe('argument types (one grammar each, refused before a handler runs)', () 
     expect(bind(s, '--channel <#C0DEPLOYS|deploys>')).toEqual({ channel: 'C0DEPLOYS' });
     expect(bind(s, '--channel G0PRIVATE')).toEqual({ channel: 'G0PRIVATE' });
     for (const bad of ['deploys', '#deploys', '<@U0BOB>', 'c0deploys']) {
-      expect(refusal(s, `--channel ${bad}`), bad).toContain(`--channel: \`${bad}\` is not a channel; link it (#name) or give its id (C123).`);
+      expect(refusal(s, `--channel ${bad}`), bad).toContain(
+        `--channel: \`${bad}\` is not a channel; link it (#name) or give its id (C123).`,
+      );
     }
   });
 
@@ -58,7 +60,8 @@ describe('argument types (one grammar each, refused before a handler runs)', () 
   it('run id: r<n> only', () => {
     const s = spec(z.object({ run: arg.runId() }), ['run']);
     expect(bind(s, 'r42')).toEqual({ run: 'r42' });
-    for (const bad of ['42', 'R42', 'run-42', 'r', 'r4x']) expect(refusal(s, bad), bad).toContain(`<run>: \`${bad}\` is not a run id; write it like r42.`);
+    for (const bad of ['42', 'R42', 'run-42', 'r', 'r4x'])
+      expect(refusal(s, bad), bad).toContain(`<run>: \`${bad}\` is not a run id; write it like r42.`);
     expect(refusal(s, '')).toContain('<run> is required.');
   });
 
@@ -74,7 +77,8 @@ describe('argument types (one grammar each, refused before a handler runs)', () 
   it('plan id: any case, with or without PLAN-, canonicalised to PLAN-<n>', () => {
     const s = spec(z.object({ id: arg.planId() }), ['id']);
     for (const typed of ['PLAN-7', 'plan-7', '7', 'PLAN-007']) expect(bind(s, typed), typed).toEqual({ id: 'PLAN-7' });
-    for (const bad of ['INC-7', 'plan7x', 'PLAN-', 'banana']) expect(refusal(s, bad), bad).toContain(`<id>: \`${bad}\` is not a plan item id; write it like PLAN-7.`);
+    for (const bad of ['INC-7', 'plan7x', 'PLAN-', 'banana'])
+      expect(refusal(s, bad), bad).toContain(`<id>: \`${bad}\` is not a plan item id; write it like PLAN-7.`);
   });
 
   it('actor: a user as for user(), or a system actor name as written', () => {
@@ -84,7 +88,7 @@ describe('argument types (one grammar each, refused before a handler runs)', () 
     expect(refusal(s, '--user "<script>"')).toContain('is neither a user (@name, U123) nor a system actor name.');
   });
 
-  it('clips a long refused word and keeps each type\'s help, optional or defaulted', () => {
+  it("clips a long refused word and keeps each type's help, optional or defaulted", () => {
     const s = spec(z.object({ who: arg.user() }), ['who']);
     expect(refusal(s, 'x'.repeat(300))).toContain(`\`${'x'.repeat(40)}…\` is not a user`);
     const cmd = defineCommand({
@@ -94,7 +98,11 @@ describe('argument types (one grammar each, refused before a handler runs)', () 
         sub({
           name: 'try',
           summary: 'try it',
-          args: z.object({ who: arg.user('the person to page'), since: typedDefault(arg.duration('how far back'), '1h'), id: optional(arg.incidentId()) }),
+          args: z.object({
+            who: arg.user('the person to page'),
+            since: typedDefault(arg.duration('how far back'), '1h'),
+            id: optional(arg.incidentId()),
+          }),
           permission: anyone('test'),
           handle: async () => undefined,
         }),

@@ -17,7 +17,11 @@ describe('/switchyard audit shows what each entry did', () => {
   });
 
   it('names the run, the gate decision with its reason, the freeze override and the refusing rule', async () => {
-    const id = await startRun(h, 'U0ALICE', '/pipeline run gated-release --env production --override "Hotfix for INC-42: checkout is down"');
+    const id = await startRun(
+      h,
+      'U0ALICE',
+      '/pipeline run gated-release --env production --override "Hotfix for INC-42: checkout is down"',
+    );
     const c = await waitCopies(h, id, ['U0CAROL', 'U0DAVE'], /^Approval needed/);
     const viewId = await openModalBy(h, 'U0CAROL', c.channel!, ACTION_REJECT, VIEW_REJECT);
     await h.slack.submitView({ user: 'U0CAROL', viewId, values: { reason: { reason: 'Not during the sale <!channel>' } } });

@@ -32,8 +32,15 @@ describe('edge codecs', () => {
   });
 
   it('puts the metadata into the modal and maps input schema issues to their blocks', () => {
-    const form = defineView({ id: 'x.form', metadata: json(z.object({ id: z.string() })), values: z.object({ reason: formText.refine((s) => s.length >= 3, 'Say more.') }) });
-    expect(form.modal({ title: 'T', blocks: [], metadata: { id: 'INC-1' } })).toMatchObject({ callbackId: 'x.form', privateMetadata: '{"id":"INC-1"}' });
+    const form = defineView({
+      id: 'x.form',
+      metadata: json(z.object({ id: z.string() })),
+      values: z.object({ reason: formText.refine((s) => s.length >= 3, 'Say more.') }),
+    });
+    expect(form.modal({ title: 'T', blocks: [], metadata: { id: 'INC-1' } })).toMatchObject({
+      callbackId: 'x.form',
+      privateMetadata: '{"id":"INC-1"}',
+    });
     const parsed = z.object({ reason: formText.refine((s) => s.length >= 3, 'Say more.') }).safeParse({ reason: '  a ' });
     expect(parsed.success).toBe(false);
     if (!parsed.success) expect(formErrors(parsed.error)).toEqual({ reason: 'Say more.' });

@@ -84,7 +84,9 @@ describe('edge pipeline on the wire', () => {
   it('refuses a form whose private metadata the bot did not write, audits it, and creates nothing', async () => {
     const msg = h.slack.postAsUser('U0ERIN', 'C0INCIDENTS', 'Disk almost full on db-2');
     await h.slack.messageShortcut({ user: 'U0CAROL', channel: 'C0INCIDENTS', ts: msg.ts, callbackId: 'plan.add_from_message' });
-    const modal = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0CAROL'));
+    const modal = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0CAROL'),
+    );
     const items = (await store().zRange(store().key('plan', 'items'))).length;
     const values = { title: { value: { type: 'plain_text_input', value: 'Sneaky item' } } };
     const res = await send({
@@ -106,7 +108,8 @@ describe('edge pipeline on the wire', () => {
   it('acts once on a press Slack delivers twice (same trigger and action ts)', async () => {
     const id = idOf((await h.command('U0DAVE', 'C0GENERAL', '/plan add "Press me once" --next')).text);
     const press = await homePress('U0DAVE', 'plan.to.doing', id, { trigger: 'retry-trigger-1', actionTs: '1700000000.000001' });
-    const pressAudits = async () => (await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.doing' })).filter((e) => e.target === id);
+    const pressAudits = async () =>
+      (await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.doing' })).filter((e) => e.target === id);
     expect((await send(press)).status).toBe(200);
     // The first delivery is done once its audit entry is written (after the move and the Home refresh).
     await eventually(async () => (await pressAudits()).length === 1);

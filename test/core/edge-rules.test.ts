@@ -66,7 +66,9 @@ describe('one way in: edges decoded, audited and de-duplicated in one place', ()
   it('builds buttons and modals only through defineAction / defineView in the capabilities', () => {
     // `actionId:` / `callbackId:` written in a capability means a button or modal made by hand,
     // whose value or metadata nothing decodes.
-    const handMade = offenders(/\b(actionId|callbackId)\s*:/, []).filter((o) => o.startsWith('src/domain/') || o.startsWith('commands/') || o.startsWith('src/app/'));
+    const handMade = offenders(/\b(actionId|callbackId)\s*:/, []).filter(
+      (o) => o.startsWith('src/domain/') || o.startsWith('commands/') || o.startsWith('src/app/'),
+    );
     expect(handMade).toEqual([]);
   });
 

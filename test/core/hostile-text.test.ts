@@ -47,7 +47,11 @@ describe('hostile text at every edge', () => {
     return h.slack
       .calls()
       .slice(from)
-      .flatMap((c) => parsedTexts(c.args).filter((t) => LIVE.test(t)).map((t) => `${c.method}: ${t.slice(0, 300)}`));
+      .flatMap((c) =>
+        parsedTexts(c.args)
+          .filter((t) => LIVE.test(t))
+          .map((t) => `${c.method}: ${t.slice(0, 300)}`),
+      );
   }
 
   /** Every string Slack parses for markup: plain_text objects are shown as typed, so they are left out. */
@@ -98,10 +102,16 @@ describe('hostile text at every edge', () => {
 
   it('random hostile text in every command and subcommand: nothing reaches Slack live, nothing runs', { timeout: 300_000 }, async () => {
     const from = h.slack.calls().length;
-    const word = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 8 }), fc.constantFrom('--service', 'checkout', '--env', 'staging', 'sev2', 'PLAN-1', 'INC-1'));
+    const word = fc.oneof(
+      fc.constantFrom(...HOSTILE),
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('--service', 'checkout', '--env', 'staging', 'sev2', 'PLAN-1', 'INC-1'),
+    );
     const quoted = fc.array(word, { minLength: 1, maxLength: 4 }).map((ws) => `"${ws.join(' ').replace(/"/g, "'")}"`);
     for (const spec of h.app.commands.specs()) {
-      const line = fc.tuple(fc.constantFrom(...spec.subcommands.map((s) => s.name)), fc.array(fc.oneof(word, quoted), { maxLength: 5 })).map(([sub, rest]) => [sub, ...rest].join(' '));
+      const line = fc
+        .tuple(fc.constantFrom(...spec.subcommands.map((s) => s.name)), fc.array(fc.oneof(word, quoted), { maxLength: 5 }))
+        .map(([sub, rest]) => [sub, ...rest].join(' '));
       await fc.assert(
         fc.asyncProperty(line, fc.constantFrom('U0ALICE', 'U0BOB', 'U0GRACE'), async (text, user) => {
           await send(user, 'C0GENERAL', `/${spec.name}`, text);

@@ -11,7 +11,11 @@ import { cleanupPrefix, REDIS_URL } from '../support/redis.js';
  * `tsx src/main.ts` as an operator runs it: a real process, its exit code and what it prints, and
  * the processes it leaves behind.
  */
-function runMain(role: string, env: Record<string, string>, timeoutMs = 25_000): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
+function runMain(
+  role: string,
+  env: Record<string, string>,
+  timeoutMs = 25_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
@@ -41,7 +45,12 @@ function redisServersIn(dir: string): number[] {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (comm.startsWith('redis-server') && state !== 'Z' && readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '') === join(dir, 'redis')) out.push(Number(name));
+      if (
+        comm.startsWith('redis-server') &&
+        state !== 'Z' &&
+        readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '') === join(dir, 'redis')
+      )
+        out.push(Number(name));
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -101,8 +110,18 @@ describe('main: a failed start leaves nothing running', () => {
   it('a worker says what it serves, and not that it listens for Slack', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker'], {
       env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', REDIS_URL, REDIS_PREFIX: `t-main-worker-${process.pid}`, PORT: '0', HOST: '127.0.0.1',
-        SLACK_BOT_TOKEN: 'xoxb-worker-test', SLACK_SIGNING_SECRET: 'worker-signing-secret', SLACK_BOT_ID: 'B0SWITCHYARD', SLACK_BOT_USER_ID: 'U0SWITCHYARD', SLACK_API_URL: 'http://127.0.0.1:9/api/',
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'silent',
+        REDIS_URL,
+        REDIS_PREFIX: `t-main-worker-${process.pid}`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SLACK_BOT_TOKEN: 'xoxb-worker-test',
+        SLACK_SIGNING_SECRET: 'worker-signing-secret',
+        SLACK_BOT_ID: 'B0SWITCHYARD',
+        SLACK_BOT_USER_ID: 'U0SWITCHYARD',
+        SLACK_API_URL: 'http://127.0.0.1:9/api/',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -124,6 +143,8 @@ describe('main: a failed start leaves nothing running', () => {
     await cleanupPrefix(redis, `{t-main-worker-${process.pid}}`);
     await redis.quit();
     expect(line).not.toContain('/slack/events');
-    expect(line).toMatch(/^Switchyard \(worker\) running job workers .*GET \/healthz, \/readyz and \/metrics on :\d+; no Slack traffic here\.$/);
+    expect(line).toMatch(
+      /^Switchyard \(worker\) running job workers .*GET \/healthz, \/readyz and \/metrics on :\d+; no Slack traffic here\.$/,
+    );
   });
 });

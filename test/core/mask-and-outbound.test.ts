@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MASK, maskDeep, maskSecrets, SecretRegistry } from '../../src/core/mask.js';
 import { channelLink, link, mention, OutboundFilter, subteam, toPlainText, toSlackText, trustSafe } from '../../src/core/outbound.js';
 
-const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun', 'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK', '-----END RSA PRIVATE KEY-----'].join('\n');
+const PEM = [
+  '-----BEGIN RSA PRIVATE KEY-----',
+  'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun',
+  'VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK',
+  '-----END RSA PRIVATE KEY-----',
+].join('\n');
 
 describe('the one masker', () => {
   it('masks each line of a multi-line secret when a stage echoes it line by line', () => {
@@ -50,7 +55,9 @@ describe('the outbound boundary', () => {
   });
 
   it('keeps the mentions and links the bot built, and only those', () => {
-    const out = toSlackText(`${mention('U0BOB')} in ${channelLink('C0DEPLOYS')} for ${subteam('S0SRE')}: ${link('https://ci.example/run/1', 'run <1>|x')} ${hostile}`);
+    const out = toSlackText(
+      `${mention('U0BOB')} in ${channelLink('C0DEPLOYS')} for ${subteam('S0SRE')}: ${link('https://ci.example/run/1', 'run <1>|x')} ${hostile}`,
+    );
     expect(out.startsWith('<@U0BOB> in <#C0DEPLOYS> for <!subteam^S0SRE>: <https://ci.example/run/1|run &lt;1&gt;¦x> ')).toBe(true);
     expect(out.match(/</g)).toHaveLength(4);
   });
@@ -80,7 +87,16 @@ describe('the outbound boundary', () => {
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: '<https://evil|x> s3cr3t-value' } },
         { type: 'header', text: { type: 'plain_text', text: `${mention('U0BOB')} s3cr3t-value` } },
-        { type: 'actions', elements: [{ type: 'button', value: 'run-1', confirm: { title: { type: 'plain_text', text: 't' }, text: { type: 'mrkdwn', text: '<!here>' } } }] },
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              value: 'run-1',
+              confirm: { title: { type: 'plain_text', text: 't' }, text: { type: 'mrkdwn', text: '<!here>' } },
+            },
+          ],
+        },
       ],
     });
     expect(JSON.stringify(msg)).not.toContain('s3cr3t-value');

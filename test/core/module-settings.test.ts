@@ -29,7 +29,11 @@ describe('modules receive only the settings they declare', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness({ name: 'module-settings', modules: [declaring, plain], env: { GITHUB_TOKEN, ALERTMANAGER_TOKEN, CONFIG_FINGERPRINT_KEY: 'k'.repeat(32) } });
+    h = await startHarness({
+      name: 'module-settings',
+      modules: [declaring, plain],
+      env: { GITHUB_TOKEN, ALERTMANAGER_TOKEN, CONFIG_FINGERPRINT_KEY: 'k'.repeat(32) },
+    });
   });
   afterAll(() => h?.close());
 

@@ -10,11 +10,15 @@ import { describe, expect, it } from 'vitest';
  */
 const root = join(import.meta.dirname, '../..');
 const sources = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.[cm]?ts$/.test(e.name) ? [join(dir, e.name)] : []));
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.[cm]?ts$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 
 describe('no double casts in src/core and src/domain', () => {
   it('has none today', () => {
-    const offenders = ['src/core', 'src/domain'].flatMap(sources).filter((f) => /\bas\s+unknown\s+as\b|(?<![\w$.\]>)])<unknown>/.test(readFileSync(join(root, f), 'utf8')));
+    const offenders = ['src/core', 'src/domain']
+      .flatMap(sources)
+      .filter((f) => /\bas\s+unknown\s+as\b|(?<![\w$.\]>)])<unknown>/.test(readFileSync(join(root, f), 'utf8')));
     expect(offenders).toEqual([]);
   });
 
@@ -29,7 +33,10 @@ describe('no double casts in src/core and src/domain', () => {
     for (const filePath of ['src/domain/fixture-double-cast.ts', 'src/core/fixture-double-cast.ts']) {
       const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
       const hits = result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax' && m.message.startsWith('[no-double-cast]'));
-      expect(hits.map((m) => m.line), relative(root, filePath)).toEqual([2, 3]);
+      expect(
+        hits.map((m) => m.line),
+        relative(root, filePath),
+      ).toEqual([2, 3]);
     }
   });
 });

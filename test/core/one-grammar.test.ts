@@ -20,7 +20,11 @@ import { servicesOf, STAGE_KINDS } from '../../src/domain/services.js';
 describe('one grammar each', () => {
   it('pipelines and injection read `${{ }}` with the same function', () => {
     expect(injection.injectKeys).toBe(pipelines.injectKeys);
-    const settings = { a: '${{inject.db_password}}', b: ['${{ inject.vpc-id }} ${{ params.ref }}'], c: '${{ INJECT.x }} ${{ inject.bad key }}' };
+    const settings = {
+      a: '${{inject.db_password}}',
+      b: ['${{ inject.vpc-id }} ${{ params.ref }}'],
+      c: '${{ INJECT.x }} ${{ inject.bad key }}',
+    };
     expect(injection.injectKeys(settings)).toEqual(['db_password', 'vpc-id']);
     // What render shows is what the engine substitutes: the same placeholders, the others left as written.
     const rendered = injection.substituteInject(settings, (k) => `<${k}>`);
@@ -43,7 +47,10 @@ describe('workflows:check reads the stage kinds the app registers', () => {
   const settings = loadSettings(process.env);
   const workflow = (kind: string) => {
     const sub = mkdtempSync(join(dir, 'case-'));
-    writeFileSync(join(sub, 'web.yml'), `name: web\nservice: web\nteam_channel: C0DEPLOYS\nenvironments: { staging: {} }\nstages:\n  - { id: one, kind: ${kind}, with: {} }\n`);
+    writeFileSync(
+      join(sub, 'web.yml'),
+      `name: web\nservice: web\nteam_channel: C0DEPLOYS\nenvironments: { staging: {} }\nstages:\n  - { id: one, kind: ${kind}, with: {} }\n`,
+    );
     return sub;
   };
 
@@ -61,12 +68,21 @@ describe('workflows:check reads the stage kinds the app registers', () => {
     }
     const res = spawnSync('npx', ['tsx', 'src/cli/workflows-check.ts', workflow('deploy-magic')], { encoding: 'utf8' });
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain(`unknown stage kind deploy-magic (kinds: ${registered.map((k) => k.kind).sort().join(', ')})`);
+    expect(res.stderr).toContain(
+      `unknown stage kind deploy-magic (kinds: ${registered
+        .map((k) => k.kind)
+        .sort()
+        .join(', ')})`,
+    );
   });
 
   it('a kind a module adds is known at once: there is no second list to update', () => {
     const canary: ModuleFactory = (ctx) => {
-      servicesOf(ctx).add(STAGE_KINDS, { kind: 'canary', settings: z.object({ percent: z.number() }).strict(), run: async () => ({ status: 'succeeded' }) });
+      servicesOf(ctx).add(STAGE_KINDS, {
+        kind: 'canary',
+        settings: z.object({ percent: z.number() }).strict(),
+        run: async () => ({ status: 'succeeded' }),
+      });
       return { name: 'canary' };
     };
     const registered = registeredStageKinds(settings, [...MODULES, canary]);

@@ -41,7 +41,9 @@ describe('a state change cannot be declared without a permission', () => {
 
   it('refuses at registration what the type would refuse, for JavaScript callers and casts', () => {
     const bad = { name: 'wipe', summary: 'x', args: z.object({}), permission: null, handle } as unknown as SubcommandSpec;
-    expect(() => defineCommand({ name: 'x', description: 'x', subcommands: [bad] })).toThrow(/\/x wipe changes state but declares no permission/);
+    expect(() => defineCommand({ name: 'x', description: 'x', subcommands: [bad] })).toThrow(
+      /\/x wipe changes state but declares no permission/,
+    );
     // A subcommand added to a command after defineCommand (extendCommands) is caught by the router.
     const spec = defineCommand({ name: 'y', description: 'y', subcommands: [] });
     spec.subcommands.push(bad);
@@ -72,8 +74,21 @@ describe('a state change cannot be declared without a permission', () => {
 
 describe('destructive buttons ask first', () => {
   const run: RunInfo = {
-    id: 'r7', pipeline: 'checkout-deploy', service: 'checkout', teamChannel: 'C0CHECKOUT', env: 'production', ref: 'v1.2.3', params: {}, triggeredBy: 'U0BOB',
-    channel: 'C0DEPLOYS', status: 'succeeded', createdAt: 1, startedAt: 1, finishedAt: 2, messageKey: 'run-r7', stages: [],
+    id: 'r7',
+    pipeline: 'checkout-deploy',
+    service: 'checkout',
+    teamChannel: 'C0CHECKOUT',
+    env: 'production',
+    ref: 'v1.2.3',
+    params: {},
+    triggeredBy: 'U0BOB',
+    channel: 'C0DEPLOYS',
+    status: 'succeeded',
+    createdAt: 1,
+    startedAt: 1,
+    finishedAt: 2,
+    messageKey: 'run-r7',
+    stages: [],
   };
   type Element = { action_id?: string; text?: { text: string }; confirm?: Record<string, { text: string } | string> };
   const elements = (blocks: unknown[] | undefined): Element[] =>
@@ -84,7 +99,9 @@ describe('destructive buttons ask first', () => {
   const confirmOf = (els: Element[], label: string) => els.find((e) => e.text?.text === label)?.confirm;
 
   it('renders a Slack confirm dialog object from ButtonSpec.confirm', () => {
-    expect(button({ text: 'Cancel', actionId: 'a', style: 'danger', confirm: { title: 'Sure?', text: 'It stops.', confirm: 'Stop it' } })).toMatchObject({
+    expect(
+      button({ text: 'Cancel', actionId: 'a', style: 'danger', confirm: { title: 'Sure?', text: 'It stops.', confirm: 'Stop it' } }),
+    ).toMatchObject({
       confirm: {
         title: { type: 'plain_text', text: 'Sure?' },
         text: { type: 'plain_text', text: 'It stops.' },
@@ -100,7 +117,17 @@ describe('destructive buttons ask first', () => {
     const doc = { ...run, status: 'running', stages: [{ id: 'deploy', kind: 'shell', status: 'running' }] } as unknown as RunDoc;
     expect(confirmOf(elements(renderRun(doc, 3).blocks), 'Cancel')).toMatchObject({ title: { text: 'Cancel run r7?' } });
 
-    const inc = { id: 'INC-3', title: 'Down', severity: 'SEV2', status: 'investigating', services: ['checkout'], declaredBy: 'U0ERIN', declaredAt: 1, roles: {}, tickets: [] } as unknown as Incident;
+    const inc = {
+      id: 'INC-3',
+      title: 'Down',
+      severity: 'SEV2',
+      status: 'investigating',
+      services: ['checkout'],
+      declaredBy: 'U0ERIN',
+      declaredAt: 1,
+      roles: {},
+      tickets: [],
+    } as unknown as Incident;
     const summary = elements(renderSummary(inc, [run]).blocks);
     expect(confirmOf(summary, 'Roll back')).toMatchObject({ title: { text: 'Roll back this deployment?' } });
     expect(confirmOf(summary, 'Resolve')).toMatchObject({ title: { text: 'Resolve INC-3?' } });

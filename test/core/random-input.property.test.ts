@@ -66,7 +66,24 @@ describe('random command lines against every spec', () => {
 
   const word = fc.oneof(
     fc.string({ maxLength: 12 }),
-    fc.constantFrom('"', '“', "'", '--', '--env', '--env=', '--since', '<@U0BOB|bob>', '--param', 'k=v', 'PLAN-1', 'INC-1', 'production', '\u0000', '🚀', ' '),
+    fc.constantFrom(
+      '"',
+      '“',
+      "'",
+      '--',
+      '--env',
+      '--env=',
+      '--since',
+      '<@U0BOB|bob>',
+      '--param',
+      'k=v',
+      'PLAN-1',
+      'INC-1',
+      'production',
+      '\u0000',
+      '🚀',
+      ' ',
+    ),
     fc.string({ unit: 'grapheme', maxLength: 8 }),
     fc.string({ minLength: 300, maxLength: 5000 }).map((s) => `--flag ${s}`),
   );
@@ -75,7 +92,9 @@ describe('random command lines against every spec', () => {
     const specs = h.app.commands.specs();
     expect(specs.length).toBeGreaterThan(0);
     for (const spec of specs) {
-      const lines = fc.tuple(fc.constantFrom('', 'help', ...spec.subcommands.map((s) => s.name)), fc.array(word, { maxLength: 6 })).map(([subName, rest]) => [subName, ...rest].join(' '));
+      const lines = fc
+        .tuple(fc.constantFrom('', 'help', ...spec.subcommands.map((s) => s.name)), fc.array(word, { maxLength: 6 }))
+        .map(([subName, rest]) => [subName, ...rest].join(' '));
       await fc.assert(
         fc.asyncProperty(lines, fc.constantFrom('U0GRACE', 'U0BOB'), async (text, user) => {
           const before = await snapshot();

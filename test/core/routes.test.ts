@@ -47,7 +47,16 @@ beforeAll(async () => {
   audit = new AuditLog(store);
   const deps = { store, audit, clock: systemClock, log: silentLogger };
   const routes = [
-    defineRoute(deps, { name: 'shop', method: 'POST', path: '/hooks/shop', summary: 'bearer', auth: bearer(TOKEN), body: order, delivery: { header: 'X-Shop-Delivery' }, handle: (o, ctx) => (ctx.note({ target: o.item }), place(o)) }),
+    defineRoute(deps, {
+      name: 'shop',
+      method: 'POST',
+      path: '/hooks/shop',
+      summary: 'bearer',
+      auth: bearer(TOKEN),
+      body: order,
+      delivery: { header: 'X-Shop-Delivery' },
+      handle: (o, ctx) => (ctx.note({ target: o.item }), place(o)),
+    }),
     defineRoute(deps, {
       name: 'signed',
       method: 'POST',
@@ -59,7 +68,15 @@ beforeAll(async () => {
       maxBodyBytes: 1024,
       handle: (o) => place(o),
     }),
-    defineRoute(deps, { name: 'unset', method: 'POST', path: '/hooks/unset', summary: 'no token', auth: bearer(undefined), body: order, handle: place }),
+    defineRoute(deps, {
+      name: 'unset',
+      method: 'POST',
+      path: '/hooks/unset',
+      summary: 'no token',
+      auth: bearer(undefined),
+      body: order,
+      handle: place,
+    }),
   ];
   server = new HttpServer({ host: '127.0.0.1', port: 0, log: silentLogger, metrics: new Metrics(), routes, ready: async () => true });
   base = `http://127.0.0.1:${await server.start()}`;
@@ -80,12 +97,17 @@ interface Sent {
 
 async function post(path: string, raw: string, headers: Record<string, string> = {}): Promise<Sent> {
   const requestId = randomUUID();
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers }, body: raw });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers },
+    body: raw,
+  });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as Record<string, unknown>, text, requestId };
 }
 
-const shop = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => post('/hooks/shop', JSON.stringify(body), headers);
+const shop = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
+  post('/hooks/shop', JSON.stringify(body), headers);
 
 function signed(body: unknown, o: { secret?: string; ts?: number; raw?: string; signedRaw?: string } = {}): Promise<Sent> {
   const raw = o.raw ?? JSON.stringify(body);
@@ -113,7 +135,9 @@ describe('defineRoute from the attacker side', () => {
       const res = await shop({ item: 'pear', qty: 1 }, headers);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ ok: false, error: 'unauthorized' });
-      expect(await auditOf('shop', res.requestId)).toEqual([expect.objectContaining({ action: 'hook shop', outcome: 'refused', detail: 'missing or wrong bearer token' })]);
+      expect(await auditOf('shop', res.requestId)).toEqual([
+        expect.objectContaining({ action: 'hook shop', outcome: 'refused', detail: 'missing or wrong bearer token' }),
+      ]);
     }
     expect(await done('pear')).toBeNull();
     const ok = await shop({ item: 'pear', qty: 2 });
@@ -130,7 +154,10 @@ describe('defineRoute from the attacker side', () => {
       await signed(body, { ts: now - 301 }),
       await signed(body, { ts: now + 600 }),
       await post('/hooks/signed', JSON.stringify(body), { 'x-signed-timestamp': String(now) }),
-      await post('/hooks/signed', JSON.stringify(body), { 'x-signed-timestamp': `${now}.5`, 'x-signed-signature': signHmac(SECRET, 'v1', `${now}.5`, JSON.stringify(body)) }),
+      await post('/hooks/signed', JSON.stringify(body), {
+        'x-signed-timestamp': `${now}.5`,
+        'x-signed-signature': signHmac(SECRET, 'v1', `${now}.5`, JSON.stringify(body)),
+      }),
     ];
     for (const res of refusals) {
       expect(res.status).toBe(401);
@@ -152,7 +179,8 @@ describe('defineRoute from the attacker side', () => {
     const array = await shop([{ item: 'fig', qty: 1 }]);
     expect(array.status).toBe(400);
     expect(await done('fig')).toBeNull();
-    for (const res of [bad, notJson, array]) expect(await auditOf('shop', res.requestId)).toEqual([expect.objectContaining({ outcome: 'usage' })]);
+    for (const res of [bad, notJson, array])
+      expect(await auditOf('shop', res.requestId)).toEqual([expect.objectContaining({ outcome: 'usage' })]);
     // Validation never runs for an unsigned sender: it learns nothing about the schema.
     const unsigned = await post('/hooks/signed', JSON.stringify({ qty: 'x' }));
     expect(unsigned).toMatchObject({ status: 401, body: { ok: false, error: 'invalid_signature' } });
@@ -162,7 +190,9 @@ describe('defineRoute from the attacker side', () => {
     const huge = { item: 'melon', qty: 1, pad: 'x'.repeat(4000) };
     const res = await signed(huge);
     expect(res).toMatchObject({ status: 413, body: { ok: false, error: 'body_too_large' } });
-    expect(await auditOf('signed', res.requestId)).toEqual([expect.objectContaining({ outcome: 'refused', detail: 'body over 1024 bytes' })]);
+    expect(await auditOf('signed', res.requestId)).toEqual([
+      expect.objectContaining({ outcome: 'refused', detail: 'body over 1024 bytes' }),
+    ]);
     expect(await done('melon')).toBeNull();
   });
 
@@ -191,11 +221,19 @@ describe('defineRoute from the attacker side', () => {
     const missing = await shop({ item: 'missing', qty: 1 }, { ...headers, 'x-shop-delivery': 'dlv-missing' });
     const replay = await shop({ item: 'missing', qty: 1 }, { ...headers, 'x-shop-delivery': 'dlv-missing' });
     expect(replay).toMatchObject({ status: 404, body: missing.body });
-    expect(await auditOf('shop', replay.requestId)).toEqual([expect.objectContaining({ outcome: 'not_found', detail: expect.stringContaining('redelivery of dlv-missing') })]);
+    expect(await auditOf('shop', replay.requestId)).toEqual([
+      expect.objectContaining({ outcome: 'not_found', detail: expect.stringContaining('redelivery of dlv-missing') }),
+    ]);
   });
 
   it('maps coded errors to statuses and never answers an unexpected error with its text', async () => {
-    const statuses: Record<string, [number, string]> = { missing: [404, 'not_found'], taken: [409, 'conflict'], forbidden: [403, 'forbidden'], flaky: [503, 'upstream'], broken: [502, 'upstream'] };
+    const statuses: Record<string, [number, string]> = {
+      missing: [404, 'not_found'],
+      taken: [409, 'conflict'],
+      forbidden: [403, 'forbidden'],
+      flaky: [503, 'upstream'],
+      broken: [502, 'upstream'],
+    };
     for (const [item, [status, error]] of Object.entries(statuses)) {
       const res = await shop({ item, qty: 1 });
       expect(res.status, item).toBe(status);
@@ -219,7 +257,15 @@ describe('defineRoute from the attacker side', () => {
   it('an open route must give its reason, and routes say what they are', () => {
     expect(() => noAuth('  ')).toThrow(/reason/);
     const deps = { store, audit, clock: systemClock, log: silentLogger };
-    const open = defineRoute(deps, { name: 'ping', method: 'POST', path: '/hooks/ping', summary: 'x', auth: noAuth('carries no data; answers ok'), body: z.object({}), handle: async () => ({}) });
+    const open = defineRoute(deps, {
+      name: 'ping',
+      method: 'POST',
+      path: '/hooks/ping',
+      summary: 'x',
+      auth: noAuth('carries no data; answers ok'),
+      body: z.object({}),
+      handle: async () => ({}),
+    });
     expect(routeInfo(open)).toEqual({ name: 'ping', method: 'POST', path: '/hooks/ping', summary: 'x', auth: 'none' });
     expect(routeInfo({ method: 'POST', path: '/x', handle: async () => ({ status: 200 }) })).toBeUndefined();
   });

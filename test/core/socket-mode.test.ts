@@ -26,7 +26,11 @@ function fakeSlackApi(): Promise<{ server: Server; url: string; seen: Seen[] }> 
       res.end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`, seen })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`, seen }),
+    ),
+  );
 }
 
 describe('Socket Mode', () => {
@@ -44,7 +48,16 @@ describe('Socket Mode', () => {
   it('needs no signing secret, and SLACK_API_URL reaches the receiver that opens the connection', async () => {
     const api = await fakeSlackApi();
     server = api.server;
-    const env = { REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-socket', SLACK_APP_TOKEN: 'xapp-1-socket-test', SLACK_API_URL: api.url };
+    const env = {
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SLACK_BOT_TOKEN: 'xoxb-socket',
+      SLACK_APP_TOKEN: 'xapp-1-socket-test',
+      SLACK_API_URL: api.url,
+    };
     const settings = loadSettings(env); // accepted without SLACK_SIGNING_SECRET
     expect(settings.SLACK_SIGNING_SECRET).toBeUndefined();
     // Over HTTP the secret is still required.
@@ -53,7 +66,13 @@ describe('Socket Mode', () => {
     app = await createSwitchyard({
       settings,
       role: 'web',
-      slack: { token: settings.SLACK_BOT_TOKEN!, appToken: settings.SLACK_APP_TOKEN!, apiUrl: api.url, botId: 'B0SWITCHYARD', botUserId: 'U0SWITCHYARD' },
+      slack: {
+        token: settings.SLACK_BOT_TOKEN!,
+        appToken: settings.SLACK_APP_TOKEN!,
+        apiUrl: api.url,
+        botId: 'B0SWITCHYARD',
+        botUserId: 'U0SWITCHYARD',
+      },
       modules: [],
       log: silentLogger,
     });

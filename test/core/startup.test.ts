@@ -11,15 +11,34 @@ describe('start-up refuses what cannot work', () => {
   it('names the variable and what it expects for a malformed setting', () => {
     expect(() => loadSettings({ ...base, PORT: 'eighty' })).toThrow(/PORT: .*number/);
     expect(() => loadSettings({ ...base, REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL: a redis:\/\/ or rediss:\/\/ URL/);
-    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together/);
-    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 'abcdefgh12' })).toThrow(/SLACK_BOT_TOKEN: a bot token starting with xoxb-/);
+    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      /SLACK_SIGNING_SECRET: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together/,
+    );
+    expect(() => loadSettings({ ...base, SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 'abcdefgh12' })).toThrow(
+      /SLACK_BOT_TOKEN: a bot token starting with xoxb-/,
+    );
     expect(() => loadSettings({ ...base, VAULT_ADDR: 'http://127.0.0.1:8200' })).toThrow(ConfigError);
   });
 
   it('hands commands it runs only a harmless environment, never the bot tokens', () => {
-    const s = loadSettings({ ...base, PATH: '/usr/bin:/bin', HOME: '/home/bot', SLACK_BOT_TOKEN: 'xoxb-secret', SLACK_SIGNING_SECRET: 'signing-secret', VAULT_TOKEN: 'hvs.x' });
+    const s = loadSettings({
+      ...base,
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/bot',
+      SLACK_BOT_TOKEN: 'xoxb-secret',
+      SLACK_SIGNING_SECRET: 'signing-secret',
+      VAULT_TOKEN: 'hvs.x',
+    });
     expect(s.COMMAND_ENV).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/bot' });
-    const wider = loadSettings({ ...base, PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci', AWSX: 'no', COMMAND_ENV_PASSTHROUGH: 'KUBECONFIG,AWS_*,VAULT_TOKEN', VAULT_TOKEN: 'hvs.x' });
+    const wider = loadSettings({
+      ...base,
+      PATH: '/bin',
+      KUBECONFIG: '/etc/kube',
+      AWS_PROFILE: 'ci',
+      AWSX: 'no',
+      COMMAND_ENV_PASSTHROUGH: 'KUBECONFIG,AWS_*,VAULT_TOKEN',
+      VAULT_TOKEN: 'hvs.x',
+    });
     expect(wider.COMMAND_ENV).toEqual({ PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci' }); // a secret setting is never passed, even when named
     expect(() => loadSettings({ ...base, COMMAND_ENV_PASSTHROUGH: 'KUBE CONFIG' })).toThrow(/COMMAND_ENV_PASSTHROUGH/);
   });

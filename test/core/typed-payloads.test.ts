@@ -46,14 +46,29 @@ const probe: ModuleFactory = () => ({
   enqueues: [ECHO.name],
 });
 
-const finished = (runId: string): RunFinishedEvent => ({ runId, pipeline: 'checkout-deploy', service: 'checkout', env: 'production', ref: 'main', status: 'succeeded', triggeredBy: 'U0BOB' });
+const finished = (runId: string): RunFinishedEvent => ({
+  runId,
+  pipeline: 'checkout-deploy',
+  service: 'checkout',
+  env: 'production',
+  ref: 'main',
+  status: 'succeeded',
+  triggeredBy: 'U0BOB',
+});
 
 // Compile-time only (never called): tsc refuses a producer payload that does not match the event.
 export const _producerTypeChecks = (h: Harness) => [
   // @ts-expect-error status must be a RunStatus
   h.app.ctx.events.publish(EVENTS.runFinished, 'x', { ...finished('x'), status: 'done' }),
   // @ts-expect-error runFinished needs its run id
-  h.app.ctx.events.publish(EVENTS.runFinished, 'x', { pipeline: 'p', service: 's', env: 'e', ref: 'r', status: 'failed', triggeredBy: 'U0BOB' }),
+  h.app.ctx.events.publish(EVENTS.runFinished, 'x', {
+    pipeline: 'p',
+    service: 's',
+    env: 'e',
+    ref: 'r',
+    status: 'failed',
+    triggeredBy: 'U0BOB',
+  }),
   // @ts-expect-error a job payload is checked against its definition
   enqueueJob(h.app.ctx.jobs, ECHO, { n: 'one', who: 'U0BOB' }),
 ];
@@ -64,7 +79,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const settled = (name: string) => waitFor(async () => ((await h.app.ctx.jobs.depth(name)) === 0 ? true : undefined), 10_000, `${name} drained`);
+const settled = (name: string) =>
+  waitFor(async () => ((await h.app.ctx.jobs.depth(name)) === 0 ? true : undefined), 10_000, `${name} drained`);
 
 describe('domain events declared with defineEvent', () => {
   it('delivers a published event to its subscriber typed and parsed', async () => {
@@ -76,7 +92,11 @@ describe('domain events declared with defineEvent', () => {
 
   it('refuses an event an older producer left in the queue: logged with its code, seen by no subscriber, not retried', async () => {
     // The envelope the previous version enqueued, before runFinished carried status and service.
-    await h.app.ctx.jobs.enqueue(EVENT_JOB, { type: EVENTS.runFinished, id: 'run-old', at: Date.now(), data: { runId: 'run-old', pipeline: 'checkout-deploy' } }, { id: 'old-envelope' });
+    await h.app.ctx.jobs.enqueue(
+      EVENT_JOB,
+      { type: EVENTS.runFinished, id: 'run-old', at: Date.now(), data: { runId: 'run-old', pipeline: 'checkout-deploy' } },
+      { id: 'old-envelope' },
+    );
     await h.app.ctx.events.publish(EVENTS.runFinished, 'run-2', finished('run-2'));
     const refused = await waitFor(() => entries.find((e) => e.msg === 'event refused: payload does not match its schema'));
     expect(refused).toMatchObject({ level: 'error', obj: { code: 'invalid_state', event: EVENTS.runFinished } });
@@ -89,7 +109,9 @@ describe('domain events declared with defineEvent', () => {
 
   it('refuses a malformed envelope the same way, without a crash', async () => {
     await h.app.ctx.jobs.enqueue(EVENT_JOB, { type: EVENTS.runFinished, data: 'not an object' }, { id: 'bad-envelope' });
-    const refused = await waitFor(() => entries.find((e) => e.msg === 'event refused: payload does not match its schema' && String(e.obj.err).includes(`job ${EVENT_JOB}`)));
+    const refused = await waitFor(() =>
+      entries.find((e) => e.msg === 'event refused: payload does not match its schema' && String(e.obj.err).includes(`job ${EVENT_JOB}`)),
+    );
     expect(refused.obj).toMatchObject({ code: 'invalid_state', event: EVENTS.runFinished });
     await settled(EVENT_JOB);
   });

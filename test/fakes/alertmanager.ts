@@ -35,11 +35,19 @@ export function fingerprint(labels: Record<string, string>): string {
 
 /** `{}:{alertname="X", service="y"}` as Alertmanager's dispatcher builds it for the root route. */
 export function groupKey(groupLabels: Record<string, string>, routePath = '{}'): string {
-  const inner = Object.keys(groupLabels).sort().map((k) => `${k}=${JSON.stringify(groupLabels[k])}`).join(', ');
+  const inner = Object.keys(groupLabels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(groupLabels[k])}`)
+    .join(', ');
   return `${routePath}:{${inner}}`;
 }
 
-export function alertmanagerPayload(o: { groupLabels: Record<string, string>; alerts: FakeAlert[]; receiver?: string; externalURL?: string }): Record<string, unknown> {
+export function alertmanagerPayload(o: {
+  groupLabels: Record<string, string>;
+  alerts: FakeAlert[];
+  receiver?: string;
+  externalURL?: string;
+}): Record<string, unknown> {
   const alerts = o.alerts.map((a) => {
     const status = a.status ?? 'firing';
     return {
@@ -71,10 +79,18 @@ export function alertmanagerPayload(o: { groupLabels: Record<string, string>; al
 }
 
 /** POSTs like Alertmanager's webhook_config with `authorization: { credentials: <token> }`. */
-export async function sendAlertmanager(url: string, token: string | undefined, payload: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function sendAlertmanager(
+  url: string,
+  token: string | undefined,
+  payload: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'Alertmanager/0.27.0', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'Alertmanager/0.27.0',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(payload),
   });
   const text = await res.text();

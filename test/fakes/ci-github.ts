@@ -48,7 +48,13 @@ export class GitHubFake extends CiFake {
       if (!this.authorized(req.headers.authorization)) return { status: 401, json: { message: 'Bad credentials' } };
       const body = JSON.parse(req.body || '{}') as { ref?: string; inputs?: Record<string, string>; return_run_details?: boolean };
       if (this.mode === 'refuses-details' && 'return_run_details' in body) {
-        return { status: 422, json: { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.', documentation_url: 'https://docs.github.com/enterprise-server@3.14/rest/actions/workflows#create-a-workflow-dispatch-event' } };
+        return {
+          status: 422,
+          json: {
+            message: 'Invalid request.\n\n"return_run_details" is not a permitted key.',
+            documentation_url: 'https://docs.github.com/enterprise-server@3.14/rest/actions/workflows#create-a-workflow-dispatch-event',
+          },
+        };
       }
       if (!body.ref) return { status: 422, json: { message: 'Invalid request. "ref" wasn\'t supplied.' } };
       const run = this.create(m[1]!, decodeURIComponent(m[2]!), body.ref, body.inputs ?? {});
@@ -58,13 +64,21 @@ export class GitHubFake extends CiFake {
         this.runs.set(run.id, run);
       }, this.appearAfterMs);
       if (this.mode !== 'details' || body.return_run_details !== true) return { status: 204 };
-      return { status: 200, json: { workflow_run_id: run.id, run_url: `${this.url}/repos/${run.repo}/actions/runs/${run.id}`, html_url: run.html_url } };
+      return {
+        status: 200,
+        json: { workflow_run_id: run.id, run_url: `${this.url}/repos/${run.repo}/actions/runs/${run.id}`, html_url: run.html_url },
+      };
     });
     this.on('GET', /^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/, (req, m) => {
       if (!this.authorized(req.headers.authorization)) return { status: 401, json: { message: 'Bad credentials' } };
       const since = req.query.get('created')?.replace(/^>=/, '');
       const runs = [...this.runs.values()]
-        .filter((r) => r.repo === m[1] && (!req.query.get('event') || r.event === req.query.get('event')) && (!req.query.get('branch') || r.head_branch === req.query.get('branch')))
+        .filter(
+          (r) =>
+            r.repo === m[1] &&
+            (!req.query.get('event') || r.event === req.query.get('event')) &&
+            (!req.query.get('branch') || r.head_branch === req.query.get('branch')),
+        )
         .filter((r) => !since || r.created_at.slice(0, 19) >= since.slice(0, 19))
         .sort((a, b) => b.id - a.id)
         .map((r) => this.view(r));
@@ -95,10 +109,22 @@ export class GitHubFake extends CiFake {
 
   private create(repo: string, workflow: string, branch: string, inputs: Record<string, string>, createdMs = Date.now()): GhFakeRun {
     const id = this.nextId++;
-    const title = this.runName ? this.runName.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_x, k: string) => inputs[k] ?? '') : workflow.replace(/\.ya?ml$/, '');
+    const title = this.runName
+      ? this.runName.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_x, k: string) => inputs[k] ?? '')
+      : workflow.replace(/\.ya?ml$/, '');
     return {
-      id, repo, path: `.github/workflows/${workflow}`, head_branch: branch, event: 'workflow_dispatch', status: 'queued', conclusion: null, display_title: title,
-      created_at: new Date(createdMs).toISOString(), html_url: `https://github.example/${repo}/actions/runs/${id}`, inputs, startedMs: Date.now(),
+      id,
+      repo,
+      path: `.github/workflows/${workflow}`,
+      head_branch: branch,
+      event: 'workflow_dispatch',
+      status: 'queued',
+      conclusion: null,
+      display_title: title,
+      created_at: new Date(createdMs).toISOString(),
+      html_url: `https://github.example/${repo}/actions/runs/${id}`,
+      inputs,
+      startedMs: Date.now(),
     };
   }
 
@@ -122,6 +148,18 @@ export class GitHubFake extends CiFake {
       else if (age > (this.o.runMs ?? 250)) Object.assign(r, { status: 'completed', conclusion: outcome });
       else if (age > 80) r.status = 'in_progress';
     }
-    return { id: r.id, name: r.path.split('/').pop(), display_title: r.display_title, path: this.pathRefSuffix ? `${r.path}@refs/heads/${r.head_branch}` : r.path, head_branch: r.head_branch, event: r.event, status: r.status, conclusion: r.conclusion, created_at: r.created_at, html_url: r.html_url, workflow_id: 161335 };
+    return {
+      id: r.id,
+      name: r.path.split('/').pop(),
+      display_title: r.display_title,
+      path: this.pathRefSuffix ? `${r.path}@refs/heads/${r.head_branch}` : r.path,
+      head_branch: r.head_branch,
+      event: r.event,
+      status: r.status,
+      conclusion: r.conclusion,
+      created_at: r.created_at,
+      html_url: r.html_url,
+      workflow_id: 161335,
+    };
   }
 }

@@ -40,7 +40,16 @@ export class GitLabFake extends CiFake {
       }
       const project = decodeURIComponent(m[1]!);
       const id = this.nextId++;
-      const p: GlFakePipeline = { id, project, ref: form.get('ref')!, status: 'created', variables, startedMs: Date.now(), web_url: `https://gitlab.example/${project}/-/pipelines/${id}`, ...(this.script ? { script: this.script } : {}) };
+      const p: GlFakePipeline = {
+        id,
+        project,
+        ref: form.get('ref')!,
+        status: 'created',
+        variables,
+        startedMs: Date.now(),
+        web_url: `https://gitlab.example/${project}/-/pipelines/${id}`,
+        ...(this.script ? { script: this.script } : {}),
+      };
       this.script = undefined;
       this.pipelines.set(id, p);
       return { status: 201, json: this.view(p) };
@@ -48,7 +57,9 @@ export class GitLabFake extends CiFake {
     this.on('GET', /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)$/, (req, m) => {
       if (req.headers['private-token'] !== this.o.token) return { status: 401, json: { message: '401 Unauthorized' } };
       const p = this.pipelines.get(Number(m[2]));
-      return p && p.project === decodeURIComponent(m[1]!) ? { status: 200, json: this.view(p) } : { status: 404, json: { message: '404 Not found' } };
+      return p && p.project === decodeURIComponent(m[1]!)
+        ? { status: 200, json: this.view(p) }
+        : { status: 404, json: { message: '404 Not found' } };
     });
     this.on('POST', /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)\/cancel$/, (req, m) => {
       if (req.headers['private-token'] !== this.o.token) return { status: 401, json: { message: '401 Unauthorized' } };
@@ -65,6 +76,15 @@ export class GitLabFake extends CiFake {
       const age = Date.now() - p.startedMs;
       p.status = age > 250 ? (p.variables.FAIL === '1' ? 'failed' : 'success') : age > 120 ? 'running' : age > 50 ? 'pending' : 'created';
     }
-    return { id: p.id, iid: p.id - 4000, project_id: 77, ref: p.ref, sha: 'a91957a858320c0e17f3a0eca7cfacbff50ea29a', status: p.status, source: 'trigger', web_url: p.web_url };
+    return {
+      id: p.id,
+      iid: p.id - 4000,
+      project_id: 77,
+      ref: p.ref,
+      sha: 'a91957a858320c0e17f3a0eca7cfacbff50ea29a',
+      status: p.status,
+      source: 'trigger',
+      web_url: p.web_url,
+    };
   }
 }

@@ -37,10 +37,15 @@ export class JenkinsFake extends CiFake {
       const session = randomBytes(12).toString('hex');
       const crumb = createHash('sha256').update(`${session}:crumb-salt`).digest('hex');
       this.sessions.set(session, crumb);
-      return { status: 200, json: { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' }, headers: { 'set-cookie': `${this.cookieName}=${session}; Path=/; HttpOnly` } };
+      return {
+        status: 200,
+        json: { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' },
+        headers: { 'set-cookie': `${this.cookieName}=${session}; Path=/; HttpOnly` },
+      };
     });
     // Every POST first checks the crumb against the session cookie.
-    const post = (pattern: RegExp, handler: Route): void => this.on('POST', pattern, (req, m) => (this.csrf && !this.crumbOk(req) ? noCrumb : handler(req, m)));
+    const post = (pattern: RegExp, handler: Route): void =>
+      this.on('POST', pattern, (req, m) => (this.csrf && !this.crumbOk(req) ? noCrumb : handler(req, m)));
     post(/^((?:\/job\/[^/]+)+)\/buildWithParameters$/, (req, m) => {
       if (!auth(req.headers.authorization)) return unauthorized;
       const job = jobName(m[1]!);
@@ -54,19 +59,38 @@ export class JenkinsFake extends CiFake {
       const item = this.queue.get(Number(m[1]));
       if (!item) return { status: 404 };
       if (item.cancelled) return { status: 200, json: { id: Number(m[1]), cancelled: true, executable: null } };
-      if (!item.build && Date.now() - item.atMs < 80) return { status: 200, json: { id: Number(m[1]), why: 'Waiting for next available executor', executable: null } };
+      if (!item.build && Date.now() - item.atMs < 80)
+        return { status: 200, json: { id: Number(m[1]), why: 'Waiting for next available executor', executable: null } };
       if (!item.build) {
         item.build = this.nextBuild++;
-        this.builds.set(`${item.job}#${item.build}`, { number: item.build, job: item.job, params: item.params, startedMs: Date.now(), result: null });
+        this.builds.set(`${item.job}#${item.build}`, {
+          number: item.build,
+          job: item.job,
+          params: item.params,
+          startedMs: Date.now(),
+          result: null,
+        });
       }
-      return { status: 200, json: { id: Number(m[1]), why: null, executable: { number: item.build, url: `${this.url}${jobPath(item.job)}/${item.build}/` } } };
+      return {
+        status: 200,
+        json: { id: Number(m[1]), why: null, executable: { number: item.build, url: `${this.url}${jobPath(item.job)}/${item.build}/` } },
+      };
     });
     this.on('GET', /^((?:\/job\/[^/]+)+)\/(\d+)\/api\/json$/, (req, m) => {
       if (!auth(req.headers.authorization)) return unauthorized;
       const b = this.builds.get(`${jobName(m[1]!)}#${m[2]}`);
       if (!b) return { status: 404 };
       if (b.result === null && Date.now() - b.startedMs > 200) b.result = b.params.REF === 'broken' ? 'FAILURE' : 'SUCCESS';
-      return { status: 200, json: { number: b.number, building: b.result === null, result: b.result, url: `${this.url}${jobPath(b.job)}/${b.number}/`, fullDisplayName: `${b.job} #${b.number}` } };
+      return {
+        status: 200,
+        json: {
+          number: b.number,
+          building: b.result === null,
+          result: b.result,
+          url: `${this.url}${jobPath(b.job)}/${b.number}/`,
+          fullDisplayName: `${b.job} #${b.number}`,
+        },
+      };
     });
     post(/^((?:\/job\/[^/]+)+)\/(\d+)\/stop$/, (req, m) => {
       if (!auth(req.headers.authorization)) return unauthorized;
@@ -95,7 +119,14 @@ export class JenkinsFake extends CiFake {
   }
 }
 
-const noCrumb = { status: 403, text: '<html><head><title>Error 403 No valid crumb was included in the request</title></head><body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>' };
+const noCrumb = {
+  status: 403,
+  text: '<html><head><title>Error 403 No valid crumb was included in the request</title></head><body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>',
+};
 
 const jobName = (path: string) => path.split('/job/').filter(Boolean).map(decodeURIComponent).join('/');
-const jobPath = (job: string) => job.split('/').map((p) => `/job/${encodeURIComponent(p)}`).join('');
+const jobPath = (job: string) =>
+  job
+    .split('/')
+    .map((p) => `/job/${encodeURIComponent(p)}`)
+    .join('');

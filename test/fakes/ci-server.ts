@@ -45,10 +45,23 @@ export class CiFake {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://x');
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const rec: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     this.requests.push(rec);
     const send = (a: Answer) => {
-      res.writeHead(a.status, { ...(a.json !== undefined ? { 'content-type': 'application/json' } : a.text !== undefined ? { 'content-type': 'text/html;charset=utf-8' } : {}), ...a.headers });
+      res.writeHead(a.status, {
+        ...(a.json !== undefined
+          ? { 'content-type': 'application/json' }
+          : a.text !== undefined
+            ? { 'content-type': 'text/html;charset=utf-8' }
+            : {}),
+        ...a.headers,
+      });
       res.end(a.json !== undefined ? JSON.stringify(a.json) : a.text);
     };
     const fail = this.failures.findIndex((f) => f.pattern.test(rec.path));

@@ -55,7 +55,12 @@ export class FakeConsul {
   put(key: string, value: string): number {
     this.index += 1;
     const prev = this.kv.get(key);
-    this.kv.set(key, { value: Buffer.from(value, 'utf8'), createIndex: prev?.createIndex ?? this.index, modifyIndex: this.index, flags: 0 });
+    this.kv.set(key, {
+      value: Buffer.from(value, 'utf8'),
+      createIndex: prev?.createIndex ?? this.index,
+      modifyIndex: this.index,
+      flags: 0,
+    });
     this.wake();
     return this.index;
   }
@@ -109,7 +114,11 @@ export class FakeConsul {
     const recurse = q.has('recurse') || q.has('keys');
     const wanted = Number(q.get('index') ?? 0);
     if (wanted > 0) await this.block(() => this.indexOf(key, recurse) > wanted, waitMs(q.get('wait')));
-    const headers: Record<string, string> = { 'X-Consul-Index': String(this.indexOf(key, recurse)), 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0' };
+    const headers: Record<string, string> = {
+      'X-Consul-Index': String(this.indexOf(key, recurse)),
+      'X-Consul-KnownLeader': 'true',
+      'X-Consul-LastContact': '0',
+    };
     if (this.dropIndexHeader) delete headers['X-Consul-Index'];
     const found = this.matching(key, recurse);
     if (!found.length) return sendJson(res, 404, undefined, headers);
@@ -122,9 +131,19 @@ export class FakeConsul {
       }
       return sendJson(res, 200, [...names], headers);
     }
-    return sendJson(res, 200, found.map(([k, e]) => ({
-      LockIndex: 0, Key: k, Flags: e.flags, Value: e.value === null ? null : e.value.toString('base64'), CreateIndex: e.createIndex, ModifyIndex: e.modifyIndex,
-    })), headers);
+    return sendJson(
+      res,
+      200,
+      found.map(([k, e]) => ({
+        LockIndex: 0,
+        Key: k,
+        Flags: e.flags,
+        Value: e.value === null ? null : e.value.toString('base64'),
+        CreateIndex: e.createIndex,
+        ModifyIndex: e.modifyIndex,
+      })),
+      headers,
+    );
   }
 
   private block(done: () => boolean, ms: number): Promise<void> {

@@ -80,7 +80,12 @@ export class FakeHelpdesk {
 }
 
 /** A help desk request to Switchyard, signed unless `unsigned`; `timestamp` forges old ones. */
-export async function sendToSwitchyard(url: string, secret: string, body: unknown, o: { unsigned?: boolean; timestamp?: number; badSignature?: boolean } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function sendToSwitchyard(
+  url: string,
+  secret: string,
+  body: unknown,
+  o: { unsigned?: boolean; timestamp?: number; badSignature?: boolean } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const raw = JSON.stringify(body);
   const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
   const sig = o.badSignature ? hmac('not-the-secret', ts, raw) : hmac(secret, ts, raw);

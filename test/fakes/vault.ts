@@ -110,11 +110,17 @@ export class FakeVault {
     const url = new URL(req.url ?? '/', 'http://vault');
     const ns = typeof req.headers['x-vault-namespace'] === 'string' ? req.headers['x-vault-namespace'] : undefined;
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname, ...(ns ? { namespace: ns } : {}), hadToken: typeof req.headers['x-vault-token'] === 'string' });
+    this.requests.push({
+      method,
+      path: url.pathname,
+      ...(ns ? { namespace: ns } : {}),
+      hadToken: typeof req.headers['x-vault-token'] === 'string',
+    });
     const route = url.pathname.replace(/^\/v1\//, '');
     if (!url.pathname.startsWith('/v1/')) return sendJson(res, 404, { errors: [] });
     if (route === 'sys/health') return sendJson(res, 200, { initialized: true, sealed: false, standby: false, version: '1.15.0' });
-    if (this.o.namespace && ns !== this.o.namespace) return sendJson(res, 404, { errors: [`no handler for route "${route}". route entry not found.`] });
+    if (this.o.namespace && ns !== this.o.namespace)
+      return sendJson(res, 404, { errors: [`no handler for route "${route}". route entry not found.`] });
     const json = parse(body);
     if (route === 'auth/approle/login' && (method === 'POST' || method === 'PUT')) return this.login(json, res);
     const auth = this.tokenOf(req);
@@ -125,12 +131,13 @@ export class FakeVault {
     if (!route.startsWith(prefix)) return sendJson(res, 404, { errors: [`no handler for route "${route}". route entry not found.`] });
     const [kind, ...rest] = route.slice(prefix.length).split('/');
     const path = rest.map(decodeURIComponent).join('/');
-    if (this.denied.some((d) => path.startsWith(d))) return sendJson(res, 403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] });
+    if (this.denied.some((d) => path.startsWith(d)))
+      return sendJson(res, 403, { errors: ['1 error occurred:\n\t* permission denied\n\n'] });
     const listing = method === 'LIST' || (method === 'GET' && ['true', '1'].includes(url.searchParams.get('list') ?? ''));
     if (kind === 'metadata' && listing) return this.list(path, res);
     if (kind === 'data' && method === 'GET') return this.read(path, res);
     if (kind === 'data' && (method === 'POST' || method === 'PUT')) {
-      const version = this.put(path, ((json as { data?: Record<string, unknown> }).data ?? {}));
+      const version = this.put(path, (json as { data?: Record<string, unknown> }).data ?? {});
       return sendJson(res, 200, envelope({ created_time: new Date().toISOString(), deletion_time: '', destroyed: false, version }));
     }
     return sendJson(res, 405, { errors: [`unsupported operation`] });
@@ -145,34 +152,69 @@ export class FakeVault {
     const token = this.issueToken(role.ttlSeconds, true);
     return sendJson(res, 200, {
       ...envelope(null),
-      auth: { client_token: token, accessor: randomUUID(), policies: ['default', 'switchyard'], token_policies: ['default', 'switchyard'], metadata: { role_name: 'switchyard' }, lease_duration: role.ttlSeconds, renewable: true, entity_id: randomUUID(), token_type: 'service', orphan: true },
+      auth: {
+        client_token: token,
+        accessor: randomUUID(),
+        policies: ['default', 'switchyard'],
+        token_policies: ['default', 'switchyard'],
+        metadata: { role_name: 'switchyard' },
+        lease_duration: role.ttlSeconds,
+        renewable: true,
+        entity_id: randomUUID(),
+        token_type: 'service',
+        orphan: true,
+      },
     });
   }
 
   private lookup(token: string, info: TokenInfo, res: ServerResponse): void {
     const ttl = info.expiresAt ? Math.max(0, Math.round((info.expiresAt - Date.now()) / 1000)) : 0;
-    return sendJson(res, 200, envelope({
-      accessor: randomUUID(), creation_time: Math.floor(info.createdAt / 1000), creation_ttl: info.ttlSeconds, display_name: 'token', entity_id: '',
-      expire_time: info.expiresAt ? new Date(info.expiresAt).toISOString() : null, explicit_max_ttl: 0, id: token, meta: null, num_uses: 0,
-      orphan: false, path: 'auth/token/create', policies: ['default', 'switchyard'], renewable: info.renewable, ttl, type: 'service',
-    }));
+    return sendJson(
+      res,
+      200,
+      envelope({
+        accessor: randomUUID(),
+        creation_time: Math.floor(info.createdAt / 1000),
+        creation_ttl: info.ttlSeconds,
+        display_name: 'token',
+        entity_id: '',
+        expire_time: info.expiresAt ? new Date(info.expiresAt).toISOString() : null,
+        explicit_max_ttl: 0,
+        id: token,
+        meta: null,
+        num_uses: 0,
+        orphan: false,
+        path: 'auth/token/create',
+        policies: ['default', 'switchyard'],
+        renewable: info.renewable,
+        ttl,
+        type: 'service',
+      }),
+    );
   }
 
   private renew(token: string, info: TokenInfo, res: ServerResponse): void {
     if (!info.renewable) return sendJson(res, 400, { errors: ['lease is not renewable'] });
     this.renewals += 1;
     info.expiresAt = Date.now() + info.ttlSeconds * 1000;
-    return sendJson(res, 200, { ...envelope(null), auth: { client_token: token, accessor: randomUUID(), policies: ['default'], lease_duration: info.ttlSeconds, renewable: true } });
+    return sendJson(res, 200, {
+      ...envelope(null),
+      auth: { client_token: token, accessor: randomUUID(), policies: ['default'], lease_duration: info.ttlSeconds, renewable: true },
+    });
   }
 
   private read(path: string, res: ServerResponse): void {
     const versions = this.kv.get(path);
     const latest = versions?.at(-1);
     if (!versions || !latest) return sendJson(res, 404, { errors: [] });
-    return sendJson(res, 200, envelope({
-      data: latest.data,
-      metadata: { created_time: latest.createdAt, custom_metadata: null, deletion_time: '', destroyed: false, version: versions.length },
-    }));
+    return sendJson(
+      res,
+      200,
+      envelope({
+        data: latest.data,
+        metadata: { created_time: latest.createdAt, custom_metadata: null, deletion_time: '', destroyed: false, version: versions.length },
+      }),
+    );
   }
 
   private list(path: string, res: ServerResponse): void {

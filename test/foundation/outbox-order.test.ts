@@ -8,7 +8,11 @@ import { REDIS_URL, waitFor } from '../support/redis.js';
 // deleting the pinned summary, a pin asked for twice. Messages to one channel must arrive in the
 // order they were posted, each once, and a 429 must never cost the drain job an attempt.
 
-const texts = (h: Harness, channel: string, prefix: string) => h.slack.messages(channel).map((m) => m.text).filter((t) => t.startsWith(prefix));
+const texts = (h: Harness, channel: string, prefix: string) =>
+  h.slack
+    .messages(channel)
+    .map((m) => m.text)
+    .filter((t) => t.startsWith(prefix));
 const sent = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
 
 /** Every drain job BullMQ completed: attempts charged (the completing run counts as one) and errors. */
@@ -17,7 +21,9 @@ async function drainJobAttempts(h: Harness): Promise<Array<{ attemptsMade: numbe
   const queue = new Queue('slack', { connection, prefix: `{${h.settings.REDIS_PREFIX}}:q` });
   try {
     const jobs = await queue.getJobs(['completed']);
-    return jobs.filter((j) => j.name === 'slack.deliver').map((j) => ({ attemptsMade: j.attemptsMade, errors: (j.stacktrace ?? []).length }));
+    return jobs
+      .filter((j) => j.name === 'slack.deliver')
+      .map((j) => ({ attemptsMade: j.attemptsMade, errors: (j.stacktrace ?? []).length }));
   } finally {
     await queue.close();
     await connection.quit();
@@ -46,7 +52,9 @@ describe('outbox order and repair', () => {
     }
     await h.slack.waitFor(() => texts(h, 'C0DEPLOYS', 'ordered').length === 30 || undefined, { timeoutMs: 15_000 });
     expect(texts(h, 'C0DEPLOYS', 'ordered')).toEqual(want);
-    const calls = h.slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0DEPLOYS' && String(c.args.text).startsWith('ordered'));
+    const calls = h.slack
+      .calls('chat.postMessage')
+      .filter((c) => c.args.channel === 'C0DEPLOYS' && String(c.args.text).startsWith('ordered'));
     expect(calls).toHaveLength(32); // 30 deliveries + the 2 answered 429, re-sent after Retry-After
     // Waiting out Retry-After is not a failed attempt: each drain job completed on its first.
     // The drain job completes just after the last message is out (once it finds the queue empty).
@@ -75,7 +83,10 @@ describe('outbox order and repair', () => {
     const chat = h.app.ctx.chat;
     const blocks = (state: string) => [
       { type: 'section', text: { type: 'mrkdwn', text: `Summary: ${state}` } },
-      { type: 'actions', elements: [{ type: 'button', action_id: 'inc_ack', text: { type: 'plain_text', text: 'Acknowledge' }, value: 'INC-1' }] },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: 'inc_ack', text: { type: 'plain_text', text: 'Acknowledge' }, value: 'INC-1' }],
+      },
     ];
     await chat.post({ channel: 'C0INCIDENTS', key: 'inc-1-summary', text: 'Summary: open', blocks: blocks('open') as never });
     await chat.pin('inc-1-summary');
@@ -111,7 +122,12 @@ describe('outbox order and repair', () => {
     expect(texts(h, 'C0APPROVALS', 'transient')).toEqual(sent('transient', 4));
     // The refused post does not block its channel's queue: the next one is tried, the reply dropped.
     await h.slack.waitFor(() => h.slack.calls('chat.postMessage').find((c) => c.args.text === 'still tried'));
-    expect(h.slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0NOSUCH').map((c) => c.args.text)).toEqual(['to a channel that does not exist', 'still tried']);
+    expect(
+      h.slack
+        .calls('chat.postMessage')
+        .filter((c) => c.args.channel === 'C0NOSUCH')
+        .map((c) => c.args.text),
+    ).toEqual(['to a channel that does not exist', 'still tried']);
     expect(await chat.messageRef('nowhere')).toBeNull();
   });
 

@@ -41,7 +41,11 @@ describe('Slack outbox', () => {
     const chat = h.app.ctx.chat;
     for (let i = 0; i < 4; i++) await chat.post({ channel: 'C0PAYMENTS', key: `paced-${i}`, text: `paced ${i}` });
     await h.slack.waitFor(() => h.slack.messages('C0PAYMENTS').length === 4 || undefined, { timeoutMs: 8000 });
-    const times = h.slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0PAYMENTS').map((c) => c.at).sort((a, b) => a - b);
+    const times = h.slack
+      .calls('chat.postMessage')
+      .filter((c) => c.args.channel === 'C0PAYMENTS')
+      .map((c) => c.at)
+      .sort((a, b) => a - b);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(140);
   });
 });

@@ -22,9 +22,22 @@ describe('separate web and worker roles', () => {
 
   beforeAll(async () => {
     slack = await startLocalSlack({ seed: loadWorkspaceSeed('config/workspace.yml'), signingSecret, botToken: token, ...BOT });
-    const settings = loadSettings({ REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', SLACK_CHANNEL_INTERVAL_MS: '0', LOG_LEVEL: 'silent' });
+    const settings = loadSettings({
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SLACK_CHANNEL_INTERVAL_MS: '0',
+      LOG_LEVEL: 'silent',
+    });
     const build = (role: 'web' | 'worker') =>
-      createSwitchyard({ settings, role, slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT }, modules: [probeModule], log: silentLogger });
+      createSwitchyard({
+        settings,
+        role,
+        slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT },
+        modules: [probeModule],
+        log: silentLogger,
+      });
     web = await build('web');
     await web.start();
     slack.setBotUrl(`http://127.0.0.1:${web.port()}/slack/events`);
@@ -40,7 +53,12 @@ describe('separate web and worker roles', () => {
   });
 
   it('queues in the web process and delivers from the worker process once it runs', async () => {
-    const res = await slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump --channel C0DEPLOYS --note split' });
+    const res = await slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0GENERAL',
+      command: '/probe',
+      text: 'bump --channel C0DEPLOYS --note split',
+    });
     expect(res.status).toBe(200);
     await slack.waitFor(() => slack.ephemerals('U0BOB').find((e) => e.text === 'bumped to 1'));
     // The command answered after queueing its post: the post is waiting at the head of the
@@ -53,7 +71,10 @@ describe('separate web and worker roles', () => {
 
   it('answers a mention in its thread once, even when Slack retries the event', async () => {
     const first = await slack.appMention('U0GRACE', 'C0GENERAL', 'hello?');
-    await slack.sendEvent({ type: 'app_mention', user: 'U0GRACE', channel: 'C0GENERAL', ts: first.ts, text: `<@${BOT.botUserId}> hello?` }, { eventId: first.eventId, retryNum: 1, retryReason: 'http_timeout' });
+    await slack.sendEvent(
+      { type: 'app_mention', user: 'U0GRACE', channel: 'C0GENERAL', ts: first.ts, text: `<@${BOT.botUserId}> hello?` },
+      { eventId: first.eventId, retryNum: 1, retryReason: 'http_timeout' },
+    );
     const reply = await slack.waitFor(() => slack.messages('C0GENERAL', { threadTs: first.ts }).find((m) => m.user === BOT.botUserId));
     expect(reply.text).toContain('/switchyard help');
     // A later mention in the same channel, answered through the same ordered outbox: once its

@@ -33,9 +33,21 @@ describe('foundation over the Slack wire', () => {
 
   it('rejects a forged signature and a 6-minute-old timestamp with 401 and runs nothing', async () => {
     const before = await counter();
-    const forged = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump', signature: `v0=${'0'.repeat(64)}` });
+    const forged = await h.slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0GENERAL',
+      command: '/probe',
+      text: 'bump',
+      signature: `v0=${'0'.repeat(64)}`,
+    });
     expect(forged.status).toBe(401);
-    const old = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump', timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const old = await h.slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0GENERAL',
+      command: '/probe',
+      text: 'bump',
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
     expect(old.status).toBe(401);
     // The 401 is the receiver's answer after it refused the request, before anything is
     // dispatched: nothing from either request can still be on its way.
@@ -48,10 +60,19 @@ describe('foundation over the Slack wire', () => {
     const before = await counter();
     const first = await h.command('U0BOB', 'C0GENERAL', '/probe bump --note retry');
     expect(first.text).toBe(`bumped to ${before + 1}`);
-    const retry = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0GENERAL', command: '/probe', text: 'bump --note retry', triggerId: first.triggerId, retryNum: 1 });
+    const retry = await h.slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0GENERAL',
+      command: '/probe',
+      text: 'bump --note retry',
+      triggerId: first.triggerId,
+      retryNum: 1,
+    });
     expect(retry.status).toBe(200);
     // The ack comes before the work: wait until the bot has decided what to do with the retry.
-    await h.slack.waitFor(() => log.entries.find((e) => /duplicate/i.test(e.msg) && e.fields.command === '/probe bump'), { message: 'the retry was never recognised as a duplicate' });
+    await h.slack.waitFor(() => log.entries.find((e) => /duplicate/i.test(e.msg) && e.fields.command === '/probe bump'), {
+      message: 'the retry was never recognised as a duplicate',
+    });
     expect(await counter()).toBe(before + 1);
   });
 
@@ -80,7 +101,9 @@ describe('foundation over the Slack wire', () => {
     h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     const res = await h.command('U0BOB', 'C0GENERAL', '/probe bump --channel C0DEPLOYS --note ratelimited');
     const n = Number(/bumped to (\d+)/.exec(res.text)?.[1]);
-    const msg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text === `bump ${n} ratelimited`), { timeoutMs: 8000 });
+    const msg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text === `bump ${n} ratelimited`), {
+      timeoutMs: 8000,
+    });
     expect(msg.user).toBe('U0SWITCHYARD');
     const calls = h.slack.calls('chat.postMessage').filter((c) => String(c.args.text).includes('ratelimited'));
     expect(calls.length).toBeGreaterThanOrEqual(2);
@@ -94,7 +117,9 @@ describe('foundation over the Slack wire', () => {
     const n = Number(/bumped to (\d+)/.exec(res.text)?.[1]);
     await h.slack.waitFor(() => h.slack.calls('chat.postMessage').some((c) => String(c.args.text).includes('across-restart')));
     await h.restart();
-    const msg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text === `bump ${n} across-restart`), { timeoutMs: 10_000 });
+    const msg = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text === `bump ${n} across-restart`), {
+      timeoutMs: 10_000,
+    });
     expect(msg).toBeDefined();
     expect(h.slack.messages('C0DEPLOYS').filter((m) => m.text === `bump ${n} across-restart`)).toHaveLength(1);
   });
@@ -118,4 +143,3 @@ describe('foundation over the Slack wire', () => {
     expect(other.text).toContain('`auditor`');
   });
 });
-

@@ -34,9 +34,13 @@ describe('declaring incidents', () => {
     expect(JSON.stringify(summary.blocks)).toContain('incident.ack');
     // announced to stakeholders, NOC, help desk and the upstream team (payments), and the help desk webhook
     for (const c of ['C0INCIDENTS', 'C0STAKE', 'C0NOC', 'C0HELPDESK', 'C0PAYMENTS']) {
-      await h.slack.waitFor(() => h.slack.messages(c).some((m) => m.text.includes(`${id} incident declared`)), { message: `no announcement in ${c}` });
+      await h.slack.waitFor(() => h.slack.messages(c).some((m) => m.text.includes(`${id} incident declared`)), {
+        message: `no announcement in ${c}`,
+      });
     }
-    const hook = await h.slack.waitFor(() => ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id));
+    const hook = await h.slack.waitFor(() =>
+      ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id),
+    );
     expect(hook.body.incident).toMatchObject({ severity: 'SEV2', services: ['checkout'], status: 'investigating' });
   });
 
@@ -44,8 +48,19 @@ describe('declaring incidents', () => {
     const { h } = ih;
     const res = await h.command('U0GRACE', 'C0GENERAL', '/incident declare');
     expect(res.text).toContain('form');
-    const view = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'incident.declare' && v.open && v.user === 'U0GRACE'));
-    const sub = await h.slack.submitView({ user: 'U0GRACE', viewId: view.id, values: { title: { title: 'Payments down' }, severity: { severity: 'SEV1' }, services: { services: ['payments'] }, description: { description: 'Card payments fail' } } });
+    const view = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'incident.declare' && v.open && v.user === 'U0GRACE'),
+    );
+    const sub = await h.slack.submitView({
+      user: 'U0GRACE',
+      viewId: view.id,
+      values: {
+        title: { title: 'Payments down' },
+        severity: { severity: 'SEV1' },
+        services: { services: ['payments'] },
+        description: { description: 'Card payments fail' },
+      },
+    });
     expect(sub.status).toBe(200);
     const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0GRACE').id).find((m) => /Declared INC-\d+/.test(m.text)));
     const id = incidentIdIn(dm.text);
@@ -60,9 +75,15 @@ describe('declaring incidents', () => {
   it('refuses a form without a title, keeping the form open with the error', async () => {
     const { h } = ih;
     await h.command('U0GRACE', 'C0GENERAL', '/incident declare');
-    const view = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'incident.declare' && v.open && v.user === 'U0GRACE'));
+    const view = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'incident.declare' && v.open && v.user === 'U0GRACE'),
+    );
     const before = (await ih.repo().recentIds()).length;
-    const sub = await h.slack.submitView({ user: 'U0GRACE', viewId: view.id, values: { title: { title: '   ' }, severity: { severity: 'SEV3' } } });
+    const sub = await h.slack.submitView({
+      user: 'U0GRACE',
+      viewId: view.id,
+      values: { title: { title: '   ' }, severity: { severity: 'SEV3' } },
+    });
     expect(sub.json).toMatchObject({ response_action: 'errors', errors: { title: expect.stringContaining('title') } });
     expect((await ih.repo().recentIds()).length).toBe(before);
   });
@@ -90,7 +111,14 @@ describe('declaring incidents', () => {
     const { h } = ih;
     const first = await h.command('U0BOB', 'C0INCIDENTS', '/incident declare sev3 "Retry me"');
     const id = incidentIdIn(first.text);
-    await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0INCIDENTS', command: '/incident', text: 'declare sev3 "Retry me"', triggerId: first.triggerId, retryNum: 1 });
+    await h.slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0INCIDENTS',
+      command: '/incident',
+      text: 'declare sev3 "Retry me"',
+      triggerId: first.triggerId,
+      retryNum: 1,
+    });
     await ih.ready(id);
     const docs = await ih.repo().getMany(await ih.repo().recentIds());
     expect(docs.filter((d) => d.title === 'Retry me')).toHaveLength(1);

@@ -9,7 +9,9 @@ import { incidentIdIn, startIncidents, type IncidentsHarness } from './support.j
 describe('deploy-aware incidents', () => {
   let ih: IncidentsHarness;
   beforeAll(async () => {
-    ih = await startIncidents('inc-deploy', { extraModules: [makePipelinesModule({ workflowsDir: 'test/incidents/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 })] });
+    ih = await startIncidents('inc-deploy', {
+      extraModules: [makePipelinesModule({ workflowsDir: 'test/incidents/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 })],
+    });
   });
   afterAll(async () => {
     await ih?.close();
@@ -40,7 +42,9 @@ describe('deploy-aware incidents', () => {
     expect((await finished(first)).status).toBe('succeeded');
     v11 = runId((await deploy('--env production --ref v1.1')).text);
     expect((await finished(v11)).status).toBe('succeeded');
-    incId = incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev1 "Checkout broken after release" --service checkout')).text);
+    incId = incidentIdIn(
+      (await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev1 "Checkout broken after release" --service checkout')).text,
+    );
     const inc = await ih.ready(incId);
     const summary = h.slack.messages(inc.channel!).find((m) => h.slack.pins(inc.channel!).includes(m.ts))!;
     const blocks = JSON.stringify(summary.blocks);
@@ -53,16 +57,41 @@ describe('deploy-aware incidents', () => {
     const { h } = ih;
     const inc = await ih.incident(incId);
     const summary = h.slack.messages(inc.channel!).find((m) => h.slack.pins(inc.channel!).includes(m.ts))!;
-    const grace = await h.slack.pressButton({ user: 'U0GRACE', channel: inc.channel!, ts: summary.ts, actionId: 'incident.rollback', value: `${incId}|${v11}` });
+    const grace = await h.slack.pressButton({
+      user: 'U0GRACE',
+      channel: inc.channel!,
+      ts: summary.ts,
+      actionId: 'incident.rollback',
+      value: `${incId}|${v11}`,
+    });
     expect(grace.status).toBe(200);
     await h.slack.waitFor(() => h.slack.ephemerals('U0GRACE').find((e) => e.text.includes('`deployer`')));
-    await h.slack.pressButton({ user: 'U0BOB', channel: inc.channel!, ts: summary.ts, actionId: 'incident.rollback', value: `${incId}|${v11}` });
+    await h.slack.pressButton({
+      user: 'U0BOB',
+      channel: inc.channel!,
+      ts: summary.ts,
+      actionId: 'incident.rollback',
+      value: `${incId}|${v11}`,
+    });
     const answer = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.startsWith('Rollback started')));
     const rollback = /run `(r\d+)`/.exec(answer.text)![1]!;
     const run = await finished(rollback);
-    expect(run).toMatchObject({ pipeline: 'checkout-deploy', env: 'production', ref: 'v1.0', rollbackOf: v11, fixIncident: incId, status: 'succeeded' });
+    expect(run).toMatchObject({
+      pipeline: 'checkout-deploy',
+      env: 'production',
+      ref: 'v1.0',
+      rollbackOf: v11,
+      fixIncident: incId,
+      status: 'succeeded',
+    });
     expect((await ih.timeline(incId)).some((e) => e.kind === 'rollback' && e.text.includes(`as run ${rollback}`))).toBe(true);
-    await h.slack.waitFor(() => JSON.stringify(h.slack.messages(inc.channel!).find((m) => h.slack.pins(inc.channel!).includes(m.ts))!.blocks).includes(`rollback of \`${v11}\``), { message: 'summary does not show the rollback run' });
+    await h.slack.waitFor(
+      () =>
+        JSON.stringify(h.slack.messages(inc.channel!).find((m) => h.slack.pins(inc.channel!).includes(m.ts))!.blocks).includes(
+          `rollback of \`${v11}\``,
+        ),
+      { message: 'summary does not show the rollback run' },
+    );
   });
 
   it('refuses a production deploy of the service while the SEV1 is open; staging and a --fix run pass', async () => {
@@ -79,7 +108,13 @@ describe('deploy-aware incidents', () => {
       timeline = await ih.timeline(incId);
     }
     const texts = timeline.filter((e) => e.kind === 'fix-deploy').map((e) => e.text);
-    expect(texts).toEqual(expect.arrayContaining([expect.stringContaining('let through the freeze'), expect.stringContaining(`Fix run ${fix} of checkout-deploy (v1.2-hotfix)`), `Fix run ${fix} to production finished: succeeded`]));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('let through the freeze'),
+        expect.stringContaining(`Fix run ${fix} of checkout-deploy (v1.2-hotfix)`),
+        `Fix run ${fix} to production finished: succeeded`,
+      ]),
+    );
     const other = await ih.h.command('U0ERIN', 'C0INCIDENTS', `/incident resolve "Rolled back" --id ${incId}`);
     expect(other.text).toContain('resolved');
     const after = runId((await deploy('--env production --ref v1.3')).text);

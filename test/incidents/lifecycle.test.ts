@@ -17,14 +17,17 @@ describe('running an incident', () => {
     await ih?.close();
   });
 
-  const declare = async (user: string, line: string) => ih.ready(incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text));
+  const declare = async (user: string, line: string) =>
+    ih.ready(incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text));
   const until = async (fn: () => Promise<unknown>) => {
     for (let i = 0; i < 250 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 20));
   };
   /** The action id of the summary button carrying `value` (duplicates get `#n` suffixes). */
   const press = (user: string, channel: string, value: string) => {
     const msg = summaryOf(channel);
-    const el = (msg.blocks ?? []).flatMap((b) => ((b as { elements?: Array<{ action_id: string; value?: string }> }).elements ?? [])).find((e) => e.value === value);
+    const el = (msg.blocks ?? [])
+      .flatMap((b) => (b as { elements?: Array<{ action_id: string; value?: string }> }).elements ?? [])
+      .find((e) => e.value === value);
     if (!el) throw new Error(`no button with value ${value}`);
     return ih.h.slack.pressButton({ user, channel, ts: msg.ts, actionId: el.action_id, value });
   };
@@ -39,10 +42,15 @@ describe('running an incident', () => {
     const res = await h.command('U0ERIN', inc.channel!, '/incident update "Failover to the replica in progress"');
     expect(res.text).toContain(`Update for ${inc.id} posted`);
     for (const c of [inc.channel!, 'C0STAKE', 'C0PAYMENTS', 'C0NOC', 'C0HELPDESK']) {
-      const m = await h.slack.waitFor(() => h.slack.messages(c).find((x) => x.text.includes(`${inc.id} status update: Failover to the replica in progress`)), { message: `no update in ${c}` });
+      const m = await h.slack.waitFor(
+        () => h.slack.messages(c).find((x) => x.text.includes(`${inc.id} status update: Failover to the replica in progress`)),
+        { message: `no update in ${c}` },
+      );
       expect(JSON.stringify(m.blocks)).toContain(`${inc.id} · SEV2 · investigating`);
     }
-    const hook = await h.slack.waitFor(() => ih.helpdesk.events('incident.updated').find((e) => (e.body.incident as { id: string }).id === inc.id));
+    const hook = await h.slack.waitFor(() =>
+      ih.helpdesk.events('incident.updated').find((e) => (e.body.incident as { id: string }).id === inc.id),
+    );
     expect(hook.body.message).toBe('Failover to the replica in progress');
     expect(hook.verified).toBe(true);
     expect((await ih.timeline(inc.id)).some((e) => e.kind === 'update' && e.text === 'Failover to the replica in progress')).toBe(true);
@@ -52,7 +60,9 @@ describe('running an incident', () => {
     const { h } = ih;
     const inc = await declare('U0CAROL', 'sev1 "Payments rejected" --service payments');
     expect(inc.setup.invited).not.toContain('U0ALICE'); // not on call for payments: only escalation brings her
-    await h.slack.waitFor(() => h.slack.messages(inc.channel!).find((m) => m.text.includes(':bell: <@U0CAROL>: no update on') && m.text.includes(inc.id)));
+    await h.slack.waitFor(() =>
+      h.slack.messages(inc.channel!).find((m) => m.text.includes(':bell: <@U0CAROL>: no update on') && m.text.includes(inc.id)),
+    );
     await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0CAROL').id).find((m) => m.text.includes(`no update on ${inc.id}`)));
     // level 1 of payments' escalation is U0ALICE: invited, told in the channel and by DM
     await h.slack.waitFor(() => h.slack.channel(inc.channel!)!.members.includes('U0ALICE'));
@@ -63,11 +73,15 @@ describe('running an incident', () => {
     await h.command('U0CAROL', inc.channel!, '/incident resolve "Card processor back"');
   });
 
-  it('raising the severity restarts the acknowledge timer with the new severity\'s interval', async () => {
+  it("raising the severity restarts the acknowledge timer with the new severity's interval", async () => {
     const { h } = ih;
     const inc = await declare('U0CAROL', 'sev3 "Refunds slow" --service payments'); // SEV3 waits an hour
     await h.command('U0CAROL', inc.channel!, '/incident severity sev1');
-    await h.slack.waitFor(() => h.slack.messages(inc.channel!).find((m) => m.text.includes(`Nobody acknowledged ${inc.id}`) && m.text.includes('escalation level 1 paged: <@U0ALICE>')));
+    await h.slack.waitFor(() =>
+      h.slack
+        .messages(inc.channel!)
+        .find((m) => m.text.includes(`Nobody acknowledged ${inc.id}`) && m.text.includes('escalation level 1 paged: <@U0ALICE>')),
+    );
     expect((await ih.incident(inc.id)).escalationLevel).toBe(1);
     await h.command('U0CAROL', inc.channel!, '/incident resolve "Refund queue drained"');
   });
@@ -83,7 +97,9 @@ describe('running an incident', () => {
     expect(after).toMatchObject({ ackedBy: 'U0CAROL', escalationLevel: 0 });
     expect(h.slack.channel(inc.channel!)!.members).not.toContain('U0ALICE');
     expect((await ih.timeline(inc.id)).map((e) => e.kind)).not.toContain('escalation');
-    await h.slack.waitFor(() => !JSON.stringify(summaryOf(inc.channel!).blocks).includes('"incident.ack"'), { message: 'summary still offers Acknowledge' });
+    await h.slack.waitFor(() => !JSON.stringify(summaryOf(inc.channel!).blocks).includes('"incident.ack"'), {
+      message: 'summary still offers Acknowledge',
+    });
   });
 
   it('changes status and severity from the summary buttons, refusing people who do not lead the incident', async () => {
@@ -99,7 +115,11 @@ describe('running an incident', () => {
     await h.slack.waitFor(() => h.slack.channel(inc.channel!)!.topic.value.startsWith('SEV2 | identified'));
     const kinds = (await ih.timeline(inc.id)).map((e) => `${e.kind}:${e.text}`);
     expect(kinds).toEqual(expect.arrayContaining(['status:Status investigating → identified', 'severity:Severity SEV3 → SEV2']));
-    await h.slack.waitFor(() => ih.helpdesk.events('incident.status_changed').some((e) => (e.body.incident as { id: string; status: string }).status === 'identified'));
+    await h.slack.waitFor(() =>
+      ih.helpdesk
+        .events('incident.status_changed')
+        .some((e) => (e.body.incident as { id: string; status: string }).status === 'identified'),
+    );
   });
 
   it('assigns roles by command, invites the person and shows them in the topic', async () => {

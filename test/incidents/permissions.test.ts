@@ -14,12 +14,13 @@ describe('who may act on an incident', () => {
     await ih?.close();
   });
 
-  const declare = async (user: string, line: string) => ih.ready(incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text));
+  const declare = async (user: string, line: string) =>
+    ih.ready(incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text));
   const summaryOf = (channel: string): Message => {
     const pinned = ih.h.slack.pins(channel);
     return ih.h.slack.messages(channel).find((m) => pinned.includes(m.ts))!;
   };
-  const buttons = (m: Message) => (m.blocks ?? []).flatMap((b) => ((b as { elements?: Array<Record<string, unknown>> }).elements ?? []));
+  const buttons = (m: Message) => (m.blocks ?? []).flatMap((b) => (b as { elements?: Array<Record<string, unknown>> }).elements ?? []);
   const refusals = async (actor: string) => (await ih.h.app.ctx.audit.query({ actor, limit: 100 })).filter((e) => e.outcome === 'refused');
 
   it('refuses ack, update, severity, status, roles and resolve to a user with no part in it, changing and telling nothing', async () => {
@@ -41,8 +42,16 @@ describe('who may act on an incident', () => {
     }
     // The Acknowledge button on the summary goes through the same check.
     const ack = buttons(summaryOf(inc.channel!)).find((e) => e.action_id === 'incident.ack')!;
-    await h.slack.pressButton({ user: 'U0GRACE', channel: inc.channel!, ts: summaryOf(inc.channel!).ts, actionId: String(ack.action_id), value: String(ack.value) });
-    await h.slack.waitFor(() => (h.slack.ephemerals('U0GRACE').at(-1)?.text.includes('acknowledge it') ? true : undefined), { message: 'no refusal for the button' });
+    await h.slack.pressButton({
+      user: 'U0GRACE',
+      channel: inc.channel!,
+      ts: summaryOf(inc.channel!).ts,
+      actionId: String(ack.action_id),
+      value: String(ack.value),
+    });
+    await h.slack.waitFor(() => (h.slack.ephemerals('U0GRACE').at(-1)?.text.includes('acknowledge it') ? true : undefined), {
+      message: 'no refusal for the button',
+    });
 
     const after = await ih.incident(inc.id);
     expect(after).toMatchObject({ severity: 'SEV2', status: 'investigating', updates: 0, roles: { commander: 'U0ERIN' } });
@@ -53,8 +62,19 @@ describe('who may act on an incident', () => {
     expect(ih.helpdesk.events('incident.updated').filter((e) => (e.body.incident as { id: string }).id === inc.id)).toHaveLength(0);
 
     const refused = await refusals('U0GRACE');
-    for (const action of ['/incident ack', '/incident update', '/incident severity', '/incident status', '/incident role', '/incident resolve', 'button incident.ack']) {
-      expect(refused.find((e) => e.action === action), action).toMatchObject({ outcome: 'refused', rule: 'role:incident-commander' });
+    for (const action of [
+      '/incident ack',
+      '/incident update',
+      '/incident severity',
+      '/incident status',
+      '/incident role',
+      '/incident resolve',
+      'button incident.ack',
+    ]) {
+      expect(
+        refused.find((e) => e.action === action),
+        action,
+      ).toMatchObject({ outcome: 'refused', rule: 'role:incident-commander' });
     }
   });
 
@@ -81,9 +101,14 @@ describe('who may act on an incident', () => {
     expect((await refusals('U0FRANK')).find((e) => e.action === '/incident status')).toMatchObject({ rule: 'role:incident-commander' });
   });
 
-  it('puts a confirmation on the summary\'s Resolve button', async () => {
+  it("puts a confirmation on the summary's Resolve button", async () => {
     const inc = await declare('U0ERIN', 'sev3 "Confirm me" --service checkout');
     const resolve = buttons(summaryOf(inc.channel!)).find((e) => e.value === `${inc.id}|resolved`)!;
-    expect(resolve.confirm).toMatchObject({ title: { type: 'plain_text', text: `Resolve ${inc.id}?` }, confirm: { text: 'Resolve' }, deny: { text: 'Cancel' }, style: 'danger' });
+    expect(resolve.confirm).toMatchObject({
+      title: { type: 'plain_text', text: `Resolve ${inc.id}?` },
+      confirm: { text: 'Resolve' },
+      deny: { text: 'Cancel' },
+      style: 'danger',
+    });
   });
 });

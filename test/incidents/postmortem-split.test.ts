@@ -4,7 +4,10 @@ import { chunks, postmortemMessages } from '../../src/domain/incidents/postmorte
 // A postmortem is a document: however long, every character reaches Slack, in order, in
 // sections and messages Slack accepts (3,000 characters a section, 50 blocks a message).
 it('splits a draft of any length into Slack-sized sections and messages without losing a character', () => {
-  const lines = Array.from({ length: 3000 }, (_, i) => `| 2026-12-01 10:${String(i % 60).padStart(2, '0')} | note: finding ${i} ${'x'.repeat(i % 120)} | @U0ERIN |`);
+  const lines = Array.from(
+    { length: 3000 },
+    (_, i) => `| 2026-12-01 10:${String(i % 60).padStart(2, '0')} | note: finding ${i} ${'x'.repeat(i % 120)} | @U0ERIN |`,
+  );
   const draft = ['# Postmortem draft: INC-7 Long night', '', ...lines, '', `${'y'.repeat(7000)}`, ''].join('\n');
   const messages = postmortemMessages('INC-7', draft);
   expect(messages.length).toBeGreaterThan(1);
@@ -15,6 +18,13 @@ it('splits a draft of any length into Slack-sized sections and messages without 
   // The 7,000-character line is split across sections; everything else is joined back exactly.
   expect(code.join('\n').replace(/(?<=y)\n(?=y)/g, '')).toBe(draft);
   expect(messages[0]!.text).toContain('# Postmortem draft: INC-7');
-  expect(messages.map((m) => m.text.match(/part (\d+) of (\d+)/)?.slice(1).join('/'))).toEqual(messages.map((_, i) => `${i + 1}/${messages.length}`));
+  expect(
+    messages.map((m) =>
+      m.text
+        .match(/part (\d+) of (\d+)/)
+        ?.slice(1)
+        .join('/'),
+    ),
+  ).toEqual(messages.map((_, i) => `${i + 1}/${messages.length}`));
   expect(chunks('a\n\nb', 2)).toEqual(['a\n', 'b']);
 });

@@ -28,7 +28,9 @@ describe('timeline and closing', () => {
 
   it('records notes, reacted messages and shortcut messages on the timeline', async () => {
     const { h } = ih;
-    const inc = await ih.ready(incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Timeline demo" --service checkout')).text));
+    const inc = await ih.ready(
+      incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Timeline demo" --service checkout')).text),
+    );
     const note = await h.command('U0BOB', inc.channel!, '/incident note "Rolled the feature flag back"');
     expect(note.text).toContain(`${inc.id} timeline`);
     const msg = h.slack.postAsUser('U0ERIN', inc.channel!, 'Found a bad config push at 10:02');
@@ -36,7 +38,12 @@ describe('timeline and closing', () => {
     await h.slack.reactionAdded('U0ERIN', inc.channel!, msg.ts, 'pushpin'); // a second pin of the same message: one entry
     await h.slack.reactionAdded('U0BOB', inc.channel!, msg.ts, 'thumbsup'); // not the timeline emoji
     const other = h.slack.postAsUser('U0ERIN', inc.channel!, 'Customer reports from the EU');
-    const sc = await h.slack.messageShortcut({ user: 'U0FRANK', channel: inc.channel!, ts: other.ts, callbackId: 'incident.note_from_message' });
+    const sc = await h.slack.messageShortcut({
+      user: 'U0FRANK',
+      channel: inc.channel!,
+      ts: other.ts,
+      callbackId: 'incident.note_from_message',
+    });
     expect(sc.status).toBe(200);
     await h.slack.waitFor(() => h.slack.messages(inc.channel!, { threadTs: msg.ts }).some((m) => m.text.includes(`${inc.id} timeline`)));
     const notesOf = async () => (await ih.timeline(inc.id)).filter((e) => e.kind === 'note');
@@ -51,43 +58,76 @@ describe('timeline and closing', () => {
       '<@U0ERIN>: Customer reports from the EU',
     ]);
     expect(notes[1]!.ref?.ts).toBe(msg.ts);
-    const elsewhere = await h.slack.messageShortcut({ user: 'U0FRANK', channel: 'C0GENERAL', ts: h.slack.postAsUser('U0FRANK', 'C0GENERAL', 'hi').ts, callbackId: 'incident.note_from_message' });
+    const elsewhere = await h.slack.messageShortcut({
+      user: 'U0FRANK',
+      channel: 'C0GENERAL',
+      ts: h.slack.postAsUser('U0FRANK', 'C0GENERAL', 'hi').ts,
+      callbackId: 'incident.note_from_message',
+    });
     expect(elsewhere.status).toBe(200);
     await h.slack.waitFor(() => h.slack.ephemerals('U0FRANK').find((e) => e.text.includes('belongs to no incident')));
   });
 
   it('resolves through the form: final update everywhere, postmortem with the timeline in order, follow-ups published', async () => {
     const { h } = ih;
-    const inc = await ih.ready(incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev2 "Checkout 500s" --service checkout')).text));
+    const inc = await ih.ready(
+      incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev2 "Checkout 500s" --service checkout')).text),
+    );
     await h.command('U0ERIN', inc.channel!, '/incident ack');
     await h.command('U0ERIN', inc.channel!, '/incident status identified');
     await h.command('U0ERIN', inc.channel!, '/incident update "Bad deploy found"');
     await h.command('U0ERIN', inc.channel!, '/incident role scribe <@U0FRANK|frank>');
     const res = await h.command('U0ERIN', inc.channel!, '/incident resolve');
     expect(res.text).toContain('form');
-    const view = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'incident.resolve' && v.open && v.user === 'U0ERIN'));
+    const view = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'incident.resolve' && v.open && v.user === 'U0ERIN'),
+    );
     const empty = await h.slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { resolution: { resolution: '   ' } } });
     expect(empty.json).toMatchObject({ response_action: 'errors' });
-    await h.slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { resolution: { resolution: 'Rolled back release 4.2' }, followups: { followups: '- Add a canary stage\n- Alert on 5xx ratio\n' } } });
+    await h.slack.submitView({
+      user: 'U0ERIN',
+      viewId: view.id,
+      values: {
+        resolution: { resolution: 'Rolled back release 4.2' },
+        followups: { followups: '- Add a canary stage\n- Alert on 5xx ratio\n' },
+      },
+    });
 
     for (const c of [inc.channel!, 'C0STAKE', 'C0NOC', 'C0HELPDESK']) {
-      await h.slack.waitFor(() => h.slack.messages(c).find((m) => m.text.includes(`${inc.id} resolved: Rolled back release 4.2`)), { message: `no final update in ${c}` });
+      await h.slack.waitFor(() => h.slack.messages(c).find((m) => m.text.includes(`${inc.id} resolved: Rolled back release 4.2`)), {
+        message: `no final update in ${c}`,
+      });
     }
-    const posted = await h.slack.waitFor(() => h.slack.messages(inc.channel!).find((m) => m.text.startsWith(`Postmortem draft for ${inc.id}`)));
+    const posted = await h.slack.waitFor(() =>
+      h.slack.messages(inc.channel!).find((m) => m.text.startsWith(`Postmortem draft for ${inc.id}`)),
+    );
     expect(JSON.stringify(posted.blocks)).toContain('## Timeline');
     const md = (await ih.repo().postmortem(inc.id))!;
-    for (const section of ['## Summary', '## Impact', '## Durations', '## Roles', '## Timeline (UTC)', '## Follow-ups']) expect(md).toContain(section);
+    for (const section of ['## Summary', '## Impact', '## Durations', '## Roles', '## Timeline (UTC)', '## Follow-ups'])
+      expect(md).toContain(section);
     expect(md).toContain('Rolled back release 4.2');
     expect(md).toMatch(/Time to acknowledge: \d+(ms|s)/);
     expect(md).toMatch(/Time to resolve: \d+(ms|s)/);
     expect(md).toContain('- Scribe: @U0FRANK');
     expect(md).toContain('- [ ] Add a canary stage');
-    const order = ['declared:', 'ack:', 'status: Status investigating → identified', 'update: Bad deploy found', 'role: Scribe', 'resolved: Resolved'].map((k) => md.indexOf(`| ${k}`));
+    const order = [
+      'declared:',
+      'ack:',
+      'status: Status investigating → identified',
+      'update: Bad deploy found',
+      'role: Scribe',
+      'resolved: Resolved',
+    ].map((k) => md.indexOf(`| ${k}`));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
     const event = await h.slack.waitFor(() => published.find((e) => e.type === EVENTS.incidentResolved && e.data.incidentId === inc.id));
-    expect(event.data).toMatchObject({ services: ['checkout'], severity: 'SEV2', followUps: ['Add a canary stage', 'Alert on 5xx ratio'], resolvedBy: 'U0ERIN' });
+    expect(event.data).toMatchObject({
+      services: ['checkout'],
+      severity: 'SEV2',
+      followUps: ['Add a canary stage', 'Alert on 5xx ratio'],
+      resolvedBy: 'U0ERIN',
+    });
     expect(published.some((e) => e.type === EVENTS.incidentDeclared && e.data.incidentId === inc.id)).toBe(true);
     await h.slack.waitFor(() => ih.helpdesk.events('incident.resolved').some((e) => (e.body.incident as { id: string }).id === inc.id));
     const again = await h.command('U0ERIN', inc.channel!, '/incident update "more"');
@@ -119,9 +159,20 @@ describe('timeline and closing', () => {
 
   it('resolving again finishes a resolve that stopped half-way, once, with the resolution recorded the first time', async () => {
     const { h } = ih;
-    const inc = await ih.ready(incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Half-way resolve" --service checkout')).text));
+    const inc = await ih.ready(
+      incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Half-way resolve" --service checkout')).text),
+    );
     // What a resolve leaves when the process dies right after the state change.
-    await ih.repo().update(inc.id, (cur) => ({ ...cur, status: 'resolved', resolvedAt: Date.now(), resolvedBy: 'U0ERIN', resolution: 'Restarted the cache', followUps: ['Size the cache'] }));
+    await ih
+      .repo()
+      .update(inc.id, (cur) => ({
+        ...cur,
+        status: 'resolved',
+        resolvedAt: Date.now(),
+        resolvedBy: 'U0ERIN',
+        resolution: 'Restarted the cache',
+        followUps: ['Size the cache'],
+      }));
     expect(await ih.repo().postmortem(inc.id)).toBeNull();
 
     const res = await h.command('U0ERIN', inc.channel!, '/incident resolve "typed again"');

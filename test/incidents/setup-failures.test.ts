@@ -11,8 +11,14 @@ describe('incident set-up when Slack refuses', () => {
   beforeAll(async () => {
     const config = testConfig({ SEV1: { reminderMs: 3_600_000, ackMs: 400 } });
     // Grace is a single-channel guest (already in #general) and Frank has left the company.
-    config.services.checkout = { ...config.services.checkout!, oncall: { users: ['U0ERIN', 'U0GRACE', 'U0FRANK'], groups: [], emails: ['bob@example.com'] } };
-    config.fallback = { oncall: { users: ['U0CAROL'], groups: [], emails: [] }, escalation: [{ users: ['U0DAVE'], groups: [], emails: [] }] };
+    config.services.checkout = {
+      ...config.services.checkout!,
+      oncall: { users: ['U0ERIN', 'U0GRACE', 'U0FRANK'], groups: [], emails: ['bob@example.com'] },
+    };
+    config.fallback = {
+      oncall: { users: ['U0CAROL'], groups: [], emails: [] },
+      escalation: [{ users: ['U0DAVE'], groups: [], emails: [] }],
+    };
     ih = await startIncidents('inc-setup-fail', { config });
     ih.h.slack.makeGuest('U0GRACE', 'single_channel');
     ih.h.slack.deactivateUser('U0FRANK');
@@ -21,7 +27,8 @@ describe('incident set-up when Slack refuses', () => {
     await ih?.close();
   });
 
-  const declare = async (user: string, line: string) => incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text);
+  const declare = async (user: string, line: string) =>
+    incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text);
   const invitesTo = (channel: string) => ih.h.slack.calls('conversations.invite').filter((c) => c.args.channel === channel);
 
   it('a single-channel guest and a departed on-call do not stop the others joining: summary pinned, refusals on the timeline and in the channel', async () => {
@@ -31,7 +38,12 @@ describe('incident set-up when Slack refuses', () => {
     expect(ch.members).toEqual(expect.arrayContaining(['U0ERIN', 'U0BOB']));
     expect(ch.members).not.toContain('U0GRACE');
     expect(ch.members).not.toContain('U0FRANK');
-    expect(inc.setup.notInvited).toEqual(expect.arrayContaining([{ user: 'U0GRACE', error: 'ura_max_channels' }, { user: 'U0FRANK', error: 'user_not_found' }]));
+    expect(inc.setup.notInvited).toEqual(
+      expect.arrayContaining([
+        { user: 'U0GRACE', error: 'ura_max_channels' },
+        { user: 'U0FRANK', error: 'user_not_found' },
+      ]),
+    );
     const refused = (await ih.timeline(inc.id)).find((e) => e.text.startsWith('Could not invite'))!;
     expect(refused.text).toContain('<@U0GRACE> (a single-channel guest already in another channel: `ura_max_channels`)');
     expect(refused.text).toContain('<@U0FRANK> (no such active user (deactivated or left): `user_not_found`)');
@@ -54,8 +66,14 @@ describe('incident set-up when Slack refuses', () => {
       expect(inc.setup.notInvited).toEqual(expect.arrayContaining([{ user: 'U0ERIN', error: 'user_is_restricted' }]));
       expect(inc.setup.invited).toEqual(expect.arrayContaining(['U0BOB']));
       // The refused forced call, then one call per responder: no retry loop.
-      expect(invitesTo(ch.id).length).toBeLessThanOrEqual(1 + new Set([...inc.setup.invited!, ...inc.setup.notInvited!.map((n) => n.user)]).size);
-      expect((await ih.timeline(inc.id)).some((e) => e.text.includes('<@U0ERIN> (a guest account the bot may not invite: `user_is_restricted`)'))).toBe(true);
+      expect(invitesTo(ch.id).length).toBeLessThanOrEqual(
+        1 + new Set([...inc.setup.invited!, ...inc.setup.notInvited!.map((n) => n.user)]).size,
+      );
+      expect(
+        (await ih.timeline(inc.id)).some((e) =>
+          e.text.includes('<@U0ERIN> (a guest account the bot may not invite: `user_is_restricted`)'),
+        ),
+      ).toBe(true);
     } finally {
       h.slack.refuseInvites('U0ERIN', null);
     }
@@ -107,13 +125,21 @@ describe('incident set-up when Slack refuses', () => {
     const before = h.slack.calls('conversations.create').length;
     h.slack.failNext('conversations.create', { error: 'restricted_action' });
     const id = await declare('U0BOB', 'sev3 "No channel for you" --service checkout');
-    const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0BOB').id).find((m) => m.text.includes(`${id} is declared, but Switchyard could not create the incident channel`)));
+    const dm = await h.slack.waitFor(() =>
+      h.slack
+        .messages(h.slack.dmChannel('U0BOB').id)
+        .find((m) => m.text.includes(`${id} is declared, but Switchyard could not create the incident channel`)),
+    );
     expect(dm.text).toContain('`restricted_action`');
     for (let i = 0; i < 250 && !(await ih.incident(id)).setup.failed; i++) await new Promise((r) => setTimeout(r, 20));
     expect((await ih.incident(id)).setup.failed).toBe('create the incident channel: restricted_action');
     expect(h.slack.calls('conversations.create').length - before).toBe(1);
-    expect((await ih.timeline(id)).some((e) => e.text === 'Set-up stopped: could not create the incident channel (restricted_action)')).toBe(true);
-    await h.slack.waitFor(() => h.slack.messages('C0NOC').find((m) => m.text.includes(`${id} incident declared`) && m.text.includes('no incident channel')));
+    expect(
+      (await ih.timeline(id)).some((e) => e.text === 'Set-up stopped: could not create the incident channel (restricted_action)'),
+    ).toBe(true);
+    await h.slack.waitFor(() =>
+      h.slack.messages('C0NOC').find((m) => m.text.includes(`${id} incident declared`) && m.text.includes('no incident channel')),
+    );
   });
 
   it('a SEV1 whose channel could not be created still escalates, by direct message', async () => {
@@ -121,7 +147,9 @@ describe('incident set-up when Slack refuses', () => {
     h.slack.failNext('conversations.create', { error: 'restricted_action' });
     const id = await declare('U0CAROL', 'sev1 "Payments down, no channel" --service payments');
     // Nobody can acknowledge in a channel that does not exist: payments' level 1 (Alice) is paged anyway.
-    const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0ALICE').id).find((m) => m.text.includes(`You are paged for ${id}`)));
+    const dm = await h.slack.waitFor(() =>
+      h.slack.messages(h.slack.dmChannel('U0ALICE').id).find((m) => m.text.includes(`You are paged for ${id}`)),
+    );
     expect(dm.text).toContain(`/incident ack --id ${id}`);
     expect((await ih.timeline(id)).some((e) => e.kind === 'escalation' && e.text.includes('<@U0ALICE>'))).toBe(true);
   });
@@ -130,13 +158,23 @@ describe('incident set-up when Slack refuses', () => {
     const { h } = ih;
     const payload = alertmanagerPayload({
       groupLabels: { alertname: 'LedgerDown', service: 'ledger' },
-      alerts: [{ status: 'firing', labels: { alertname: 'LedgerDown', service: 'ledger', severity: 'critical' }, annotations: { summary: 'Ledger is down' } }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'LedgerDown', service: 'ledger', severity: 'critical' },
+          annotations: { summary: 'Ledger is down' },
+        },
+      ],
     });
     const res = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
     const inc = await ih.ready(String(res.body.incident));
     expect(inc).toMatchObject({ severity: 'SEV1', services: [] });
     expect(h.slack.channel(inc.channel!)!.members).toContain('U0CAROL');
-    expect((await ih.timeline(inc.id)).some((e) => e.text === 'No on-call configured for this incident (no known service): the fallback on-call is invited')).toBe(true);
+    expect(
+      (await ih.timeline(inc.id)).some(
+        (e) => e.text === 'No on-call configured for this incident (no known service): the fallback on-call is invited',
+      ),
+    ).toBe(true);
     // Nobody acknowledges within the SEV1 timeout: the fallback escalation level is paged.
     await h.slack.waitFor(() => h.slack.messages(inc.channel!).find((m) => m.text.includes('escalation level 1 paged: <@U0DAVE>')));
     expect(h.slack.channel(inc.channel!)!.members).toContain('U0DAVE');

@@ -32,8 +32,15 @@ export interface IncidentsHarness {
   close(): Promise<void>;
 }
 
-export async function startIncidents(name: string, o: { config?: IncidentsConfig; extraModules?: ModuleFactory[]; env?: Record<string, string> } = {}): Promise<IncidentsHarness> {
-  const secrets = { alertmanager: randomBytes(16).toString('hex'), helpdeskIn: randomBytes(16).toString('hex'), helpdeskOut: randomBytes(16).toString('hex') };
+export async function startIncidents(
+  name: string,
+  o: { config?: IncidentsConfig; extraModules?: ModuleFactory[]; env?: Record<string, string> } = {},
+): Promise<IncidentsHarness> {
+  const secrets = {
+    alertmanager: randomBytes(16).toString('hex'),
+    helpdeskIn: randomBytes(16).toString('hex'),
+    helpdeskOut: randomBytes(16).toString('hex'),
+  };
   const helpdesk = await new FakeHelpdesk(secrets.helpdeskOut).start();
   const h = await startHarness({
     name,

@@ -17,22 +17,40 @@ describe('incident webhooks on defineRoute', () => {
 
   it('serves only routes built by defineRoute, each saying how its sender is checked', () => {
     const routes = ih.h.app.modules.flatMap((m) => m.routes ?? []);
-    expect(routes.map((r) => routeInfo(r)).map((i) => i && `${i.name} ${i.auth} ${i.path}`).sort()).toEqual(['alertmanager bearer /hooks/alertmanager', 'helpdesk hmac /hooks/helpdesk']);
+    expect(
+      routes
+        .map((r) => routeInfo(r))
+        .map((i) => i && `${i.name} ${i.auth} ${i.path}`)
+        .sort(),
+    ).toEqual(['alertmanager bearer /hooks/alertmanager', 'helpdesk hmac /hooks/helpdesk']);
   });
 
   it('answers a link to an unknown incident with 404 naming the open ones, changing nothing, and audits it', async () => {
-    const opened = await sendToSwitchyard(ih.hook('/hooks/helpdesk'), ih.secrets.helpdeskIn, { ticket_id: 'HD-R1', title: 'Routes ticket' });
+    const opened = await sendToSwitchyard(ih.hook('/hooks/helpdesk'), ih.secrets.helpdeskIn, {
+      ticket_id: 'HD-R1',
+      title: 'Routes ticket',
+    });
     const id = String(opened.body.incident);
-    const missing = await sendToSwitchyard(ih.hook('/hooks/helpdesk'), ih.secrets.helpdeskIn, { ticket_id: 'HD-R2', action: 'link', incident_id: 'INC-9999' });
+    const missing = await sendToSwitchyard(ih.hook('/hooks/helpdesk'), ih.secrets.helpdeskIn, {
+      ticket_id: 'HD-R2',
+      action: 'link',
+      incident_id: 'INC-9999',
+    });
     expect(missing).toMatchObject({ status: 404, body: { ok: false, error: 'not_found', hints: [expect.stringContaining(id)] } });
     expect(await ih.h.app.ctx.audit.query({ actor: 'helpdesk', action: 'hook helpdesk' })).toEqual(
-      expect.arrayContaining([expect.objectContaining({ outcome: 'not_found' }), expect.objectContaining({ action: 'hook helpdesk open', outcome: 'ok', target: id })]),
+      expect.arrayContaining([
+        expect.objectContaining({ outcome: 'not_found' }),
+        expect.objectContaining({ action: 'hook helpdesk open', outcome: 'ok', target: id }),
+      ]),
     );
     expect((await ih.incident(id)).tickets).toEqual(['HD-R1']);
   });
 
   it('audits an Alertmanager redelivery that changed nothing as well as the delivery that opened the incident', async () => {
-    const payload = alertmanagerPayload({ groupLabels: { alertname: 'RoutesAlert' }, alerts: [{ labels: { alertname: 'RoutesAlert', service: 'checkout' } }] });
+    const payload = alertmanagerPayload({
+      groupLabels: { alertname: 'RoutesAlert' },
+      alerts: [{ labels: { alertname: 'RoutesAlert', service: 'checkout' } }],
+    });
     const first = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
     const again = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
     expect(again.body).toMatchObject({ incident: first.body.incident, created: false, added: 0 });

@@ -38,7 +38,10 @@ describe('incident webhooks', () => {
     const r2 = await sendAlertmanager(url, token, second);
     expect(r2.body).toMatchObject({ incident: id, created: false, added: 1 });
 
-    const resolved = alertmanagerPayload({ groupLabels: group, alerts: [latency('resolved', 'checkout-1'), latency('resolved', 'checkout-2')] });
+    const resolved = alertmanagerPayload({
+      groupLabels: group,
+      alerts: [latency('resolved', 'checkout-1'), latency('resolved', 'checkout-2')],
+    });
     const r3 = await sendAlertmanager(url, token, resolved);
     expect(r3.body).toMatchObject({ incident: id, created: false, added: 2 });
 
@@ -81,15 +84,34 @@ describe('incident webhooks', () => {
   });
 
   it('a redelivery finishes announcing an incident whose first delivery stopped right after recording it', async () => {
-    const payload = alertmanagerPayload({ groupLabels: { alertname: 'HalfDeclared', service: 'checkout' }, alerts: [latency('firing', 'half-1')] });
+    const payload = alertmanagerPayload({
+      groupLabels: { alertname: 'HalfDeclared', service: 'checkout' },
+      alerts: [latency('firing', 'half-1')],
+    });
     // What the first delivery left when it died between recording the incident and announcing it.
     const repo = ih.repo();
     const n = await repo.nextNumber();
     const now = Date.now();
     const id = `INC-${n}`;
     await repo.create({
-      id, number: n, title: 'Half declared', severity: 'SEV2', status: 'investigating', services: ['checkout'], source: 'alertmanager', declaredBy: 'alertmanager',
-      declaredAt: now, roles: { commander: 'U0ERIN' }, setup: {}, escalationLevel: 0, reminderGen: 0, lastUpdateAt: now, updates: 0, tickets: [], announcePending: true, version: 1,
+      id,
+      number: n,
+      title: 'Half declared',
+      severity: 'SEV2',
+      status: 'investigating',
+      services: ['checkout'],
+      source: 'alertmanager',
+      declaredBy: 'alertmanager',
+      declaredAt: now,
+      roles: { commander: 'U0ERIN' },
+      setup: {},
+      escalationLevel: 0,
+      reminderGen: 0,
+      lastUpdateAt: now,
+      updates: 0,
+      tickets: [],
+      announcePending: true,
+      version: 1,
     });
     await repo.setDedupe('am', createHash('sha256').update(String(payload.groupKey)).digest('hex').slice(0, 32), id);
 
@@ -108,7 +130,10 @@ describe('incident webhooks', () => {
 
   it('a group first heard of as resolved opens nothing', async () => {
     const before = (await ih.repo().recentIds()).length;
-    const payload = alertmanagerPayload({ groupLabels: { alertname: 'AlreadyOver', service: 'checkout' }, alerts: [latency('resolved', 'over-1')] });
+    const payload = alertmanagerPayload({
+      groupLabels: { alertname: 'AlreadyOver', service: 'checkout' },
+      alerts: [latency('resolved', 'over-1')],
+    });
     const res = await sendAlertmanager(ih.hook('/hooks/alertmanager'), ih.secrets.alertmanager, payload);
     expect(res).toMatchObject({ status: 200, body: { ok: true, incident: null, created: false } });
     expect((await ih.repo().recentIds()).length).toBe(before);
@@ -136,10 +161,17 @@ describe('incident webhooks', () => {
     const again = await sendToSwitchyard(url, secret, ticket);
     expect(again.body).toMatchObject({ incident: id, created: false });
 
-    const link = await sendToSwitchyard(url, secret, { ticket_id: 'HD-1002', action: 'link', incident_id: id.toLowerCase(), reporter: 'joe@example.com' });
+    const link = await sendToSwitchyard(url, secret, {
+      ticket_id: 'HD-1002',
+      action: 'link',
+      incident_id: id.toLowerCase(),
+      reporter: 'joe@example.com',
+    });
     expect(link.body).toMatchObject({ ok: true, incident: id, linked: true });
     expect((await ih.incident(id)).tickets).toEqual(['HD-1001', 'HD-1002']);
-    expect(await ih.h.app.ctx.audit.query({ actor: 'helpdesk', action: 'hook helpdesk link' })).toEqual([expect.objectContaining({ target: id, detail: 'ticket HD-1002', outcome: 'ok' })]);
+    expect(await ih.h.app.ctx.audit.query({ actor: 'helpdesk', action: 'hook helpdesk link' })).toEqual([
+      expect.objectContaining({ target: id, detail: 'ticket HD-1002', outcome: 'ok' }),
+    ]);
     expect((await ih.timeline(id)).some((e) => e.kind === 'ticket' && e.text.includes('HD-1002'))).toBe(true);
     const relink = await sendToSwitchyard(url, secret, { ticket_id: 'HD-1002', action: 'link', incident_id: id });
     expect(relink.body).toMatchObject({ linked: false });
@@ -167,7 +199,11 @@ describe('incident webhooks', () => {
     const url = ih.hook('/hooks/alertmanager');
     const token = ih.secrets.alertmanager;
     const group = { alertname: 'DiskFull', service: 'payments' };
-    const alert = (startsAt: string) => ({ labels: { alertname: 'DiskFull', service: 'payments', severity: 'warning' }, annotations: { summary: 'Disk full' }, startsAt });
+    const alert = (startsAt: string) => ({
+      labels: { alertname: 'DiskFull', service: 'payments', severity: 'warning' },
+      annotations: { summary: 'Disk full' },
+      startsAt,
+    });
     const r1 = await sendAlertmanager(url, token, alertmanagerPayload({ groupLabels: group, alerts: [alert('2026-11-24T10:00:00Z')] }));
     const id = String(r1.body.incident);
     await ih.ready(id);
@@ -183,8 +219,13 @@ describe('incident webhooks', () => {
   it('retries the signed outbound help desk webhook with the same delivery id when the help desk fails', async () => {
     ih.helpdesk.failNext(1, (body) => (body.incident as { title?: string } | undefined)?.title === 'Webhook retry');
     const before = ih.helpdesk.received.length;
-    const id = incidentIdIn((await ih.h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Webhook retry" --service checkout')).text);
-    const ok = await ih.h.slack.waitFor(() => ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id), { timeoutMs: 15_000 });
+    const id = incidentIdIn(
+      (await ih.h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Webhook retry" --service checkout')).text,
+    );
+    const ok = await ih.h.slack.waitFor(
+      () => ih.helpdesk.events('incident.declared').find((e) => (e.body.incident as { id: string }).id === id),
+      { timeoutMs: 15_000 },
+    );
     const tries = ih.helpdesk.received.slice(before).filter((r) => r.body.delivery_id === ok.body.delivery_id);
     expect(tries.map((t) => t.status)).toEqual([503, 200]);
     expect(tries.every((t) => t.verified && t.headers['x-switchyard-delivery'] === ok.body.delivery_id)).toBe(true);

@@ -50,9 +50,13 @@ describe('/config against Vault, Consul and the landing zone', () => {
   it('layers: the service Vault secret overrides Consul, and explain shows every layer', async () => {
     expect(await cmd('U0GRACE', '/config get checkout production db_host')).toContain('`checkout-db.production.internal`'); // public field of a Vault layer
     const text = await cmd('U0GRACE', '/config explain checkout production db_host');
-    expect(text).toMatch(/1\. \*vault-service\* \(Vault `secret\/services\/checkout\/production`\): `checkout-db\.production\.internal` \(v2\) :white_check_mark: \*wins\*/);
+    expect(text).toMatch(
+      /1\. \*vault-service\* \(Vault `secret\/services\/checkout\/production`\): `checkout-db\.production\.internal` \(v2\) :white_check_mark: \*wins\*/,
+    );
     expect(text).toContain('2. *vault-shared* (Vault `secret/shared/production`): no `db_host`');
-    expect(text).toMatch(/3\. \*consul-service\* \(Consul `switchyard\/services\/checkout\/production`\): `consul-would-lose\.internal` \(v\d+\) overridden/);
+    expect(text).toMatch(
+      /3\. \*consul-service\* \(Consul `switchyard\/services\/checkout\/production`\): `consul-would-lose\.internal` \(v\d+\) overridden/,
+    );
     expect(text).toContain('4. *consul-shared* (Consul `switchyard/shared/production`): no `db_host`');
     expect(text).toContain('5. *landing-zone* (Landing zone `config/landing-zone.yml#environments.production`): no `db_host`');
   });
@@ -62,7 +66,9 @@ describe('/config against Vault, Consul and the landing zone', () => {
     expect(production).toContain('order: vault-service → vault-shared → consul-service → consul-shared → landing-zone');
     expect(production).toMatch(/• `replicas` = `6` — consul-service v\d+/);
     expect(production).toMatch(/• `registry_token` = •••• `[0-9a-f]{6}` — vault-shared v1/);
-    expect(production).toContain('• `subnet_ids` = `subnet-0c1d2e3f4a5b6c7d8,subnet-0d2e3f4a5b6c7d8e9,subnet-0e3f4a5b6c7d8e9f0` — landing-zone');
+    expect(production).toContain(
+      '• `subnet_ids` = `subnet-0c1d2e3f4a5b6c7d8,subnet-0d2e3f4a5b6c7d8e9,subnet-0e3f4a5b6c7d8e9f0` — landing-zone',
+    );
     expect(production).not.toContain('canary'); // a deeper Consul folder is not a key of this layer
     const dev = await cmd('U0GRACE', '/config list checkout dev');
     expect(dev).toMatch(/• `webhook_secret` = •••• `[0-9a-f]{6}` — consul-service/);

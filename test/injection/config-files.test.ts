@@ -19,9 +19,13 @@ describe('injection configuration', () => {
 
   it('names the file, the path and the problem for a bad landing zone or an unknown layer', () => {
     const lz = `environments:\n  production:\n    region: eu-west-1\n    vpc_id: vpc-XYZ\n    subnet_ids: [subnet-0a11b22c33d44e5f6]\n    dns_zone: production.example.com\n    log_bucket: logs-production\n`;
-    expect(() => parseYamlText('lz.yml', lz, landingZoneSchema)).toThrow(/lz\.yml is invalid:\n {2}environments\.production\.vpc_id: a VPC id like vpc-0a1b2c3d/);
+    expect(() => parseYamlText('lz.yml', lz, landingZoneSchema)).toThrow(
+      /lz\.yml is invalid:\n {2}environments\.production\.vpc_id: a VPC id like vpc-0a1b2c3d/,
+    );
     const inj = `services: {checkout: {}}\nlayers: {lz: {source: landing-zone}}\nenvironments: {production: {order: [lz, vault-x]}}\n`;
-    expect(() => parseYamlText('inj.yml', inj, injectionFileSchema)).toThrow('environments.production.order.1: no layer `vault-x` (layers: lz)');
+    expect(() => parseYamlText('inj.yml', inj, injectionFileSchema)).toThrow(
+      'environments.production.order.1: no layer `vault-x` (layers: lz)',
+    );
     const noPath = `services: {}\nlayers: {v: {source: vault}}\nenvironments: {production: {order: [v]}}\n`;
     expect(() => parseYamlText('inj.yml', noPath, injectionFileSchema)).toThrow('layers.v.path: vault and consul layers need a path');
   });
@@ -46,7 +50,10 @@ describe('injection configuration', () => {
     expect(fa).not.toBe(createHash('sha256').update('hunter2').digest('hex').slice(0, 6));
     let fetches = 0;
     let now = 0;
-    const broken = new Fingerprinter({ origin: 'vault', get: () => (fetches++ < 1 ? Promise.reject(new Error('down')) : Promise.resolve(Buffer.from('k'))) }, () => now);
+    const broken = new Fingerprinter(
+      { origin: 'vault', get: () => (fetches++ < 1 ? Promise.reject(new Error('down')) : Promise.resolve(Buffer.from('k'))) },
+      () => now,
+    );
     expect(await broken.mask('hunter2')).toBe('•••• (no fingerprint)');
     expect(await broken.mask('hunter3')).toBe('•••• (no fingerprint)');
     expect(fetches).toBe(1); // not one fetch per masked value while the key is unavailable
@@ -55,8 +62,16 @@ describe('injection configuration', () => {
   });
 
   it('finds and substitutes inject placeholders anywhere in stage settings, leaving others', () => {
-    const settings = { command: 'deploy', env: { A: '${{ inject.vpc_id }}', B: 'x-${{inject.db_password}}-${{ params.ref }}' }, list: ['${{ inject.vpc_id }}'] };
+    const settings = {
+      command: 'deploy',
+      env: { A: '${{ inject.vpc_id }}', B: 'x-${{inject.db_password}}-${{ params.ref }}' },
+      list: ['${{ inject.vpc_id }}'],
+    };
     expect(injectKeys(settings)).toEqual(['vpc_id', 'db_password']);
-    expect(substituteInject(settings, (k) => `<${k}>`)).toEqual({ command: 'deploy', env: { A: '<vpc_id>', B: 'x-<db_password>-${{ params.ref }}' }, list: ['<vpc_id>'] });
+    expect(substituteInject(settings, (k) => `<${k}>`)).toEqual({
+      command: 'deploy',
+      env: { A: '<vpc_id>', B: 'x-<db_password>-${{ params.ref }}' },
+      list: ['<vpc_id>'],
+    });
   });
 });

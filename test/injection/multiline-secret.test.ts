@@ -21,11 +21,18 @@ describe('a multi-line secret echoed by a stage', () => {
 
   beforeAll(async () => {
     src = await startSources(secrets);
-    src.vault.put('services/checkout/production', { db_host: 'checkout-db.production.internal', db_password: secrets.prodDbPassword, tls_key: pem });
+    src.vault.put('services/checkout/production', {
+      db_host: 'checkout-db.production.internal',
+      db_password: secrets.prodDbPassword,
+      tls_key: pem,
+    });
     h = await startHarness({
       name: 'config-pem',
       log,
-      modules: [injectionModuleWith(), makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 })],
+      modules: [
+        injectionModuleWith(),
+        makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 }),
+      ],
       env: { ...src.env, CONFIG_CACHE_MS: '200' },
     });
   });
@@ -39,7 +46,11 @@ describe('a multi-line secret echoed by a stage', () => {
     const start = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run checkout-pem --env production');
     const runId = /\*(r\d+)\*/.exec(start.text)?.[1];
     expect(runId).toBeTruthy();
-    await waitFor(async () => /succeeded/.test((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline status ${runId}`)).text), 20_000, 'run to succeed');
+    await waitFor(
+      async () => /succeeded/.test((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline status ${runId}`)).text),
+      20_000,
+      'run to succeed',
+    );
     const logs = (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${runId} leak --lines 60`)).text;
     expect(logs).toContain('key follows:');
     expect(logs).toContain('done');

@@ -15,7 +15,12 @@ describe('/config when a source is down', () => {
   beforeAll(async () => {
     src = await startSources(secrets);
     const { VAULT_ROLE_ID: _r, VAULT_SECRET_ID: _s, ...env } = src.env;
-    h = await startHarness({ name: 'config-outage', log, modules: [injectionModule], env: { ...env, VAULT_TOKEN: src.vault.issueToken(3600, true), CONFIG_CACHE_MS: '100' } });
+    h = await startHarness({
+      name: 'config-outage',
+      log,
+      modules: [injectionModule],
+      env: { ...env, VAULT_TOKEN: src.vault.issueToken(3600, true), CONFIG_CACHE_MS: '100' },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -31,16 +36,22 @@ describe('/config when a source is down', () => {
     expect(src.vault.requests.some((r) => r.path === '/v1/auth/token/lookup-self')).toBe(true);
 
     await src.vault.stop();
-    const stale = await waitFor(async () => {
-      const t = await cmd('/config get checkout production db_password');
-      return t.includes('stale') ? t : null;
-    }, 5000, 'a stale answer');
+    const stale = await waitFor(
+      async () => {
+        const t = await cmd('/config get checkout production db_password');
+        return t.includes('stale') ? t : null;
+      },
+      5000,
+      'a stale answer',
+    );
     expect(stale).toContain(`•••• \`${fp}\``);
     expect(stale).toContain(`*vault-service* is stale: Vault: unreachable at ${src.vault.url} (ECONNREFUSED)`);
     expect(log.lines.some((l) => l.includes('config source read failed') && l.includes('"stale":true'))).toBe(true);
 
     const never = await cmd('/config get checkout staging db_password');
-    expect(never).toContain(':electric_plug: Vault: `db_password` for checkout/staging cannot be resolved while layer `vault-service` is unreadable');
+    expect(never).toContain(
+      ':electric_plug: Vault: `db_password` for checkout/staging cannot be resolved while layer `vault-service` is unreadable',
+    );
     expect(never).toContain('ECONNREFUSED');
     // a landing-zone key under an unreadable Vault layer is refused too: Vault might override it
     expect(await cmd('/config get checkout staging vpc_id')).toContain('cannot be resolved while layer `vault-service` is unreadable');
@@ -56,20 +67,28 @@ describe('/config when a source is down', () => {
   it('serves Consul values stale while Consul is down, and fresh values once both are back', async () => {
     expect(await cmd('/config get checkout dev replicas')).toContain('`1`');
     await src.consul.stop();
-    const stale = await waitFor(async () => {
-      const t = await cmd('/config get checkout dev replicas');
-      return t.includes('stale') ? t : null;
-    }, 5000, 'a stale Consul answer');
+    const stale = await waitFor(
+      async () => {
+        const t = await cmd('/config get checkout dev replicas');
+        return t.includes('stale') ? t : null;
+      },
+      5000,
+      'a stale Consul answer',
+    );
     expect(stale).toContain('`1`');
     expect(stale).toContain(`*consul-service* is stale: Consul: unreachable at ${src.consul.url}`);
 
     await src.vault.start();
     await src.consul.start();
     src.consul.put('switchyard/services/checkout/dev/replicas', '2');
-    const back = await waitFor(async () => {
-      const t = await cmd('/config get checkout dev replicas');
-      return t.includes('`2`') ? t : null;
-    }, 5000, 'a fresh answer');
+    const back = await waitFor(
+      async () => {
+        const t = await cmd('/config get checkout dev replicas');
+        return t.includes('`2`') ? t : null;
+      },
+      5000,
+      'a fresh answer',
+    );
     expect(back).not.toContain('stale');
     expect(await cmd('/config get checkout production db_password')).not.toContain('stale');
   });

@@ -19,7 +19,10 @@ describe('injection into a running pipeline stage', () => {
     h = await startHarness({
       name: 'config-pipeline',
       log,
-      modules: [injectionModuleWith(), makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 })],
+      modules: [
+        injectionModuleWith(),
+        makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 }),
+      ],
       env: { ...src.env, CONFIG_CACHE_MS: '200' },
     });
   });
@@ -35,17 +38,23 @@ describe('injection into a running pipeline stage', () => {
     return id;
   };
   const waitStatus = (runId: string, want: RegExp) =>
-    waitFor(async () => {
-      const t = (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline status ${runId}`)).text;
-      return want.test(t) ? t : null;
-    }, 20_000, `run ${runId} to match ${want}`);
+    waitFor(
+      async () => {
+        const t = (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline status ${runId}`)).text;
+        return want.test(t) ? t : null;
+      },
+      20_000,
+      `run ${runId} to match ${want}`,
+    );
 
   it('passes injected values to the shell stage and masks the secret in its log', async () => {
     const start = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run checkout-inject --env production');
     const runId = runIdOf(start.text);
     await waitStatus(runId, /succeeded/);
     const logs = (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${runId} deploy`)).text;
-    expect(logs).toContain('vpc=vpc-0f1e2d3c4b5a69788 subnets=subnet-0c1d2e3f4a5b6c7d8,subnet-0d2e3f4a5b6c7d8e9,subnet-0e3f4a5b6c7d8e9f0 replicas=6');
+    expect(logs).toContain(
+      'vpc=vpc-0f1e2d3c4b5a69788 subnets=subnet-0c1d2e3f4a5b6c7d8,subnet-0d2e3f4a5b6c7d8e9,subnet-0e3f4a5b6c7d8e9f0 replicas=6',
+    );
     expect(logs).toContain('db password is ••••');
     expect(logs).not.toContain(secrets.prodDbPassword);
     expect(logs).toContain('injected db_password (secret) from vault:secret/services/checkout/production v2');

@@ -12,14 +12,25 @@ export const CHECKOUT_DEPLOY = {
   service: 'checkout',
   environments: ['staging', 'production'],
   stages: [
-    { id: 'build', kind: 'shell', needs: [], with: { command: 'make image', env: { REGISTRY_TOKEN: '${{ inject.registry_token }}', REF: '${{ params.ref }}' } } },
+    {
+      id: 'build',
+      kind: 'shell',
+      needs: [],
+      with: { command: 'make image', env: { REGISTRY_TOKEN: '${{ inject.registry_token }}', REF: '${{ params.ref }}' } },
+    },
     {
       id: 'deploy',
       kind: 'shell',
       needs: ['build'],
       with: {
         command: './deploy.sh',
-        env: { VPC: '${{ inject.vpc_id }}', SUBNETS: '${{ inject.subnet_ids }}', REPLICAS: '${{ inject.replicas }}', DB_URL: 'postgres://app:${{ inject.db_password }}@${{ inject.db_host }}/checkout', FLAGS: '${{ inject.no_such_key }}' },
+        env: {
+          VPC: '${{ inject.vpc_id }}',
+          SUBNETS: '${{ inject.subnet_ids }}',
+          REPLICAS: '${{ inject.replicas }}',
+          DB_URL: 'postgres://app:${{ inject.db_password }}@${{ inject.db_host }}/checkout',
+          FLAGS: '${{ inject.no_such_key }}',
+        },
       },
     },
     { id: 'notify', kind: 'http', needs: ['deploy'], with: {} },

@@ -47,9 +47,13 @@ describe('Vault adapter (node-vault, KV v2)', () => {
   });
 
   it('names Vault, the path and 403 when a policy refuses, and a bad token the same way', async () => {
-    await expect(source({ token: vault.rootToken }).read('restricted/x')).rejects.toThrow('Vault: permission denied for secret/data/restricted/x (403)');
+    await expect(source({ token: vault.rootToken }).read('restricted/x')).rejects.toThrow(
+      'Vault: permission denied for secret/data/restricted/x (403)',
+    );
     const bad = source({ token: 'hvs.not-a-token' });
-    await expect(bad.read('services/checkout/production')).rejects.toThrow('Vault: permission denied for token lookup (auth/token/lookup-self) (403)');
+    await expect(bad.read('services/checkout/production')).rejects.toThrow(
+      'Vault: permission denied for token lookup (auth/token/lookup-self) (403)',
+    );
   });
 
   it('renews a renewable token before its TTL runs out', async () => {
@@ -67,14 +71,32 @@ describe('Vault adapter (node-vault, KV v2)', () => {
 
   it('renews in the background while nobody reads Vault, and stops renewing once stopped', async () => {
     // Real time here: the renewal timer is the point. 10 % of a 1 s TTL is 100 ms.
-    const s = new VaultSource({ addr: vault.url, credentials: { token: vault.issueToken(1, true) }, namespace: 'team-a', mount: vault.mount, clock: systemClock, log: arrayLogger(), timeoutMs: 2000, renewFraction: 0.1 });
+    const s = new VaultSource({
+      addr: vault.url,
+      credentials: { token: vault.issueToken(1, true) },
+      namespace: 'team-a',
+      mount: vault.mount,
+      clock: systemClock,
+      log: arrayLogger(),
+      timeoutMs: 2000,
+      renewFraction: 0.1,
+    });
     const before = vault.renewals;
     await s.read('services/checkout/production');
     await waitFor(() => vault.renewals >= before + 2, 3000, 'two renewals without a read');
     s.stop();
     const stoppedAt = vault.renewals;
     const approle = vault.addAppRole('switchyard', 1);
-    const a = new VaultSource({ addr: vault.url, credentials: approle, namespace: 'team-a', mount: vault.mount, clock: systemClock, log: arrayLogger(), timeoutMs: 2000, renewFraction: 0.1 });
+    const a = new VaultSource({
+      addr: vault.url,
+      credentials: approle,
+      namespace: 'team-a',
+      mount: vault.mount,
+      clock: systemClock,
+      log: arrayLogger(),
+      timeoutMs: 2000,
+      renewFraction: 0.1,
+    });
     const logins = vault.logins;
     await a.read('services/checkout/staging');
     await waitFor(() => vault.logins >= logins + 3, 3000, 'AppRole logins again without a read');
@@ -102,8 +124,17 @@ describe('Vault adapter (node-vault, KV v2)', () => {
 
   it('refuses bad AppRole credentials clearly, and names the address when Vault is down', async () => {
     const role = vault.addAppRole('switchyard', 40);
-    await expect(source({ roleId: role.roleId, secretId: 'wrong' }).read('services/checkout/production')).rejects.toThrow('Vault: refused AppRole login (auth/approle/login) (400: bad credentials or request)');
-    const down = new VaultSource({ addr: 'http://127.0.0.1:9', credentials: { token: 't' }, mount: 'secret', clock: clockAt(), log: arrayLogger(), timeoutMs: 2000 });
+    await expect(source({ roleId: role.roleId, secretId: 'wrong' }).read('services/checkout/production')).rejects.toThrow(
+      'Vault: refused AppRole login (auth/approle/login) (400: bad credentials or request)',
+    );
+    const down = new VaultSource({
+      addr: 'http://127.0.0.1:9',
+      credentials: { token: 't' },
+      mount: 'secret',
+      clock: clockAt(),
+      log: arrayLogger(),
+      timeoutMs: 2000,
+    });
     const err = await down.read('x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(/^Vault: unreachable at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
@@ -121,7 +152,8 @@ describe('Consul adapter (KV over HTTP)', () => {
   });
   afterAll(() => consul.stop());
 
-  const source = (token?: string) => new ConsulSource({ addr: consul.url, prefix: 'sy', timeoutMs: 2000, watchWaitMs: 300, retryMs: 50, ...(token ? { token } : {}) });
+  const source = (token?: string) =>
+    new ConsulSource({ addr: consul.url, prefix: 'sy', timeoutMs: 2000, watchWaitMs: 300, retryMs: 50, ...(token ? { token } : {}) });
 
   it('reads direct children of a folder with ?recurse, decoding base64 and keeping ModifyIndex', async () => {
     const doc = await source('acl-secret-token').read('services/checkout/production');
@@ -133,13 +165,19 @@ describe('Consul adapter (KV over HTTP)', () => {
   });
 
   it('names Consul and 403 without the ACL token', async () => {
-    await expect(source().read('services/checkout/production')).rejects.toThrow('Consul: ACL token refused for services/checkout/production (403)');
+    await expect(source().read('services/checkout/production')).rejects.toThrow(
+      'Consul: ACL token refused for services/checkout/production (403)',
+    );
   });
 
   it('watches a folder with blocking queries and reports each change', async () => {
     const seen: Array<SourceDocument | null> = [];
     const ctrl = new AbortController();
-    const done = source('acl-secret-token').watch('services/checkout/production', { onChange: (d) => seen.push(d), onError: () => undefined }, ctrl.signal);
+    const done = source('acl-secret-token').watch(
+      'services/checkout/production',
+      { onChange: (d) => seen.push(d), onError: () => undefined },
+      ctrl.signal,
+    );
     await waitFor(() => seen.length >= 1, 3000, 'first answer');
     consul.put('sy/services/checkout/production/replicas', '7');
     await waitFor(() => seen.some((d) => d?.values.replicas?.value === '7'), 3000, 'the change');
@@ -154,7 +192,11 @@ describe('Consul adapter (KV over HTTP)', () => {
     const ctrl = new AbortController();
     consul.dropIndexHeader = true;
     const blockingBefore = consul.blockingQueries().length;
-    const done = source('acl-secret-token').watch('services/checkout/production', { onChange: () => undefined, onError: (e) => errors.push(e.message) }, ctrl.signal);
+    const done = source('acl-secret-token').watch(
+      'services/checkout/production',
+      { onChange: () => undefined, onError: (e) => errors.push(e.message) },
+      ctrl.signal,
+    );
     try {
       await waitFor(() => errors.length >= 15, 5000, 'fifteen failed rounds');
       expect(errors[0]).toContain('answered without X-Consul-Index, so it cannot be watched');

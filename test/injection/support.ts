@@ -10,9 +10,20 @@ import { escapeGlob, REDIS_URL } from '../support/redis.js';
 /** A logger that keeps every line (as JSON) so tests can look for leaked secrets. */
 export function arrayLogger(lines: string[] = [], bindings: Record<string, unknown> = {}): Logger & { lines: string[] } {
   const write = (level: string) => (obj: object, msg?: string) => {
-    lines.push(JSON.stringify({ level, ...bindings, ...obj, msg }, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)));
+    lines.push(
+      JSON.stringify({ level, ...bindings, ...obj, msg }, (_k, v: unknown) =>
+        v instanceof Error ? { message: v.message, stack: v.stack } : v,
+      ),
+    );
   };
-  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (b) => arrayLogger(lines, { ...bindings, ...b }) };
+  return {
+    lines,
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (b) => arrayLogger(lines, { ...bindings, ...b }),
+  };
 }
 
 const secret = (what: string) => `${what}-${randomBytes(9).toString('hex')}`;
@@ -35,8 +46,17 @@ export async function startSources(s: Secrets, o: { approleTtlSeconds?: number }
   const vault = await new FakeVault({ namespace: 'platform' }).start();
   const consul = await new FakeConsul({ aclToken: `consul-acl-${randomBytes(6).toString('hex')}` }).start();
   const role = vault.addAppRole('switchyard', o.approleTtlSeconds ?? 3600);
-  vault.put('services/checkout/production', { db_host: 'checkout-db.production.internal', db_password: s.prodDbPassword, api_key: s.prodApiKey });
-  vault.put('services/checkout/production', { db_host: 'checkout-db.production.internal', db_port: '5432', db_password: s.prodDbPassword, api_key: s.prodApiKey }); // version 2
+  vault.put('services/checkout/production', {
+    db_host: 'checkout-db.production.internal',
+    db_password: s.prodDbPassword,
+    api_key: s.prodApiKey,
+  });
+  vault.put('services/checkout/production', {
+    db_host: 'checkout-db.production.internal',
+    db_port: '5432',
+    db_password: s.prodDbPassword,
+    api_key: s.prodApiKey,
+  }); // version 2
   vault.put('services/checkout/staging', { db_host: 'checkout-db.staging.internal', db_port: '5432', db_password: s.stagingDbPassword });
   vault.put('shared/production', { registry_token: s.registryToken });
   vault.put('shared/staging', { registry_token: s.registryToken });
@@ -69,7 +89,8 @@ export async function startSources(s: Secrets, o: { approleTtlSeconds?: number }
 /** Every string the bot could have shown or stored: Slack state, API calls, logs, Redis. */
 export async function everythingWritten(h: Harness, logLines: string[]): Promise<{ where: string; text: string }[]> {
   const out: { where: string; text: string }[] = [];
-  for (const c of h.slack.channels()) for (const m of h.slack.messages(c.id, { includeReplies: true })) out.push({ where: `message in ${c.id}`, text: JSON.stringify(m) });
+  for (const c of h.slack.channels())
+    for (const m of h.slack.messages(c.id, { includeReplies: true })) out.push({ where: `message in ${c.id}`, text: JSON.stringify(m) });
   for (const e of h.slack.ephemerals()) out.push({ where: `ephemeral to ${e.user} via ${e.via}`, text: JSON.stringify(e) });
   for (const v of h.slack.views()) out.push({ where: `view ${v.id}`, text: JSON.stringify(v) });
   for (const c of h.slack.calls()) out.push({ where: `API call ${c.method}`, text: JSON.stringify(c.args) });
@@ -83,13 +104,19 @@ export async function everythingWritten(h: Harness, logLines: string[]): Promise
       for (const key of keys) {
         const type = await redis.type(key);
         const value =
-          type === 'string' ? await redis.get(key)
-          : type === 'hash' ? await redis.hgetall(key)
-          : type === 'stream' ? await redis.xrange(key, '-', '+')
-          : type === 'list' ? await redis.lrange(key, 0, -1)
-          : type === 'set' ? await redis.smembers(key)
-          : type === 'zset' ? await redis.zrange(key, 0, -1)
-          : null;
+          type === 'string'
+            ? await redis.get(key)
+            : type === 'hash'
+              ? await redis.hgetall(key)
+              : type === 'stream'
+                ? await redis.xrange(key, '-', '+')
+                : type === 'list'
+                  ? await redis.lrange(key, 0, -1)
+                  : type === 'set'
+                    ? await redis.smembers(key)
+                    : type === 'zset'
+                      ? await redis.zrange(key, 0, -1)
+                      : null;
         out.push({ where: `redis ${type} ${key}`, text: `${key} ${JSON.stringify(value)}` });
       }
     } while (cursor !== '0');
@@ -100,7 +127,12 @@ export async function everythingWritten(h: Harness, logLines: string[]): Promise
 }
 
 /** Asserts no secret appears anywhere, except where `allowed` says (a reveal's ephemeral). */
-export async function expectNoLeaks(h: Harness, logLines: string[], secrets: string[], allowed: (where: string, text: string) => boolean = () => false) {
+export async function expectNoLeaks(
+  h: Harness,
+  logLines: string[],
+  secrets: string[],
+  allowed: (where: string, text: string) => boolean = () => false,
+) {
   const written = await everythingWritten(h, logLines);
   expect(written.some((w) => w.where.startsWith('redis'))).toBe(true); // the scan saw the bot's keys
   expect(written.some((w) => w.where === 'log line')).toBe(true);

@@ -15,22 +15,40 @@ describe('scan batches: advisory ids, one post and one plan item per service and
   let h: Harness;
   const fx = inspectFixture();
   const planned = async (service: string): Promise<PlanItem[]> =>
-    (await (h.app.ctx.services.get('plan' as never) as { list(f: object): Promise<PlanItem[]> }).list({ service })).filter((i) => i.links.some((l) => l.type === 'finding'));
+    (await (h.app.ctx.services.get('plan' as never) as { list(f: object): Promise<PlanItem[]> }).list({ service })).filter((i) =>
+      i.links.some((l) => l.type === 'finding'),
+    );
   const posts = (service: string) => h.slack.messages('C0NOC').filter((m) => m.text.includes(`${service} in production`));
-  const settled = () => waitFor(async () => ((await h.app.ctx.jobs.depth('events.deliver')) === 0 && (await h.app.ctx.jobs.depth('slack.deliver')) === 0) || undefined);
+  const settled = () =>
+    waitFor(
+      async () =>
+        ((await h.app.ctx.jobs.depth('events.deliver')) === 0 && (await h.app.ctx.jobs.depth('slack.deliver')) === 0) || undefined,
+    );
   const inspectNow = async (service: string, expected: string) => {
     const before = h.slack.ephemerals('U0BOB').length;
     await h.command('U0BOB', 'C0GENERAL', `/inspect run running-trivy --env production --service ${service}`);
-    const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').slice(before).find((e) => e.text.includes('running-trivy in production')));
+    const summary = await h.slack.waitFor(() =>
+      h.slack
+        .ephemerals('U0BOB')
+        .slice(before)
+        .find((e) => e.text.includes('running-trivy in production')),
+    );
     expect(summary.text).toContain(expected);
   };
 
   beforeAll(async () => {
     h = await startHarness({
       name: 'inspect-batches',
-      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows' }), makeInspectModule({ configFile: fx.configFile }), (ctx) => createPlanModule(ctx)],
+      modules: [
+        makePipelinesModule({ workflowsDir: 'test/inspect/workflows' }),
+        makeInspectModule({ configFile: fx.configFile }),
+        (ctx) => createPlanModule(ctx),
+      ],
     });
-    fx.setInventory('production', [{ service: 'checkout', version: '2.0.0' }, { service: 'payments', version: '3.1.0' }]);
+    fx.setInventory('production', [
+      { service: 'checkout', version: '2.0.0' },
+      { service: 'payments', version: '3.1.0' },
+    ]);
   });
   afterAll(async () => {
     await h?.close();
@@ -61,7 +79,12 @@ describe('scan batches: advisory ids, one post and one plan item per service and
 
     const items = await waitFor(async () => ((await planned('checkout')).length ? planned('checkout') : undefined));
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: 'bug', priority: 'critical', state: 'backlog', title: '[running-trivy] checkout in production: 3 findings open (1 critical, 2 high)' });
+    expect(items[0]).toMatchObject({
+      kind: 'bug',
+      priority: 'critical',
+      state: 'backlog',
+      title: '[running-trivy] checkout in production: 3 findings open (1 critical, 2 high)',
+    });
     expect(items[0]!.links.filter((l) => l.type === 'finding')).toHaveLength(3);
     expect(items[0]!.description).toContain('CVE-2019-14697');
 
@@ -76,11 +99,20 @@ describe('scan batches: advisory ids, one post and one plan item per service and
   });
 
   it('makes one post and one plan item of a scan with many highs, updates both as findings are fixed or accepted, and closes the item when all are', async () => {
-    const vulns = (n: number) => Array.from({ length: n }, (_, i) => ({
-      VulnerabilityID: `CVE-2024-${String(1000 + i)}`, PkgName: `lib${i}`, InstalledVersion: '1.0.0', FixedVersion: '1.0.1', Severity: 'HIGH',
-      Title: `lib${i}: heap buffer overflow when parsing a crafted archive header in the streaming decoder path`, PrimaryURL: `https://avd.aquasec.com/nvd/cve-2024-${1000 + i}`,
-    }));
-    const report = (n: number) => ({ SchemaVersion: 2, Results: [{ Target: 'registry.example.com/payments:3.1.0 (debian 12.1)', Vulnerabilities: vulns(n) }] });
+    const vulns = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        VulnerabilityID: `CVE-2024-${String(1000 + i)}`,
+        PkgName: `lib${i}`,
+        InstalledVersion: '1.0.0',
+        FixedVersion: '1.0.1',
+        Severity: 'HIGH',
+        Title: `lib${i}: heap buffer overflow when parsing a crafted archive header in the streaming decoder path`,
+        PrimaryURL: `https://avd.aquasec.com/nvd/cve-2024-${1000 + i}`,
+      }));
+    const report = (n: number) => ({
+      SchemaVersion: 2,
+      Results: [{ Target: 'registry.example.com/payments:3.1.0 (debian 12.1)', Vulnerabilities: vulns(n) }],
+    });
 
     fx.setScanJson('payments', '3.1.0', report(40));
     await inspectNow('payments', '40 new');
@@ -90,7 +122,7 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     expect(post.text).toContain('payments in production: 40 (40 high)');
     const sections = (post.blocks ?? []).filter((b) => b.type === 'section');
     expect(sections.length).toBeGreaterThan(2); // header plus the list, split into Slack-sized sections
-    for (const b of sections) expect(((b as { text: { text: string } }).text.text).length).toBeLessThanOrEqual(3000);
+    for (const b of sections) expect((b as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(3000);
     const listed = JSON.stringify(post.blocks);
     for (let i = 0; i < 40; i++) expect(listed).toContain(`CVE-2024-${1000 + i}`);
     const [item] = await waitFor(async () => ((await planned('payments')).length ? planned('payments') : undefined));
@@ -108,7 +140,9 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     // One accepted: 24 left.
     const open = await h.command('U0GRACE', 'C0GENERAL', '/inspect findings --service payments --open --limit 1');
     const acked = /`(f-[0-9a-f]{10})`/.exec(open.text)![1]!;
-    expect((await h.command('U0CAROL', 'C0GENERAL', `/inspect ack ${acked} "not reachable: the decoder is never fed user input"`)).text).toContain('Accepted');
+    expect(
+      (await h.command('U0CAROL', 'C0GENERAL', `/inspect ack ${acked} "not reachable: the decoder is never fed user input"`)).text,
+    ).toContain('Accepted');
     await h.slack.waitFor(() => h.slack.message('C0NOC', post.ts)?.text.includes('24 of 40 open'));
     await waitFor(async () => ((await planned('payments'))[0]!.title.includes('24 of 40 findings open') ? true : undefined));
 
@@ -119,15 +153,37 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     const done = await waitFor(async () => ((await planned('payments'))[0]!.state === 'done' ? planned('payments') : undefined));
     await settled();
     expect(await planned('payments')).toHaveLength(1);
-    expect(done[0]!.history.at(-1)).toMatchObject({ actor: 'inspector running-trivy', text: 'closed: all 40 finding(s) fixed or accepted' });
+    expect(done[0]!.history.at(-1)).toMatchObject({
+      actor: 'inspector running-trivy',
+      text: 'closed: all 40 finding(s) fixed or accepted',
+    });
     expect(posts('payments')).toHaveLength(1);
   });
 
   it('drops the item of a scan whose findings were all accepted as risks, and brings it back when the acceptance expires', async () => {
-    fx.setInventory('production', [{ service: 'checkout', version: '2.0.0' }, { service: 'payments', version: '3.1.0' }, { service: 'ledger', version: '1.0.0' }]);
-    fx.setScanJson('ledger', '1.0.0', { SchemaVersion: 2, Results: [{ Target: 'ledger (debian 12.1)', Vulnerabilities: [
-      { VulnerabilityID: 'CVE-2024-9999', PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: 'HIGH', Title: 'openssl: timing side channel', PrimaryURL: 'https://avd.aquasec.com/nvd/cve-2024-9999' },
-    ] }] });
+    fx.setInventory('production', [
+      { service: 'checkout', version: '2.0.0' },
+      { service: 'payments', version: '3.1.0' },
+      { service: 'ledger', version: '1.0.0' },
+    ]);
+    fx.setScanJson('ledger', '1.0.0', {
+      SchemaVersion: 2,
+      Results: [
+        {
+          Target: 'ledger (debian 12.1)',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2024-9999',
+              PkgName: 'openssl',
+              InstalledVersion: '3.0.1',
+              Severity: 'HIGH',
+              Title: 'openssl: timing side channel',
+              PrimaryURL: 'https://avd.aquasec.com/nvd/cve-2024-9999',
+            },
+          ],
+        },
+      ],
+    });
     await inspectNow('ledger', '1 new');
     const [item] = await waitFor(async () => ((await planned('ledger')).length ? planned('ledger') : undefined));
     expect(item!.title).toBe('[running-trivy] openssl: timing side channel (CVE-2024-9999)');
@@ -135,7 +191,9 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     const id = /`(f-[0-9a-f]{10})`/.exec((await h.command('U0GRACE', 'C0GENERAL', '/inspect findings --service ledger --open')).text)![1]!;
     const acceptedAt = Date.now();
     await h.command('U0CAROL', 'C0GENERAL', `/inspect ack ${id} "compensating control: constant-time proxy in front" --expires 1s`);
-    const dropped = await waitFor(async () => ((await planned('ledger'))[0]!.state === 'dropped' ? (await planned('ledger'))[0] : undefined));
+    const dropped = await waitFor(async () =>
+      (await planned('ledger'))[0]!.state === 'dropped' ? (await planned('ledger'))[0] : undefined,
+    );
     expect(dropped!.dropReason).toContain('accepted as a risk');
 
     // Once the acceptance has run out, the next inspection sees the finding open again.

@@ -18,7 +18,7 @@ describe('a landing-zone inspection that cannot run', () => {
   const moreRuns = async (n: number) => {
     const target = fx.inventoryRuns('staging') + n;
     await waitFor(async () => fx.inventoryRuns('staging') >= target || undefined, 15_000);
-    await waitFor(async () => ((await h.app.ctx.jobs.depth('slack.deliver')) === 0) || undefined);
+    await waitFor(async () => (await h.app.ctx.jobs.depth('slack.deliver')) === 0 || undefined);
   };
 
   beforeAll(async () => {
@@ -65,10 +65,15 @@ describe('a landing-zone inspection that cannot run', () => {
     for (let i = 0; i < 3; i++) {
       const before = h.slack.ephemerals('U0BOB').length;
       await h.command('U0BOB', 'C0GENERAL', '/inspect run running-trivy --env production --service checkout');
-      const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').slice(before).find((e) => e.text.includes('running-trivy in production')));
+      const summary = await h.slack.waitFor(() =>
+        h.slack
+          .ephemerals('U0BOB')
+          .slice(before)
+          .find((e) => e.text.includes('running-trivy in production')),
+      );
       expect(summary.text).toContain('not covered: checkout 9.9.9');
     }
-    await waitFor(async () => ((await h.app.ctx.jobs.depth('slack.deliver')) === 0) || undefined);
+    await waitFor(async () => (await h.app.ctx.jobs.depth('slack.deliver')) === 0 || undefined);
     const notices = down().filter((m) => m.text.includes('running-trivy scan of checkout 9.9.9 in production'));
     expect(notices).toHaveLength(1);
   });
@@ -84,14 +89,18 @@ describe('the shipped inspectors.yml', () => {
       error: (obj, msg) => void warnings.push(`${msg ?? ''} ${JSON.stringify(obj)}`),
       child: () => log,
     };
-    const h = await startHarness({ name: 'inspect-default-config', log, modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows' }), makeInspectModule()] });
+    const h = await startHarness({
+      name: 'inspect-default-config',
+      log,
+      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows' }), makeInspectModule()],
+    });
     try {
       for (const env of ['production', 'staging']) {
         await h.command('U0BOB', 'C0GENERAL', `/inspect run drift --env ${env}`);
         const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes(`drift in ${env}`)));
         expect(summary.text).toContain('0 new, 0 back, 0 still open, 0 fixed');
       }
-      await waitFor(async () => ((await h.app.ctx.jobs.depth('slack.deliver')) === 0) || undefined);
+      await waitFor(async () => (await h.app.ctx.jobs.depth('slack.deliver')) === 0 || undefined);
       expect(warnings.filter((w) => /inventory|cannot run/i.test(w))).toEqual([]);
       expect(h.slack.messages('C0NOC').filter((m) => m.text.includes('Inspection cannot run'))).toEqual([]);
     } finally {

@@ -16,12 +16,20 @@ describe('landing-zone inspections', () => {
   const store = () => new FindingStore(h.app.ctx.store);
   const findingMessages = (id: string) => h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes(`\`${id}\``));
   const planItems = async () =>
-    (await (h.app.ctx.services.get('plan' as never) as { list(f: object): Promise<Array<{ title: string; links: Array<{ ref?: string; type?: string }> ; priority: string }>> }).list({ service: 'checkout' }));
+    await (
+      h.app.ctx.services.get('plan' as never) as {
+        list(f: object): Promise<Array<{ title: string; links: Array<{ ref?: string; type?: string }>; priority: string }>>;
+      }
+    ).list({ service: 'checkout' });
 
   beforeAll(async () => {
     h = await startHarness({
       name: 'inspect-landing',
-      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 }), makeInspectModule({ configFile: fx.configFile }), (ctx) => createPlanModule(ctx)],
+      modules: [
+        makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 900, watchdogMs: 300, pollMs: 40 }),
+        makeInspectModule({ configFile: fx.configFile }),
+        (ctx) => createPlanModule(ctx),
+      ],
     });
   });
   afterAll(async () => {
@@ -36,7 +44,10 @@ describe('landing-zone inspections', () => {
     await waitRun(h, 'C0DEPLOYS', run, /: succeeded/);
     fx.setInventory('production', [{ service: 'checkout', version: '1.4.0' }]);
 
-    const msg = await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('drift')), { timeoutMs: 10_000 });
+    const msg = await h.slack.waitFor(
+      () => h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('drift')),
+      { timeoutMs: 10_000 },
+    );
     expect(msg.text).toContain('*critical*');
     expect(msg.text).toContain(`checkout runs 1.4.0 in production, but Switchyard last deployed v1.5.0 (run ${run})`);
     driftId = /`(f-[0-9a-f]{10})`/.exec(msg.text)![1]!;
@@ -64,7 +75,9 @@ describe('landing-zone inspections', () => {
     expect(res.text).toContain('Inspecting production (checkout) with `running-trivy`');
     const summary = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes('running-trivy in production')));
     expect(summary.text).toContain('4 new, 0 back, 0 still open, 0 fixed (1 service(s) covered)');
-    const zlib = await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('zlib: integer overflow')));
+    const zlib = await h.slack.waitFor(() =>
+      h.slack.messages('C0CHECKOUT').find((m) => m.text.includes('New finding') && m.text.includes('zlib: integer overflow')),
+    );
     // One post for the scan's four new findings (critical and high only), not one each (issue #12).
     expect(h.slack.messages('C0CHECKOUT').filter((m) => m.text.includes('running-trivy'))).toHaveLength(1);
     expect(zlib.text).toContain('4 (2 critical, 2 high)');
@@ -82,7 +95,12 @@ describe('landing-zone inspections', () => {
     const ack = await h.command('U0CAROL', 'C0GENERAL', `/inspect ack ${zlibId} "minizip is not used by the checkout app" --expires 14d`);
     expect(ack.text).toContain(`Accepted \`${zlibId}\``);
     const audit = await h.app.ctx.audit.query({ action: 'inspect.ack', limit: 5 });
-    expect(audit[0]).toMatchObject({ actor: 'U0CAROL', outcome: 'ok', target: zlibId, detail: expect.stringContaining('minizip is not used') });
+    expect(audit[0]).toMatchObject({
+      actor: 'U0CAROL',
+      outcome: 'ok',
+      target: zlibId,
+      detail: expect.stringContaining('minizip is not used'),
+    });
     await h.slack.waitFor(() => h.slack.message('C0CHECKOUT', zlib.ts)?.text.includes('Accepted risk'));
     const open = await h.command('U0GRACE', 'C0GENERAL', '/inspect findings --service checkout --open');
     expect(open.text).not.toContain(zlibId);
@@ -94,7 +112,9 @@ describe('landing-zone inspections', () => {
     fx.setScan('checkout', '1.5.0', 'trivy-clean.json');
     const fixedMsg = await h.slack.waitFor(() => findingMessages(driftId).find((m) => m.text.includes('Fixed')), { timeoutMs: 10_000 });
     expect(fixedMsg.text).toContain('~checkout runs 1.4.0');
-    const reply = await h.slack.waitFor(() => h.slack.messages('C0CHECKOUT', { threadTs: fixedMsg.ts }).find((m) => m.text.includes('is fixed')));
+    const reply = await h.slack.waitFor(() =>
+      h.slack.messages('C0CHECKOUT', { threadTs: fixedMsg.ts }).find((m) => m.text.includes('is fixed')),
+    );
     expect(reply.text).toContain(`\`${driftId}\` is fixed: drift no longer sees it`);
     expect((await store().get(driftId))!.status).toBe('fixed');
 

@@ -7,8 +7,18 @@ import { toPlainText } from '../../src/core/outbound.js';
 
 function run(over: Partial<RunInfo> = {}): RunInfo {
   return {
-    id: 'r1', pipeline: 'checkout-deploy', service: 'checkout', teamChannel: 'C0CHECKOUT', env: 'production', ref: 'main', params: {},
-    triggeredBy: 'U0BOB', channel: 'C0DEPLOYS', status: 'running', createdAt: 1000, messageKey: 'run-r1',
+    id: 'r1',
+    pipeline: 'checkout-deploy',
+    service: 'checkout',
+    teamChannel: 'C0CHECKOUT',
+    env: 'production',
+    ref: 'main',
+    params: {},
+    triggeredBy: 'U0BOB',
+    channel: 'C0DEPLOYS',
+    status: 'running',
+    createdAt: 1000,
+    messageKey: 'run-r1',
     stages: [
       { id: 'test', kind: 'shell', status: 'succeeded' },
       { id: 'approve', kind: 'approval', status: 'succeeded', details: { approvers: ['U0CAROL'] } },
@@ -20,7 +30,14 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
 
 const policy = policyFileSchema.parse({
   rules: [
-    { id: 'prod-from-tags', type: 'ref-pattern', envs: ['production'], pattern: '^v\\d+\\.\\d+\\.\\d+$', severity: 'critical', fix: 'tag a release' },
+    {
+      id: 'prod-from-tags',
+      type: 'ref-pattern',
+      envs: ['production'],
+      pattern: '^v\\d+\\.\\d+\\.\\d+$',
+      severity: 'critical',
+      fix: 'tag a release',
+    },
     { id: 'tests-passed', type: 'required-stages', stages: ['test'] },
     { id: 'approved', type: 'approvals', envs: ['production'] },
     { id: 'no-open-sev', type: 'no-open-incidents' },
@@ -32,7 +49,14 @@ describe('policy rules', () => {
   it('fails a production run from a branch and passes one from a tag', async () => {
     const branch = await evaluatePolicy('policy', policy, { run: run({ ref: 'main' }), stageId: 'inspect', now: 0 });
     expect(branch.verdict).toBe('fail');
-    expect(branch.findings).toEqual([expect.objectContaining({ id: 'prod-from-tags', severity: 'critical', title: expect.stringContaining('ref `main` does not match'), fix: 'tag a release' })]);
+    expect(branch.findings).toEqual([
+      expect.objectContaining({
+        id: 'prod-from-tags',
+        severity: 'critical',
+        title: expect.stringContaining('ref `main` does not match'),
+        fix: 'tag a release',
+      }),
+    ]);
     const tag = await evaluatePolicy('policy', policy, { run: run({ ref: 'refs/tags/v1.5.0' }), stageId: 'inspect', now: 0 });
     expect(tag.verdict).toBe('pass');
     expect(tag.findings).toEqual([]);
@@ -43,7 +67,14 @@ describe('policy rules', () => {
   });
 
   it('names required stages that did not pass and a missing approval', async () => {
-    const r = run({ ref: 'v1.0.0', stages: [{ id: 'test', kind: 'shell', status: 'failed' }, { id: 'approve', kind: 'approval', status: 'cancelled' }, { id: 'inspect', kind: 'inspect', status: 'running' }] });
+    const r = run({
+      ref: 'v1.0.0',
+      stages: [
+        { id: 'test', kind: 'shell', status: 'failed' },
+        { id: 'approve', kind: 'approval', status: 'cancelled' },
+        { id: 'inspect', kind: 'inspect', status: 'running' },
+      ],
+    });
     const result = await evaluatePolicy('policy', policy, { run: r, stageId: 'inspect', now: 0 });
     expect(result.findings.map((f) => [f.id, f.title])).toEqual([
       ['tests-passed', 'required stage `test` is failed, not succeeded'],
@@ -58,11 +89,23 @@ describe('policy rules', () => {
     ];
     const queries = { openIncidents: async () => incidents, get: async () => null, addTimelineEntry: async () => {} };
     const freezes = { activeFreeze: async () => ({ name: 'black-friday' }) };
-    const r = await evaluatePolicy('policy', policy, { run: run({ ref: 'v1.0.0' }), stageId: 'inspect', now: 0, incidents: queries, freezes });
+    const r = await evaluatePolicy('policy', policy, {
+      run: run({ ref: 'v1.0.0' }),
+      stageId: 'inspect',
+      now: 0,
+      incidents: queries,
+      freezes,
+    });
     expect(r.findings.map((f) => f.id)).toEqual(['no-open-sev', 'no-freeze']);
     expect(r.findings[0]!.title).toContain('open SEV1 INC-7');
     expect(r.verdict).toBe('fail');
-    const fix = await evaluatePolicy('policy', policy, { run: run({ ref: 'v1.0.0', fixIncident: 'INC-7' }), stageId: 'inspect', now: 0, incidents: queries, freezes });
+    const fix = await evaluatePolicy('policy', policy, {
+      run: run({ ref: 'v1.0.0', fixIncident: 'INC-7' }),
+      stageId: 'inspect',
+      now: 0,
+      incidents: queries,
+      freezes,
+    });
     expect(fix.verdict).toBe('warn');
     const without = await evaluatePolicy('policy', policy, { run: run({ ref: 'v1.0.0' }), stageId: 'inspect', now: 0 });
     expect(without.notes).toEqual(expect.arrayContaining([expect.stringContaining('no-open-sev: skipped')]));
@@ -82,7 +125,21 @@ describe('secret-leak check', () => {
 
   it('reports the place and the kind of secret, never the secret', () => {
     const result = checkLeaks('secrets', {
-      logs: [{ location: 'stage build log', lines: ['npm ci', `export AWS_ACCESS_KEY_ID=${AWS_ID}`, 'ok', `curl -H "Authorization: Bearer ${SLACK}"`, PEM, `DB_PASSWORD=${RANDOM}`, 'password=changeme-please', 'token=${{ inject.api_token }}'] }],
+      logs: [
+        {
+          location: 'stage build log',
+          lines: [
+            'npm ci',
+            `export AWS_ACCESS_KEY_ID=${AWS_ID}`,
+            'ok',
+            `curl -H "Authorization: Bearer ${SLACK}"`,
+            PEM,
+            `DB_PASSWORD=${RANDOM}`,
+            'password=changeme-please',
+            'token=${{ inject.api_token }}',
+          ],
+        },
+      ],
       settings: flattenSettings({ deploy: { with: { env: { API_TOKEN: RANDOM, REGION: 'eu-west-1' } } } }, 'stages'),
     });
     expect(result.findings.map((f) => [f.id, f.location])).toEqual([
@@ -98,7 +155,10 @@ describe('secret-leak check', () => {
 
   it('names the variable a secret was assigned to only when the name cannot be part of the secret', () => {
     const glued = `Xq7Lw2Np9Rv4PWDk8Zt3Mh6Bf1Jc5Ys=${RANDOM}`; // a token containing `pwd`, then `=`: all of it reads as name=value
-    const result = checkLeaks('secrets', { logs: [{ location: 'stage deploy log', lines: [`DB_PASSWORD=${RANDOM}`, `curl -d ${glued}`] }], settings: [] });
+    const result = checkLeaks('secrets', {
+      logs: [{ location: 'stage deploy log', lines: [`DB_PASSWORD=${RANDOM}`, `curl -d ${glued}`] }],
+      settings: [],
+    });
     expect(result.findings.map((f) => f.title)).toEqual([
       'high-entropy value assigned to `DB_PASSWORD` in stage deploy log line 1',
       'high-entropy value assigned to a secret-looking name in stage deploy log line 2',
@@ -107,7 +167,10 @@ describe('secret-leak check', () => {
   });
 
   it('passes clean logs and settings', () => {
-    const result = checkLeaks('secrets', { logs: [{ location: 'stage test log', lines: ['All 312 tests passed', 'token=***'] }], settings: [{ path: 'with.image', value: 'registry.example.com/checkout:1.5.0' }] });
+    const result = checkLeaks('secrets', {
+      logs: [{ location: 'stage test log', lines: ['All 312 tests passed', 'token=***'] }],
+      settings: [{ path: 'with.image', value: 'registry.example.com/checkout:1.5.0' }],
+    });
     expect(result.findings).toEqual([]);
   });
 });
@@ -123,8 +186,19 @@ describe('drift', () => {
 
   it('compares the newest successful deploy per service with what runs', () => {
     const deployed = lastDeployed(runs, 'production');
-    expect([...deployed.values()].map((d) => [d.service, d.ref, d.runId])).toEqual([['checkout', 'v1.5.0', 'new'], ['payments', 'refs/tags/v2.0.0', 'pay']]);
-    const findings = detectDrift(deployed, [{ service: 'checkout', version: '1.4.0' }, { service: 'payments', version: '2.0.0' }, { service: 'legacy', version: '0.9' }], { env: 'production' }).map((x) => x.finding);
+    expect([...deployed.values()].map((d) => [d.service, d.ref, d.runId])).toEqual([
+      ['checkout', 'v1.5.0', 'new'],
+      ['payments', 'refs/tags/v2.0.0', 'pay'],
+    ]);
+    const findings = detectDrift(
+      deployed,
+      [
+        { service: 'checkout', version: '1.4.0' },
+        { service: 'payments', version: '2.0.0' },
+        { service: 'legacy', version: '0.9' },
+      ],
+      { env: 'production' },
+    ).map((x) => x.finding);
     expect(findings.map((f) => [f.id, f.location])).toEqual([
       ['drift.version-mismatch', 'checkout in production'],
       ['drift.unmanaged', 'legacy in production'],
@@ -134,8 +208,24 @@ describe('drift', () => {
 
   it('reports a deployed service that is not running, and nothing once all agree', () => {
     const deployed = lastDeployed(runs, 'production');
-    expect(detectDrift(deployed, [{ service: 'checkout', version: 'v1.5.0' }], { env: 'production' }).map((f) => f.finding.id)).toEqual(['drift.missing']);
-    expect(detectDrift(deployed, [{ service: 'checkout', version: 'v1.5.0' }, { service: 'payments', version: 'v2.0.0' }], { env: 'production' })).toEqual([]);
-    expect(detectDrift(deployed, [{ service: 'checkout', version: '1.4.0' }], { env: 'production', service: 'payments' }).map((f) => [f.service, f.finding.id])).toEqual([['payments', 'drift.missing']]);
+    expect(detectDrift(deployed, [{ service: 'checkout', version: 'v1.5.0' }], { env: 'production' }).map((f) => f.finding.id)).toEqual([
+      'drift.missing',
+    ]);
+    expect(
+      detectDrift(
+        deployed,
+        [
+          { service: 'checkout', version: 'v1.5.0' },
+          { service: 'payments', version: 'v2.0.0' },
+        ],
+        { env: 'production' },
+      ),
+    ).toEqual([]);
+    expect(
+      detectDrift(deployed, [{ service: 'checkout', version: '1.4.0' }], { env: 'production', service: 'payments' }).map((f) => [
+        f.service,
+        f.finding.id,
+      ]),
+    ).toEqual([['payments', 'drift.missing']]);
   });
 });

@@ -57,8 +57,16 @@ describe('SARIF 2.1.0 reports', () => {
   });
 
   it('links a report URL only when it is plain http(s), and never lets a rule id close the link', () => {
-    expect(shown(ruleRef('CVE-2019-14697', 'https://avd.aquasec.com/nvd/cve-2019-14697'))).toBe('<https://avd.aquasec.com/nvd/cve-2019-14697|CVE-2019-14697>');
-    for (const bad of ['javascript:alert(1)', 'https://evil.example/a|<!channel>', 'https://evil.example/a>b', 'not a url', 'https://evil.example/a b']) {
+    expect(shown(ruleRef('CVE-2019-14697', 'https://avd.aquasec.com/nvd/cve-2019-14697'))).toBe(
+      '<https://avd.aquasec.com/nvd/cve-2019-14697|CVE-2019-14697>',
+    );
+    for (const bad of [
+      'javascript:alert(1)',
+      'https://evil.example/a|<!channel>',
+      'https://evil.example/a>b',
+      'not a url',
+      'https://evil.example/a b',
+    ]) {
       expect(shown(ruleRef('R1', bad))).toBe('`R1`');
     }
     expect(shown(ruleRef('x|<!here>', 'https://ok.example/r'))).toBe('<https://ok.example/r|x¦&lt;!here&gt;>');
@@ -99,8 +107,24 @@ describe('Trivy JSON reports', () => {
   });
 
   it('reads the pre-0.20 bare array and refuses other shapes', () => {
-    const legacy = JSON.stringify([{ Target: 'app/package-lock.json', Vulnerabilities: [{ VulnerabilityID: 'CVE-2018-16487', PkgName: 'lodash', InstalledVersion: '4.17.4', FixedVersion: '>=4.17.11', Severity: 'HIGH', Title: 'lodash: Prototype pollution in utilities function' }] }]);
-    expect(parseTrivy(legacy)).toEqual([expect.objectContaining({ id: 'CVE-2018-16487', severity: 'high', fix: 'upgrade lodash to >=4.17.11' })]);
+    const legacy = JSON.stringify([
+      {
+        Target: 'app/package-lock.json',
+        Vulnerabilities: [
+          {
+            VulnerabilityID: 'CVE-2018-16487',
+            PkgName: 'lodash',
+            InstalledVersion: '4.17.4',
+            FixedVersion: '>=4.17.11',
+            Severity: 'HIGH',
+            Title: 'lodash: Prototype pollution in utilities function',
+          },
+        ],
+      },
+    ]);
+    expect(parseTrivy(legacy)).toEqual([
+      expect.objectContaining({ id: 'CVE-2018-16487', severity: 'high', fix: 'upgrade lodash to >=4.17.11' }),
+    ]);
     expect(() => parseTrivy('{"runs":[]}')).toThrow(/not a Trivy JSON report/);
   });
 });

@@ -31,7 +31,11 @@ describe('inspect stage in a pipeline', () => {
       // A stage lease far above any event-loop stall of a loaded machine: with a short one the
       // watchdog takes a live inspect stage over, twice fails the run, and its gate closes under
       // the test's feet. Nothing here exercises takeovers (test/pipelines does).
-      modules: [makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 10_000, watchdogMs: 300, pollMs: 40 }), approvals, makeInspectModule({ configFile: fx.configFile })],
+      modules: [
+        makePipelinesModule({ workflowsDir: 'test/inspect/workflows', leaseMs: 10_000, watchdogMs: 300, pollMs: 40 }),
+        approvals,
+        makeInspectModule({ configFile: fx.configFile }),
+      ],
     });
   });
   afterAll(async () => {
@@ -60,23 +64,39 @@ describe('inspect stage in a pipeline', () => {
     const done = (await pipelines().getRun(tag))!;
     const inspect = done.stages.find((s) => s.id === 'inspect')!;
     expect(inspect.summary).toBe('inspect pass: policy pass, trivy pass, secrets pass');
-    expect(inspect.details).toMatchObject({ verdict: 'pass', inspectors: [{ inspector: 'policy', verdict: 'pass' }, { inspector: 'trivy', verdict: 'pass' }, { inspector: 'secrets', verdict: 'pass' }] });
+    expect(inspect.details).toMatchObject({
+      verdict: 'pass',
+      inspectors: [
+        { inspector: 'policy', verdict: 'pass' },
+        { inspector: 'trivy', verdict: 'pass' },
+        { inspector: 'secrets', verdict: 'pass' },
+      ],
+    });
     const passNote = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', tag).find((m) => m.text.includes('Inspection `inspect`: pass')));
     expect(passNote.text).toContain('no-open-sev: skipped, the incidents capability is not enabled');
   });
 
   it('records the Trivy findings and the verdict each environment threshold gives', async () => {
-    const staging = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env staging --ref v1.5.0 --param scan=image')).text);
+    const staging = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env staging --ref v1.5.0 --param scan=image')).text,
+    );
     await waitRun(h, 'C0DEPLOYS', staging, /: succeeded/);
     const st = (await pipelines().getRun(staging))!.stages.find((s) => s.id === 'inspect')!;
     const trivy = (st.details!.inspectors as Array<Record<string, unknown>>).find((i) => i.inspector === 'trivy')!;
     expect(trivy).toMatchObject({ verdict: 'warn', counts: { critical: 2, high: 2, medium: 1, low: 1 } });
-    expect((trivy.findings as Array<{ id: string }>)[0]).toMatchObject({ id: 'CVE-2021-44906', severity: 'critical', location: 'minimist 1.2.5 in app/package-lock.json', fix: 'upgrade minimist to 1.2.6, 0.2.4' });
+    expect((trivy.findings as Array<{ id: string }>)[0]).toMatchObject({
+      id: 'CVE-2021-44906',
+      severity: 'critical',
+      location: 'minimist 1.2.5 in app/package-lock.json',
+      fix: 'upgrade minimist to 1.2.6, 0.2.4',
+    });
     const note = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', staging).find((m) => m.text.includes('Inspection `inspect`: warn')));
     expect(note.text).toContain('*trivy* warn (2 critical, 2 high, 1 medium, 1 low)');
     expect(note.text).toContain('CVE-2023-45853');
 
-    const prod = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.5.1 --param scan=image')).text);
+    const prod = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.5.1 --param scan=image')).text,
+    );
     await waitRun(h, 'C0DEPLOYS', prod, /inspect waiting/);
     const pt = (await pipelines().getRun(prod))!.stages.find((s) => s.id === 'inspect')!;
     expect(pt.status).toBe('waiting');
@@ -86,7 +106,9 @@ describe('inspect stage in a pipeline', () => {
   });
 
   it('lets an eligible approver override a failed inspection with a reason; refuses and audits anyone else', async () => {
-    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.6.0 --param scan=image')).text);
+    const id = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run shop-deploy --env production --ref v1.6.0 --param scan=image')).text,
+    );
     const gate = await h.slack.waitFor(() => gateMessage(id));
 
     // U0GRACE holds no role; U0BOB started the run: both refused, with the rule named.
@@ -97,7 +119,12 @@ describe('inspect stage in a pipeline', () => {
     const self = await h.slack.waitFor(() => h.slack.ephemerals('U0BOB').find((e) => e.text.includes('may not override')));
     expect(self.text).toContain('requester-cannot-approve');
     const denials = await h.app.ctx.audit.query({ action: 'inspect.override', limit: 10 });
-    expect(denials.filter((e) => e.outcome === 'refused').map((e) => e.actor).sort()).toEqual(['U0BOB', 'U0GRACE']);
+    expect(
+      denials
+        .filter((e) => e.outcome === 'refused')
+        .map((e) => e.actor)
+        .sort(),
+    ).toEqual(['U0BOB', 'U0GRACE']);
     expect(denials.find((e) => e.actor === 'U0GRACE')).toMatchObject({ target: `${id}/inspect`, detail: 'rule: not-an-approver' });
     expect((await pipelines().getRun(id))!.status).toBe('waiting');
 
@@ -105,12 +132,26 @@ describe('inspect stage in a pipeline', () => {
     // opens the form too, while the gate still waits, and submits it only after Carol decided.
     const views = h.slack.views().length;
     await h.slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
-    const modal = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0CAROL'));
+    const modal = await h.slack.waitFor(() =>
+      h.slack
+        .views()
+        .slice(views)
+        .find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0CAROL'),
+    );
     await h.slack.pressButton({ user: 'U0DAVE', channel: 'C0DEPLOYS', ts: gate.ts, actionId: 'inspect.override' });
-    const late = await h.slack.waitFor(() => h.slack.views().slice(views).find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0DAVE'));
+    const late = await h.slack.waitFor(() =>
+      h.slack
+        .views()
+        .slice(views)
+        .find((v) => v.callback_id === 'inspect.override' && v.open && v.user === 'U0DAVE'),
+    );
     const short = await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'ok' } } });
     expect(short.json).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('at least 10') } });
-    await h.slack.submitView({ user: 'U0CAROL', viewId: modal.id, values: { reason: { reason: 'zlib and minimist are not reachable from the checkout API; upgrade planned' } } });
+    await h.slack.submitView({
+      user: 'U0CAROL',
+      viewId: modal.id,
+      values: { reason: { reason: 'zlib and minimist are not reachable from the checkout API; upgrade planned' } },
+    });
 
     await waitRun(h, 'C0DEPLOYS', id, /: succeeded/);
     const run = (await pipelines().getRun(id))!;
@@ -119,16 +160,28 @@ describe('inspect stage in a pipeline', () => {
     expect(toPlainText(stage.summary ?? '')).toContain('overridden by <@U0CAROL>');
     expect(stage.details).toMatchObject({ verdict: 'fail', override: { by: 'U0CAROL', reason: expect.stringContaining('not reachable') } });
     expect(run.stages.find((s) => s.id === 'deploy')?.status).toBe('succeeded');
-    const shown = await h.slack.waitFor(() => threadOf(h, 'C0DEPLOYS', id).find((m) => m.text.includes('was overridden by <@U0CAROL>') && !m.blocks?.some((b) => b.type === 'actions')));
+    const shown = await h.slack.waitFor(() =>
+      threadOf(h, 'C0DEPLOYS', id).find(
+        (m) => m.text.includes('was overridden by <@U0CAROL>') && !m.blocks?.some((b) => b.type === 'actions'),
+      ),
+    );
     expect(shown.text).toContain('not reachable');
     const ok = await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0CAROL', limit: 5 });
     expect(ok[0]).toMatchObject({ outcome: 'ok', target: `${id}/inspect`, detail: expect.stringContaining('not reachable') });
 
     // Decided once: a form submitted after the decision is answered and changes nothing...
-    await h.slack.submitView({ user: 'U0DAVE', viewId: late.id, values: { reason: { reason: 'a second opinion that arrives too late to matter' } } });
-    const answer = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0DAVE').id).find((m) => m.text.includes('already overridden')));
+    await h.slack.submitView({
+      user: 'U0DAVE',
+      viewId: late.id,
+      values: { reason: { reason: 'a second opinion that arrives too late to matter' } },
+    });
+    const answer = await h.slack.waitFor(() =>
+      h.slack.messages(h.slack.dmChannel('U0DAVE').id).find((m) => m.text.includes('already overridden')),
+    );
     expect(answer.text).toContain(`Inspection \`inspect\` of run \`${id}\` was already overridden by <@U0CAROL>`);
-    expect((await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0DAVE', limit: 5 })).filter((e) => e.outcome === 'ok')).toEqual([]);
+    expect(
+      (await h.app.ctx.audit.query({ action: 'inspect.override', actor: 'U0DAVE', limit: 5 })).filter((e) => e.outcome === 'ok'),
+    ).toEqual([]);
     expect((await pipelines().getRun(id))!.stages.find((s) => s.id === 'inspect')?.details).toMatchObject({ override: { by: 'U0CAROL' } });
 
     // ...and the blocking message lost its buttons, so nobody can press them again.
@@ -168,20 +221,45 @@ describe('inspect stage in a pipeline', () => {
     // The stage kind as the executor calls it, with a real scanner process killed by the abort
     // (a cancel, a shutdown or a lost lease): the killed scan must not read as a failed inspection.
     const gates = new GateStore(h.app.ctx.store);
-    const kind = inspectStageKind(h.app.ctx, {
-      config: loadInspectConfig('.', fx.configFile), commands: new ProcessCommandRunner({ reportsDir: fx.dir, log: silentLogger, env: { PATH: process.env.PATH } }), logs: { logs: () => Promise.resolve([]) }, now: () => Date.now(),
-    }, gates);
+    const kind = inspectStageKind(
+      h.app.ctx,
+      {
+        config: loadInspectConfig('.', fx.configFile),
+        commands: new ProcessCommandRunner({ reportsDir: fx.dir, log: silentLogger, env: { PATH: process.env.PATH } }),
+        logs: { logs: () => Promise.resolve([]) },
+        now: () => Date.now(),
+      },
+      gates,
+    );
     const ctrl = new AbortController();
     const lines: string[] = [];
     const run = {
-      id: 'r9001', pipeline: 'shop-deploy', service: 'checkout', teamChannel: 'C0CHECKOUT', env: 'production', ref: 'v1.7.0', params: {}, triggeredBy: 'U0BOB',
-      channel: 'C0DEPLOYS', status: 'running' as const, createdAt: Date.now(), messageKey: 'run-r9001', stages: [
-        { id: 'build', kind: 'shell', status: 'succeeded' as const }, { id: 'test', kind: 'shell', status: 'succeeded' as const }, { id: 'inspect', kind: 'inspect', status: 'running' as const },
+      id: 'r9001',
+      pipeline: 'shop-deploy',
+      service: 'checkout',
+      teamChannel: 'C0CHECKOUT',
+      env: 'production',
+      ref: 'v1.7.0',
+      params: {},
+      triggeredBy: 'U0BOB',
+      channel: 'C0DEPLOYS',
+      status: 'running' as const,
+      createdAt: Date.now(),
+      messageKey: 'run-r9001',
+      stages: [
+        { id: 'build', kind: 'shell', status: 'succeeded' as const },
+        { id: 'test', kind: 'shell', status: 'succeeded' as const },
+        { id: 'inspect', kind: 'inspect', status: 'running' as const },
       ],
     };
     const outcome = kind.run({
-      run, stage: { id: 'inspect', kind: 'inspect', attempt: 1 }, settings: { inspectors: ['policy', 'slow'] }, secrets: new Set(), signal: ctrl.signal,
-      log: (line) => Promise.resolve(void lines.push(line)), setLink: () => Promise.resolve(),
+      run,
+      stage: { id: 'inspect', kind: 'inspect', attempt: 1 },
+      settings: { inspectors: ['policy', 'slow'] },
+      secrets: new Set(),
+      signal: ctrl.signal,
+      log: (line) => Promise.resolve(void lines.push(line)),
+      setLink: () => Promise.resolve(),
     });
     await h.slack.waitFor(() => existsSync(join(fx.dir, 'slow-started')), { message: 'the slow scanner never started' });
     ctrl.abort();

@@ -33,7 +33,8 @@ const slowScanner = (dir: string) => `  slow:
 `;
 
 /** The inventory as a real child process that notes each run, then reads the file (failing when there is none). */
-const countingInventory = (dir: string) => `[sh, -c, 'echo run >> "$1/inventory-runs-$2"; exec cat "$1/inventory-$2.json"', inventory, '${dir}', '{env}']`;
+const countingInventory = (dir: string) =>
+  `[sh, -c, 'echo run >> "$1/inventory-runs-$2"; exec cat "$1/inventory-$2.json"', inventory, '${dir}', '{env}']`;
 
 export function inspectFixture(o: { landingZone?: string; slowScanner?: boolean; countingInventory?: boolean } = {}): InspectFixture {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-inspect-'));
@@ -82,7 +83,12 @@ findings:
     setInventory: (env, items) => writeFileSync(join(dir, `inventory-${env}.json`), JSON.stringify(items)),
     setScan: (service, version, sample) => writeFileSync(join(dir, `scan-${service}-${version}.json`), readSample(sample)),
     setScanJson: (service, version, report) => writeFileSync(join(dir, `scan-${service}-${version}.json`), JSON.stringify(report)),
-    inventoryRuns: (env) => (existsSync(join(dir, `inventory-runs-${env}`)) ? readFileSync(join(dir, `inventory-runs-${env}`), 'utf8').split('\n').filter(Boolean).length : 0),
+    inventoryRuns: (env) =>
+      existsSync(join(dir, `inventory-runs-${env}`))
+        ? readFileSync(join(dir, `inventory-runs-${env}`), 'utf8')
+            .split('\n')
+            .filter(Boolean).length
+        : 0,
     breakInventory: (env) => rmSync(join(dir, `inventory-${env}.json`), { force: true }),
   };
 }
@@ -105,8 +111,11 @@ export function threadOf(h: Harness, channel: string, runId: string) {
 }
 
 export async function waitRun(h: Harness, channel: string, runId: string, pattern: RegExp, timeoutMs = 15_000) {
-  return h.slack.waitFor(() => {
-    const m = runMessage(h, channel, runId);
-    return m && pattern.test(m.text) ? m : undefined;
-  }, { timeoutMs, message: `run ${runId} never matched ${pattern}: ${runMessage(h, channel, runId)?.text ?? '(no message)'}` });
+  return h.slack.waitFor(
+    () => {
+      const m = runMessage(h, channel, runId);
+      return m && pattern.test(m.text) ? m : undefined;
+    },
+    { timeoutMs, message: `run ${runId} never matched ${pattern}: ${runMessage(h, channel, runId)?.text ?? '(no message)'}` },
+  );
 }

@@ -33,7 +33,13 @@ async function cruiseRules(config: IConfiguration, file: string): Promise<string
   // tsConfig names the project's tsconfig.json, which does not describe the fixtures; resolving
   // `./x.js` to `x.ts` needs only the extensions in enhancedResolveOptions.
   const { tsConfig: _tsConfig, ...options } = config.options ?? {};
-  const result = await cruise([file], { ...options, ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, baseDir: FIXTURES, outputType: 'json' });
+  const result = await cruise([file], {
+    ...options,
+    ruleSet: { forbidden: config.forbidden ?? [] },
+    validate: true,
+    baseDir: FIXTURES,
+    outputType: 'json',
+  });
   const output = (typeof result.output === 'string' ? JSON.parse(result.output) : result.output) as ICruiseResult;
   return output.summary.violations.filter((v) => v.from === file).map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
 }

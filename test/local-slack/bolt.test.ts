@@ -12,13 +12,17 @@ const SECRET = 'bolt-signing-secret';
 let slack: LocalSlack;
 let app: App;
 const seen: { mentions: { text: string; retryNum?: number }[]; shortcuts: string[]; submissions: unknown[]; closed: string[] } = {
-  mentions: [], shortcuts: [], submissions: [], closed: [],
+  mentions: [],
+  shortcuts: [],
+  submissions: [],
+  closed: [],
 };
 
 const approvalBlocks = [
   { type: 'section', text: { type: 'mrkdwn', text: 'Deploy *checkout* to prod?' } },
   {
-    type: 'actions', block_id: 'decision',
+    type: 'actions',
+    block_id: 'decision',
     elements: [
       { type: 'button', action_id: 'approve', value: 'req-1', style: 'primary', text: { type: 'plain_text', text: 'Approve' } },
       { type: 'button', action_id: 'reject', value: 'req-1', style: 'danger', text: { type: 'plain_text', text: 'Reject' } },
@@ -27,27 +31,53 @@ const approvalBlocks = [
 ];
 
 const formView = {
-  type: 'modal' as const, callback_id: 'ticket', notify_on_close: true, private_metadata: 'ctx-9',
-  title: { type: 'plain_text' as const, text: 'New ticket' }, submit: { type: 'plain_text' as const, text: 'Create' },
+  type: 'modal' as const,
+  callback_id: 'ticket',
+  notify_on_close: true,
+  private_metadata: 'ctx-9',
+  title: { type: 'plain_text' as const, text: 'New ticket' },
+  submit: { type: 'plain_text' as const, text: 'Create' },
   blocks: [
-    { type: 'input', block_id: 'title', label: { type: 'plain_text', text: 'Title' }, element: { type: 'plain_text_input', action_id: 't' } },
     {
-      type: 'input', block_id: 'sev', label: { type: 'plain_text', text: 'Severity' },
+      type: 'input',
+      block_id: 'title',
+      label: { type: 'plain_text', text: 'Title' },
+      element: { type: 'plain_text_input', action_id: 't' },
+    },
+    {
+      type: 'input',
+      block_id: 'sev',
+      label: { type: 'plain_text', text: 'Severity' },
       element: {
-        type: 'static_select', action_id: 's',
+        type: 'static_select',
+        action_id: 's',
         options: ['sev1', 'sev2'].map((v) => ({ text: { type: 'plain_text', text: v.toUpperCase() }, value: v })),
       },
     },
-    { type: 'input', block_id: 'owner', optional: true, label: { type: 'plain_text', text: 'Owner' }, element: { type: 'users_select', action_id: 'u' } },
+    {
+      type: 'input',
+      block_id: 'owner',
+      optional: true,
+      label: { type: 'plain_text', text: 'Owner' },
+      element: { type: 'users_select', action_id: 'u' },
+    },
   ],
 };
 
 beforeAll(async () => {
   slack = await startLocalSlack({
-    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE), signingSecret: SECRET, botToken: TOKEN, botUserId: 'U0BOT', botId: 'B0BOT',
+    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE),
+    signingSecret: SECRET,
+    botToken: TOKEN,
+    botUserId: 'U0BOT',
+    botId: 'B0BOT',
   });
   app = new App({
-    token: TOKEN, signingSecret: SECRET, botId: 'B0BOT', botUserId: 'U0BOT', logLevel: LogLevel.ERROR,
+    token: TOKEN,
+    signingSecret: SECRET,
+    botId: 'B0BOT',
+    botUserId: 'U0BOT',
+    logLevel: LogLevel.ERROR,
     clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } },
   });
   app.command('/deploy', async ({ ack, respond, say, command }) => {
@@ -100,7 +130,13 @@ describe('signatures', () => {
   it('Bolt answers 401 to a bad signature and to a 6-minute-old timestamp', async () => {
     const bad = await slack.slashCommand({ user: 'U0BOB', channel: 'C0DEPLOYS', command: '/deploy', text: 'x', signature: 'v0=deadbeef' });
     expect(bad.status).toBe(401);
-    const old = await slack.slashCommand({ user: 'U0BOB', channel: 'C0DEPLOYS', command: '/deploy', text: 'x', timestamp: Math.floor(Date.now() / 1000) - 360 });
+    const old = await slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0DEPLOYS',
+      command: '/deploy',
+      text: 'x',
+      timestamp: Math.floor(Date.now() / 1000) - 360,
+    });
     expect(old.status).toBe(401);
   });
 });
@@ -110,7 +146,12 @@ describe('slash commands and buttons', () => {
     const before = slack.messages('C0DEPLOYS').length;
     await slack.slashCommand({ user: 'U0BOB', channel: 'C0DEPLOYS', command: '/deploy', text: 'payments v7' });
     await slack.waitFor(() => slack.ephemerals('U0BOB').find((e) => e.text === 'Deploying payments v7…'), { message: 'no ephemeral' });
-    const msg = await slack.waitFor(() => slack.messages('C0DEPLOYS').slice(before).find((m) => m.text === 'Approve deploy?'));
+    const msg = await slack.waitFor(() =>
+      slack
+        .messages('C0DEPLOYS')
+        .slice(before)
+        .find((m) => m.text === 'Approve deploy?'),
+    );
     expect(slack.ephemerals('U0BOB').find((e) => e.text === 'Deploying payments v7…')?.via).toBe('response_url');
 
     const press = await slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: msg.ts, actionId: 'approve' });
@@ -118,7 +159,9 @@ describe('slash commands and buttons', () => {
     await slack.waitFor(() => slack.message('C0DEPLOYS', msg.ts)?.edited, { message: 'message not replaced' });
     expect(slack.message('C0DEPLOYS', msg.ts)).toMatchObject({ text: 'Approved by <@U0CAROL>' });
     expect(slack.message('C0DEPLOYS', msg.ts)?.blocks).toBeUndefined();
-    await expect(slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: msg.ts, actionId: 'approve' })).rejects.toThrow(/no button approve/);
+    await expect(slack.pressButton({ user: 'U0CAROL', channel: 'C0DEPLOYS', ts: msg.ts, actionId: 'approve' })).rejects.toThrow(
+      /no button approve/,
+    );
   });
 
   it('an in_channel ack body becomes a channel message', async () => {
@@ -137,9 +180,15 @@ describe('modals', () => {
     const bad = await slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { title: { t: 'no' }, sev: { s: 'sev2' } } });
     expect(bad.json).toEqual({ response_action: 'errors', errors: { title: 'Too short' } });
     expect(slack.view(view.id)?.open).toBe(true);
-    await expect(slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { title: { t: 'Checkout down' } } })).rejects.toThrow(/Severity/);
+    await expect(slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { title: { t: 'Checkout down' } } })).rejects.toThrow(
+      /Severity/,
+    );
 
-    const ok = await slack.submitView({ user: 'U0ERIN', viewId: view.id, values: { title: { t: 'Checkout down' }, sev: { s: 'sev1' }, owner: { u: 'U0ALICE' } } });
+    const ok = await slack.submitView({
+      user: 'U0ERIN',
+      viewId: view.id,
+      values: { title: { t: 'Checkout down' }, sev: { s: 'sev1' }, owner: { u: 'U0ALICE' } },
+    });
     expect(ok.status).toBe(200);
     expect(slack.view(view.id)?.open).toBe(false);
     expect(seen.submissions.at(-1)).toEqual({
@@ -168,7 +217,10 @@ describe('events and shortcuts', () => {
     expect(res.eventId).toMatch(/^Ev/);
     const reply = await slack.waitFor(() => slack.messages('C0GENERAL', { threadTs: res.ts }).find((m) => m.user === 'U0BOT'));
     expect(reply.text).toBe('hello there');
-    await slack.sendEvent({ type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> again', ts: res.ts, channel: 'C0GENERAL' }, { eventId: res.eventId, retryNum: 1 });
+    await slack.sendEvent(
+      { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> again', ts: res.ts, channel: 'C0GENERAL' },
+      { eventId: res.eventId, retryNum: 1 },
+    );
     await slack.waitFor(() => seen.mentions.length === 2);
     expect(seen.mentions).toEqual([{ text: '<@U0BOT> status please' }, { text: '<@U0BOT> again', retryNum: 1 }]);
   });

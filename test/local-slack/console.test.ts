@@ -15,9 +15,21 @@ const submissions: unknown[] = [];
 
 beforeAll(async () => {
   slack = await startLocalSlack({
-    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE), signingSecret: 'sec', botToken: 'xoxb-c', botUserId: 'U0BOT', botId: 'B0BOT', botName: 'switchyard',
+    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE),
+    signingSecret: 'sec',
+    botToken: 'xoxb-c',
+    botUserId: 'U0BOT',
+    botId: 'B0BOT',
+    botName: 'switchyard',
   });
-  app = new App({ token: 'xoxb-c', signingSecret: 'sec', botId: 'B0BOT', botUserId: 'U0BOT', logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } } });
+  app = new App({
+    token: 'xoxb-c',
+    signingSecret: 'sec',
+    botId: 'B0BOT',
+    botUserId: 'U0BOT',
+    logLevel: LogLevel.ERROR,
+    clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } },
+  });
   app.command('/incident', async ({ ack, say, command }) => {
     await ack();
     commands.push(command.text);
@@ -25,10 +37,13 @@ beforeAll(async () => {
       text: 'Incident declared',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'SEV2: Checkout latency' } },
-        { type: 'actions', elements: [
-          { type: 'button', action_id: 'ack', value: 'inc-1', text: { type: 'plain_text', text: 'Acknowledge' } },
-          { type: 'button', action_id: 'resolve', value: 'inc-1', text: { type: 'plain_text', text: 'Resolve' } },
-        ] },
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', action_id: 'ack', value: 'inc-1', text: { type: 'plain_text', text: 'Acknowledge' } },
+            { type: 'button', action_id: 'resolve', value: 'inc-1', text: { type: 'plain_text', text: 'Resolve' } },
+          ],
+        },
       ],
     });
   });
@@ -39,15 +54,37 @@ beforeAll(async () => {
   });
   app.command('/form', async ({ ack, client, body }) => {
     await ack();
-    await client.views.open({ trigger_id: body.trigger_id, view: {
-      type: 'modal', callback_id: 'f', title: { type: 'plain_text', text: 'Form' }, submit: { type: 'plain_text', text: 'Save' },
-      blocks: [
-        { type: 'input', block_id: 'name', label: { type: 'plain_text', text: 'Name' }, element: { type: 'plain_text_input', action_id: 'v' } },
-        { type: 'input', block_id: 'env', label: { type: 'plain_text', text: 'Env' }, element: { type: 'static_select', action_id: 'v',
-          options: [{ text: { type: 'plain_text', text: 'Staging' }, value: 'stg' }, { text: { type: 'plain_text', text: 'Production' }, value: 'prd' }] } },
-        { type: 'input', block_id: 'who', label: { type: 'plain_text', text: 'Who' }, element: { type: 'users_select', action_id: 'v' } },
-      ],
-    } });
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: {
+        type: 'modal',
+        callback_id: 'f',
+        title: { type: 'plain_text', text: 'Form' },
+        submit: { type: 'plain_text', text: 'Save' },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'name',
+            label: { type: 'plain_text', text: 'Name' },
+            element: { type: 'plain_text_input', action_id: 'v' },
+          },
+          {
+            type: 'input',
+            block_id: 'env',
+            label: { type: 'plain_text', text: 'Env' },
+            element: {
+              type: 'static_select',
+              action_id: 'v',
+              options: [
+                { text: { type: 'plain_text', text: 'Staging' }, value: 'stg' },
+                { text: { type: 'plain_text', text: 'Production' }, value: 'prd' },
+              ],
+            },
+          },
+          { type: 'input', block_id: 'who', label: { type: 'plain_text', text: 'Who' }, element: { type: 'users_select', action_id: 'v' } },
+        ],
+      },
+    });
   });
   app.view('f', async ({ ack, view }) => {
     submissions.push(view.state.values);
@@ -72,7 +109,10 @@ function startConsole() {
   const done = runConsole(slack, { input, output, user: 'alice', channel: '#incidents' });
   const type = (line: string) => input.write(`${line}\n`);
   const waitOut = (needle: string | RegExp) =>
-    slack.waitFor(() => (typeof needle === 'string' ? out.includes(needle) : needle.test(out)), { timeoutMs: 5000, message: `console never printed ${String(needle)}:\n${out}` });
+    slack.waitFor(() => (typeof needle === 'string' ? out.includes(needle) : needle.test(out)), {
+      timeoutMs: 5000,
+      message: `console never printed ${String(needle)}:\n${out}`,
+    });
   return { input, type, waitOut, done, out: () => out };
 }
 
@@ -116,11 +156,13 @@ describe('console', () => {
     c.type('fill 3 bob');
     c.type('submit');
     await c.waitOut('closed');
-    expect(submissions).toEqual([{
-      name: { v: { type: 'plain_text_input', value: 'checkout' } },
-      env: { v: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Production' }, value: 'prd' } } },
-      who: { v: { type: 'users_select', selected_user: 'U0BOB' } },
-    }]);
+    expect(submissions).toEqual([
+      {
+        name: { v: { type: 'plain_text_input', value: 'checkout' } },
+        env: { v: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Production' }, value: 'prd' } } },
+        who: { v: { type: 'users_select', selected_user: 'U0BOB' } },
+      },
+    ]);
 
     c.type('hey @switchyard status?');
     await c.waitOut('you said: hey @switchyard status?');

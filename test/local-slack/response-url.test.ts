@@ -13,7 +13,13 @@ const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let reply = '';
 
 beforeAll(async () => {
-  slack = await startLocalSlack({ seed: loadWorkspaceSeed(DEFAULT_SEED_FILE), signingSecret: 'sec', botToken: 'xoxb-t', botUserId: 'U0BOT', botId: 'B0BOT' });
+  slack = await startLocalSlack({
+    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE),
+    signingSecret: 'sec',
+    botToken: 'xoxb-t',
+    botUserId: 'U0BOT',
+    botId: 'B0BOT',
+  });
   bot = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -31,7 +37,8 @@ afterAll(async () => {
   await slack.close();
 });
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('deliveries', () => {
   it('signs a slash command form with exactly the urlencoded content type and all Slack fields', async () => {
@@ -44,8 +51,17 @@ describe('deliveries', () => {
     expect(last.headers['x-slack-retry-reason']).toBe('http_timeout');
     const form = Object.fromEntries(new URLSearchParams(last.body));
     expect(form).toMatchObject({
-      command: '/deploy', text: 'checkout "v 42"', team_id: 'T0SWITCH', team_domain: 'switchyard-local', channel_id: 'C0DEPLOYS',
-      channel_name: 'deploys', user_id: 'U0BOB', user_name: 'bob', response_url: res.responseUrl, trigger_id: res.triggerId, api_app_id: 'A0LOCALAPP',
+      command: '/deploy',
+      text: 'checkout "v 42"',
+      team_id: 'T0SWITCH',
+      team_domain: 'switchyard-local',
+      channel_id: 'C0DEPLOYS',
+      channel_name: 'deploys',
+      user_id: 'U0BOB',
+      user_name: 'bob',
+      response_url: res.responseUrl,
+      trigger_id: res.triggerId,
+      api_app_id: 'A0LOCALAPP',
     });
   });
 
@@ -53,14 +69,25 @@ describe('deliveries', () => {
     const ev = await slack.reactionAdded('U0ALICE', 'C0GENERAL', slack.postAsUser('U0BOB', 'C0GENERAL', 'ship it').ts, 'eyes');
     const body = JSON.parse(received.at(-1)!.body) as Record<string, unknown>;
     expect(received.at(-1)!.headers['content-type']).toBe('application/json');
-    expect(body).toMatchObject({ type: 'event_callback', team_id: 'T0SWITCH', api_app_id: 'A0LOCALAPP', event_id: ev.eventId, event: { type: 'reaction_added', reaction: 'eyes', item_user: 'U0BOB' } });
+    expect(body).toMatchObject({
+      type: 'event_callback',
+      team_id: 'T0SWITCH',
+      api_app_id: 'A0LOCALAPP',
+      event_id: ev.eventId,
+      event: { type: 'reaction_added', reaction: 'eyes', item_user: 'U0BOB' },
+    });
     expect(typeof body.event_time).toBe('number');
 
     const msg = slack.postAsUser('U0BOB', 'C0GENERAL', 'hello');
     await slack.messageShortcut({ user: 'U0BOB', channel: 'C0GENERAL', ts: msg.ts, callbackId: 'cb' });
     const form = new URLSearchParams(received.at(-1)!.body);
     expect([...form.keys()]).toEqual(['payload']);
-    expect(JSON.parse(form.get('payload')!)).toMatchObject({ type: 'message_action', callback_id: 'cb', message_ts: msg.ts, channel: { id: 'C0GENERAL', name: 'general' } });
+    expect(JSON.parse(form.get('payload')!)).toMatchObject({
+      type: 'message_action',
+      callback_id: 'cb',
+      message_ts: msg.ts,
+      channel: { id: 'C0GENERAL', name: 'general' },
+    });
   });
 });
 
@@ -82,17 +109,23 @@ describe('response_url', () => {
 
   it('replace_original and delete_original act on the message a button came from', async () => {
     await post(`${slack.url}api/chat.postMessage`, {}); // unauthenticated: ignored
-    const blocks = [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', value: 'v', text: { type: 'plain_text', text: 'Go' } }] }];
+    const blocks = [
+      { type: 'actions', elements: [{ type: 'button', action_id: 'go', value: 'v', text: { type: 'plain_text', text: 'Go' } }] },
+    ];
     const res = await fetch(`${slack.apiUrl}chat.postMessage`, {
-      method: 'POST', headers: { authorization: 'Bearer xoxb-t', 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-t', 'content-type': 'application/json' },
       body: JSON.stringify({ channel: 'C0GENERAL', text: 'pick', blocks }),
     });
     const { ts } = (await res.json()) as { ts: string };
     await slack.pressButton({ user: 'U0DAVE', channel: 'C0GENERAL', ts, actionId: 'go', value: 'v' });
     const payload = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as { response_url: string; trigger_id: string };
     expect(payload).toMatchObject({
-      type: 'block_actions', container: { type: 'message', message_ts: ts, channel_id: 'C0GENERAL', is_ephemeral: false },
-      channel: { id: 'C0GENERAL' }, user: { id: 'U0DAVE', username: 'dave' }, message: { ts, text: 'pick' },
+      type: 'block_actions',
+      container: { type: 'message', message_ts: ts, channel_id: 'C0GENERAL', is_ephemeral: false },
+      channel: { id: 'C0GENERAL' },
+      user: { id: 'U0DAVE', username: 'dave' },
+      message: { ts, text: 'pick' },
       actions: [{ action_id: 'go', value: 'v', type: 'button', block_id: expect.any(String), action_ts: expect.any(String) }],
     });
     expect(payload.trigger_id).toBeTruthy();
@@ -104,26 +137,43 @@ describe('response_url', () => {
 
   it('buttons on an ephemeral and on a modal', async () => {
     const api = (method: string, body: unknown) =>
-      fetch(`${slack.apiUrl}${method}`, { method: 'POST', headers: { authorization: 'Bearer xoxb-t', 'content-type': 'application/json' }, body: JSON.stringify(body) })
-        .then((r) => r.json() as Promise<Record<string, unknown>>);
+      fetch(`${slack.apiUrl}${method}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-t', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
     const blocks = [{ type: 'actions', elements: [{ type: 'button', action_id: 'more', text: { type: 'plain_text', text: 'More' } }] }];
     const { message_ts: ts } = await api('chat.postEphemeral', { channel: 'C0GENERAL', user: 'U0GRACE', text: 'menu', blocks });
-    await expect(slack.pressButton({ user: 'U0BOB', channel: 'C0GENERAL', ts: String(ts), actionId: 'more' })).rejects.toThrow(/only visible to U0GRACE/);
+    await expect(slack.pressButton({ user: 'U0BOB', channel: 'C0GENERAL', ts: String(ts), actionId: 'more' })).rejects.toThrow(
+      /only visible to U0GRACE/,
+    );
     const press = await slack.pressButton({ user: 'U0GRACE', channel: 'C0GENERAL', ts: String(ts), actionId: 'more' });
     expect(press.status).toBe(200);
     expect(press.elapsedMs).toBeGreaterThanOrEqual(0);
-    const payload = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as { response_url: string; container: unknown; message?: unknown };
+    const payload = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as {
+      response_url: string;
+      container: unknown;
+      message?: unknown;
+    };
     expect(payload.container).toEqual({ type: 'message', message_ts: ts, channel_id: 'C0GENERAL', is_ephemeral: true });
     expect(payload.message).toBeUndefined();
     await post(payload.response_url, { replace_original: true, text: 'menu, expanded' });
     expect(slack.ephemerals('U0GRACE').find((e) => e.ts === ts)?.text).toBe('menu, expanded');
 
     const { triggerId } = await slack.slashCommand({ user: 'U0GRACE', channel: 'C0GENERAL', command: '/x', text: '' });
-    const opened = await api('views.open', { trigger_id: triggerId, view: { type: 'modal', title: { type: 'plain_text', text: 'M' }, blocks } });
+    const opened = await api('views.open', {
+      trigger_id: triggerId,
+      view: { type: 'modal', title: { type: 'plain_text', text: 'M' }, blocks },
+    });
     const viewId = (opened.view as { id: string }).id;
     await slack.pressButton({ user: 'U0GRACE', viewId, actionId: 'more' });
     const vp = JSON.parse(new URLSearchParams(received.at(-1)!.body).get('payload')!) as Record<string, unknown>;
-    expect(vp).toMatchObject({ type: 'block_actions', container: { type: 'view', view_id: viewId }, view: { id: viewId }, actions: [{ action_id: 'more' }] });
+    expect(vp).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'view', view_id: viewId },
+      view: { id: viewId },
+      actions: [{ action_id: 'more' }],
+    });
     expect(vp.response_url).toBeUndefined();
   });
 

@@ -10,21 +10,32 @@ describe('loadWorkspaceSeed', () => {
     expect(seed.team).toEqual({ id: 'T0SWITCH', name: 'Switchyard Local' });
     expect(seed.users.map((u) => u.name)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
     expect(seed.usergroups.find((g) => g.handle === 'prod-approvers')?.users).toEqual(['U0CAROL', 'U0DAVE']);
-    expect(seed.channels.map((c) => c.name)).toEqual(
-      ['general', 'deploys', 'approvals', 'incidents', 'noc', 'helpdesk', 'stakeholders', 'team-checkout', 'team-payments'],
-    );
+    expect(seed.channels.map((c) => c.name)).toEqual([
+      'general',
+      'deploys',
+      'approvals',
+      'incidents',
+      'noc',
+      'helpdesk',
+      'stakeholders',
+      'team-checkout',
+      'team-payments',
+    ]);
     expect(seed.channels.find((c) => c.name === 'general')?.members).toHaveLength(7);
   });
 
   it('names the file and the bad path in errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     const file = join(dir, 'bad.yml');
-    writeFileSync(file, [
-      'team: { id: T1, name: X }',
-      'users: [{ id: U1, name: a, real_name: A, email: not-an-email }]',
-      'usergroups: []',
-      'channels: [{ id: C1, name: Bad Name, members: [U9] }]',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'team: { id: T1, name: X }',
+        'users: [{ id: U1, name: a, real_name: A, email: not-an-email }]',
+        'usergroups: []',
+        'channels: [{ id: C1, name: Bad Name, members: [U9] }]',
+      ].join('\n'),
+    );
     let message = '';
     try {
       loadWorkspaceSeed(file);

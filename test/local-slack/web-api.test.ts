@@ -17,15 +17,23 @@ let clock = Date.now();
 beforeEach(async () => {
   clock = Date.now();
   slack = await startLocalSlack({
-    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE), signingSecret: 's3cret', botToken: TOKEN, botUserId: 'U0BOT', botId: 'B0BOT',
-    botName: 'switchyard', now: () => clock,
+    seed: loadWorkspaceSeed(DEFAULT_SEED_FILE),
+    signingSecret: 's3cret',
+    botToken: TOKEN,
+    botUserId: 'U0BOT',
+    botId: 'B0BOT',
+    botName: 'switchyard',
+    now: () => clock,
   });
   client = new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: silent });
 });
 afterEach(() => slack.close());
 
 async function apiError(p: Promise<unknown>): Promise<string> {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as WebAPIPlatformError | undefined;
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as WebAPIPlatformError | undefined;
   expect(err, 'expected the call to fail').toBeDefined();
   return err?.data.error ?? '';
 }
@@ -84,7 +92,9 @@ describe('chat', () => {
     expect(await apiError(client.chat.update({ channel: 'C0DEPLOYS', ts: '1.000001', text: 'x' }))).toBe('message_not_found');
     expect(await apiError(client.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).toBe('channel_not_found');
     expect(await apiError(client.chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', thread_ts: '1.000001' }))).toBe('thread_not_found');
-    const tooLong = [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'x'.repeat(76) }, action_id: 'a' }] }];
+    const tooLong = [
+      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'x'.repeat(76) }, action_id: 'a' }] },
+    ];
     const err = await client.chat.postMessage({ channel: 'C0DEPLOYS', text: 'x', blocks: tooLong }).catch((e: WebAPIPlatformError) => e);
     expect((err as WebAPIPlatformError).data.error).toBe('invalid_blocks');
     expect((err as WebAPIPlatformError).data.response_metadata?.messages?.[0]).toContain('/blocks/0/elements/0/text');
@@ -180,7 +190,9 @@ describe('views', () => {
   it('accepts only trigger_ids it issued, within 3 seconds, once', async () => {
     expect(await apiError(client.views.open({ trigger_id: '123.456.abc', view: modal }))).toBe('invalid_trigger_id');
     slack.setBotUrl('http://127.0.0.1:9/unused'); // the trigger is issued before delivery fails
-    const trig = await slack.slashCommand({ user: 'U0ALICE', channel: 'C0GENERAL', command: '/x', text: '', triggerId: '111.222.fresh' }).catch(() => undefined);
+    const trig = await slack
+      .slashCommand({ user: 'U0ALICE', channel: 'C0GENERAL', command: '/x', text: '', triggerId: '111.222.fresh' })
+      .catch(() => undefined);
     expect(trig).toBeUndefined();
     clock += 3500;
     expect(await apiError(client.views.open({ trigger_id: '111.222.fresh', view: modal }))).toBe('expired_trigger_id');
@@ -195,7 +207,10 @@ describe('views', () => {
     expect(await apiError(client.views.open({ trigger_id: '1.2.ok', view: modal }))).toBe('exchanged_trigger_id');
     await client.views.update({ view_id: opened.view!.id!, view: { ...modal, title: { type: 'plain_text', text: 'Updated' } } });
     expect(slack.views()[0]?.title).toMatchObject({ text: 'Updated' });
-    await client.views.publish({ user_id: 'U0BOB', view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] } });
+    await client.views.publish({
+      user_id: 'U0BOB',
+      view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] },
+    });
     expect(slack.homeView('U0BOB')?.blocks).toHaveLength(1);
   });
 });

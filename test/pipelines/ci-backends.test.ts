@@ -19,11 +19,26 @@ stages:
 `;
 
 const FILES: Record<string, string> = {
-  'gh-own.yml': pipeline('gh-own', 'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, inputs: { outcome: "${{ params.outcome }}" } }'),
-  'gh-corr.yml': pipeline('gh-corr', 'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, correlation_input: switchyard_run, inputs: { outcome: "${{ params.outcome }}" } }'),
-  'gl-follow.yml': pipeline('gl-follow', 'id: gitlab\n    kind: gitlab\n    attempts: 1\n    timeout: 10m\n    with: { project: acme/app, ref: main }'),
-  'gl-wait.yml': pipeline('gl-wait', 'id: gitlab\n    kind: gitlab\n    attempts: 1\n    with: { project: acme/app, ref: main, on_manual: wait }'),
-  'jk.yml': pipeline('jk-build', 'id: jenkins\n    kind: jenkins\n    attempts: 1\n    with: { job: platform/build, parameters: { REF: main } }'),
+  'gh-own.yml': pipeline(
+    'gh-own',
+    'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, inputs: { outcome: "${{ params.outcome }}" } }',
+  ),
+  'gh-corr.yml': pipeline(
+    'gh-corr',
+    'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, correlation_input: switchyard_run, inputs: { outcome: "${{ params.outcome }}" } }',
+  ),
+  'gl-follow.yml': pipeline(
+    'gl-follow',
+    'id: gitlab\n    kind: gitlab\n    attempts: 1\n    timeout: 10m\n    with: { project: acme/app, ref: main }',
+  ),
+  'gl-wait.yml': pipeline(
+    'gl-wait',
+    'id: gitlab\n    kind: gitlab\n    attempts: 1\n    with: { project: acme/app, ref: main, on_manual: wait }',
+  ),
+  'jk.yml': pipeline(
+    'jk-build',
+    'id: jenkins\n    kind: jenkins\n    attempts: 1\n    with: { job: platform/build, parameters: { REF: main } }',
+  ),
 };
 
 // Failure codes and foreign state from real CI backends, from the side of what Switchyard must not do.
@@ -41,8 +56,13 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
       name: 'pipelines-ci-backends',
       modules: [testPipelines({ workflowsDir: dir, githubUrl: gh.url }), companionsModule],
       env: {
-        GITHUB_TOKEN: 'ghp_backends', GITLAB_URL: gl.url, GITLAB_TRIGGER_TOKEN: 'glptt-backends', GITLAB_TOKEN: 'glpat-backends',
-        JENKINS_URL: jk.url, JENKINS_USER: 'switchyard', JENKINS_API_TOKEN: 'jk-backends',
+        GITHUB_TOKEN: 'ghp_backends',
+        GITLAB_URL: gl.url,
+        GITLAB_TRIGGER_TOKEN: 'glptt-backends',
+        GITLAB_TOKEN: 'glpat-backends',
+        JENKINS_URL: jk.url,
+        JENKINS_USER: 'switchyard',
+        JENKINS_API_TOKEN: 'jk-backends',
       },
     });
   });
@@ -87,10 +107,17 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
       await withMode('no-content', async () => {
         gh.runName = 'deploy ${{ inputs.switchyard_run }}';
         gh.pathRefSuffix = true;
-        const foreign = gh.foreignRun({ repo: 'acme/web', workflow: 'deploy.yml', branch: 'main', inputs: { outcome: 'hold', switchyard_run: 'someone-else' } });
+        const foreign = gh.foreignRun({
+          repo: 'acme/web',
+          workflow: 'deploy.yml',
+          branch: 'main',
+          inputs: { outcome: 'hold', switchyard_run: 'someone-else' },
+        });
         const id = await start('/pipeline run gh-corr --env staging');
         const msg = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/);
-        const body = JSON.parse(gh.requests.filter((r) => r.path.endsWith('/dispatches')).at(-1)!.body) as { inputs: Record<string, string> };
+        const body = JSON.parse(gh.requests.filter((r) => r.path.endsWith('/dispatches')).at(-1)!.body) as {
+          inputs: Record<string, string>;
+        };
         expect(body.inputs.switchyard_run).toMatch(new RegExp(`^sy-${id}-gha-`));
         const own = [...gh.runs.values()].find((r) => r.inputs.switchyard_run === body.inputs.switchyard_run)!;
         expect(own.display_title).toBe(`deploy ${body.inputs.switchyard_run}`);
@@ -127,7 +154,10 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
         gh.runName = 'deploy ${{ inputs.switchyard_run }}';
         const ok = await start('/pipeline run gh-corr --env staging');
         await waitRunText(h, 'C0DEPLOYS', ok, /: succeeded/);
-        const sent = gh.requests.filter((r) => r.path.endsWith('/dispatches')).slice(-2).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+        const sent = gh.requests
+          .filter((r) => r.path.endsWith('/dispatches'))
+          .slice(-2)
+          .map((r) => JSON.parse(r.body) as Record<string, unknown>);
         expect(sent.map((b) => 'return_run_details' in b)).toEqual([true, false]);
       });
     });
@@ -158,7 +188,8 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
     it('the fake binds a crumb to its session: the crumb without the cookie is refused', async () => {
       const [, crumb] = [...jk.sessions].at(-1)!;
       const res = await fetch(`${jk.url}/job/platform/job/build/buildWithParameters`, {
-        method: 'POST', headers: { authorization: `Basic ${Buffer.from('switchyard:jk-backends').toString('base64')}`, 'jenkins-crumb': crumb },
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('switchyard:jk-backends').toString('base64')}`, 'jenkins-crumb': crumb },
       });
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('No valid crumb');
@@ -167,13 +198,38 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
 
   describe('GitLab: every documented pipeline status', () => {
     const cases: Array<{ statuses: string[]; pipeline: string; outcome: RegExp; summary: string }> = [
-      { statuses: ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success'], pipeline: 'gl-follow', outcome: /: succeeded/, summary: 'success' },
-      { statuses: ['created', 'scheduled', 'scheduled', 'running', 'success'], pipeline: 'gl-follow', outcome: /: succeeded/, summary: 'success' },
-      { statuses: ['created', 'pending', 'skipped'], pipeline: 'gl-follow', outcome: /: succeeded/, summary: 'skipped (no job had to run)' },
+      {
+        statuses: ['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'success'],
+        pipeline: 'gl-follow',
+        outcome: /: succeeded/,
+        summary: 'success',
+      },
+      {
+        statuses: ['created', 'scheduled', 'scheduled', 'running', 'success'],
+        pipeline: 'gl-follow',
+        outcome: /: succeeded/,
+        summary: 'success',
+      },
+      {
+        statuses: ['created', 'pending', 'skipped'],
+        pipeline: 'gl-follow',
+        outcome: /: succeeded/,
+        summary: 'skipped (no job had to run)',
+      },
       { statuses: ['created', 'running', 'failed'], pipeline: 'gl-follow', outcome: /: failed/, summary: 'failed' },
       { statuses: ['created', 'running', 'canceled'], pipeline: 'gl-follow', outcome: /: failed/, summary: 'canceled' },
-      { statuses: ['created', 'pending', 'manual'], pipeline: 'gl-follow', outcome: /: failed/, summary: 'waiting for a manual job in GitLab' },
-      { statuses: ['created', 'manual', 'manual', 'manual', 'running', 'success'], pipeline: 'gl-wait', outcome: /: succeeded/, summary: 'success' },
+      {
+        statuses: ['created', 'pending', 'manual'],
+        pipeline: 'gl-follow',
+        outcome: /: failed/,
+        summary: 'waiting for a manual job in GitLab',
+      },
+      {
+        statuses: ['created', 'manual', 'manual', 'manual', 'running', 'success'],
+        pipeline: 'gl-wait',
+        outcome: /: succeeded/,
+        summary: 'success',
+      },
     ];
     it.each(cases)('$statuses with $pipeline ends with "$summary"', async ({ statuses, pipeline: name, outcome, summary }) => {
       gl.scriptNext(statuses);

@@ -46,7 +46,10 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
   beforeAll(async () => {
     await Promise.all([hook.listen(), gh.listen(), gl.listen(), jk.listen()]);
     const files: Record<string, string> = {
-      'http.yml': pipeline('hostile-http', ['seg', 'note'], `
+      'http.yml': pipeline(
+        'hostile-http',
+        ['seg', 'note'],
+        `
   - id: json
     kind: http
     attempts: 1
@@ -61,38 +64,60 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
     attempts: 1
     with:
       url: ${hook.url}/api/forms
-      form: { note: "\${{ params.note }}" }`),
-      'header.yml': pipeline('hostile-header', ['note'], `
+      form: { note: "\${{ params.note }}" }`,
+      ),
+      'header.yml': pipeline(
+        'hostile-header',
+        ['note'],
+        `
   - id: call
     kind: http
     attempts: 1
     with:
       url: ${hook.url}/api/headers
       headers: { x-note: "\${{ params.note }}" }
-      body: { ok: true }`),
-      'gh.yml': pipeline('hostile-gh', ['wf', 'note'], `
+      body: { ok: true }`,
+      ),
+      'gh.yml': pipeline(
+        'hostile-gh',
+        ['wf', 'note'],
+        `
   - id: gha
     kind: github-actions
     attempts: 1
-    with: { repo: acme/web, workflow: "\${{ params.wf }}", ref: main, inputs: { note: "\${{ params.note }}" } }`),
-      'gl.yml': pipeline('hostile-gl', ['proj', 'note'], `
+    with: { repo: acme/web, workflow: "\${{ params.wf }}", ref: main, inputs: { note: "\${{ params.note }}" } }`,
+      ),
+      'gl.yml': pipeline(
+        'hostile-gl',
+        ['proj', 'note'],
+        `
   - id: gitlab
     kind: gitlab
     attempts: 1
-    with: { project: "grp/\${{ params.proj }}", ref: main, variables: { NOTE: "\${{ params.note }}" } }`),
-      'jk.yml': pipeline('hostile-jk', ['app', 'note'], `
+    with: { project: "grp/\${{ params.proj }}", ref: main, variables: { NOTE: "\${{ params.note }}" } }`,
+      ),
+      'jk.yml': pipeline(
+        'hostile-jk',
+        ['app', 'note'],
+        `
   - id: jenkins
     kind: jenkins
     attempts: 1
-    with: { job: "platform/\${{ params.app }}", parameters: { NOTE: "\${{ params.note }}" } }`),
+    with: { job: "platform/\${{ params.app }}", parameters: { NOTE: "\${{ params.note }}" } }`,
+      ),
     };
     for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
     h = await startHarness({
       name: 'pipelines-ci-hostile',
       modules: [testPipelines({ workflowsDir: dir, githubUrl: gh.url }), companionsModule],
       env: {
-        GITHUB_TOKEN: 'ghp_hostile', GITLAB_URL: gl.url, GITLAB_TRIGGER_TOKEN: 'glptt-hostile', GITLAB_TOKEN: 'glpat-hostile',
-        JENKINS_URL: jk.url, JENKINS_USER: 'switchyard', JENKINS_API_TOKEN: 'jk-hostile',
+        GITHUB_TOKEN: 'ghp_hostile',
+        GITLAB_URL: gl.url,
+        GITLAB_TRIGGER_TOKEN: 'glptt-hostile',
+        GITLAB_TOKEN: 'glpat-hostile',
+        JENKINS_URL: jk.url,
+        JENKINS_USER: 'switchyard',
+        JENKINS_API_TOKEN: 'jk-hostile',
       },
     });
   });
@@ -108,7 +133,10 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
   };
 
   it('http: a traversal is one encoded path segment, the query one value, the JSON body and the form one field each', async () => {
-    await run(`/pipeline run hostile-http --env staging --param 'seg=${TRAVERSAL}' --param 'note=${JSON_BREAKOUT}${FORM_SMUGGLE}'`, /: succeeded/);
+    await run(
+      `/pipeline run hostile-http --env staging --param 'seg=${TRAVERSAL}' --param 'note=${JSON_BREAKOUT}${FORM_SMUGGLE}'`,
+      /: succeeded/,
+    );
     const json = hook.requests.find((r) => r.path.startsWith('/api/rollouts'))!;
     expect(json.path).toBe(`/api/rollouts/${encodeURIComponent(TRAVERSAL)}/start`);
     expect(decodeURIComponent(json.path.split('/')[3]!)).toBe(TRAVERSAL);
@@ -139,7 +167,12 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
 
   it('http: the workflow check refuses params or the ref inside the URL text or a text body, naming the encoded form', () => {
     const sub = mkdtempSync(join(dir, 'check-'));
-    writeFileSync(join(sub, 'bad.yml'), pipeline('bad-http', ['host', 'note'], `
+    writeFileSync(
+      join(sub, 'bad.yml'),
+      pipeline(
+        'bad-http',
+        ['host', 'note'],
+        `
   - id: a
     kind: http
     with: { url: "https://\${{ params.host }}/hook?ref=\${{ run.ref }}" }
@@ -148,7 +181,9 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
     with: { url: "https://hooks.example/x", body: '{"text":"\${{ params.note }}"}' }
   - id: c
     kind: http
-    with: { url: "\${{ inject.hook_url }}", path: ["\${{ params.note }}"], body: { text: "\${{ params.note }}" } }`));
+    with: { url: "\${{ inject.hook_url }}", path: ["\${{ params.note }}"], body: { text: "\${{ params.note }}" } }`,
+      ),
+    );
     const { errors } = checkWorkflowFiles(sub, [{ kind: 'http', settings: httpSettings }]);
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/stages\.0\.with\.url: .*params\.host.* may not be part of the URL text: put it in `path: \[\.\.\]`/);
@@ -157,7 +192,10 @@ describe('hostile run parameters reach HTTP and CI backends only as data', () =>
   });
 
   it('github-actions: the workflow name is one encoded segment and an input breaking out of JSON stays a string', async () => {
-    const { msg } = await run(`/pipeline run hostile-gh --env staging --param 'wf=${TRAVERSAL}' --param 'note=${JSON_BREAKOUT}'`, /: succeeded/);
+    const { msg } = await run(
+      `/pipeline run hostile-gh --env staging --param 'wf=${TRAVERSAL}' --param 'note=${JSON_BREAKOUT}'`,
+      /: succeeded/,
+    );
     const dispatch = gh.requests.find((r) => r.path.endsWith('/dispatches'))!;
     expect(dispatch.path).toBe(`/repos/acme/web/actions/workflows/${encodeURIComponent(TRAVERSAL)}/dispatches`);
     expect(JSON.parse(dispatch.body)).toEqual({ ref: 'main', inputs: { note: JSON_BREAKOUT }, return_run_details: true });

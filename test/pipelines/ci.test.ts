@@ -17,8 +17,13 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
       name: 'pipelines-ci',
       modules: [testPipelines({ githubUrl: gh.url }), companionsModule],
       env: {
-        GITHUB_TOKEN: 'ghp_testtoken1234', GITLAB_URL: gl.url, GITLAB_TRIGGER_TOKEN: 'glptt-trigger-5678', GITLAB_TOKEN: 'glpat-read-9012',
-        JENKINS_URL: jk.url, JENKINS_USER: 'switchyard', JENKINS_API_TOKEN: 'jenkins-api-token-3456',
+        GITHUB_TOKEN: 'ghp_testtoken1234',
+        GITLAB_URL: gl.url,
+        GITLAB_TRIGGER_TOKEN: 'glptt-trigger-5678',
+        GITLAB_TOKEN: 'glpat-read-9012',
+        JENKINS_URL: jk.url,
+        JENKINS_USER: 'switchyard',
+        JENKINS_API_TOKEN: 'jenkins-api-token-3456',
       },
     });
   });
@@ -29,10 +34,13 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
 
   /** The GitHub run the run message links to, once GitHub lists it. */
   const linkedRun = (id: string) =>
-    h.slack.waitFor(() => {
-      const blocks = JSON.stringify(runMessage(h, 'C0DEPLOYS', id)?.blocks ?? '');
-      return [...gh.runs.values()].find((r) => blocks.includes(r.html_url));
-    }, { timeoutMs: 10_000 });
+    h.slack.waitFor(
+      () => {
+        const blocks = JSON.stringify(runMessage(h, 'C0DEPLOYS', id)?.blocks ?? '');
+        return [...gh.runs.values()].find((r) => blocks.includes(r.html_url));
+      },
+      { timeoutMs: 10_000 },
+    );
 
   it('dispatches, finds and follows each backend run to success, linking each stage', async () => {
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run ci-deploy --env staging --ref release-7');
@@ -48,14 +56,22 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
     // GitHub: workflow_dispatch with ref and inputs (the injected secret goes to the backend only).
     const dispatch = gh.requests.find((r) => r.path === '/repos/acme/web/actions/workflows/deploy.yml/dispatches')!;
     expect(dispatch.headers.authorization).toBe('Bearer ghp_testtoken1234');
-    expect(JSON.parse(dispatch.body)).toEqual({ ref: 'release-7', inputs: { outcome: 'success', api_key: 'ak-live-77889900' }, return_run_details: true });
+    expect(JSON.parse(dispatch.body)).toEqual({
+      ref: 'release-7',
+      inputs: { outcome: 'success', api_key: 'ak-live-77889900' },
+      return_run_details: true,
+    });
     // GitHub named the run in its dispatch answer: Switchyard follows that run and lists none.
     expect(gh.requests.some((r) => r.path === `/repos/acme/web/actions/runs/${ghRun.id}`)).toBe(true);
     expect(gh.requests.some((r) => r.path === '/repos/acme/web/actions/runs')).toBe(false);
     // GitLab: trigger form with token, ref and variables; polled with the access token.
     const trigger = new URLSearchParams(gl.requests.find((r) => r.path === '/api/v4/projects/acme%2Fmigrations/trigger/pipeline')!.body);
     expect(Object.fromEntries(trigger)).toEqual({ token: 'glptt-trigger-5678', ref: 'release-7', 'variables[TARGET]': 'staging' });
-    expect(gl.requests.some((r) => r.path === `/api/v4/projects/acme%2Fmigrations/pipelines/${glPipe.id}` && r.headers['private-token'] === 'glpat-read-9012')).toBe(true);
+    expect(
+      gl.requests.some(
+        (r) => r.path === `/api/v4/projects/acme%2Fmigrations/pipelines/${glPipe.id}` && r.headers['private-token'] === 'glpat-read-9012',
+      ),
+    ).toBe(true);
     // Jenkins: buildWithParameters, the queue item, then the build.
     const build = jk.requests.find((r) => r.path === '/job/platform/job/deploy/buildWithParameters')!;
     expect(new URLSearchParams(build.body).get('REF')).toBe('release-7');
@@ -110,7 +126,10 @@ describe('CI stage kinds against GitHub Actions, GitLab and Jenkins', () => {
       expect([...gh.runs.keys()].filter((k) => !known.has(k))).toEqual([]); // not listed yet when cancelled
       await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
       const late = await h.slack.waitFor(() => [...gh.runs.values()].find((r) => !known.has(r.id)), { timeoutMs: 5000 });
-      await h.slack.waitFor(() => late.conclusion === 'cancelled' || undefined, { timeoutMs: 10_000, message: 'the late-listed run was not cancelled' });
+      await h.slack.waitFor(() => late.conclusion === 'cancelled' || undefined, {
+        timeoutMs: 10_000,
+        message: 'the late-listed run was not cancelled',
+      });
       expect(gh.requests.some((r) => r.method === 'POST' && r.path === `/repos/acme/web/actions/runs/${late.id}/cancel`)).toBe(true);
     } finally {
       gh.appearAfterMs = 60;

@@ -13,7 +13,12 @@ const WORKFLOWS = 'test/pipelines/crash-workflows';
 /** A bot in its own process (test/support/bot-process.ts) joined to the harness. */
 function spawnBot(h: Harness, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/bot-process.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, SWITCHYARD_TEST_WIRING: JSON.stringify({ ...h.wiring, redisUrl: REDIS_URL, workflowsDir: WORKFLOWS }) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+      SWITCHYARD_TEST_WIRING: JSON.stringify({ ...h.wiring, redisUrl: REDIS_URL, workflowsDir: WORKFLOWS }),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -58,7 +63,11 @@ describe('a worker killed during a shell stage (kill -9)', () => {
   let firstPid = 0;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-crash-'));
-    h = await startHarness({ name: 'pipelines-crash', modules: [testPipelines({ workflowsDir: WORKFLOWS }), companionsModule], env: { TMPDIR: dir } });
+    h = await startHarness({
+      name: 'pipelines-crash',
+      modules: [testPipelines({ workflowsDir: WORKFLOWS }), companionsModule],
+      env: { TMPDIR: dir },
+    });
   });
   afterAll(async () => {
     bot?.kill('SIGKILL');
@@ -74,7 +83,9 @@ describe('a worker killed during a shell stage (kill -9)', () => {
     bot = spawned.child;
     h.slack.setBotUrl(`http://127.0.0.1:${spawned.port}/slack/events`);
     const first = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-deploy --env staging')).text);
-    await h.slack.waitFor(() => existsSync(join(dir, 'first.pid')) && readFileSync(join(dir, 'first.pid'), 'utf8').trim(), { timeoutMs: 15_000 });
+    await h.slack.waitFor(() => existsSync(join(dir, 'first.pid')) && readFileSync(join(dir, 'first.pid'), 'utf8').trim(), {
+      timeoutMs: 15_000,
+    });
     firstPid = Number(readFileSync(join(dir, 'first.pid'), 'utf8').trim());
     expect(groupAlive(firstPid)).toBe(true);
 

@@ -14,7 +14,8 @@ describe('stopping drains running stages (SHUTDOWN_GRACE_MS)', () => {
     harnesses.push(h);
     return h;
   };
-  const workRunning = (h: Harness, id: string) => h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
+  const workRunning = (h: Harness, id: string) =>
+    h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
   const logOf = async (h: Harness, id: string) => (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`)).text;
 
   it('a stop during a stage lets it finish within the grace: the run still succeeds, nothing is run twice', async () => {

@@ -25,7 +25,11 @@ describe('waiting stages and deploy guards', () => {
     const inProgress = await h.command('U0GRACE', 'C0DEPLOYS', '/pipeline status');
     expect(inProgress.text).toContain('Runs in progress');
     expect(inProgress.text).toContain(id);
-    await svc().resolveWaitingStage(id, 'gate', { status: 'succeeded', summary: 'approved by <@U0CAROL>', details: { approvers: ['U0CAROL'] } });
+    await svc().resolveWaitingStage(id, 'gate', {
+      status: 'succeeded',
+      summary: 'approved by <@U0CAROL>',
+      details: { approvers: ['U0CAROL'] },
+    });
     await svc().resolveWaitingStage(id, 'gate', { status: 'failed', summary: 'too late' }); // idempotent: already decided
     await svc().noteOnRun(id, 'Carol approved: looks good');
     const done = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/);

@@ -24,7 +24,9 @@ describe('deploy guards are asked again while a run goes on', () => {
   it('a run queued behind the lock when a freeze begins is stopped when promoted, saying which freeze', async () => {
     const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production')).text);
     await waitRunText(h, 'C0DEPLOYS', a, /gate waiting/);
-    const b = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production --ref queued-into-a-freeze')).text);
+    const b = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run gated-deploy --env production --ref queued-into-a-freeze')).text,
+    );
     expect((await run(b)).status).toBe('queued');
     await freeze('production', 'Black Friday');
     await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${a}`);
@@ -38,7 +40,11 @@ describe('deploy guards are asked again while a run goes on', () => {
     expect(thread).toContain('Stopped when it was handed the deploy lock by test-freeze: Change freeze "Black Friday" on production.');
     expect(thread).toContain('--override "reason"');
     // The lock went on: a run by an admin who overrides the freeze (audited) deploys.
-    const alice = await h.command('U0ALICE', 'C0DEPLOYS', '/pipeline run slow-deploy --env production --param seconds=0 --override "hotfix during the freeze"');
+    const alice = await h.command(
+      'U0ALICE',
+      'C0DEPLOYS',
+      '/pipeline run slow-deploy --env production --param seconds=0 --override "hotfix during the freeze"',
+    );
     await waitRunText(h, 'C0DEPLOYS', runIdOf(alice.text), /: succeeded/);
     await thaw('production');
   });
@@ -60,7 +66,11 @@ describe('deploy guards are asked again while a run goes on', () => {
 
   it("an admin's override at the start carries the run through later checks, audited", async () => {
     await freeze('staging', 'quiet week');
-    const res = await h.command('U0ALICE', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0 --override "customer-facing fix"');
+    const res = await h.command(
+      'U0ALICE',
+      'C0DEPLOYS',
+      '/pipeline run slow-deploy --env staging --param seconds=0 --override "customer-facing fix"',
+    );
     const id = runIdOf(res.text);
     await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/);
     const audit = await h.app.ctx.audit.query({ actor: 'U0ALICE', action: 'pipeline.override', limit: 20 });

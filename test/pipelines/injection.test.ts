@@ -58,7 +58,24 @@ describe('no command injection through run parameters', () => {
       await refused(`echo-params --env staging --ref '${meta}'`, /shell metacharacter/);
     }
     await refused(`demo-deploy --env staging --ref 'main";touch ${target};"'`, /refused because/);
-    for (const bad of ['-rf', 'a..b', 'x.lock', 'feature/', 'a//b', '@', 'a@{1}', '.hidden', 'dir/.x', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[1', 'end.']) {
+    for (const bad of [
+      '-rf',
+      'a..b',
+      'x.lock',
+      'feature/',
+      'a//b',
+      '@',
+      'a@{1}',
+      '.hidden',
+      'dir/.x',
+      'a~1',
+      'a^',
+      'a:b',
+      'a?',
+      'a*',
+      'a[1',
+      'end.',
+    ]) {
       await refused(`echo-params --env staging --ref '${bad}'`, /`--ref` must be a git branch, tag or commit/);
     }
     expect(existsSync(target)).toBe(false);
@@ -96,15 +113,29 @@ describe('no command injection through run parameters', () => {
   });
 
   it('fails a stored stage whose settings still paste into shell text instead of running it', async () => {
-    const doc = { id: 'r0', service: 'demo', env: 'staging', ref: 'main', pipeline: 'demo-deploy', triggeredBy: 'U0BOB', params: {} } as unknown as RunDoc;
-    const stage = { id: 'build', kind: 'shell', with: { command: `echo \${{ run.ref }}; touch ${pwned('stored')}` } } as unknown as RunDoc['stages'][number];
+    const doc = {
+      id: 'r0',
+      service: 'demo',
+      env: 'staging',
+      ref: 'main',
+      pipeline: 'demo-deploy',
+      triggeredBy: 'U0BOB',
+      params: {},
+    } as unknown as RunDoc;
+    const stage = {
+      id: 'build',
+      kind: 'shell',
+      with: { command: `echo \${{ run.ref }}; touch ${pwned('stored')}` },
+    } as unknown as RunDoc['stages'][number];
     await expect(resolveStageSettings(ih.h.app.ctx, doc, stage, async () => {})).rejects.toThrow(/use "\$SWITCHYARD_REF" in the command/);
   });
 
   it('--fix names an open incident: unknown, malformed and resolved ones are refused', async () => {
     await refused('echo-params --env staging --fix INC-999', /Unknown incident `INC-999`/);
     await refused('echo-params --env staging --fix PLAN-1', /Unknown incident `PLAN-1`/);
-    const id = incidentIdIn((await ih.h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Checkout answers slowly" --service checkout')).text);
+    const id = incidentIdIn(
+      (await ih.h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Checkout answers slowly" --service checkout')).text,
+    );
     await ih.ready(id);
     const fix = runIdOf((await run(`echo-params --env staging --fix ${id.toLowerCase()}`)).text);
     expect((await finished(fix)).fixIncident).toBe(id);
@@ -138,7 +169,15 @@ describe('no command injection through run parameters', () => {
     expect(shown).toContain(id);
     // Rolling back to that run (as an incident's Roll back does) reuses its params but ships no item.
     const actor = await ih.h.app.ctx.access.actor('U0BOB');
-    const rollback = await engine().startRun({ pipeline: 'demo-deploy', env: 'production', ref: done.ref, params: done.params, actor, channel: 'C0DEPLOYS', rollbackOf: id });
+    const rollback = await engine().startRun({
+      pipeline: 'demo-deploy',
+      env: 'production',
+      ref: done.ref,
+      params: done.params,
+      actor,
+      channel: 'C0DEPLOYS',
+      rollbackOf: id,
+    });
     expect(rollback.params.plan).toBeUndefined();
     expect((await finished(rollback.id)).status).toBe('succeeded');
   });
@@ -151,14 +190,22 @@ describe('workflows:check and start-up refuse values pasted into commands', () =
     const res = spawnSync('npx', ['tsx', 'src/cli/workflows-check.ts', fixture], { encoding: 'utf8' });
     expect(res.status).toBe(1);
     const file = join(fixture, 'pasted.yml');
-    expect(res.stderr).toContain(`${file}: stages.0.with.command (stage build): \${{ params.version }} would paste a value into shell code: use "$SWITCHYARD_PARAM_VERSION" in the command instead`);
-    expect(res.stderr).toContain(`${file}: stages.0.with.command (stage build): \${{ run.ref }} would paste a value into shell code: use "$SWITCHYARD_REF" in the command`);
+    expect(res.stderr).toContain(
+      `${file}: stages.0.with.command (stage build): \${{ params.version }} would paste a value into shell code: use "$SWITCHYARD_PARAM_VERSION" in the command instead`,
+    );
+    expect(res.stderr).toContain(
+      `${file}: stages.0.with.command (stage build): \${{ run.ref }} would paste a value into shell code: use "$SWITCHYARD_REF" in the command`,
+    );
     expect(res.stderr).toContain(`${file}: stages.0.with.cwd (stage build): \${{ params.version }}`);
-    expect(res.stderr).toContain(`${file}: stages.1.with.command (stage migrate): \${{ inject.db_password }} would paste a value into shell code: declare it in the stage's env (\`env: { DB_PASSWORD: \${{ inject.db_password }} }\`) and use "$DB_PASSWORD" in the command`);
+    expect(res.stderr).toContain(
+      `${file}: stages.1.with.command (stage migrate): \${{ inject.db_password }} would paste a value into shell code: declare it in the stage's env (\`env: { DB_PASSWORD: \${{ inject.db_password }} }\`) and use "$DB_PASSWORD" in the command`,
+    );
   });
 
   it('the bot refuses to start with such a file', async () => {
-    await expect(startHarness({ name: 'pipelines-pasted', modules: [testPipelines({ workflowsDir: fixture })] })).rejects.toThrow(/pasted\.yml: stages\.0\.with\.command \(stage build\): \$\{\{ params\.version \}\} would paste/);
+    await expect(startHarness({ name: 'pipelines-pasted', modules: [testPipelines({ workflowsDir: fixture })] })).rejects.toThrow(
+      /pasted\.yml: stages\.0\.with\.command \(stage build\): \$\{\{ params\.version \}\} would paste/,
+    );
   });
 
   it('inspectors.yml refuses a scanner argv or inventory command that interpolates a typed value', () => {
@@ -177,8 +224,12 @@ describe('workflows:check and start-up refuse values pasted into commands', () =
           "  command: [./inventory.sh, '${{ run.env }}']",
         ].join('\n'),
       );
-      expect(() => loadInspectConfig(tmp)).toThrow(/inspectors\.trivy\.command\.2: \$\{\{ params\.ref \}\} would paste a typed value into a command: use the argument placeholder \{ref\} instead/);
-      expect(() => loadInspectConfig(tmp)).toThrow(/inventory\.command\.1: \$\{\{ run\.env \}\} would paste a typed value into a command: use the argument placeholder \{env\} instead/);
+      expect(() => loadInspectConfig(tmp)).toThrow(
+        /inspectors\.trivy\.command\.2: \$\{\{ params\.ref \}\} would paste a typed value into a command: use the argument placeholder \{ref\} instead/,
+      );
+      expect(() => loadInspectConfig(tmp)).toThrow(
+        /inventory\.command\.1: \$\{\{ run\.env \}\} would paste a typed value into a command: use the argument placeholder \{env\} instead/,
+      );
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

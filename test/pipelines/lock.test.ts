@@ -26,11 +26,15 @@ describe('deploy lock, cancel and restarts', () => {
     rmSync(holdDir, { recursive: true, force: true });
   });
   const run = async (id: string) => (await servicesOf(h.app.ctx).get('pipelines').getRun(id))!;
-  const workRunning = (id: string) => h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
+  const workRunning = (id: string) =>
+    h.slack.waitFor(() => /work running/.test(runMessage(h, 'C0DEPLOYS', id)?.text ?? ''), { timeoutMs: 10_000 });
 
   it('serialises two runs to the same environment and refuses a third with --no-queue', async () => {
     const release = hold('serialise'); // the first run's stage runs until the test lets it go
-    const a = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${release}`)).text);
+    const a = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${release}`))
+        .text,
+    );
     const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run slow-deploy --env staging --param seconds=0');
     expect(second.text).toContain(`queued behind run *${a}*`);
     const b = runIdOf(second.text);
@@ -62,7 +66,11 @@ describe('deploy lock, cancel and restarts', () => {
     expect((await run(b)).status).toBe('queued');
     // The state a crash leaves in the middle of promote: A has ended, B holds the lock, B never started.
     const store = h.app.ctx.store;
-    await store.update<{ status: string }>(store.key('pipelines', 'run', a), (d) => ({ ...d!, status: 'cancelled', finishedAt: Date.now() }));
+    await store.update<{ status: string }>(store.key('pipelines', 'run', a), (d) => ({
+      ...d!,
+      status: 'cancelled',
+      finishedAt: Date.now(),
+    }));
     await store.setRemove(store.key('pipelines', 'active'), a);
     await store.setJson(store.key('pipelines', 'lock', 'gated', 'production'), { runId: b, at: Date.now() });
     await store.zRemove(store.key('pipelines', 'queue', 'gated', 'production'), b);
@@ -111,17 +119,30 @@ describe('deploy lock, cancel and restarts', () => {
     const done = await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
     expect(JSON.stringify(done.blocks)).not.toContain('pipeline.cancel');
     const audit = await h.app.ctx.audit.query({ action: 'button pipeline.cancel', limit: 10 });
-    expect(audit.filter((e) => e.target === id).map((e) => [e.actor, e.outcome]).sort()).toEqual([['U0BOB', 'ok'], ['U0FRANK', 'refused']]);
+    expect(
+      audit
+        .filter((e) => e.target === id)
+        .map((e) => [e.actor, e.outcome])
+        .sort(),
+    ).toEqual([
+      ['U0BOB', 'ok'],
+      ['U0FRANK', 'refused'],
+    ]);
   });
 
   it('takes a stage over when its worker loses the lease (a crashed worker), and says so', async () => {
     const release = hold('lease'); // the stage runs until it was taken over, however slow the machine
-    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env production --param seconds=0 --param hold_file=${release}`)).text);
+    const id = runIdOf(
+      (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env production --param seconds=0 --param hold_file=${release}`))
+        .text,
+    );
     await workRunning(id);
     // A worker that died leaves a lease nobody renews; here another owner holds it until it expires.
     const store = h.app.ctx.store;
     await store.setJson(store.key('pipelines', 'lease', id, 'work'), { owner: 'dead-worker' }, { ttlMs: 300 });
-    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('running it again (attempt 2 of 2)')), { timeoutMs: 20_000 });
+    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('running it again (attempt 2 of 2)')), {
+      timeoutMs: 20_000,
+    });
     writeFileSync(release, '');
     const msg = await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/, 20_000);
     expect(msg.text).toContain('work succeeded');
@@ -131,12 +152,28 @@ describe('deploy lock, cancel and restarts', () => {
 
   it('a bot stopped mid-stage and restarted runs the stage again, or fails it when out of attempts, telling the truth', async () => {
     // Held until the end: attempt 2 must still be running when the bot restarts again.
-    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${hold('restart')}`)).text);
+    const id = runIdOf(
+      (
+        await h.command(
+          'U0BOB',
+          'C0DEPLOYS',
+          `/pipeline run slow-deploy --env staging --param seconds=0 --param hold_file=${hold('restart')}`,
+        )
+      ).text,
+    );
     await workRunning(id);
     await h.stopBot();
     await h.startBot();
-    await h.slack.waitFor(() => threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('its worker stopped during attempt 1; running it again (attempt 2 of 2)')), { timeoutMs: 10_000 });
-    await until(async () => (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`)).text.includes('attempt 2 of 2, resumed after its worker stopped'));
+    await h.slack.waitFor(
+      () =>
+        threadTexts(h, 'C0DEPLOYS', id).find((t) => t.includes('its worker stopped during attempt 1; running it again (attempt 2 of 2)')),
+      { timeoutMs: 10_000 },
+    );
+    await until(async () =>
+      (await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`)).text.includes(
+        'attempt 2 of 2, resumed after its worker stopped',
+      ),
+    );
     const log = await h.command('U0BOB', 'C0DEPLOYS', `/pipeline logs ${id} work`);
     expect(log.text).toContain('interrupted: this worker is stopping');
     await h.restart();

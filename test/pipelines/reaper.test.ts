@@ -43,7 +43,8 @@ describe('stage process records and the reaper', () => {
     await new Promise((r) => c.once('exit', r));
     return c.pid!;
   };
-  const edit = (id: string, patch: Partial<ProcessRecord>) => store.update<ProcessRecord>(store.key('pipelines', 'proc', id), (cur) => ({ ...cur!, ...patch }));
+  const edit = (id: string, patch: Partial<ProcessRecord>) =>
+    store.update<ProcessRecord>(store.key('pipelines', 'proc', id), (cur) => ({ ...cur!, ...patch }));
 
   it('kills the process group of a command whose worker is gone, then lets the run go', async () => {
     const pid = await command();

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { companionsModule, HOOK_TOKEN, recordedEvents, runIdOf, runMessage, SECRET, testPipelines, threadTexts, waitRunText } from './support.js';
+import {
+  companionsModule,
+  HOOK_TOKEN,
+  recordedEvents,
+  runIdOf,
+  runMessage,
+  SECRET,
+  testPipelines,
+  threadTexts,
+  waitRunText,
+} from './support.js';
 
 // End to end through the local Slack workspace: slash commands in, the run message, its thread
 // and the final announcements out.
@@ -139,14 +149,27 @@ describe('/pipeline run, status, logs, retry', () => {
     const before = await runCount(h);
     const first = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run demo-deploy --env staging --ref retry-check');
     const id = runIdOf(first.text);
-    const again = await h.slack.slashCommand({ user: 'U0BOB', channel: 'C0DEPLOYS', command: '/pipeline', text: 'run demo-deploy --env staging --ref retry-check', triggerId: first.triggerId, retryNum: 1 });
+    const again = await h.slack.slashCommand({
+      user: 'U0BOB',
+      channel: 'C0DEPLOYS',
+      command: '/pipeline',
+      text: 'run demo-deploy --env staging --ref retry-check',
+      triggerId: first.triggerId,
+      retryNum: 1,
+    });
     expect(again.status).toBe(200);
     await waitRunText(h, 'C0DEPLOYS', id, /: succeeded/);
     expect(await runCount(h)).toBe(before + 1);
     // The service itself is idempotent on the request key too (a second process, a lost dedupe key).
     const svc = servicesOf(h.app.ctx).get('pipelines');
     const actor = await h.app.ctx.access.actor('U0BOB');
-    const viaService = await svc.startRun({ pipeline: 'demo-deploy', env: 'staging', actor, channel: 'C0DEPLOYS', requestKey: first.triggerId });
+    const viaService = await svc.startRun({
+      pipeline: 'demo-deploy',
+      env: 'staging',
+      actor,
+      channel: 'C0DEPLOYS',
+      requestKey: first.triggerId,
+    });
     expect(viaService.id).toBe(id);
     expect(runMessage(h, 'C0DEPLOYS', id)).toBeDefined();
   });
@@ -178,7 +201,20 @@ async function redisContains(h: Harness, needle: string): Promise<boolean> {
       cursor = next;
       for (const k of keys) {
         const type = await redis.type(k);
-        const dump = type === 'string' ? await redis.get(k) : type === 'list' ? (await redis.lrange(k, 0, -1)).join('\n') : type === 'hash' ? JSON.stringify(await redis.hgetall(k)) : type === 'stream' ? JSON.stringify(await redis.xrange(k, '-', '+')) : type === 'zset' ? (await redis.zrange(k, 0, -1)).join('\n') : type === 'set' ? (await redis.smembers(k)).join('\n') : '';
+        const dump =
+          type === 'string'
+            ? await redis.get(k)
+            : type === 'list'
+              ? (await redis.lrange(k, 0, -1)).join('\n')
+              : type === 'hash'
+                ? JSON.stringify(await redis.hgetall(k))
+                : type === 'stream'
+                  ? JSON.stringify(await redis.xrange(k, '-', '+'))
+                  : type === 'zset'
+                    ? (await redis.zrange(k, 0, -1)).join('\n')
+                    : type === 'set'
+                      ? (await redis.smembers(k)).join('\n')
+                      : '';
         if (dump?.includes(needle)) return true;
       }
     } while (cursor !== '0');

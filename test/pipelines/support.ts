@@ -7,7 +7,14 @@ import type { Harness } from '../support/harness.js';
 
 /** Short timers so restarts and lost workers are noticed within a test's patience. */
 export function testPipelines(extra: PipelinesWiring = {}): ModuleFactory {
-  return makePipelinesModule({ workflowsDir: 'test/pipelines/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40, ...extra });
+  return makePipelinesModule({
+    workflowsDir: 'test/pipelines/workflows',
+    leaseMs: 900,
+    watchdogMs: 300,
+    requeueAfterMs: 5000,
+    pollMs: 40,
+    ...extra,
+  });
 }
 
 export const SECRET = 's3cr3t-deploy-token-42';
@@ -40,12 +47,19 @@ export const companionsModule: ModuleFactory = (ctx) => {
   servicesOf(ctx).add(DEPLOY_GUARDS, guard);
   servicesOf(ctx).provide('injection', {
     async resolve(_service, _env, keys) {
-      const values: Record<string, { value: string; secret: boolean }> = { deploy_token: { value: SECRET, secret: true }, api_key: { value: 'ak-live-77889900', secret: true }, region: { value: 'eu-west-1', secret: false }, hook_url: { value: HOOK_URL, secret: true } };
-      return Object.fromEntries(keys.map((k) => {
-        const v = values[k];
-        if (!v) throw new Error(`Unknown key \`${k}\``);
-        return [k, { key: k, ...v, source: 'test', path: `demo/${k}`, version: 3 }];
-      }));
+      const values: Record<string, { value: string; secret: boolean }> = {
+        deploy_token: { value: SECRET, secret: true },
+        api_key: { value: 'ak-live-77889900', secret: true },
+        region: { value: 'eu-west-1', secret: false },
+        hook_url: { value: HOOK_URL, secret: true },
+      };
+      return Object.fromEntries(
+        keys.map((k) => {
+          const v = values[k];
+          if (!v) throw new Error(`Unknown key \`${k}\``);
+          return [k, { key: k, ...v, source: 'test', path: `demo/${k}`, version: 3 }];
+        }),
+      );
     },
   });
   return {
@@ -77,14 +91,20 @@ export function runMessage(h: Harness, channel: string, runId: string) {
 }
 
 export async function waitRunText(h: Harness, channel: string, runId: string, pattern: RegExp, timeoutMs = 15_000) {
-  return h.slack.waitFor(() => {
-    const m = runMessage(h, channel, runId);
-    return m && pattern.test(m.text) ? m : undefined;
-  }, { timeoutMs, message: `run ${runId} message never matched ${pattern}: ${runMessage(h, channel, runId)?.text ?? '(no message)'}` });
+  return h.slack.waitFor(
+    () => {
+      const m = runMessage(h, channel, runId);
+      return m && pattern.test(m.text) ? m : undefined;
+    },
+    { timeoutMs, message: `run ${runId} message never matched ${pattern}: ${runMessage(h, channel, runId)?.text ?? '(no message)'}` },
+  );
 }
 
 export function threadTexts(h: Harness, channel: string, runId: string): string[] {
   const root = runMessage(h, channel, runId);
   if (!root) return [];
-  return h.slack.messages(channel, { threadTs: root.ts }).filter((m) => m.ts !== root.ts).map((m) => m.text);
+  return h.slack
+    .messages(channel, { threadTs: root.ts })
+    .filter((m) => m.ts !== root.ts)
+    .map((m) => m.text);
 }

@@ -49,7 +49,10 @@ describe('workflow validation', () => {
       [good.replace('params.version', 'params.versoin'), 'stages.0.with.command: unknown parameter params.versoin'],
       [good.replace('team_channel: C0DEPLOYS', 'team_channel: deploys'), 'team_channel: a Slack channel id'],
       [`${good}  - { id: test, kind: shell, needs: [deploy], with: { command: x } }\n`, 'stages.1.needs.0: unknown stage deploy'],
-      [`${good.replace('- { id: build, kind: shell,', '- { id: build, kind: shell, needs: [test],')}  - { id: test, kind: shell, needs: [build], with: { command: x } }\n`, 'cycle: build -> test -> build'],
+      [
+        `${good.replace('- { id: build, kind: shell,', '- { id: build, kind: shell, needs: [test],')}  - { id: test, kind: shell, needs: [build], with: { command: x } }\n`,
+        'cycle: build -> test -> build',
+      ],
       [good.replace('environments: { staging: {} }', 'environments: { staging: {} }\nretries: 3'), 'Unrecognized key: "retries"'],
       ['name: [unclosed', 'not valid YAML'],
     ];
@@ -61,7 +64,10 @@ describe('workflow validation', () => {
       expect(() => validateWorkflowFiles(sub, kinds)).toThrow(/Invalid pipeline definitions/);
     }
     // `good` pastes a param into shell text, now refused (test/pipelines/injection.test.ts); its env-var form is valid.
-    const safe = good.replace('command: "make ${{ params.version }}"', 'command: "make \\"$VERSION\\"", env: { VERSION: "${{ params.version }}" }');
+    const safe = good.replace(
+      'command: "make ${{ params.version }}"',
+      'command: "make \\"$VERSION\\"", env: { VERSION: "${{ params.version }}" }',
+    );
     expect(checkWorkflowFiles(write('web.yml', safe), kinds).errors).toEqual([]);
   });
 
@@ -70,6 +76,8 @@ describe('workflow validation', () => {
     const res = spawnSync('npx', ['tsx', 'src/cli/workflows-check.ts', sub], { encoding: 'utf8' });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`${join(sub, 'web.yml')}: stages.0.kind: unknown stage kind approve`);
-    await expect(startHarness({ name: 'pipelines-bad', modules: [testPipelines({ workflowsDir: sub })] })).rejects.toThrow(/web\.yml: stages\.0\.kind: unknown stage kind approve/);
+    await expect(startHarness({ name: 'pipelines-bad', modules: [testPipelines({ workflowsDir: sub })] })).rejects.toThrow(
+      /web\.yml: stages\.0\.kind: unknown stage kind approve/,
+    );
   });
 });

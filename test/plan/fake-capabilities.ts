@@ -34,7 +34,15 @@ export class FakeWorld {
   }
 
   addIncident(id: string, o: Partial<IncidentSummary> = {}): IncidentSummary {
-    const inc: IncidentSummary = { id, title: `Incident ${id}`, severity: 'SEV2', status: 'investigating', services: ['checkout'], declaredAt: Date.now(), ...o };
+    const inc: IncidentSummary = {
+      id,
+      title: `Incident ${id}`,
+      severity: 'SEV2',
+      status: 'investigating',
+      services: ['checkout'],
+      declaredAt: Date.now(),
+      ...o,
+    };
     this.incidents.set(id, inc);
     return inc;
   }

@@ -10,7 +10,8 @@ describe('who may change the plan', () => {
   let h: Harness;
   const store = () => h.app.ctx.store;
   const item = async (id: string) => (await store().getJson<PlanItem>(store().key('plan', 'item', id)))!;
-  const current = async () => (await store().getJson<Iteration>(store().key('plan', 'iteration', (await store().getJson<string>(store().key('plan', 'current')))!)))!;
+  const current = async () =>
+    (await store().getJson<Iteration>(store().key('plan', 'iteration', (await store().getJson<string>(store().key('plan', 'current')))!)))!;
   const idOf = (text: string) => /PLAN-\d+/.exec(text)?.[0] ?? '';
 
   beforeAll(async () => {
@@ -20,7 +21,7 @@ describe('who may change the plan', () => {
     await h?.close();
   });
 
-  it('refuses a user with no role every change to someone else\'s item and the iterations, changing nothing, auditing each', async () => {
+  it("refuses a user with no role every change to someone else's item and the iterations, changing nothing, auditing each", async () => {
     const id = idOf((await h.command('U0DAVE', 'C0GENERAL', '/plan add "Rotate PSP keys" --service payments --next')).text);
     const before = await item(id);
     const iteration = await current();
@@ -45,7 +46,9 @@ describe('who may change the plan', () => {
     const stale = await item(was);
     await h.slack.pressButton({ user: 'U0GRACE', viewId: h.slack.homeView('U0GRACE')!.id, actionId: 'plan.to.doing', value: was });
     // A press on the App Home is answered by DM (there is no channel to answer in).
-    await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0GRACE').id).find((m) => m.text.includes('may move it')), { message: 'no refusal for the Home button' });
+    await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0GRACE').id).find((m) => m.text.includes('may move it')), {
+      message: 'no refusal for the Home button',
+    });
     expect(await item(was)).toEqual(stale);
 
     expect(await item(id)).toEqual(before);
@@ -53,7 +56,10 @@ describe('who may change the plan', () => {
     expect((await current()).closedAt).toBeUndefined();
     const refused = (await h.app.ctx.audit.query({ actor: 'U0GRACE', limit: 50 })).filter((e) => e.outcome === 'refused');
     for (const action of ['/plan move', '/plan assign', '/plan link', '/plan drop', '/plan iteration', 'button plan.to.doing']) {
-      expect(refused.find((e) => e.action === action), action).toMatchObject({ rule: 'role:planner' });
+      expect(
+        refused.find((e) => e.action === action),
+        action,
+      ).toMatchObject({ rule: 'role:planner' });
     }
     expect(refused.filter((e) => e.action === '/plan iteration')).toHaveLength(3);
   });

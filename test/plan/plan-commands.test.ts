@@ -27,7 +27,14 @@ describe('/plan items over the Slack wire', () => {
     expect(c.text).toContain('PLAN-3');
 
     const first = await item('PLAN-1');
-    expect(first).toMatchObject({ title: 'Retry webhooks on 502', kind: 'bug', state: 'next', service: 'checkout', owner: 'U0BOB', createdBy: 'U0BOB' });
+    expect(first).toMatchObject({
+      title: 'Retry webhooks on 502',
+      kind: 'bug',
+      state: 'next',
+      service: 'checkout',
+      owner: 'U0BOB',
+      createdBy: 'U0BOB',
+    });
     expect(first?.iteration).toBeTruthy(); // --next commits it to the current iteration
     expect(await item('PLAN-2')).toMatchObject({ title: 'Split the cart service', state: 'backlog', owner: 'U0CAROL' });
     expect((await item('PLAN-2'))?.iteration).toBeUndefined();

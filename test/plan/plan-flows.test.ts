@@ -34,7 +34,9 @@ describe('/plan flows', () => {
   it('"Add to plan" opens a prefilled modal and creates an item quoting the message, linked back to it', async () => {
     const msg = h.slack.postAsUser('U0ERIN', 'C0INCIDENTS', 'Checkout p99 doubled after the 14:00 deploy\nsee the dashboard');
     await h.slack.messageShortcut({ user: 'U0CAROL', channel: 'C0INCIDENTS', ts: msg.ts, callbackId: 'plan.add_from_message' });
-    const modal = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0CAROL'));
+    const modal = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0CAROL'),
+    );
     const titleInput = modal.blocks.find((b) => b.block_id === 'title') as { element: { initial_value: string } };
     expect(titleInput.element.initial_value).toBe('Checkout p99 doubled after the 14:00 deploy');
 
@@ -45,10 +47,22 @@ describe('/plan flows', () => {
       values: { title: { value: 'Find the p99 regression' }, kind: { value: 'bug' }, service: { value: 'checkout' } },
     });
     expect(res.status).toBe(200);
-    const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0CAROL').id).slice(dmBefore).find((m) => m.text.includes('Added *PLAN-')));
+    const dm = await h.slack.waitFor(() =>
+      h.slack
+        .messages(h.slack.dmChannel('U0CAROL').id)
+        .slice(dmBefore)
+        .find((m) => m.text.includes('Added *PLAN-')),
+    );
     const created = await item(idOf(dm.text));
     const permalink = `https://slack.com/archives/C0INCIDENTS/p${msg.ts.replace('.', '')}`;
-    expect(created).toMatchObject({ title: 'Find the p99 regression', kind: 'bug', service: 'checkout', owner: 'U0CAROL', createdBy: 'U0CAROL', state: 'backlog' });
+    expect(created).toMatchObject({
+      title: 'Find the p99 regression',
+      kind: 'bug',
+      service: 'checkout',
+      owner: 'U0CAROL',
+      createdBy: 'U0CAROL',
+      state: 'backlog',
+    });
     expect(created?.description).toContain('> Checkout p99 doubled after the 14:00 deploy\n> see the dashboard');
     expect(toPlainText(created?.description ?? '')).toContain('<@U0ERIN> in <#C0INCIDENTS>');
     expect(created?.links).toEqual([expect.objectContaining({ type: 'message', url: permalink })]);
@@ -60,7 +74,9 @@ describe('/plan flows', () => {
   it('keeps the modal open with a message when the service is not a service name', async () => {
     const msg = h.slack.postAsUser('U0BOB', 'C0GENERAL', 'We should cache the tax tables');
     await h.slack.messageShortcut({ user: 'U0BOB', channel: 'C0GENERAL', ts: msg.ts, callbackId: 'plan.add_from_message' });
-    const modal = await h.slack.waitFor(() => h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0BOB'));
+    const modal = await h.slack.waitFor(() =>
+      h.slack.views().find((v) => v.callback_id === 'plan.add_from_message' && v.open && v.user === 'U0BOB'),
+    );
     const before = (await allItems()).length;
     const res = await h.slack.submitView({ user: 'U0BOB', viewId: modal.id, values: { service: { value: 'Tax Tables!' } } });
     expect(res.json).toMatchObject({ response_action: 'errors', errors: { service: expect.stringContaining('Lowercase') } });
@@ -86,7 +102,9 @@ describe('/plan flows', () => {
     const publishes = h.slack.calls('views.publish').length;
     await h.slack.pressButton({ user: 'U0DAVE', viewId: h.slack.homeView('U0DAVE')!.id, actionId: 'plan.to.doing', value: a });
     await eventually(async () => (await item(a))?.state === 'doing');
-    await h.slack.waitFor(() => h.slack.calls('views.publish').length > publishes && JSON.stringify(h.slack.homeView('U0DAVE')?.blocks).includes('*Doing* (1)'));
+    await h.slack.waitFor(
+      () => h.slack.calls('views.publish').length > publishes && JSON.stringify(h.slack.homeView('U0DAVE')?.blocks).includes('*Doing* (1)'),
+    );
     expect(homeButtons('U0DAVE')).toContainEqual(expect.objectContaining({ action_id: 'plan.to.done', value: a }));
 
     await h.slack.pressButton({ user: 'U0DAVE', viewId: h.slack.homeView('U0DAVE')!.id, actionId: 'plan.to.next', value: b });
@@ -104,7 +122,15 @@ describe('/plan flows', () => {
     const other = idOf((await h.command('U0BOB', 'C0GENERAL', '/plan add "Staging only" --next')).text);
     await h.command('U0BOB', 'C0GENERAL', `/plan link ${target} run-100`);
     await h.command('U0BOB', 'C0GENERAL', `/plan link ${other} run-101`);
-    const finished = (runId: string, env: string, status: RunStatus = 'succeeded') => ({ runId, pipeline: 'checkout-deploy', service: 'checkout', env, ref: 'main', status, triggeredBy: 'U0BOB' });
+    const finished = (runId: string, env: string, status: RunStatus = 'succeeded') => ({
+      runId,
+      pipeline: 'checkout-deploy',
+      service: 'checkout',
+      env,
+      ref: 'main',
+      status,
+      triggeredBy: 'U0BOB',
+    });
 
     await h.app.ctx.events.publish(EVENTS.runFinished, 'run-101', finished('run-101', 'staging'));
     await h.app.ctx.events.publish(EVENTS.runFinished, 'run-100-failed', finished('run-100', 'production', 'failed'));
@@ -123,9 +149,15 @@ describe('/plan flows', () => {
     expect((await item(other))?.shipped).toBeUndefined();
   });
 
-  it('turns a resolved incident\'s follow-ups into follow-up items linked to it, once', async () => {
+  it("turns a resolved incident's follow-ups into follow-up items linked to it, once", async () => {
     world.addIncident('INC-9', { severity: 'SEV1', status: 'resolved', resolvedAt: Date.now() });
-    const data = { incidentId: 'INC-9', services: ['checkout'], severity: 'SEV1' as const, followUps: ['Add an alert on p99', 'Write the postmortem'], resolvedBy: 'U0ERIN' };
+    const data = {
+      incidentId: 'INC-9',
+      services: ['checkout'],
+      severity: 'SEV1' as const,
+      followUps: ['Add an alert on p99', 'Write the postmortem'],
+      resolvedBy: 'U0ERIN',
+    };
     await h.app.ctx.events.publish(EVENTS.incidentResolved, 'INC-9', data);
     const followUps = () => allItems().then((all) => all.filter((i) => i.links.some((l) => l.type === 'incident' && l.ref === 'INC-9')));
     await eventually(async () => (await followUps()).length === 2);
@@ -138,7 +170,15 @@ describe('/plan flows', () => {
   });
 
   it('turns high and critical findings into one item per fingerprint and ignores lower ones', async () => {
-    const finding = (id: string, fingerprint: string, severity: string) => ({ findingId: id, fingerprint, severity, title: 'CVE-2024-1234 in openssl', service: 'payments', env: 'production', inspector: 'trivy' });
+    const finding = (id: string, fingerprint: string, severity: string) => ({
+      findingId: id,
+      fingerprint,
+      severity,
+      title: 'CVE-2024-1234 in openssl',
+      service: 'payments',
+      env: 'production',
+      inspector: 'trivy',
+    });
     await h.app.ctx.events.publish(EVENTS.findingOpened, 'F-1', finding('F-1', 'fp-1', 'critical'));
     await h.app.ctx.events.publish(EVENTS.findingOpened, 'F-2', finding('F-2', 'fp-1', 'critical')); // same fingerprint, reopened
     await h.app.ctx.events.publish(EVENTS.findingOpened, 'F-3', finding('F-3', 'fp-3', 'medium'));
@@ -207,6 +247,8 @@ describe('/plan flows', () => {
     await h.slack.waitFor(() => h.slack.messages('C0GENERAL').find((m) => m.text.startsWith('Sprint 14 closed')));
     const dup = await h.command('U0ALICE', 'C0GENERAL', '/plan iteration start "Sprint 14"');
     expect(dup.text).toContain('named *Sprint 14* exists already');
-    expect((await h.command('U0ALICE', 'C0GENERAL', '/plan list --iteration Sprint-99')).text).toContain('Known: current, Sprint 15, Sprint 14, Iteration 1');
+    expect((await h.command('U0ALICE', 'C0GENERAL', '/plan list --iteration Sprint-99')).text).toContain(
+      'Known: current, Sprint 15, Sprint 14, Iteration 1',
+    );
   });
 });

@@ -9,7 +9,14 @@ import { BOT } from './harness.js';
  * local Slack): what a test kills with SIGKILL to play a worker that dies mid-stage. Wiring comes
  * in SWITCHYARD_TEST_WIRING (JSON); it prints `port <n>` once it serves.
  */
-const w = JSON.parse(process.env.SWITCHYARD_TEST_WIRING ?? '{}') as { prefix: string; token: string; signingSecret: string; apiUrl: string; redisUrl: string; workflowsDir: string };
+const w = JSON.parse(process.env.SWITCHYARD_TEST_WIRING ?? '{}') as {
+  prefix: string;
+  token: string;
+  signingSecret: string;
+  apiUrl: string;
+  redisUrl: string;
+  workflowsDir: string;
+};
 const settings = loadSettings({
   PATH: process.env.PATH,
   HOME: process.env.HOME,

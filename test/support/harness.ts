@@ -65,7 +65,13 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...o.env,
   });
   const build = () =>
-    createSwitchyard({ settings, role: 'all', slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT }, modules: o.modules ?? [], log: o.log ?? silentLogger });
+    createSwitchyard({
+      settings,
+      role: 'all',
+      slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT },
+      modules: o.modules ?? [],
+      log: o.log ?? silentLogger,
+    });
   let app: Switchyard | undefined;
   const startBot = async () => {
     app = await build();
@@ -90,7 +96,14 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       let reply: Ephemeral | undefined;
       if (res.status === 200) {
         reply = await slack
-          .waitFor(() => slack.ephemerals(user).slice(before).find((e) => e.channel === channel), { timeoutMs: 8000, message: `no answer to ${line}` })
+          .waitFor(
+            () =>
+              slack
+                .ephemerals(user)
+                .slice(before)
+                .find((e) => e.channel === channel),
+            { timeoutMs: 8000, message: `no answer to ${line}` },
+          )
           .catch(() => undefined);
       }
       // `text` is the answer as a person reads it: Slack shows `&lt;` as `<`.

@@ -15,12 +15,16 @@ export async function jobSettled(h: Harness, name: string, id: string, timeoutMs
   // The bot's BullMQ keys live under `<store prefix>:q` (src/app/app.ts).
   const queue = new Queue(queueOf(name), { connection, prefix: `{${h.wiring.prefix}}:q` });
   try {
-    return await waitFor(async () => {
-      const job = await queue.getJob(id);
-      if (!job) return 'gone';
-      const state = await job.getState();
-      return state === 'completed' || state === 'failed' ? state : undefined;
-    }, timeoutMs, `job ${name} ${id} settled`);
+    return await waitFor(
+      async () => {
+        const job = await queue.getJob(id);
+        if (!job) return 'gone';
+        const state = await job.getState();
+        return state === 'completed' || state === 'failed' ? state : undefined;
+      },
+      timeoutMs,
+      `job ${name} ${id} settled`,
+    );
   } finally {
     await queue.close();
     await connection.quit();

@@ -11,7 +11,10 @@ export interface LogEntry {
  * decides something (a duplicate dropped) instead of sleeping and then asserting nothing happened.
  */
 export function recordingLogger(entries: LogEntry[] = [], bindings: Record<string, unknown> = {}): Logger & { entries: LogEntry[] } {
-  const write = (level: LogEntry['level']) => (obj: object, msg = '') => void entries.push({ level, msg, fields: { ...bindings, ...obj } });
+  const write =
+    (level: LogEntry['level']) =>
+    (obj: object, msg = '') =>
+      void entries.push({ level, msg, fields: { ...bindings, ...obj } });
   return {
     entries,
     debug: write('debug'),

@@ -98,10 +98,7 @@ export function slashCommandNames(manifest: SlackManifest = loadManifest()): str
 }
 
 /** The slash command entry named `name` (with or without the leading `/`), if any. */
-export function findSlashCommand(
-  name: string,
-  manifest: SlackManifest = loadManifest(),
-): ManifestSlashCommand | undefined {
+export function findSlashCommand(name: string, manifest: SlackManifest = loadManifest()): ManifestSlashCommand | undefined {
   const wanted = name.startsWith('/') ? name : `/${name}`;
   return manifest.features.slash_commands.find((c) => c.command === wanted);
 }

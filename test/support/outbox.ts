@@ -9,5 +9,7 @@ import type { Harness } from './harness.js';
 export async function channelDrained(h: Harness, channel: string): Promise<void> {
   const key = `test-drained-${randomBytes(4).toString('hex')}`;
   await h.app.ctx.chat.post({ channel, key, text: `(outbox marker ${key})` });
-  await h.slack.waitFor(() => h.slack.messages(channel).find((m) => m.text.includes(key)), { message: `the outbox of ${channel} never drained` });
+  await h.slack.waitFor(() => h.slack.messages(channel).find((m) => m.text.includes(key)), {
+    message: `the outbox of ${channel} never drained`,
+  });
 }

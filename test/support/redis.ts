@@ -11,7 +11,11 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A unique braced prefix, e.g. `{t-store-3f9a1c0b}`: one Cluster slot, no clash between files. */
 export function testPrefix(name: string): string {
-  const clean = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
+  const clean =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x';
   return `{t-${clean}-${randomBytes(4).toString('hex')}}`;
 }
 

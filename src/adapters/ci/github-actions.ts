@@ -39,20 +39,39 @@ export class GitHubActionsHttpClient implements GitHubActionsClient {
   }
 
   private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.o.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'switchyard' };
+    return {
+      authorization: `Bearer ${this.o.token}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'switchyard',
+    };
   }
 
-  async dispatch(repo: string, workflow: string, ref: string, inputs: Record<string, string>, o: { fallback: boolean }): Promise<{ runId?: string; url?: string }> {
+  async dispatch(
+    repo: string,
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+    o: { fallback: boolean },
+  ): Promise<{ runId?: string; url?: string }> {
     const url = this.url(`${this.repoPath(repo)}/actions/workflows/${pathSegment(workflow, 'with.workflow')}/dispatches`);
     // The body is built as an object: a ref or input value is JSON data, whatever quotes it holds.
     // No abort signal: once sent, the answer (the run id) is what lets a cancel stop the run.
     const send = (details: boolean) =>
-      request(SOURCE, url, { method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json' }, body: JSON.stringify({ ref, inputs, ...(details ? { return_run_details: true } : {}) }) });
+      request(SOURCE, url, {
+        method: 'POST',
+        headers: { ...this.headers(), 'content-type': 'application/json' },
+        body: JSON.stringify({ ref, inputs, ...(details ? { return_run_details: true } : {}) }),
+      });
     let res = await send(true);
     if ((res.status === 400 || res.status === 422) && res.text.includes('return_run_details')) {
       // A GitHub Enterprise Server older than the run-details API refuses the field: nothing ran.
       if (!o.fallback) {
-        throw new UpstreamError(SOURCE, 'this GitHub does not return the run id of a dispatch (it refused return_run_details): set with.correlation_input so Switchyard can recognise its own run', { retryable: false });
+        throw new UpstreamError(
+          SOURCE,
+          'this GitHub does not return the run id of a dispatch (it refused return_run_details): set with.correlation_input so Switchyard can recognise its own run',
+          { retryable: false },
+        );
       }
       res = await send(false);
     }
@@ -63,7 +82,12 @@ export class GitHubActionsHttpClient implements GitHubActionsClient {
   }
 
   async findRuns(repo: string, workflow: string, ref: string, sinceMs: number, signal: AbortSignal): Promise<GitHubListedRun[]> {
-    const q = new URLSearchParams({ event: 'workflow_dispatch', branch: ref, per_page: '100', created: `>=${new Date(sinceMs).toISOString().slice(0, 19)}Z` });
+    const q = new URLSearchParams({
+      event: 'workflow_dispatch',
+      branch: ref,
+      per_page: '100',
+      created: `>=${new Date(sinceMs).toISOString().slice(0, 19)}Z`,
+    });
     const res = await expectOk(SOURCE, this.url(`${this.repoPath(repo)}/actions/runs?${q}`), { headers: this.headers(), signal });
     const body = json<{ workflow_runs?: GhRun[] }>(SOURCE, res);
     return (body.workflow_runs ?? [])
@@ -74,16 +98,40 @@ export class GitHubActionsHttpClient implements GitHubActionsClient {
   }
 
   async getRun(repo: string, runId: string, signal: AbortSignal): Promise<CiRun> {
-    return toCiRun(json<GhRun>(SOURCE, await expectOk(SOURCE, this.url(`${this.repoPath(repo)}/actions/runs/${pathSegment(runId, 'the run id')}`), { headers: this.headers(), signal })));
+    return toCiRun(
+      json<GhRun>(
+        SOURCE,
+        await expectOk(SOURCE, this.url(`${this.repoPath(repo)}/actions/runs/${pathSegment(runId, 'the run id')}`), {
+          headers: this.headers(),
+          signal,
+        }),
+      ),
+    );
   }
 
   async cancelRun(repo: string, runId: string): Promise<void> {
-    await expectOk(SOURCE, this.url(`${this.repoPath(repo)}/actions/runs/${pathSegment(runId, 'the run id')}/cancel`), { method: 'POST', headers: this.headers() });
+    await expectOk(SOURCE, this.url(`${this.repoPath(repo)}/actions/runs/${pathSegment(runId, 'the run id')}/cancel`), {
+      method: 'POST',
+      headers: this.headers(),
+    });
   }
 }
 
 function toCiRun(r: GhRun): CiRun {
   const state: CiRun['state'] =
-    r.status !== 'completed' ? (r.status === 'in_progress' ? 'running' : 'pending') : r.conclusion === 'success' ? 'succeeded' : r.conclusion === 'cancelled' ? 'cancelled' : 'failed';
-  return { id: String(r.id), state, detail: r.status === 'completed' ? `completed/${r.conclusion ?? 'unknown'}` : r.status, ...(r.html_url ? { url: r.html_url } : {}) };
+    r.status !== 'completed'
+      ? r.status === 'in_progress'
+        ? 'running'
+        : 'pending'
+      : r.conclusion === 'success'
+        ? 'succeeded'
+        : r.conclusion === 'cancelled'
+          ? 'cancelled'
+          : 'failed';
+  return {
+    id: String(r.id),
+    state,
+    detail: r.status === 'completed' ? `completed/${r.conclusion ?? 'unknown'}` : r.status,
+    ...(r.html_url ? { url: r.html_url } : {}),
+  };
 }

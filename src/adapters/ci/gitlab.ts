@@ -44,16 +44,32 @@ export class GitLabHttpClient implements GitLabClient {
   async trigger(project: string, ref: string, variables: Record<string, string>, signal: AbortSignal): Promise<CiRun> {
     const form = new URLSearchParams({ token: this.o.triggerToken, ref });
     for (const [k, v] of Object.entries(variables)) form.append(`variables[${k}]`, v);
-    const res = await expectOk(SOURCE, this.url(project, '/trigger/pipeline'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), signal });
+    const res = await expectOk(SOURCE, this.url(project, '/trigger/pipeline'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      signal,
+    });
     return toCiRun(json<GlPipeline>(SOURCE, res));
   }
 
   async getPipeline(project: string, pipelineId: string, signal: AbortSignal): Promise<CiRun> {
-    return toCiRun(json<GlPipeline>(SOURCE, await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}`), { headers: this.auth(), signal })));
+    return toCiRun(
+      json<GlPipeline>(
+        SOURCE,
+        await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}`), {
+          headers: this.auth(),
+          signal,
+        }),
+      ),
+    );
   }
 
   async cancelPipeline(project: string, pipelineId: string): Promise<void> {
-    await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}/cancel`), { method: 'POST', headers: this.auth() });
+    await expectOk(SOURCE, this.url(project, `/pipelines/${pathSegment(pipelineId, 'the pipeline id')}/cancel`), {
+      method: 'POST',
+      headers: this.auth(),
+    });
   }
 }
 

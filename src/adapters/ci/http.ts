@@ -13,7 +13,11 @@ export interface HttpAnswer {
 
 const REFUSED = new Set([400, 401, 403, 404, 410, 422]);
 
-type RequestOptions = RequestInit & { timeoutMs?: number; signal?: AbortSignal; /** Name only the host in errors: the path may carry a token (webhook URLs). */ hidePath?: boolean };
+type RequestOptions = RequestInit & {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Name only the host in errors: the path may carry a token (webhook URLs). */ hidePath?: boolean;
+};
 
 export async function request(source: string, url: string, init: RequestOptions): Promise<HttpAnswer> {
   const signals = [AbortSignal.timeout(init.timeoutMs ?? 30_000), ...(init.signal ? [init.signal] : [])];
@@ -22,7 +26,11 @@ export async function request(source: string, url: string, init: RequestOptions)
     res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.any(signals) });
   } catch (err) {
     if (init.signal?.aborted) throw init.signal.reason as Error;
-    throw new UpstreamError(source, `${init.method ?? 'GET'} ${init.hidePath ? hostOf(url) : pathOf(url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`, { cause: err });
+    throw new UpstreamError(
+      source,
+      `${init.method ?? 'GET'} ${init.hidePath ? hostOf(url) : pathOf(url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
+      { cause: err },
+    );
   }
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
@@ -36,7 +44,9 @@ export async function expectOk(source: string, url: string, init: RequestOptions
 export function ensureOk(source: string, url: string, method: string | undefined, res: HttpAnswer): HttpAnswer {
   if (res.status >= 200 && res.status < 300) return res;
   const hint = res.status === 401 || res.status === 403 ? ' (check the token and its permissions)' : '';
-  throw new UpstreamError(source, `${method ?? 'GET'} ${pathOf(url)} answered HTTP ${res.status}${hint}`, { retryable: !REFUSED.has(res.status) });
+  throw new UpstreamError(source, `${method ?? 'GET'} ${pathOf(url)} answered HTTP ${res.status}${hint}`, {
+    retryable: !REFUSED.has(res.status),
+  });
 }
 
 export function json<T>(source: string, res: HttpAnswer): T {
@@ -53,7 +63,8 @@ export function json<T>(source: string, res: HttpAnswer): T {
  * their `%2E` forms) as navigation whatever the encoding.
  */
 export function pathSegment(value: string, what: string): string {
-  if (value === '' || value === '.' || value === '..') throw new PermanentJobError(`${what} is empty, "." or "..": refused as a URL path segment`);
+  if (value === '' || value === '.' || value === '..')
+    throw new PermanentJobError(`${what} is empty, "." or "..": refused as a URL path segment`);
   return encodeURIComponent(value);
 }
 
@@ -76,7 +87,14 @@ function pathOf(url: string): string {
 /** The `http` stage kind's webhook call. Webhook URLs often carry their token in the path (Slack, Teams), so errors name only the host. */
 export class FetchWebhookCaller implements WebhookCaller {
   async call(o: Parameters<WebhookCaller['call']>[0]): Promise<{ status: number; body: string }> {
-    const res = await request('webhook', o.url, { method: o.method, headers: o.headers, ...(o.body !== undefined ? { body: o.body } : {}), timeoutMs: o.timeoutMs, signal: o.signal, hidePath: true });
+    const res = await request('webhook', o.url, {
+      method: o.method,
+      headers: o.headers,
+      ...(o.body !== undefined ? { body: o.body } : {}),
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+      hidePath: true,
+    });
     return { status: res.status, body: res.text };
   }
 }

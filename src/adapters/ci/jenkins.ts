@@ -49,7 +49,10 @@ export class JenkinsHttpClient implements JenkinsClient {
     }
   }
 
-  private async call(url: string, init: { method?: string; body?: string; contentType?: string; signal?: AbortSignal }): Promise<HttpAnswer> {
+  private async call(
+    url: string,
+    init: { method?: string; body?: string; contentType?: string; signal?: AbortSignal },
+  ): Promise<HttpAnswer> {
     const send = async () => {
       const res = await request(SOURCE, url, {
         ...(init.method ? { method: init.method } : {}),
@@ -83,9 +86,22 @@ export class JenkinsHttpClient implements JenkinsClient {
 
   async buildWithParameters(job: string, params: Record<string, string>, signal: AbortSignal): Promise<string> {
     // Each folder level of `a/b` is one encoded segment; parameters are a form, so `&` or `=` in a value stay data.
-    const path = job.split('/').map((p, i) => `job/${pathSegment(p, `level ${i + 1} of with.job`)}`).join('/');
+    const path = job
+      .split('/')
+      .map((p, i) => `job/${pathSegment(p, `level ${i + 1} of with.job`)}`)
+      .join('/');
     const url = `${this.base()}/${path}/buildWithParameters`;
-    const res = ensureOk(SOURCE, url, 'POST', await this.call(url, { method: 'POST', contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams(params).toString(), signal }));
+    const res = ensureOk(
+      SOURCE,
+      url,
+      'POST',
+      await this.call(url, {
+        method: 'POST',
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams(params).toString(),
+        signal,
+      }),
+    );
     const location = res.headers.get('location');
     if (!location) throw new UpstreamError(SOURCE, 'buildWithParameters answered without a Location (queue item)');
     return this.rebase(location);
@@ -93,7 +109,10 @@ export class JenkinsHttpClient implements JenkinsClient {
 
   async queueItem(queueUrl: string, signal: AbortSignal): Promise<{ buildUrl?: string; cancelled?: boolean; why?: string }> {
     const url = `${this.rebase(queueUrl)}api/json`;
-    const item = json<{ cancelled?: boolean; why?: string | null; executable?: { url?: string } | null }>(SOURCE, ensureOk(SOURCE, url, 'GET', await this.call(url, { signal })));
+    const item = json<{ cancelled?: boolean; why?: string | null; executable?: { url?: string } | null }>(
+      SOURCE,
+      ensureOk(SOURCE, url, 'GET', await this.call(url, { signal })),
+    );
     if (item.cancelled) return { cancelled: true };
     if (item.executable?.url) return { buildUrl: this.rebase(item.executable.url) };
     return item.why ? { why: item.why } : {};
@@ -101,9 +120,13 @@ export class JenkinsHttpClient implements JenkinsClient {
 
   async getBuild(buildUrl: string, signal: AbortSignal): Promise<CiRun> {
     const url = `${this.rebase(buildUrl)}api/json`;
-    const b = json<{ number?: number; building?: boolean; result?: string | null; url?: string }>(SOURCE, ensureOk(SOURCE, url, 'GET', await this.call(url, { signal })));
+    const b = json<{ number?: number; building?: boolean; result?: string | null; url?: string }>(
+      SOURCE,
+      ensureOk(SOURCE, url, 'GET', await this.call(url, { signal })),
+    );
     const result = b.result ?? null;
-    const state: CiRun['state'] = b.building || result === null ? 'running' : result === 'SUCCESS' ? 'succeeded' : result === 'ABORTED' ? 'cancelled' : 'failed';
+    const state: CiRun['state'] =
+      b.building || result === null ? 'running' : result === 'SUCCESS' ? 'succeeded' : result === 'ABORTED' ? 'cancelled' : 'failed';
     return { id: String(b.number ?? '?'), state, detail: b.building ? 'building' : (result ?? 'pending'), url: this.rebase(buildUrl) };
   }
 

@@ -41,16 +41,25 @@ export class ChildProcessShellRunner implements ShellRunner {
   run(o: Parameters<ShellRunner['run']>[0]): Promise<ShellResult> {
     const base = this.base;
     endOnExit();
-    const owner = o.stage ?? (o.env.SWITCHYARD_RUN_ID ? { runId: o.env.SWITCHYARD_RUN_ID, stageId: o.env.SWITCHYARD_STAGE_ID ?? '' } : undefined);
+    const owner =
+      o.stage ?? (o.env.SWITCHYARD_RUN_ID ? { runId: o.env.SWITCHYARD_RUN_ID, stageId: o.env.SWITCHYARD_STAGE_ID ?? '' } : undefined);
     const recorder = owner ? this.recorder : undefined;
     return new Promise((resolve, reject) => {
       // Recorded commands start only once their record is written: the shell waits for a line on
       // stdin, then becomes the command (same pid and group). If this process dies first, the
       // pipe closes, `read` fails and the command never runs, so none runs unrecorded.
       const argv = recorder ? ['-c', 'read -r _ || exit 0; exec /bin/sh -c "$1"', 'switchyard-stage', o.command] : ['-c', o.command];
-      const child = spawn('/bin/sh', argv, { cwd: o.cwd, env: { ...base, ...o.env }, detached: true, stdio: [recorder ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      const child = spawn('/bin/sh', argv, {
+        cwd: o.cwd,
+        env: { ...base, ...o.env },
+        detached: true,
+        stdio: [recorder ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
       live.add(child);
-      const recorded = recorder && child.pid ? recorder.started({ pid: child.pid, ...owner!, timeoutMs: o.timeoutMs }).catch(() => undefined) : Promise.resolve(undefined);
+      const recorded =
+        recorder && child.pid
+          ? recorder.started({ pid: child.pid, ...owner!, timeoutMs: o.timeoutMs }).catch(() => undefined)
+          : Promise.resolve(undefined);
       if (child.stdin) {
         child.stdin.on('error', () => undefined); // a command that already ended
         void recorded.then(() => child.stdin!.end('go\n'));

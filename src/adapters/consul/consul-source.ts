@@ -43,13 +43,20 @@ export class ConsulSource implements ConfigSource {
    * One GET with its own timeout, tied to the caller's signal by a listener removed afterwards:
    * a watch's signal lives as long as the process, so nothing may pile up on it per request.
    */
-  private async get(url: string, what: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ status: number; body: unknown; index: number }> {
+  private async get(
+    url: string,
+    what: string,
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ status: number; body: unknown; index: number }> {
     const ctrl = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctrl.abort();
-    }, opts.timeoutMs ?? this.o.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        ctrl.abort();
+      },
+      opts.timeoutMs ?? this.o.timeoutMs ?? 5000,
+    );
     const onAbort = () => ctrl.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -109,7 +116,11 @@ export class ConsulSource implements ConfigSource {
     return (r.body as string[]).map((k) => k.slice(folder.length).replace(/\/$/, '')).filter(Boolean);
   }
 
-  async watch(path: string, h: { onChange(doc: SourceDocument | null): void; onError(err: Error): void }, signal: AbortSignal): Promise<void> {
+  async watch(
+    path: string,
+    h: { onChange(doc: SourceDocument | null): void; onError(err: Error): void },
+    signal: AbortSignal,
+  ): Promise<void> {
     const wait = this.o.watchWaitMs ?? 30_000;
     let index = 0;
     while (!signal.aborted) {
@@ -117,7 +128,8 @@ export class ConsulSource implements ConfigSource {
         const query = index > 0 ? `recurse=true&index=${index}&wait=${wait}ms` : 'recurse=true';
         const r = await this.get(this.url(path, query), path, { signal, timeoutMs: wait + (this.o.timeoutMs ?? 5000) });
         // Without an index every query returns at once: a hot loop. Report it; reads fall back to the cache TTL.
-        if (!(r.index > 0)) throw new UpstreamError('Consul', `${path} answered without X-Consul-Index, so it cannot be watched (a proxy dropping headers?)`);
+        if (!(r.index > 0))
+          throw new UpstreamError('Consul', `${path} answered without X-Consul-Index, so it cannot be watched (a proxy dropping headers?)`);
         h.onChange(r.status === 404 ? null : this.toDoc(path, r.body, r.index));
         // Consul: an index that goes backwards (a snapshot restore) means start over.
         index = r.index >= index ? r.index : 0;

@@ -15,9 +15,7 @@ export function signOutbound(secret: string, timestamp: string, body: string): s
 }
 
 export class HelpdeskWebhookClient implements HelpdeskNotifier {
-  constructor(
-    private readonly o: { url: string; secret: string; timeoutMs?: number; now?: () => number },
-  ) {}
+  constructor(private readonly o: { url: string; secret: string; timeoutMs?: number; now?: () => number }) {}
 
   async send(event: HelpdeskEvent): Promise<void> {
     // Leaves the chat boundary too: plain text, no outbound markers (see core/outbound.ts).
@@ -40,6 +38,7 @@ export class HelpdeskWebhookClient implements HelpdeskNotifier {
       throw new UpstreamError('Help desk', `webhook not reachable (${(err as Error).name})`);
     }
     await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new UpstreamError('Help desk', `webhook answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
+    if (!res.ok)
+      throw new UpstreamError('Help desk', `webhook answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
   }
 }

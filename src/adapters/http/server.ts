@@ -89,12 +89,20 @@ export class HttpServer {
       const { body: rawBody, tooLarge } = await readBody(req, route.maxBodyBytes ?? MAX_BODY);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
       // An oversized body still goes to the route: refusing (and auditing) it is the route's job.
-      const out = await route.handle({ method: req.method ?? 'GET', path, headers, rawBody, requestId, ...(tooLarge ? { bodyTooLarge: true } : {}) });
+      const out = await route.handle({
+        method: req.method ?? 'GET',
+        path,
+        headers,
+        rawBody,
+        requestId,
+        ...(tooLarge ? { bodyTooLarge: true } : {}),
+      });
       send(res, out.status, out.body ?? { ok: out.status < 400 });
     } catch (err) {
       const tooLarge = (err as Error).message === 'body_too_large';
       if (!tooLarge) this.o.log.error({ requestId, path, err: (err as Error).message }, 'http handler failed');
-      if (!res.headersSent) send(res, tooLarge ? 413 : 500, { ok: false, error: tooLarge ? 'body_too_large' : 'internal_error', requestId });
+      if (!res.headersSent)
+        send(res, tooLarge ? 413 : 500, { ok: false, error: tooLarge ? 'body_too_large' : 'internal_error', requestId });
     }
   }
 }

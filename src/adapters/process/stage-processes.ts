@@ -63,8 +63,18 @@ export class RedisStageProcesses implements StageProcesses, ProcessRecorder {
     const id = `${this.host}-${this.boot.slice(0, 8)}-${o.pid}-${at}`.replace(/[^A-Za-z0-9_.-]/g, '_');
     const ttlMs = o.timeoutMs + DEADLINE_MARGIN_MS;
     const rec: ProcessRecord = {
-      id, pid: o.pid, pgid: o.pid, host: this.host, boot: this.boot, start: processStart(o.pid),
-      ownerPid: this.self.pid, ownerStart: this.self.start, runId: o.runId, stageId: o.stageId, startedAt: at, deadline: at + ttlMs,
+      id,
+      pid: o.pid,
+      pgid: o.pid,
+      host: this.host,
+      boot: this.boot,
+      start: processStart(o.pid),
+      ownerPid: this.self.pid,
+      ownerStart: this.self.start,
+      runId: o.runId,
+      stageId: o.stageId,
+      startedAt: at,
+      deadline: at + ttlMs,
     };
     await this.store.setJson(this.recordKey(id), rec, { ttlMs });
     for (const set of [this.runKey(o.runId), this.hostKey()]) {
@@ -137,7 +147,10 @@ export class RedisStageProcesses implements StageProcesses, ProcessRecorder {
       return false;
     }
     if (!reused && groupAlive(rec.pgid)) {
-      this.log.warn({ runId: rec.runId, stageId: rec.stageId, pid: rec.pid }, 'killing the process group of a stage command whose worker is gone');
+      this.log.warn(
+        { runId: rec.runId, stageId: rec.stageId, pid: rec.pid },
+        'killing the process group of a stage command whose worker is gone',
+      );
       killGroup(rec.pgid, 'SIGTERM');
       const until = Date.now() + ORPHAN_TERM_GRACE_MS;
       while (groupAlive(rec.pgid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

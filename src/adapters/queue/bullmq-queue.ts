@@ -39,7 +39,9 @@ export class BullmqJobQueue implements JobQueue {
 
   constructor(opts: BullmqJobQueueOptions) {
     if (opts.connection.options.maxRetriesPerRequest !== null) {
-      throw new TypeError('BullmqJobQueue: the connection must be created with maxRetriesPerRequest: null (createRedis(url, { forBullmq: true }))');
+      throw new TypeError(
+        'BullmqJobQueue: the connection must be created with maxRetriesPerRequest: null (createRedis(url, { forBullmq: true }))',
+      );
     }
     this.connection = opts.connection;
     this.prefix = opts.prefix;

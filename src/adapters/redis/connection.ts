@@ -68,7 +68,10 @@ export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
   redis.on('error', (err: Error) => {
     if (failing) return;
     failing = true;
-    log.error({ redis: label, url: redactRedisUrl(url), err: err.message }, 'redis connection error (further errors suppressed until it recovers)');
+    log.error(
+      { redis: label, url: redactRedisUrl(url), err: err.message },
+      'redis connection error (further errors suppressed until it recovers)',
+    );
   });
   redis.on('ready', () => {
     if (!failing) return;

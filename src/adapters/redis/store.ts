@@ -162,7 +162,13 @@ export class RedisStore implements Store {
     if (next === ABORT) return { done: true, value: current };
     const applied = await this.cas(
       [key],
-      [raw === null ? '0' : '1', raw ?? '', next === null ? 'del' : 'set', next === null ? '' : toJson(next), ttlMs === undefined ? '' : String(ttlMs)],
+      [
+        raw === null ? '0' : '1',
+        raw ?? '',
+        next === null ? 'del' : 'set',
+        next === null ? '' : toJson(next),
+        ttlMs === undefined ? '' : String(ttlMs),
+      ],
     );
     return applied === 1 ? { done: true, value: next } : { done: false };
   }

@@ -18,8 +18,21 @@ const REPORT = '{report}';
  * KUBECONFIG or cloud credentials); these names are stripped again as a second line of defence.
  */
 const OWN_SECRETS = [
-  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID', 'CONSUL_HTTP_TOKEN',
-  'ALERTMANAGER_TOKEN', 'HELPDESK_SECRET', 'HELPDESK_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TOKEN', 'JENKINS_API_TOKEN', 'REDIS_URL',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'VAULT_TOKEN',
+  'VAULT_ROLE_ID',
+  'VAULT_SECRET_ID',
+  'CONSUL_HTTP_TOKEN',
+  'ALERTMANAGER_TOKEN',
+  'HELPDESK_SECRET',
+  'HELPDESK_WEBHOOK_SECRET',
+  'GITHUB_TOKEN',
+  'GITLAB_TRIGGER_TOKEN',
+  'GITLAB_TOKEN',
+  'JENKINS_API_TOKEN',
+  'REDIS_URL',
 ];
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -48,7 +61,8 @@ export class ProcessCommandRunner implements CommandRunner {
         if (report.trim()) return { output: report, exitCode };
         throw new UpstreamError(req.label, `\`${argv[0]}\` wrote no report (exit code ${exitCode})`, { retryable: exitCode !== 0 });
       }
-      if (exitCode !== 0 && !stdout.trim()) throw new UpstreamError(req.label, `\`${argv[0]}\` exited with code ${exitCode} and printed nothing`);
+      if (exitCode !== 0 && !stdout.trim())
+        throw new UpstreamError(req.label, `\`${argv[0]}\` exited with code ${exitCode} and printed nothing`);
       return { output: stdout, exitCode };
     } finally {
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -59,7 +73,12 @@ export class ProcessCommandRunner implements CommandRunner {
     return new Promise((resolvePromise, reject) => {
       // Its own process group, so a timeout or cancel kills what the scanner started too
       // (semgrep-core, a wrapper script's children): they hold stdout open otherwise.
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: req.cwd, env: childEnv({ ...this.o.env }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: req.cwd,
+        env: childEnv({ ...this.o.env }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       let stopped: 'timeout' | 'cancelled' | undefined;
       const stop = (why: 'timeout' | 'cancelled') => {
         stopped ??= why;
@@ -101,9 +120,11 @@ export class ProcessCommandRunner implements CommandRunner {
       child.on('close', (code, signal) => {
         settle();
         if (stopped === 'cancelled') return reject(new UpstreamError(req.label, 'cancelled', { retryable: false }));
-        if (stopped === 'timeout') return reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by SIGKILL after its timeout of ${req.timeoutMs} ms`));
+        if (stopped === 'timeout')
+          return reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by SIGKILL after its timeout of ${req.timeoutMs} ms`));
         if (signal) return reject(new UpstreamError(req.label, `\`${argv[0]}\` was stopped by ${signal}`));
-        if (size > MAX_OUTPUT) return reject(new UpstreamError(req.label, `\`${argv[0]}\` printed more than ${MAX_OUTPUT} bytes`, { retryable: false }));
+        if (size > MAX_OUTPUT)
+          return reject(new UpstreamError(req.label, `\`${argv[0]}\` printed more than ${MAX_OUTPUT} bytes`, { retryable: false }));
         this.o.log.debug({ command: argv[0], exitCode: code, stderrBytes }, 'command finished');
         resolvePromise({ stdout: Buffer.concat(chunks).toString('utf8'), exitCode: code ?? 0 });
       });
@@ -114,11 +135,14 @@ export class ProcessCommandRunner implements CommandRunner {
     const base = resolve(this.o.reportsDir);
     const full = resolve(base, path);
     const rel = relative(base, full);
-    if (isAbsolute(path) || rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`Report path \`${path}\` must stay inside the reports directory.`);
+    if (isAbsolute(path) || rel.startsWith('..') || isAbsolute(rel))
+      throw new UsageError(`Report path \`${path}\` must stay inside the reports directory.`);
     try {
       return await readFile(full, 'utf8');
     } catch (err) {
-      throw new UpstreamError('report', `cannot read \`${path}\` (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { retryable: false });
+      throw new UpstreamError('report', `cannot read \`${path}\` (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+        retryable: false,
+      });
     }
   }
 }

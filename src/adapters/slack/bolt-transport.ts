@@ -57,11 +57,16 @@ function toRespond(reply: Reply, outbound: OutboundFilter): Parameters<RespondFn
 export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
   const logger = boltLogger(o.log);
   const outbound = o.outbound;
-  if (!o.appToken && !o.signingSecret) throw new ConfigError('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).');
+  if (!o.appToken && !o.signingSecret)
+    throw new ConfigError('Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).');
   // The Socket Mode client has its own WebClient (it calls apps.connections.open with the app
   // token); SLACK_API_URL must reach it too, through the installer's clientOptions.
   const receiver = o.appToken
-    ? new SocketModeReceiver({ appToken: o.appToken, logger, ...(o.slackApiUrl ? { installerOptions: { clientOptions: { slackApiUrl: o.slackApiUrl } } } : {}) })
+    ? new SocketModeReceiver({
+        appToken: o.appToken,
+        logger,
+        ...(o.slackApiUrl ? { installerOptions: { clientOptions: { slackApiUrl: o.slackApiUrl } } } : {}),
+      })
     : new HTTPReceiver({ signingSecret: o.signingSecret!, endpoints: '/slack/events', logger, unhandledRequestTimeoutMillis: 2500 });
   const app = new App({
     token: o.token,
@@ -97,7 +102,13 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     const a = action as { action_id: string; value?: string; action_ts?: string; selected_option?: { value: string } };
     o.metrics.ackLatency.observe({ command: 'button' }, (performance.now() - started) / 1000);
     o.metrics.requests.inc({ kind: 'action', command: a.action_id.split('#')[0]! });
-    const b = body as unknown as { user: { id: string }; trigger_id?: string; channel?: { id: string }; container?: { message_ts?: string; view_id?: string }; view?: { id: string } };
+    const b = body as unknown as {
+      user: { id: string };
+      trigger_id?: string;
+      channel?: { id: string };
+      container?: { message_ts?: string; view_id?: string };
+      view?: { id: string };
+    };
     const reply = await o.interactions.action({
       actionId: a.action_id,
       value: a.value ?? a.selected_option?.value ?? '',
@@ -129,28 +140,47 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       values: viewValues(view.state.values as never),
       userId: body.user.id,
       requestId: randomUUID(),
-      ...(('trigger_id' in body && typeof body.trigger_id === 'string') ? { triggerId: body.trigger_id } : {}),
+      ...('trigger_id' in body && typeof body.trigger_id === 'string' ? { triggerId: body.trigger_id } : {}),
       respond: (r) => o.chat.post({ channel: body.user.id, ...r }),
     });
     if (result && 'errors' in result) {
-      await ack({ response_action: 'errors', errors: Object.fromEntries(Object.entries(result.errors).map(([k, v]) => [k, outbound.plain(v)])) });
+      await ack({
+        response_action: 'errors',
+        errors: Object.fromEntries(Object.entries(result.errors).map(([k, v]) => [k, outbound.plain(v)])),
+      });
       return;
     }
     await ack();
-    if (result && 'reply' in result) await o.chat.post({ channel: body.user.id, text: result.reply.text, ...(result.reply.blocks ? { blocks: result.reply.blocks } : {}) });
+    if (result && 'reply' in result)
+      await o.chat.post({
+        channel: body.user.id,
+        text: result.reply.text,
+        ...(result.reply.blocks ? { blocks: result.reply.blocks } : {}),
+      });
   });
 
   app.shortcut(/.*/, async ({ shortcut, ack, respond }) => {
     await ack();
     o.metrics.requests.inc({ kind: 'shortcut', command: shortcut.callback_id });
-    const s = shortcut as unknown as { callback_id: string; user: { id: string }; trigger_id: string; channel?: { id: string }; message?: { ts: string; text?: string; user?: string; thread_ts?: string } };
+    const s = shortcut as unknown as {
+      callback_id: string;
+      user: { id: string };
+      trigger_id: string;
+      channel?: { id: string };
+      message?: { ts: string; text?: string; user?: string; thread_ts?: string };
+    };
     const reply = await o.interactions.shortcut({
       callbackId: s.callback_id,
       userId: s.user.id,
       triggerId: s.trigger_id,
       requestId: randomUUID(),
       channelId: s.channel?.id ?? '',
-      message: { ts: s.message?.ts ?? '', text: s.message?.text ?? '', ...(s.message?.user ? { user: s.message.user } : {}), ...(s.message?.thread_ts ? { threadTs: s.message.thread_ts } : {}) },
+      message: {
+        ts: s.message?.ts ?? '',
+        text: s.message?.text ?? '',
+        ...(s.message?.user ? { user: s.message.user } : {}),
+        ...(s.message?.thread_ts ? { threadTs: s.message.thread_ts } : {}),
+      },
       respond: async (r) => {
         if (respond) await respond(toRespond(r, outbound));
       },

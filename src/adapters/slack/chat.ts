@@ -59,11 +59,15 @@ export class SlackChat implements ChatPort {
   }
 
   async ephemeral(channel: string, user: string, content: MessageContent): Promise<void> {
-    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: content.text, ...(content.blocks ? { blocks: content.blocks as never } : {}) }));
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ channel, user, text: content.text, ...(content.blocks ? { blocks: content.blocks as never } : {}) }),
+    );
   }
 
   async createChannel(name: string, opts: { isPrivate?: boolean } = {}): Promise<{ id: string; name: string }> {
-    const res = await this.call('conversations.create', () => this.client.conversations.create({ name, is_private: opts.isPrivate ?? false }));
+    const res = await this.call('conversations.create', () =>
+      this.client.conversations.create({ name, is_private: opts.isPrivate ?? false }),
+    );
     return { id: res.channel!.id!, name: res.channel!.name! };
   }
 
@@ -76,7 +80,9 @@ export class SlackChat implements ChatPort {
     const wanted = [...new Set(users)];
     if (!wanted.length) return { invited: [], failed: [] };
     try {
-      const res = await this.call('conversations.invite', () => this.client.conversations.invite({ channel, users: wanted.join(','), force: true }));
+      const res = await this.call('conversations.invite', () =>
+        this.client.conversations.invite({ channel, users: wanted.join(','), force: true }),
+      );
       const failed = perUserErrors(res.errors).filter((e) => !ALREADY_THERE.has(e.error));
       return { invited: wanted.filter((u) => !failed.some((f) => f.user === u)), failed };
     } catch (err) {
@@ -123,7 +129,9 @@ export class SlackChat implements ChatPort {
   async messageText(channel: string, ts: string): Promise<string | null> {
     try {
       // A top-level message is found in history; a thread reply only through its thread.
-      const top = await this.call('conversations.history', () => this.client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }));
+      const top = await this.call('conversations.history', () =>
+        this.client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }),
+      );
       const hit = top.messages?.find((m) => m.ts === ts);
       if (hit) return hit.text ?? '';
       const thread = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts, limit: 200 }));
@@ -139,7 +147,14 @@ export class SlackChat implements ChatPort {
       const res = await this.call('users.info', () => this.client.users.info({ user }));
       const u = res.user;
       if (!u?.id) return null;
-      return { id: u.id, name: u.name ?? u.id, realName: u.real_name ?? u.name ?? u.id, ...(u.profile?.email ? { email: u.profile.email } : {}), ...(u.tz ? { tz: u.tz } : {}), isBot: Boolean(u.is_bot) };
+      return {
+        id: u.id,
+        name: u.name ?? u.id,
+        realName: u.real_name ?? u.name ?? u.id,
+        ...(u.profile?.email ? { email: u.profile.email } : {}),
+        ...(u.tz ? { tz: u.tz } : {}),
+        isBot: Boolean(u.is_bot),
+      };
     } catch (err) {
       if (/user_not_found/.test((err as Error).message)) return null;
       throw err;

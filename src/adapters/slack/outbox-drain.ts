@@ -40,7 +40,8 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
   const { store, client, metrics, log, intervalMs } = deps;
   const queues = new ChannelQueues(store);
   const docKey = (key: string) => store.key('msg', key);
-  const setDoc = (key: string, patch: (cur: OutboxDoc) => OutboxDoc) => store.update<OutboxDoc>(docKey(key), (cur) => (cur ? patch(cur) : null));
+  const setDoc = (key: string, patch: (cur: OutboxDoc) => OutboxDoc) =>
+    store.update<OutboxDoc>(docKey(key), (cur) => (cur ? patch(cur) : null));
 
   async function send<T>(channel: string, method: string, fn: () => Promise<T>): Promise<Sent<T>> {
     try {
@@ -71,10 +72,22 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
   }
 
   /** chat.postMessage of the doc's latest content; records ts. Used for posts and re-posts. */
-  async function postDoc(channel: string, key: string, doc: OutboxDoc, threadTs: string | undefined, extra: Partial<OutboxDoc> = {}): Promise<Sent<string>> {
+  async function postDoc(
+    channel: string,
+    key: string,
+    doc: OutboxDoc,
+    threadTs: string | undefined,
+    extra: Partial<OutboxDoc> = {},
+  ): Promise<Sent<string>> {
     const c = doc.content;
     const res = await send(channel, 'chat.postMessage', () =>
-      client.chat.postMessage({ channel: doc.channel, text: c.text, ...(c.blocks ? { blocks: c.blocks as never } : {}), ...(threadTs ? { thread_ts: threadTs } : {}), unfurl_links: false }),
+      client.chat.postMessage({
+        channel: doc.channel,
+        text: c.text,
+        ...(c.blocks ? { blocks: c.blocks as never } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        unfurl_links: false,
+      }),
     );
     if (!('ok' in res)) return res;
     await setDoc(key, (cur) => ({ ...cur, ts: res.ok.ts!, postedChannel: res.ok.channel!, postedVersion: doc.version, ...extra }));
@@ -119,7 +132,9 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
       const wait = await slot(channel, 'chat.update', true);
       if (wait > 0) return wait;
       const c = doc.content;
-      const res = await send(channel, 'chat.update', () => client.chat.update({ channel: where, ts: doc.ts!, text: c.text, ...(c.blocks ? { blocks: c.blocks as never } : {}) }));
+      const res = await send(channel, 'chat.update', () =>
+        client.chat.update({ channel: where, ts: doc.ts!, text: c.text, ...(c.blocks ? { blocks: c.blocks as never } : {}) }),
+      );
       if ('waitMs' in res) return res.waitMs;
       if ('error' in res && res.error === 'message_not_found') return repost(channel, e, doc);
       if ('error' in res) return drop(channel, e, `chat.update: ${res.error}`);
@@ -159,7 +174,8 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
 
   async function drop(channel: string, e: Entry, reason: string): Promise<number> {
     log.error({ key: e.key, channel, op: e.op, reason }, 'outbox entry dropped');
-    if (e.op === 'post') await store.update<OutboxDoc>(docKey(e.key), (cur) => (cur ? { ...cur, failed: reason.slice(0, 200) } : null), { ttlMs: DOC_TTL_MS });
+    if (e.op === 'post')
+      await store.update<OutboxDoc>(docKey(e.key), (cur) => (cur ? { ...cur, failed: reason.slice(0, 200) } : null), { ttlMs: DOC_TTL_MS });
     await queues.ack(channel, e);
     return 0;
   }

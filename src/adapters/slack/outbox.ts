@@ -40,11 +40,19 @@ export class Outbox {
     };
     // A second post with the same key queues nothing but still (re-)arms the drain job: a crash
     // between the append and the enqueue below would otherwise strand the message.
-    await this.push(msg.channel, { op: 'post', key }, { mode: 'post', docKey: this.docKey(key), docJson: JSON.stringify(doc), ttlMs: DOC_TTL_MS });
+    await this.push(
+      msg.channel,
+      { op: 'post', key },
+      { mode: 'post', docKey: this.docKey(key), docJson: JSON.stringify(doc), ttlMs: DOC_TTL_MS },
+    );
   }
 
   async update(key: string, content: MessageContent): Promise<void> {
-    const doc = await this.store.update<OutboxDoc>(this.docKey(key), (cur) => (cur ? { ...cur, content, version: cur.version + 1 } : null), { ttlMs: DOC_TTL_MS });
+    const doc = await this.store.update<OutboxDoc>(
+      this.docKey(key),
+      (cur) => (cur ? { ...cur, content, version: cur.version + 1 } : null),
+      { ttlMs: DOC_TTL_MS },
+    );
     if (!doc) throw new Error(`no message with key ${key}`);
     // Queued even before the post went out: it sits behind the post in the FIFO, and is skipped
     // there when the post already carried this version.

@@ -12,7 +12,8 @@ export interface SlackFailure {
 
 export function classify(err: unknown): SlackFailure {
   const e = err as WebAPICallError & { retryAfter?: number; data?: { error?: string; errors?: unknown }; statusCode?: number };
-  if (e?.code === ErrorCode.RateLimitedError) return { kind: 'rate_limited', error: 'ratelimited', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
+  if (e?.code === ErrorCode.RateLimitedError)
+    return { kind: 'rate_limited', error: 'ratelimited', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
   if (e?.code === ErrorCode.PlatformError) {
     const userErrors = perUserErrors(e.data?.errors);
     return { kind: 'platform', error: e.data?.error ?? 'unknown_error', ...(userErrors.length ? { userErrors } : {}) };
@@ -24,7 +25,9 @@ export function classify(err: unknown): SlackFailure {
 /** `errors: [{user, ok:false, error}]` as Slack lists them after a forced invite. */
 export function perUserErrors(raw: unknown): Array<{ user: string; error: string }> {
   if (!Array.isArray(raw)) return [];
-  return raw.flatMap((x: { user?: unknown; error?: unknown }) => (typeof x?.user === 'string' && typeof x.error === 'string' ? [{ user: x.user, error: x.error }] : []));
+  return raw.flatMap((x: { user?: unknown; error?: unknown }) =>
+    typeof x?.user === 'string' && typeof x.error === 'string' ? [{ user: x.user, error: x.error }] : [],
+  );
 }
 
 /**
@@ -32,7 +35,15 @@ export function perUserErrors(raw: unknown): Array<{ user: string; error: string
  * (missing_scope, not_in_channel, channel_not_found, is_archived, invalid_auth, a refused user...)
  * fails the same way on every retry, so retrying one only stalls the flow that made the call.
  */
-const RETRYABLE = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const RETRYABLE = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 
 /** Rate limits and transport failures (network, HTTP 5xx) are retryable; so are the codes above. */
 export function isRetryable(f: SlackFailure): boolean {

@@ -125,7 +125,11 @@ export class VaultAuth {
 
   private async login(c: { roleId: string; secretId: string; mount?: string }): Promise<void> {
     try {
-      const res = (await this.client.approleLogin({ role_id: c.roleId, secret_id: c.secretId, ...(c.mount ? { mount_point: c.mount } : {}) })) as {
+      const res = (await this.client.approleLogin({
+        role_id: c.roleId,
+        secret_id: c.secretId,
+        ...(c.mount ? { mount_point: c.mount } : {}),
+      })) as {
         auth?: { client_token?: string; lease_duration?: number; renewable?: boolean };
       };
       if (!res.auth?.client_token) throw new UpstreamError('Vault', 'AppRole login answered without a token', { retryable: false });

@@ -64,7 +64,11 @@ export class VaultSource implements ConfigSource {
     const doc: SourceDocument = { values: {}, ...(version !== undefined ? { version } : {}) };
     for (const [key, v] of Object.entries(data)) {
       if (v === null || v === undefined) continue;
-      doc.values[key] = { value: typeof v === 'string' ? v : JSON.stringify(v), path: `${this.o.mount}/${path}`, ...(version !== undefined ? { version } : {}) };
+      doc.values[key] = {
+        value: typeof v === 'string' ? v : JSON.stringify(v),
+        path: `${this.o.mount}/${path}`,
+        ...(version !== undefined ? { version } : {}),
+      };
     }
     return doc;
   }

@@ -33,12 +33,18 @@ export function approvalStageSettings(policyNames: readonly string[]) {
       /** A named policy from approvals.yml instead of the environment's. */
       policy: z
         .string()
-        .refine((p) => isPlaceholder(p) || policyNames.includes(p), { message: `unknown approval policy (approvals.yml names: ${policyNames.join(', ') || 'none'})` })
+        .refine((p) => isPlaceholder(p) || policyNames.includes(p), {
+          message: `unknown approval policy (approvals.yml names: ${policyNames.join(', ') || 'none'})`,
+        })
         .optional(),
       /** What is being shipped, shown to approvers (e.g. `${{ params.changelog }}`). */
       changes: z.string().max(1500).optional(),
       /** A link to the changes (compare view, release notes). */
-      link: z.string().max(500).refine((v) => isPlaceholder(v) || isPlainUrl(v), 'an http(s) URL without spaces, <, > or |').optional(),
+      link: z
+        .string()
+        .max(500)
+        .refine((v) => isPlaceholder(v) || isPlainUrl(v), 'an http(s) URL without spaces, <, > or |')
+        .optional(),
     })
     .strict();
 }
@@ -53,7 +59,8 @@ function approvalStageKind(file: ApprovalsFile, gates: GateStore, decisions: Dec
     async run(sc) {
       const parsed = settings.safeParse(sc.settings);
       // Reached only when a placeholder resolved to something invalid: fail once, saying what.
-      if (!parsed.success) return { status: 'failed', summary: `Invalid approval settings: ${formatZodIssues(parsed.error.issues).join('; ')}` };
+      if (!parsed.success)
+        return { status: 'failed', summary: `Invalid approval settings: ${formatZodIssues(parsed.error.issues).join('; ')}` };
       return gates.open(sc, withoutSecrets(parsed.data, sc.secrets));
     },
     cancel: (sc) => decisions.cancelRun(sc.run.id),
@@ -80,7 +87,10 @@ function withoutSecrets(settings: { policy?: string; changes?: string; link?: st
 function approverCheck(ctx: AppContext, gates: GateStore): ApproverCheck {
   return {
     async eligible(actor, run) {
-      const stage = servicesOf(ctx).maybe('pipelines')?.definition(run.pipeline)?.stages.find((s) => s.kind === 'approval');
+      const stage = servicesOf(ctx)
+        .maybe('pipelines')
+        ?.definition(run.pipeline)
+        ?.stages.find((s) => s.kind === 'approval');
       const named = typeof stage?.with.policy === 'string' && !isPlaceholder(stage.with.policy) ? stage.with.policy : undefined;
       const policy = await gates.policyForRun(run, named);
       if (!policy) return { ok: false, rule: `no-approval-policy (environment ${run.env} has none in approvals.yml)` };

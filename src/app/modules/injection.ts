@@ -39,15 +39,24 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
   const landingZone = LandingZoneSource.load(o.landingZoneFile ?? join(ctx.configDir, 'landing-zone.yml'));
   const lzLayers = Object.values(file.layers).some((l) => l.source === 'landing-zone');
   const missingEnvs = lzLayers ? Object.keys(file.environments).filter((e) => !landingZone.environments().includes(e)) : [];
-  if (missingEnvs.length) throw new ConfigError(`${landingZone.location}: no values for environment(s) ${missingEnvs.join(', ')} named in injection.yml`);
+  if (missingEnvs.length)
+    throw new ConfigError(`${landingZone.location}: no values for environment(s) ${missingEnvs.join(', ')} named in injection.yml`);
 
   const log = ctx.log.child({ component: 'injection' });
   const cache = new SourceCache({ clock: ctx.clock, ttlMs: o.cacheTtlMs ?? 30_000, log, watch: o.watch ?? false });
-  const service = new InjectionService(file, { 'landing-zone': landingZone, ...(o.vault ? { vault: o.vault } : {}), ...(o.consul ? { consul: o.consul } : {}) }, cache);
+  const service = new InjectionService(
+    file,
+    { 'landing-zone': landingZone, ...(o.vault ? { vault: o.vault } : {}), ...(o.consul ? { consul: o.consul } : {}) },
+    cache,
+  );
   const fingerprints = new Fingerprinter(o.fingerprintKey ?? fingerprintKeyFor(file, o.vault, o.fingerprintSecret), () => ctx.clock.now());
   const views = new ConfigViews(service, fingerprints, () => servicesOf(ctx).maybe('pipelines'));
   servicesOf(ctx).provide('injection', service);
-  if (fingerprints.origin === PROCESS_KEY_ORIGIN) log.warn({ fingerprintKey: fingerprints.origin }, 'config fingerprints use a random key of this process: set CONFIG_FINGERPRINT_KEY (or fingerprint.vaultPath in injection.yml) so they compare across processes and restarts');
+  if (fingerprints.origin === PROCESS_KEY_ORIGIN)
+    log.warn(
+      { fingerprintKey: fingerprints.origin },
+      'config fingerprints use a random key of this process: set CONFIG_FINGERPRINT_KEY (or fingerprint.vaultPath in injection.yml) so they compare across processes and restarts',
+    );
   else log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
 
   // A pipeline injecting values for a service or environment injection.yml does not know would
@@ -61,9 +70,11 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
     for (const name of names) {
       const def = pipelines?.definition(name);
       if (!def || !def.stages.some((st) => injectKeys(st.with).length)) continue;
-      if (!file.services[def.service]) log.warn({ pipeline: name, service: def.service }, 'pipeline injects values for a service missing from injection.yml');
+      if (!file.services[def.service])
+        log.warn({ pipeline: name, service: def.service }, 'pipeline injects values for a service missing from injection.yml');
       const unknownEnvs = def.environments.filter((e) => !service.environments(def.service).includes(e));
-      if (unknownEnvs.length) log.warn({ pipeline: name, environments: unknownEnvs }, 'pipeline injects values in environments missing from injection.yml');
+      if (unknownEnvs.length)
+        log.warn({ pipeline: name, environments: unknownEnvs }, 'pipeline injects values in environments missing from injection.yml');
     }
   };
 
@@ -96,7 +107,11 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
  * secret given to this use alone (no longer the Slack signing secret: a module never sees another
  * capability's secrets); else a random key per process (local workspace; a warning at start-up).
  */
-export function fingerprintKeyFor(file: InjectionFile, vault: ConfigSource | undefined, dedicatedSecret: string | undefined): FingerprintKey {
+export function fingerprintKeyFor(
+  file: InjectionFile,
+  vault: ConfigSource | undefined,
+  dedicatedSecret: string | undefined,
+): FingerprintKey {
   const fp = file.fingerprint;
   if (fp && vault) {
     const path = layerPath({ source: 'vault', path: fp.vaultPath, public: [], secretKeys: [] }, '', '');

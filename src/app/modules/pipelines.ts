@@ -67,7 +67,10 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
     name: 'pipelines',
     commands: [pipelineCommand(engine, { now: () => ctx.clock.now() })],
     actions: [pipelineCancelButton(engine)],
-    jobs: [executor.processor(), { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) }],
+    jobs: [
+      executor.processor(),
+      { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) },
+    ],
     enqueues: [STAGE_JOB, WATCHDOG_JOB],
     async init() {
       const all = stageKinds(services);

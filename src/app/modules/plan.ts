@@ -38,7 +38,9 @@ export function createPlanModule(ctx: AppContext, opts: PlanModuleOptions = {}):
   const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat, announce });
   return {
     name: 'plan',
-    commands: [planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce })],
+    commands: [
+      planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce }),
+    ],
     actions: planMoveActions(plan, ctx.home),
     shortcuts: [fromMessage.shortcut],
     views: [fromMessage.view],

@@ -73,13 +73,19 @@ export const arg = {
     wordArg(parseChannelId, (w) => `\`${w}\` is not a channel; link it (#name) or give its id (C123).`).describe(help),
   /** `30s`, `30m`, `2h`, `7d`, `8w`; gives `{ ms, text }`. Use `.prefault('24h')` for a default. */
   duration: (help = 'how long, e.g. 30m, 2h or 7d') =>
-    wordArg((w): Duration | null => {
-      const ms = parseDuration(w);
-      return ms === null ? null : { ms, text: w.trim() };
-    }, (w) => `\`${w}\` is not a duration; use e.g. 30m, 2h or 7d.`).describe(help),
+    wordArg(
+      (w): Duration | null => {
+        const ms = parseDuration(w);
+        return ms === null ? null : { ms, text: w.trim() };
+      },
+      (w) => `\`${w}\` is not a duration; use e.g. 30m, 2h or 7d.`,
+    ).describe(help),
   /** Who did something in the audit log: a user as for `user()`, or a system actor (`helpdesk`, `alertmanager`) as written. */
   actor: (help = 'a user (@name or U123) or a system actor such as helpdesk') =>
-    wordArg((w) => parseUserId(w) ?? (/^[a-z][a-z0-9_-]{0,39}$/.test(w.trim()) ? w.trim() : null), (w) => `\`${w}\` is neither a user (@name, U123) nor a system actor name.`).describe(help),
+    wordArg(
+      (w) => parseUserId(w) ?? (/^[a-z][a-z0-9_-]{0,39}$/.test(w.trim()) ? w.trim() : null),
+      (w) => `\`${w}\` is neither a user (@name, U123) nor a system actor name.`,
+    ).describe(help),
   /** A pipeline run id (`r42`). */
   runId: (help = 'run id, e.g. r42') => wordArg(parseRunId, (w) => `\`${w}\` is not a run id; write it like r42.`).describe(help),
   /** An incident id, any case, with or without `INC-`; gives `INC-<n>`. */

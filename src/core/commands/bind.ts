@@ -17,7 +17,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   for (let i = 0; i < 10; i++) {
     const t = s.def.type;
-    const next = t === 'optional' || t === 'default' || t === 'nullable' || t === 'prefault' || t === 'catch' || t === 'pipe' ? inner(s) : undefined;
+    const next =
+      t === 'optional' || t === 'default' || t === 'nullable' || t === 'prefault' || t === 'catch' || t === 'pipe' ? inner(s) : undefined;
     if (!next) break;
     s = next;
   }

@@ -23,11 +23,21 @@ const ICON: Record<ErrorCode, string> = {
 export function errorReply(err: unknown, requestId: string, log: Logger): { reply: Reply; outcome: AuditOutcome; rule?: string } {
   if (isSwitchyardError(err)) {
     const text = [`${ICON[err.code]} ${err.message}`, ...err.hints].join('\n');
-    return { reply: { text, visibility: 'ephemeral' }, outcome: outcomeOf(err.code), ...(err instanceof ForbiddenError ? { rule: err.rule } : {}) };
+    return {
+      reply: { text, visibility: 'ephemeral' },
+      outcome: outcomeOf(err.code),
+      ...(err instanceof ForbiddenError ? { rule: err.rule } : {}),
+    };
   }
-  log.error({ requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'unexpected error in handler');
+  log.error(
+    { requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) },
+    'unexpected error in handler',
+  );
   return {
-    reply: { text: `${ICON.internal} Something went wrong on our side (reference \`${requestId}\`). Nothing was changed by this answer; an operator can find the details in the logs.`, visibility: 'ephemeral' },
+    reply: {
+      text: `${ICON.internal} Something went wrong on our side (reference \`${requestId}\`). Nothing was changed by this answer; an operator can find the details in the logs.`,
+      visibility: 'ephemeral',
+    },
     outcome: 'error',
   };
 }

@@ -18,7 +18,9 @@ export function subcommandHelp(spec: CommandSpec, s: SubcommandSpec): Reply {
   const details = Object.entries(shape)
     .map(([key, field]) => {
       const d = describeField(field);
-      const label = (s.positionals as readonly string[] | undefined)?.includes(key) ? `<${s.placeholders?.[key as never] ?? key}>` : `--${kebab(key)}`;
+      const label = (s.positionals as readonly string[] | undefined)?.includes(key)
+        ? `<${s.placeholders?.[key as never] ?? key}>`
+        : `--${kebab(key)}`;
       return d ? `• \`${label}\`: ${d}` : undefined;
     })
     .filter(Boolean);

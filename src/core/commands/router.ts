@@ -59,7 +59,10 @@ export class CommandRouter {
       detail: text.slice(0, 200),
       ...(inv.dedupeKey ? { dedupe: { scope: 'cmd', key: inv.dedupeKey } } : {}),
       decode: () => this.parse(spec, name, text, first, subName, rest),
-      access: (p) => ('help' in p ? { readOnly: true, verb: 'read help' } : { permission: p.sub.permission, readOnly: p.sub.readOnly === true, verb: `use \`/${name} ${p.sub.name}\`` }),
+      access: (p) =>
+        'help' in p
+          ? { readOnly: true, verb: 'read help' }
+          : { permission: p.sub.permission, readOnly: p.sub.readOnly === true, verb: `use \`/${name} ${p.sub.name}\`` },
       handle: async (p, actor, note) => {
         if ('help' in p) return p.help;
         const reply = await p.sub.handle(p.args as Record<string, unknown>, {
@@ -79,7 +82,12 @@ export class CommandRouter {
 
   /** The words of a command line bound to the subcommand's schema, or its help. */
   private parse(spec: CommandSpec | undefined, name: string, text: string, first: string, subName: string, rest: string[]): Parsed {
-    if (!spec) throw new NotFoundError('command', `/${name}`, [...this.byName.keys()].map((n) => `/${n}`));
+    if (!spec)
+      throw new NotFoundError(
+        'command',
+        `/${name}`,
+        [...this.byName.keys()].map((n) => `/${n}`),
+      );
     if ((!text && !spec.defaultSubcommand) || subName === 'help') return { help: this.help(spec, rest, name) };
     const s = spec.subcommands.find((x) => x.name === (subName || spec.defaultSubcommand));
     if (!s) {

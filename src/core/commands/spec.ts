@@ -73,8 +73,13 @@ export function describePermission(p: Permission | null | undefined): string | n
 export function assertPermission(what: string, entry: { readOnly?: boolean; permission?: unknown }): void {
   if (entry.readOnly === true) return;
   const p = entry.permission;
-  const ok = (typeof p === 'string' && p.length > 0) || (typeof p === 'object' && p !== null && (typeof (p as PolicyPermission).policy === 'string' || typeof (p as OpenPermission).anyone === 'string'));
-  if (!ok) throw new Error(`${what} changes state but declares no permission: give a role, policy('…') or anyone('…'), or mark it readOnly: true`);
+  const ok =
+    (typeof p === 'string' && p.length > 0) ||
+    (typeof p === 'object' &&
+      p !== null &&
+      (typeof (p as PolicyPermission).policy === 'string' || typeof (p as OpenPermission).anyone === 'string'));
+  if (!ok)
+    throw new Error(`${what} changes state but declares no permission: give a role, policy('…') or anyone('…'), or mark it readOnly: true`);
 }
 
 /**

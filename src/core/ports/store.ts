@@ -41,7 +41,10 @@ export interface Store {
   zAdd(key: string, score: number, member: string): Promise<void>;
   zRemove(key: string, ...members: string[]): Promise<number>;
   /** Members by score, ascending (or descending with `rev`), with scores. */
-  zRange(key: string, opts?: { min?: number; max?: number; rev?: boolean; limit?: number }): Promise<Array<{ member: string; score: number }>>;
+  zRange(
+    key: string,
+    opts?: { min?: number; max?: number; rev?: boolean; limit?: number },
+  ): Promise<Array<{ member: string; score: number }>>;
 
   /** Appends, then trims to the newest `maxLen` entries. */
   listPush(key: string, values: string[], maxLen?: number): Promise<number>;

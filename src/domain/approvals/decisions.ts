@@ -23,7 +23,14 @@ export class Decisions {
   ) {}
 
   private async audit(actor: string, action: string, outcome: AuditOutcome, gate: Gate, extra?: string): Promise<void> {
-    const detail = [`run ${gate.runId}`, `${gate.pipeline} to ${gate.env}`, `policy ${gate.policy.name} (${gate.policy.required} needed)`, extra].filter(Boolean).join('; ');
+    const detail = [
+      `run ${gate.runId}`,
+      `${gate.pipeline} to ${gate.env}`,
+      `policy ${gate.policy.name} (${gate.policy.required} needed)`,
+      extra,
+    ]
+      .filter(Boolean)
+      .join('; ');
     await this.ctx.audit.record({ actor, action, outcome, target: `gate ${gate.id}`, detail });
   }
 
@@ -35,11 +42,19 @@ export class Decisions {
   /** The checks that need no write, so a refused person gets no modal to fill in. */
   async precheck(gateId: string, actor: Actor, kind: 'approve' | 'reject'): Promise<Refusal | null> {
     const gate = await this.gates.require(gateId);
-    if (isDecided(gate)) return this.refuse(actor, gate, kind, { rule: 'gate-decided', message: `This approval request is already ${gate.status}; nothing was changed.` });
+    if (isDecided(gate))
+      return this.refuse(actor, gate, kind, {
+        rule: 'gate-decided',
+        message: `This approval request is already ${gate.status}; nothing was changed.`,
+      });
     const elig = await this.gates.eligibility(gate, actor, kind);
     if (!elig.ok) return this.refuse(actor, gate, kind, elig);
     const previous = hasVoted(gate, actor.userId);
-    if (previous) return this.refuse(actor, gate, kind, { rule: 'one-vote-per-person', message: `You already ${previous === 'approve' ? 'approved' : 'rejected'} this request; each person counts once.` });
+    if (previous)
+      return this.refuse(actor, gate, kind, {
+        rule: 'one-vote-per-person',
+        message: `You already ${previous === 'approve' ? 'approved' : 'rejected'} this request; each person counts once.`,
+      });
     return null;
   }
 
@@ -49,12 +64,20 @@ export class Decisions {
     const at = this.ctx.clock.now();
     const outcome = await this.gates.vote(
       gateId,
-      req.kind === 'approve' ? { kind: 'approve', user: actor.userId, at, ...(req.comment ? { comment: req.comment } : {}) } : { kind: 'reject', user: actor.userId, at, reason: req.reason },
+      req.kind === 'approve'
+        ? { kind: 'approve', user: actor.userId, at, ...(req.comment ? { comment: req.comment } : {}) }
+        : { kind: 'reject', user: actor.userId, at, reason: req.reason },
     );
     if (!outcome.ok) return this.refuse(actor, outcome.gate ?? (await this.gates.require(gateId)), req.kind, outcome);
     const g = outcome.gate;
     const said = req.kind === 'approve' ? (req.comment ? `comment: ${req.comment}` : undefined) : `reason: ${req.reason}`;
-    await this.audit(actor.userId, `approval.${req.kind}`, 'ok', g, [`${g.approvals.length} of ${g.policy.required} approvals`, said].filter(Boolean).join('; '));
+    await this.audit(
+      actor.userId,
+      `approval.${req.kind}`,
+      'ok',
+      g,
+      [`${g.approvals.length} of ${g.policy.required} approvals`, said].filter(Boolean).join('; '),
+    );
     if (outcome.decided) {
       await this.ctx.jobs.enqueue(JOB_SETTLE, { gateId }, { id: settleJobId(gateId) });
     } else {
@@ -62,15 +85,34 @@ export class Decisions {
       await this.refreshHomes(g);
     }
     if (req.kind === 'reject') {
-      return { ok: true, text: g.status === 'rejected' ? 'You rejected the deployment; the run stops.' : 'Your rejection is recorded; the policy lets the others still approve.' };
+      return {
+        ok: true,
+        text:
+          g.status === 'rejected'
+            ? 'You rejected the deployment; the run stops.'
+            : 'Your rejection is recorded; the policy lets the others still approve.',
+      };
     }
-    return { ok: true, text: g.status === 'approved' ? 'Approved: that was the last approval needed; the run continues.' : `Your approval counts: ${g.approvals.length} of ${g.policy.required}, ${approvalsNeeded(g)} more needed.` };
+    return {
+      ok: true,
+      text:
+        g.status === 'approved'
+          ? 'Approved: that was the last approval needed; the run continues.'
+          : `Your approval counts: ${g.approvals.length} of ${g.policy.required}, ${approvalsNeeded(g)} more needed.`,
+    };
   }
 
   /** Timer: the gate rejects itself. Idempotent (a retried job finds it expired and settles). */
   async expire(gateId: string): Promise<void> {
     const expired = await this.gates.close(gateId, 'expire');
-    if (expired) await this.audit(SYSTEM_ACTOR, 'approval.expire', 'ok', expired, `${expired.approvals.length} of ${expired.policy.required} approvals before the timeout`);
+    if (expired)
+      await this.audit(
+        SYSTEM_ACTOR,
+        'approval.expire',
+        'ok',
+        expired,
+        `${expired.approvals.length} of ${expired.policy.required} approvals before the timeout`,
+      );
     await this.settle(gateId);
   }
 
@@ -92,7 +134,13 @@ export class Decisions {
       if (hasVoted(g, u)) continue;
       await this.ctx.chat.post({ channel: u, threadKey: dmCopyKey(g.id, u), key: `appr-${g.id}-remind-${beforeMs}-${u}`, text });
     }
-    if (g.policy.channel) await this.ctx.chat.post({ channel: g.policy.channel, threadKey: channelCopyKey(g.id), key: `appr-${g.id}-remind-${beforeMs}-chan`, text });
+    if (g.policy.channel)
+      await this.ctx.chat.post({
+        channel: g.policy.channel,
+        threadKey: channelCopyKey(g.id),
+        key: `appr-${g.id}-remind-${beforeMs}-chan`,
+        text,
+      });
   }
 
   /**
@@ -108,7 +156,15 @@ export class Decisions {
     const first = await this.ctx.store.claim(this.ctx.store.key('approval', 'announced', g.id), ANNOUNCED_TTL_MS);
     if (first) {
       if (g.status === 'approved' || g.status === 'rejected') {
-        await this.audit(SYSTEM_ACTOR, `approval.${g.status}`, 'ok', g, g.status === 'approved' ? `approved by ${g.approvals.map((a) => a.user).join(', ')}` : `rejected by ${g.rejections.at(-1)?.user ?? '?'}`);
+        await this.audit(
+          SYSTEM_ACTOR,
+          `approval.${g.status}`,
+          'ok',
+          g,
+          g.status === 'approved'
+            ? `approved by ${g.approvals.map((a) => a.user).join(', ')}`
+            : `rejected by ${g.rejections.at(-1)?.user ?? '?'}`,
+        );
       }
       if (g.status !== 'cancelled') await pipelines.noteOnRun(g.runId, decisionNote(g));
     }
@@ -120,7 +176,13 @@ export class Decisions {
         details: {
           gate: g.id,
           decision: g.status,
-          policy: { name: g.policy.name, required: g.policy.required, rejectEndsRun: g.policy.rejectEndsRun, timeoutMs: g.policy.timeoutMs, approvers: g.policy.approvers },
+          policy: {
+            name: g.policy.name,
+            required: g.policy.required,
+            rejectEndsRun: g.policy.rejectEndsRun,
+            timeoutMs: g.policy.timeoutMs,
+            approvers: g.policy.approvers,
+          },
           approvals: g.approvals.map((a) => ({ user: a.user, at: a.at, ...(a.comment ? { comment: a.comment } : {}) })),
           rejections: g.rejections.map((r) => ({ user: r.user, at: r.at, reason: r.reason })),
         },

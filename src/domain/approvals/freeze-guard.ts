@@ -38,7 +38,13 @@ export function freezeGuard(ctx: AppContext, file: ApprovalsFile): DeployGuard {
         return { allowed: true, reason: `${what}; overridden by ${mention(req.actor.userId)}: ${escapeMrkdwn(reason)}` };
       }
       if (reason) {
-        await ctx.audit.record({ actor: req.actor.userId, action: 'freeze.override', outcome: 'refused', target: `${req.pipeline} ${req.env}`, detail: `freeze ${freeze.name}; rule admin-only; reason: ${reason}` });
+        await ctx.audit.record({
+          actor: req.actor.userId,
+          action: 'freeze.override',
+          outcome: 'refused',
+          target: `${req.pipeline} ${req.env}`,
+          detail: `freeze ${freeze.name}; rule admin-only; reason: ${reason}`,
+        });
       }
       // The pipelines module adds who may override and how.
       return { allowed: false, reason: `${what}.`, overridable: true };

@@ -17,10 +17,18 @@ const clockTime = z
 const windowSchema = z
   .object({
     /** Inclusive local dates. */
-    dates: z.object({ from: date, to: date }).strict().refine((d) => d.from <= d.to, 'from must not be after to').optional(),
+    dates: z
+      .object({ from: date, to: date })
+      .strict()
+      .refine((d) => d.from <= d.to, 'from must not be after to')
+      .optional(),
     weekdays: z.array(z.enum(WEEKDAYS)).min(1).optional(),
     /** Local wall-clock hours [from, to); from > to spans midnight (22:00-06:00). */
-    hours: z.object({ from: clockTime, to: clockTime }).strict().refine((h) => h.from !== h.to, 'from and to must differ').optional(),
+    hours: z
+      .object({ from: clockTime, to: clockTime })
+      .strict()
+      .refine((h) => h.from !== h.to, 'from and to must differ')
+      .optional(),
   })
   .strict()
   .refine((w) => w.dates || w.weekdays || w.hours, 'a window needs dates, weekdays or hours');
@@ -32,7 +40,10 @@ export const freezeSchema = z
     environments: z.array(z.string()).min(1),
     timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin or UTC'),
     /** Where an admin override is announced (defaults to the environment's approval channel). */
-    announce: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id').optional(),
+    announce: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id')
+      .optional(),
     windows: z.array(windowSchema).min(1),
   })
   .strict();
@@ -63,7 +74,14 @@ export function localTime(at: number, timeZone: string): LocalTime {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
     });
     formatters.set(timeZone, f);
   }

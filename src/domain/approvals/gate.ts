@@ -55,12 +55,9 @@ export interface Gate {
 }
 
 export type VoteInput =
-  | { kind: 'approve'; user: string; at: number; comment?: string }
-  | { kind: 'reject'; user: string; at: number; reason: string };
+  { kind: 'approve'; user: string; at: number; comment?: string } | { kind: 'reject'; user: string; at: number; reason: string };
 
-export type VoteResult =
-  | { ok: true; gate: Gate; decided: boolean }
-  | { ok: false; rule: string; message: string };
+export type VoteResult = { ok: true; gate: Gate; decided: boolean } | { ok: false; rule: string; message: string };
 
 export function isDecided(gate: Pick<Gate, 'status'>): boolean {
   return gate.status !== 'pending';
@@ -91,13 +88,18 @@ export function applyVote(gate: Gate, v: VoteInput): VoteResult {
   if (gate.status !== 'pending') {
     return { ok: false, rule: 'gate-decided', message: `This approval request is ${DECIDED_WORDS[gate.status]}; nothing was changed.` };
   }
-  if (v.at >= gate.expiresAt) return { ok: false, rule: 'gate-expired', message: 'This approval request has expired; nothing was changed.' };
+  if (v.at >= gate.expiresAt)
+    return { ok: false, rule: 'gate-expired', message: 'This approval request has expired; nothing was changed.' };
   if (v.kind === 'approve' && v.user === gate.requestedBy) {
     return { ok: false, rule: 'requester-cannot-approve', message: 'You started this run, so you cannot approve it: someone else has to.' };
   }
   const previous = hasVoted(gate, v.user);
   if (previous) {
-    return { ok: false, rule: 'one-vote-per-person', message: `You already ${previous === 'approve' ? 'approved' : 'rejected'} this request; each person counts once.` };
+    return {
+      ok: false,
+      rule: 'one-vote-per-person',
+      message: `You already ${previous === 'approve' ? 'approved' : 'rejected'} this request; each person counts once.`,
+    };
   }
   if (v.kind === 'approve') {
     const approvals = [...gate.approvals, { user: v.user, at: v.at, ...(v.comment ? { comment: v.comment } : {}) }];
@@ -131,7 +133,10 @@ export function stageOutcomeOf(gate: Gate): { status: 'succeeded' | 'failed'; su
       return { status: 'failed', summary: `Rejected by ${r ? `${mention(r.user)}: ${escapeMrkdwn(r.reason)}` : 'an approver'}` };
     }
     case 'expired':
-      return { status: 'failed', summary: `Approval expired: ${gate.approvals.length} of ${gate.policy.required} approvals before the timeout` };
+      return {
+        status: 'failed',
+        summary: `Approval expired: ${gate.approvals.length} of ${gate.policy.required} approvals before the timeout`,
+      };
     default:
       return { status: 'failed', summary: 'Approval cancelled' };
   }

@@ -35,7 +35,6 @@ export const isPlainUrl = (v: string): boolean => /^https?:\/\/[^\s<>|]+$/.test(
 export type VoteOutcome = { ok: true; gate: Gate; decided: boolean } | { ok: false; rule: string; message: string; gate?: Gate };
 
 export class GateStore {
-
   constructor(
     private readonly ctx: AppContext,
     readonly file: ApprovalsFile,
@@ -117,21 +116,45 @@ export class GateStore {
    */
   async open(sc: StageContext, settings: { policy?: string; changes?: string; link?: string }): Promise<StageOutcome> {
     const run = sc.run;
-    const policy = resolvePolicy(this.file, { env: run.env, pipeline: run.pipeline, ...(settings.policy ? { named: settings.policy } : {}) });
+    const policy = resolvePolicy(this.file, {
+      env: run.env,
+      pipeline: run.pipeline,
+      ...(settings.policy ? { named: settings.policy } : {}),
+    });
     if (!policy) {
-      return { status: 'failed', summary: settings.policy ? `Unknown approval policy \`${settings.policy}\` (known: ${Object.keys(this.file.policies).join(', ') || 'none'})` : `No approval policy for environment ${run.env} in approvals.yml` };
+      return {
+        status: 'failed',
+        summary: settings.policy
+          ? `Unknown approval policy \`${settings.policy}\` (known: ${Object.keys(this.file.policies).join(', ') || 'none'})`
+          : `No approval policy for environment ${run.env} in approvals.yml`,
+      };
     }
     const id = gateIdFor(run.id, sc.stage.id);
     const now = this.ctx.clock.now();
     const approvers = (await this.approversOf(policy)).filter((u) => u !== run.triggeredBy);
     const fresh: Gate = {
-      id, runId: run.id, stageId: sc.stage.id, pipeline: run.pipeline, service: run.service, env: run.env, ref: run.ref,
-      requestedBy: run.triggeredBy, runChannel: run.channel, runMessageKey: run.messageKey,
+      id,
+      runId: run.id,
+      stageId: sc.stage.id,
+      pipeline: run.pipeline,
+      service: run.service,
+      env: run.env,
+      ref: run.ref,
+      requestedBy: run.triggeredBy,
+      runChannel: run.channel,
+      runMessageKey: run.messageKey,
       ...(settings.changes ? { changes: settings.changes.slice(0, 1500) } : {}),
-      links: [...new Set([...(settings.link ? [settings.link] : []), ...run.stages.flatMap((s) => (s.link ? [s.link] : []))])].filter(isPlainUrl).slice(0, 5),
-      policy, approvers,
+      links: [...new Set([...(settings.link ? [settings.link] : []), ...run.stages.flatMap((s) => (s.link ? [s.link] : []))])]
+        .filter(isPlainUrl)
+        .slice(0, 5),
+      policy,
+      approvers,
       messageKeys: [threadCopyKey(id), ...(policy.channel ? [channelCopyKey(id)] : []), ...approvers.map((u) => dmCopyKey(id, u))],
-      status: 'pending', approvals: [], rejections: [], createdAt: now, expiresAt: now + policy.timeoutMs,
+      status: 'pending',
+      approvals: [],
+      rejections: [],
+      createdAt: now,
+      expiresAt: now + policy.timeoutMs,
     };
     await this.ctx.store.setJson(this.key(id), fresh, { onlyIfAbsent: true, ttlMs: GATE_TTL_MS });
     const gate = (await this.get(id)) ?? fresh;
@@ -152,8 +175,13 @@ export class GateStore {
     for (const u of [gate.requestedBy, ...gate.approvers]) {
       await this.ctx.home.refresh(u).catch((err: Error) => this.ctx.log.warn({ user: u, err: err.message }, 'home refresh failed'));
     }
-    await sc.log(`Approval gate ${id} opened: ${policy.required} approval(s) under policy ${policy.name}; ${gate.approvers.length} approver(s) notified.`);
-    return { status: 'waiting', summary: `Waiting for ${policy.required} approval${policy.required === 1 ? '' : 's'} (policy ${policy.name})` };
+    await sc.log(
+      `Approval gate ${id} opened: ${policy.required} approval(s) under policy ${policy.name}; ${gate.approvers.length} approver(s) notified.`,
+    );
+    return {
+      status: 'waiting',
+      summary: `Waiting for ${policy.required} approval${policy.required === 1 ? '' : 's'} (policy ${policy.name})`,
+    };
   }
 
   /** Expiry and reminders as delayed jobs (ids make a second call a no-op). */
@@ -162,7 +190,11 @@ export class GateStore {
     await this.ctx.jobs.enqueue(JOB_EXPIRE, { gateId: gate.id }, { id: expireJobId(gate.id), delayMs: left });
     for (const before of gate.policy.remindBeforeMs) {
       if (left - before <= 0) continue;
-      await this.ctx.jobs.enqueue(JOB_REMIND, { gateId: gate.id, beforeMs: before }, { id: remindJobId(gate.id, before), delayMs: left - before });
+      await this.ctx.jobs.enqueue(
+        JOB_REMIND,
+        { gateId: gate.id, beforeMs: before },
+        { id: remindJobId(gate.id, before), delayMs: left - before },
+      );
     }
   }
 

@@ -38,13 +38,25 @@ export function approvalActions(ctx: AppContext, gates: GateStore, decisions: De
   const openModal = async (a: { value: string; actor: Actor; triggerId?: string }, kind: 'approve' | 'reject'): Promise<Reply | void> => {
     const refused = await decisions.precheck(a.value, a.actor, kind);
     if (refused) refusal(refused);
-    if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id with this press, so no dialog can open; press the button again.');
+    if (!a.triggerId)
+      throw new InvalidStateError('Slack sent no trigger id with this press, so no dialog can open; press the button again.');
     const g = await gates.require(a.value);
     const summary: Block[] = [md(`*${escapeMrkdwn(gateTitle(g))}*\nasked by ${mention(g.requestedBy)}`), context(policyLine(g))];
     const input: Block =
       kind === 'reject'
-        ? { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why are you rejecting it?' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 } }
-        : { type: 'input', block_id: 'comment', optional: true, label: { type: 'plain_text', text: 'Comment (optional)' }, element: { type: 'plain_text_input', action_id: 'comment', multiline: true, max_length: 500 } };
+        ? {
+            type: 'input',
+            block_id: 'reason',
+            label: { type: 'plain_text', text: 'Why are you rejecting it?' },
+            element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 500 },
+          }
+        : {
+            type: 'input',
+            block_id: 'comment',
+            optional: true,
+            label: { type: 'plain_text', text: 'Comment (optional)' },
+            element: { type: 'plain_text_input', action_id: 'comment', multiline: true, max_length: 500 },
+          };
     await ctx.chat.openModal(
       a.triggerId,
       (kind === 'reject' ? REJECT_FORM : APPROVE_FORM).modal({

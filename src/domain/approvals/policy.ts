@@ -156,10 +156,6 @@ export async function checkEligibility(
 
 /** `role \`approver\`, group <!subteam^S0APPROVERS>, <@U0X>` */
 export function describeApprovers(a: Approvers): string {
-  const parts = [
-    ...a.roles.map((r) => `role \`${r}\``),
-    ...a.groups.map((g) => `group ${subteam(g)}`),
-    ...a.users.map((u) => mention(u)),
-  ];
+  const parts = [...a.roles.map((r) => `role \`${r}\``), ...a.groups.map((g) => `group ${subteam(g)}`), ...a.users.map((u) => mention(u))];
   return parts.length ? parts.join(', ') : 'nobody';
 }

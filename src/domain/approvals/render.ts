@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { actions, context, escapeMrkdwn, fields, md, mention, type Block, type ButtonSpec, type MessageContent } from '../../core/blocks.js';
+import {
+  actions,
+  context,
+  escapeMrkdwn,
+  fields,
+  md,
+  mention,
+  type Block,
+  type ButtonSpec,
+  type MessageContent,
+} from '../../core/blocks.js';
 import { defineAction, text } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
 import { approvalsNeeded, type Gate } from './gate.js';
@@ -64,14 +74,26 @@ export function gateButtons(g: Gate): ButtonSpec[] {
   return [
     APPROVE.button({ text: 'Approve', value: g.id, style: 'primary' }),
     APPROVE_COMMENT.button({ text: 'Approve with comment', value: g.id }),
-    REJECT.button({ text: 'Reject', value: g.id, style: 'danger', confirm: { title: 'Reject this request?', text: 'A rejection stops the run at this gate. A form asks for the reason next.', confirm: 'Reject', deny: 'Cancel' } }),
+    REJECT.button({
+      text: 'Reject',
+      value: g.id,
+      style: 'danger',
+      confirm: {
+        title: 'Reject this request?',
+        text: 'A rejection stops the run at this gate. A form asks for the reason next.',
+        confirm: 'Reject',
+        deny: 'Cancel',
+      },
+    }),
   ];
 }
 
 /** The full request, as posted in the thread, the approval channel and each DM. */
 export function requestContent(g: Gate): MessageContent {
   const blocks: Block[] = [
-    md(`:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: deploy *${escapeMrkdwn(g.service)}* \`${escapeMrkdwn(g.ref)}\` to *${escapeMrkdwn(g.env)}*`),
+    md(
+      `:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: deploy *${escapeMrkdwn(g.service)}* \`${escapeMrkdwn(g.ref)}\` to *${escapeMrkdwn(g.env)}*`,
+    ),
     fields([
       ['Pipeline', `\`${g.pipeline}\``],
       ['Run', `\`${g.runId}\``],
@@ -83,16 +105,19 @@ export function requestContent(g: Gate): MessageContent {
   if (changes.length) blocks.push(md(`*Changes*\n${changes.join('\n')}`));
   blocks.push(context(policyLine(g)), md(statusLine(g)));
   if (g.status === 'pending') blocks.push(actions(gateButtons(g), `approval-${g.id}`));
-  const text = `${g.status === 'pending' ? 'Approval needed' : `Approval ${g.status}`}: ${gateTitle(g)} (requested by ${mention(g.requestedBy)}). ${
-    g.status === 'pending' ? `${g.approvals.length} of ${g.policy.required} approvals.` : ''
-  }`.trim();
+  const text =
+    `${g.status === 'pending' ? 'Approval needed' : `Approval ${g.status}`}: ${gateTitle(g)} (requested by ${mention(g.requestedBy)}). ${
+      g.status === 'pending' ? `${g.approvals.length} of ${g.policy.required} approvals.` : ''
+    }`.trim();
   return { text, blocks };
 }
 
 /** A short entry for lists (App Home, `/pipeline approvals`), with the buttons. */
 export function listEntry(g: Gate): Block[] {
   return [
-    md(`*${escapeMrkdwn(gateTitle(g))}* · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`),
+    md(
+      `*${escapeMrkdwn(gateTitle(g))}* · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`,
+    ),
     actions(gateButtons(g), `approval-list-${g.id}`),
   ];
 }

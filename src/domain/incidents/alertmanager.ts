@@ -64,14 +64,22 @@ export function alertmanagerRoute(d: IncidentDeps, svc: IncidentService): HttpRo
       }
       const { incident, created } = found;
       const added = await annotate(d, incident, p);
-      ctx.note({ ...(created ? { action: 'open' } : {}), target: incident.id, detail: `group ${p.groupKey}${created ? '' : `, ${added} new alert entries`}` });
+      ctx.note({
+        ...(created ? { action: 'open' } : {}),
+        target: incident.id,
+        detail: `group ${p.groupKey}${created ? '' : `, ${added} new alert entries`}`,
+      });
       return { incident: incident.id, created, added };
     },
   });
 }
 
 /** The group's incident, opened if need be; null for a resolved group that never had one (nothing to open). */
-async function openOrFind(d: IncidentDeps, svc: IncidentService, p: AlertmanagerPayload): Promise<{ incident: Incident; created: boolean } | null> {
+async function openOrFind(
+  d: IncidentDeps,
+  svc: IncidentService,
+  p: AlertmanagerPayload,
+): Promise<{ incident: Incident; created: boolean } | null> {
   const groupHash = createHash('sha256').update(p.groupKey).digest('hex').slice(0, 32);
   const serviceRaw = p.commonLabels[d.cfg.alertmanager.service_label] ?? p.groupLabels[d.cfg.alertmanager.service_label];
   // An alert for a service we do not know still opens an incident; it just has no responders.
@@ -81,7 +89,9 @@ async function openOrFind(d: IncidentDeps, svc: IncidentService, p: Alertmanager
     title,
     severity: severityOf(d.cfg, p),
     services,
-    description: p.commonAnnotations.description ?? `Alert group ${JSON.stringify(p.groupLabels)} from ${p.externalURL}${serviceRaw && !services.length ? ` (unknown service ${serviceRaw})` : ''}`,
+    description:
+      p.commonAnnotations.description ??
+      `Alert group ${JSON.stringify(p.groupLabels)} from ${p.externalURL}${serviceRaw && !services.length ? ` (unknown service ${serviceRaw})` : ''}`,
     source: 'alertmanager' as const,
     declaredBy: 'alertmanager',
     alertGroupKey: p.groupKey,
@@ -112,8 +122,23 @@ async function annotate(d: IncidentDeps, inc: Incident, p: AlertmanagerPayload):
   }
   if (p.status === 'resolved') {
     const entry = { at: d.ctx.clock.now(), kind: 'alert', actor: 'alertmanager', text: `All alerts of the group resolved in Alertmanager` };
-    if (await d.repo.addTimelineOnce(inc.id, `group-resolved-${p.alerts.map((a) => a.fingerprint).sort().join('-').slice(0, 200)}`, entry) && inc.channel) {
-      await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-am-resolved-${inc.version}`, text: `:large_green_circle: Alertmanager reports every alert of ${inc.id}'s group resolved. Resolve the incident when you are sure: \`/incident resolve\`.` });
+    if (
+      (await d.repo.addTimelineOnce(
+        inc.id,
+        `group-resolved-${p.alerts
+          .map((a) => a.fingerprint)
+          .sort()
+          .join('-')
+          .slice(0, 200)}`,
+        entry,
+      )) &&
+      inc.channel
+    ) {
+      await d.ctx.chat.post({
+        channel: inc.channel,
+        key: `inc-${inc.id}-am-resolved-${inc.version}`,
+        text: `:large_green_circle: Alertmanager reports every alert of ${inc.id}'s group resolved. Resolve the incident when you are sure: \`/incident resolve\`.`,
+      });
     }
   }
   return added;

@@ -37,9 +37,13 @@ const WHAT: Record<IncidentAct, string> = {
 export async function authorizeIncident(d: IncidentDeps, inc: Incident, actor: Actor, act: IncidentAct): Promise<void> {
   if (inc.roles.commander === actor.userId || AccessControl.has(actor, ROLE)) return;
   if (!LEAD_ACTS.has(act) && (await isResponder(d, inc, actor.userId))) return;
-  const who = LEAD_ACTS.has(act) ? `its commander${inc.roles.commander ? ` (${mention(inc.roles.commander)})` : ''}` : 'its commander, its responders (a role on it, on-call or paged)';
+  const who = LEAD_ACTS.has(act)
+    ? `its commander${inc.roles.commander ? ` (${mention(inc.roles.commander)})` : ''}`
+    : 'its commander, its responders (a role on it, on-call or paged)';
   throw new ForbiddenError(`Only ${who} or a holder of the \`${ROLE}\` role may ${WHAT[act]} (${inc.id}).`, RULE, [
-    LEAD_ACTS.has(act) ? `Ask ${inc.id}'s commander, or an admin to grant \`${ROLE}\` in config/access.yml.` : `Ask ${inc.id}'s commander to give you a role (\`/incident role scribe @you\`), or an admin to grant \`${ROLE}\`.`,
+    LEAD_ACTS.has(act)
+      ? `Ask ${inc.id}'s commander, or an admin to grant \`${ROLE}\` in config/access.yml.`
+      : `Ask ${inc.id}'s commander to give you a role (\`/incident role scribe @you\`), or an admin to grant \`${ROLE}\`.`,
   ]);
 }
 

@@ -72,7 +72,10 @@ const timerSchema = z.object({ update_reminder: duration, acknowledge_timeout: d
 export const incidentsFileSchema = z
   .object({
     /** Reacting with this emoji (name without colons) copies a message to the timeline. */
-    timeline_emoji: z.string().regex(/^[a-z0-9_+-]+$/, 'an emoji name without colons, e.g. pushpin').default('pushpin'),
+    timeline_emoji: z
+      .string()
+      .regex(/^[a-z0-9_+-]+$/, 'an emoji name without colons, e.g. pushpin')
+      .default('pushpin'),
     /** Where declarations are announced (besides the per-severity audiences). */
     announce_channel: channelId.optional(),
     timers: z.object(Object.fromEntries(SEVERITIES.map((s) => [s, timerSchema])) as Record<Severity, typeof timerSchema>).strict(),
@@ -80,18 +83,28 @@ export const incidentsFileSchema = z
     notify: perSeverity(audience).default({}),
     /** Open SEV1/SEV2 incidents freeze production deployments of their services. */
     freeze: z
-      .object({ severities: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']), environments: z.array(z.string()).default(['production', 'prod']) })
+      .object({
+        severities: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']),
+        environments: z.array(z.string()).default(['production', 'prod']),
+      })
       .strict()
       .default({ severities: ['SEV1', 'SEV2'], environments: ['production', 'prod'] }),
     alertmanager: z
       .object({
         service_label: z.string().default('service'),
         severity_label: z.string().default('severity'),
-        severity_map: z.record(z.string(), z.enum(SEVERITIES)).default({ critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }),
+        severity_map: z
+          .record(z.string(), z.enum(SEVERITIES))
+          .default({ critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }),
         default_severity: z.enum(SEVERITIES).default('SEV3'),
       })
       .strict()
-      .default({ service_label: 'service', severity_label: 'severity', severity_map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }, default_severity: 'SEV3' }),
+      .default({
+        service_label: 'service',
+        severity_label: 'severity',
+        severity_map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' },
+        default_severity: 'SEV3',
+      }),
     fallback: fallbackSchema,
     services: z.record(serviceName, serviceSchema),
   })
@@ -99,7 +112,8 @@ export const incidentsFileSchema = z
   .superRefine((f, ctx) => {
     for (const [name, svc] of Object.entries(f.services)) {
       for (const rel of [...svc.upstream, ...svc.downstream]) {
-        if (!f.services[rel]) ctx.addIssue({ code: 'custom', path: ['services', name], message: `names unknown service \`${rel}\` as upstream/downstream` });
+        if (!f.services[rel])
+          ctx.addIssue({ code: 'custom', path: ['services', name], message: `names unknown service \`${rel}\` as upstream/downstream` });
       }
     }
   });

@@ -34,7 +34,14 @@ export async function recentDeploys(d: IncidentDeps, inc: Incident): Promise<Run
 }
 
 /** Starts a run of the last successful ref before `runId`, same pipeline and environment. */
-export async function rollBack(d: IncidentDeps, inc: Incident, runId: string, actor: Actor, channel: string, requestKey?: string): Promise<{ run: RunInfo; target: RunInfo }> {
+export async function rollBack(
+  d: IncidentDeps,
+  inc: Incident,
+  runId: string,
+  actor: Actor,
+  channel: string,
+  requestKey?: string,
+): Promise<{ run: RunInfo; target: RunInfo }> {
   if (!isOpen(inc)) throw new InvalidStateError(`${inc.id} is resolved; start a rollback with /pipeline instead.`);
   AccessControl.require(actor, 'deployer', 'roll back a deployment');
   const pipelines = servicesOf(d.ctx).get('pipelines');
@@ -44,7 +51,8 @@ export async function rollBack(d: IncidentDeps, inc: Incident, runId: string, ac
     .filter((r) => r.id !== run.id && r.status === 'succeeded' && r.createdAt < run.createdAt)
     .sort((a, b) => b.createdAt - a.createdAt);
   const target = earlier[0];
-  if (!target) throw new InvalidStateError(`No successful run of ${run.pipeline} to ${run.env} before \`${run.id}\`: nothing to roll back to.`);
+  if (!target)
+    throw new InvalidStateError(`No successful run of ${run.pipeline} to ${run.env} before \`${run.id}\`: nothing to roll back to.`);
   const started = await pipelines.startRun({
     pipeline: run.pipeline,
     env: run.env,
@@ -57,8 +65,20 @@ export async function rollBack(d: IncidentDeps, inc: Incident, runId: string, ac
     fixIncident: inc.id,
     ...(requestKey ? { requestKey } : {}),
   });
-  await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'rollback', actor: actor.userId, text: `Rollback of ${run.id} (${run.ref}) to ${target.ref} started as run ${started.id}` });
-  await d.ctx.audit.record({ actor: actor.userId, action: 'incident rollback', outcome: 'ok', target: `${inc.id} ${run.id}`, detail: `to ${target.ref} as ${started.id}`, channel });
+  await d.repo.addTimeline(inc.id, {
+    at: d.ctx.clock.now(),
+    kind: 'rollback',
+    actor: actor.userId,
+    text: `Rollback of ${run.id} (${run.ref}) to ${target.ref} started as run ${started.id}`,
+  });
+  await d.ctx.audit.record({
+    actor: actor.userId,
+    action: 'incident rollback',
+    outcome: 'ok',
+    target: `${inc.id} ${run.id}`,
+    detail: `to ${target.ref} as ${started.id}`,
+    channel,
+  });
   return { run: started, target };
 }
 
@@ -72,8 +92,19 @@ export function incidentDeployGuard(d: IncidentDeps, openIncidents: (service: st
       const wanted = req.fixIncident ? normalizeIncidentId(req.fixIncident) : null;
       const fixed = wanted ? blocking.find((i) => i.id === wanted) : undefined;
       if (fixed) {
-        await d.repo.addTimeline(fixed.id, { at: req.at, kind: 'fix-deploy', actor: req.actor.userId, text: `Fix deployment of ${req.service} to ${req.env} (pipeline ${req.pipeline}) let through the freeze` });
-        await d.ctx.audit.record({ actor: req.actor.userId, action: 'incident freeze pass', outcome: 'ok', target: fixed.id, detail: `${req.pipeline} ${req.service} ${req.env}` });
+        await d.repo.addTimeline(fixed.id, {
+          at: req.at,
+          kind: 'fix-deploy',
+          actor: req.actor.userId,
+          text: `Fix deployment of ${req.service} to ${req.env} (pipeline ${req.pipeline}) let through the freeze`,
+        });
+        await d.ctx.audit.record({
+          actor: req.actor.userId,
+          action: 'incident freeze pass',
+          outcome: 'ok',
+          target: fixed.id,
+          detail: `${req.pipeline} ${req.service} ${req.env}`,
+        });
         return { allowed: true };
       }
       const names = blocking.map((i) => `${i.id} (${i.severity})`).join(', ');
@@ -94,8 +125,16 @@ export function runSubscriptions(d: IncidentDeps, openIncidents: (service: strin
     if (fixId) {
       const inc = await d.repo.get(fixId);
       if (inc) {
-        const text = phase === 'started' ? `Fix run ${run.runId} of ${run.pipeline} (${run.ref}) to ${run.env} started by ${mention(run.triggeredBy)}` : `Fix run ${run.runId} to ${run.env} finished: ${run.status}`;
-        await d.repo.addTimelineOnce(inc.id, `run-${phase}-${run.runId}`, { at: d.ctx.clock.now(), kind: 'fix-deploy', ...(run.triggeredBy ? { actor: run.triggeredBy } : {}), text });
+        const text =
+          phase === 'started'
+            ? `Fix run ${run.runId} of ${run.pipeline} (${run.ref}) to ${run.env} started by ${mention(run.triggeredBy)}`
+            : `Fix run ${run.runId} to ${run.env} finished: ${run.status}`;
+        await d.repo.addTimelineOnce(inc.id, `run-${phase}-${run.runId}`, {
+          at: d.ctx.clock.now(),
+          kind: 'fix-deploy',
+          ...(run.triggeredBy ? { actor: run.triggeredBy } : {}),
+          text,
+        });
       }
     }
     for (const inc of await openIncidents(run.service)) await scheduleRefresh(d, inc, `run-${run.runId}-${phase}`);

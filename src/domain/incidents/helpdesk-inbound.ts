@@ -29,7 +29,11 @@ import type { IncidentService } from './service.js';
  */
 export const helpdeskRequest = z
   .object({
-    ticket_id: z.string().min(1).max(100).regex(/^[A-Za-z0-9._#-]+$/, 'letters, digits and . _ # -'),
+    ticket_id: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._#-]+$/, 'letters, digits and . _ # -'),
     action: z.enum(['open', 'link']).default('open'),
     incident_id: z.string().optional(),
     title: z.string().min(1).max(150).optional(),
@@ -40,7 +44,8 @@ export const helpdeskRequest = z
     url: z.url().optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.action === 'link' && !r.incident_id) ctx.addIssue({ code: 'custom', path: ['incident_id'], message: 'required to link a ticket' });
+    if (r.action === 'link' && !r.incident_id)
+      ctx.addIssue({ code: 'custom', path: ['incident_id'], message: 'required to link a ticket' });
     if (r.action === 'open' && !r.title) ctx.addIssue({ code: 'custom', path: ['title'], message: 'required to open an incident' });
   });
 export type HelpdeskRequest = z.infer<typeof helpdeskRequest>;
@@ -51,7 +56,13 @@ export function helpdeskRoute(d: IncidentDeps, svc: IncidentService): HttpRoute 
     method: 'POST',
     path: '/hooks/helpdesk',
     summary: 'The help desk opens an incident for a ticket or links a ticket to one',
-    auth: hmacSha256({ secret: d.settings.HELPDESK_SECRET, timestampHeader: 'x-helpdesk-timestamp', signatureHeader: 'x-helpdesk-signature', version: 'v1', maxAgeS: 300 }),
+    auth: hmacSha256({
+      secret: d.settings.HELPDESK_SECRET,
+      timestampHeader: 'x-helpdesk-timestamp',
+      signatureHeader: 'x-helpdesk-signature',
+      version: 'v1',
+      maxAgeS: 300,
+    }),
     body: helpdeskRequest,
     // No delivery id on this wire: the ticket id already makes a redelivery a no-op.
     handle: (r, ctx) => (r.action === 'link' ? link(d, r, ctx) : open(d, svc, r, ctx)),
@@ -65,7 +76,9 @@ async function open(d: IncidentDeps, svc: IncidentService, r: HelpdeskRequest, c
     return { incident: known, created: false };
   }
   const services = r.service ? [r.service] : [];
-  const description = [r.description, r.reporter ? `Reported by ${r.reporter}` : '', r.url ? `Ticket: ${r.url}` : ''].filter(Boolean).join('\n');
+  const description = [r.description, r.reporter ? `Reported by ${r.reporter}` : '', r.url ? `Ticket: ${r.url}` : '']
+    .filter(Boolean)
+    .join('\n');
   const { incident, created } = await svc.declare({
     title: r.title!,
     severity: r.severity,
@@ -84,11 +97,18 @@ async function link(d: IncidentDeps, r: HelpdeskRequest, ctx: RouteContext): Pro
   const id = normalizeIncidentId(r.incident_id ?? '');
   const inc = id ? await d.repo.get(id) : null;
   if (!id || !inc) throw new NotFoundError('incident', r.incident_id ?? '', (await d.repo.openIds()).sort());
-  const res = await d.repo.update(inc.id, (cur) => (cur.tickets.includes(r.ticket_id) ? null : { ...cur, tickets: [...cur.tickets, r.ticket_id] }));
+  const res = await d.repo.update(inc.id, (cur) =>
+    cur.tickets.includes(r.ticket_id) ? null : { ...cur, tickets: [...cur.tickets, r.ticket_id] },
+  );
   ctx.note({ ...(res ? { action: 'link' } : {}), target: inc.id, detail: `ticket ${r.ticket_id}` });
   if (res) {
     await d.repo.setDedupe('hd', r.ticket_id, inc.id);
-    await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'ticket', actor: 'helpdesk', text: `Help desk ticket ${r.ticket_id} linked${r.reporter ? ` (reported by ${r.reporter})` : ''}` });
+    await d.repo.addTimeline(inc.id, {
+      at: d.ctx.clock.now(),
+      kind: 'ticket',
+      actor: 'helpdesk',
+      text: `Help desk ticket ${r.ticket_id} linked${r.reporter ? ` (reported by ${r.reporter})` : ''}`,
+    });
     if (isOpen(res.after)) await scheduleRefresh(d, res.after);
   }
   return { incident: inc.id, linked: Boolean(res) };

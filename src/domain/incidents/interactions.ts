@@ -18,7 +18,11 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
       permission: RESPOND_POLICY,
       async handle(ctx) {
         const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
-        return { text: first ? `You acknowledged ${incident.id}; escalation is stopped.` : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.` };
+        return {
+          text: first
+            ? `You acknowledged ${incident.id}; escalation is stopped.`
+            : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.`,
+        };
       },
     }),
     STATUS.handler({
@@ -49,7 +53,9 @@ export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHa
         const { id, runId } = ctx.value;
         const inc = await svc.require(id);
         const { run, target } = await rollBack(d, inc, runId, ctx.actor, ctx.channelId ?? inc.channel ?? ctx.actor.userId, ctx.triggerId);
-        return { text: `Rollback started: run \`${run.id}\` deploys \`${target.ref}\` (before \`${runId}\`), through the same pipeline and gates.` };
+        return {
+          text: `Rollback started: run \`${run.id}\` deploys \`${target.ref}\` (before \`${runId}\`), through the same pipeline and gates.`,
+        };
       },
     }),
   ];
@@ -78,7 +84,11 @@ export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandle
           // The trigger that opened the modal: a resubmitted form declares once.
           dedupe: { source: 'slack', key: ctx.metadata.trigger ?? ctx.viewId },
         });
-        await ctx.respond({ text: created ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.` : `${incident.id} was already declared from this form.` });
+        await ctx.respond({
+          text: created
+            ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.`
+            : `${incident.id} was already declared from this form.`,
+        });
       },
     }),
     RESOLVE_FORM.handler({
@@ -106,8 +116,19 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         const author = typeof event.item_user === 'string' ? `${mention(event.item_user)}: ` : '';
         const note = text ? `${author}${text}` : `Message${by} added with :${d.cfg.timeline_emoji}: (${item.channel}/${item.ts})`;
         await svc.addNote(id, note, user, { channel: item.channel, ts: item.ts });
-        await d.ctx.audit.record({ actor: user || '?', action: 'reaction incident.timeline', outcome: 'ok', channel: item.channel, target: `${id} ${item.ts}` });
-        await d.ctx.chat.post({ channel: item.channel, threadTs: item.ts, key: `inc-${id}-react-${item.ts}`, text: `:${d.cfg.timeline_emoji}: Added to the ${id} timeline.` });
+        await d.ctx.audit.record({
+          actor: user || '?',
+          action: 'reaction incident.timeline',
+          outcome: 'ok',
+          channel: item.channel,
+          target: `${id} ${item.ts}`,
+        });
+        await d.ctx.chat.post({
+          channel: item.channel,
+          threadTs: item.ts,
+          key: `inc-${id}-react-${item.ts}`,
+          text: `:${d.cfg.timeline_emoji}: Added to the ${id} timeline.`,
+        });
       },
     },
     {
@@ -117,7 +138,12 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         const user = String(event.user ?? '');
         const id = channel ? await d.repo.byChannel(channel) : null;
         if (!id || !user) return;
-        await d.repo.addTimelineOnce(id, `join-${user}`, { at: d.ctx.clock.now(), kind: 'join', actor: user, text: `${mention(user)} joined the channel` });
+        await d.repo.addTimelineOnce(id, `join-${user}`, {
+          at: d.ctx.clock.now(),
+          kind: 'join',
+          actor: user,
+          text: `${mention(user)} joined the channel`,
+        });
       },
     },
   ];
@@ -132,7 +158,9 @@ export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): Shortc
         const id = await d.repo.byChannel(ctx.channelId);
         if (!id) {
           const open = (await d.repo.openIds()).sort();
-          await ctx.respond({ text: `This channel belongs to no incident. Use the shortcut in an incident's channel${open.length ? ` (open: ${open.join(', ')})` : ''}.` });
+          await ctx.respond({
+            text: `This channel belongs to no incident. Use the shortcut in an incident's channel${open.length ? ` (open: ${open.join(', ')})` : ''}.`,
+          });
           return;
         }
         const author = ctx.message.user ? `${mention(ctx.message.user)}: ` : '';

@@ -52,8 +52,10 @@ function remindProcessor(d: IncidentDeps): JobProcessor {
       const every = describeTimer(d.cfg.timers[inc.severity].update_reminder);
       const who = inc.roles.commander ? `${mention(inc.roles.commander)}` : 'Responders';
       const text = `:bell: ${who}: no update on ${inc.id} for ${every}. Post one with \`/incident update "what we know"\`.`;
-      if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-remind-${inc.reminderGen}`, text, blocks: [md(text)] });
-      if (inc.roles.commander) await d.ctx.chat.post({ channel: inc.roles.commander, key: `inc-${inc.id}-remind-dm-${inc.reminderGen}`, text });
+      if (inc.channel)
+        await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-remind-${inc.reminderGen}`, text, blocks: [md(text)] });
+      if (inc.roles.commander)
+        await d.ctx.chat.post({ channel: inc.roles.commander, key: `inc-${inc.id}-remind-dm-${inc.reminderGen}`, text });
       await armReminder(d, inc.id);
       return 'reminded';
     },
@@ -85,21 +87,35 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
         // Paging matters more than the invite: a refusal retrying cannot fix still pages by DM.
         const error = permanentCode(err);
         if (!error) throw err;
-        await d.repo.addTimelineOnce(inc.id, `esc-invite-${level}`, { at: d.ctx.clock.now(), kind: 'escalation', text: `Could not invite level ${level} into the channel (Slack answered ${error}); paged by direct message` });
+        await d.repo.addTimelineOnce(inc.id, `esc-invite-${level}`, {
+          at: d.ctx.clock.now(),
+          kind: 'escalation',
+          text: `Could not invite level ${level} into the channel (Slack answered ${error}); paged by direct message`,
+        });
       }
       const res = await d.repo.update(inc.id, (c) => (c.ackedAt || c.escalationLevel >= level ? null : { ...c, escalationLevel: level }));
       if (!res) return 'not-needed';
       const waited = describeTimer(d.cfg.timers[inc.severity].acknowledge_timeout);
       const names = users.map(mention).join(', ') || (failed.length ? 'nobody (Slack refused every invite)' : 'nobody (level is empty)');
       const via = needsFallback(d, inc.services).escalation ? ' (fallback escalation: no escalation configured for the service)' : '';
-      await d.repo.addTimeline(inc.id, { at: d.ctx.clock.now(), kind: 'escalation', text: `Escalated to level ${level}${via}: ${names} (no acknowledgement within ${waited})` });
+      await d.repo.addTimeline(inc.id, {
+        at: d.ctx.clock.now(),
+        kind: 'escalation',
+        text: `Escalated to level ${level}${via}: ${names} (no acknowledgement within ${waited})`,
+      });
       const refused = failed.length ? ` Could not invite ${failed.map((f) => mention(f.user)).join(', ')} (see the timeline).` : '';
       const lost = unresolved.length ? ` Not looked up: ${unresolved.map((u) => `${u.step} (${u.error})`).join(', ')}.` : '';
       const text = `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: escalation level ${level} paged: ${names}${via}.${refused}${lost}`;
       if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
-      const how = inc.channel ? `join ${channelLink(inc.channel)} and press Acknowledge` : `it has no channel (set-up failed): acknowledge with \`/incident ack --id ${inc.id}\``;
+      const how = inc.channel
+        ? `join ${channelLink(inc.channel)} and press Acknowledge`
+        : `it has no channel (set-up failed): acknowledge with \`/incident ack --id ${inc.id}\``;
       for (const u of users) {
-        await d.ctx.chat.post({ channel: u, key: `inc-${inc.id}-esc-${level}-${u}`, text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: ${how}.` });
+        await d.ctx.chat.post({
+          channel: u,
+          key: `inc-${inc.id}-esc-${level}-${u}`,
+          text: `:rotating_light: You are paged for ${inc.id} (${inc.severity}) ${inc.title}: ${how}.`,
+        });
       }
       if (levels.length > level) await armEscalation(d, res.after, level + 1);
       return `escalated-${level}`;

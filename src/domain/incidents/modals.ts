@@ -40,7 +40,9 @@ export function declareModal(cfg: IncidentsConfig, meta: { channel: string; trig
     blocks: [
       input('title', 'Title', { type: 'plain_text_input', max_length: 150, placeholder: plain('Checkout latency') }),
       input('severity', 'Severity', { type: 'static_select', options: SEVERITIES.map((s) => option(s)), initial_option: option('SEV3') }),
-      ...(services.length ? [input('services', 'Affected services', { type: 'multi_static_select', options: services.map((s) => option(s)) }, true)] : []),
+      ...(services.length
+        ? [input('services', 'Affected services', { type: 'multi_static_select', options: services.map((s) => option(s)) }, true)]
+        : []),
       input('description', 'What is happening', { type: 'plain_text_input', multiline: true, max_length: 2000 }, true),
     ],
   });

@@ -77,7 +77,12 @@ export interface TimelineEntry {
   ref?: { channel: string; ts: string };
 }
 
-export const SEVERITY_EMOJI: Record<Severity, string> = { SEV1: ':red_circle:', SEV2: ':large_orange_circle:', SEV3: ':large_yellow_circle:', SEV4: ':white_circle:' };
+export const SEVERITY_EMOJI: Record<Severity, string> = {
+  SEV1: ':red_circle:',
+  SEV2: ':large_orange_circle:',
+  SEV3: ':large_yellow_circle:',
+  SEV4: ':white_circle:',
+};
 
 export function isOpen(i: Pick<Incident, 'status'>): boolean {
   return i.status !== 'resolved';

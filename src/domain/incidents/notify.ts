@@ -17,14 +17,25 @@ export type BroadcastKind = 'declared' | 'update' | 'resolved';
 
 const TITLE: Record<BroadcastKind, string> = { declared: 'Incident declared', update: 'Status update', resolved: 'Resolved' };
 
-export function formatUpdate(inc: Incident, kind: BroadcastKind, text: string, actor?: string): { text: string; blocks: ReturnType<typeof md>[] } {
+export function formatUpdate(
+  inc: Incident,
+  kind: BroadcastKind,
+  text: string,
+  actor?: string,
+): { text: string; blocks: ReturnType<typeof md>[] } {
   const head = `${SEVERITY_EMOJI[inc.severity]} *${inc.id} · ${inc.severity} · ${inc.status}* — ${escapeMrkdwn(inc.title)}`;
   const meta = [
     `*${TITLE[kind]}*${actor ? ` by ${mention(actor)}` : ''}`,
     `Services: ${inc.services.join(', ') || 'none'}`,
     `Commander: ${inc.roles.commander ? mention(inc.roles.commander) : 'unassigned'}`,
     // Until set-up creates it, say so: the live announcement is edited to link it.
-    ...(inc.channel ? [`Channel: ${channelLink(inc.channel)}`] : kind !== 'declared' ? [] : inc.setup.failed ? ['Channel: none (set-up failed)'] : ['Channel: being set up']),
+    ...(inc.channel
+      ? [`Channel: ${channelLink(inc.channel)}`]
+      : kind !== 'declared'
+        ? []
+        : inc.setup.failed
+          ? ['Channel: none (set-up failed)']
+          : ['Channel: being set up']),
   ].join(' · ');
   const body = escapeMrkdwn(text);
   return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };
@@ -38,7 +49,14 @@ export function broadcastChannels(d: IncidentDeps, inc: Incident, kind: Broadcas
   return [...new Set(all)];
 }
 
-export async function broadcast(d: IncidentDeps, inc: Incident, kind: BroadcastKind, seq: number, text: string, actor?: string): Promise<string[]> {
+export async function broadcast(
+  d: IncidentDeps,
+  inc: Incident,
+  kind: BroadcastKind,
+  seq: number,
+  text: string,
+  actor?: string,
+): Promise<string[]> {
   const content = formatUpdate(inc, kind, text, actor);
   const channels = broadcastChannels(d, inc, kind);
   for (const channel of channels) {
@@ -145,7 +163,11 @@ export function escalationLevels(d: IncidentDeps, inc: Incident): Responders[] {
  * email Slack refuses for good (`no_such_subteam`, `missing_scope`) is left out and listed in
  * `unresolved`, so one stale entry does not keep everyone else from being paged.
  */
-export async function resolveResponders(d: IncidentDeps, r: Responders, unresolved: Array<{ step: string; error: string }> = []): Promise<string[]> {
+export async function resolveResponders(
+  d: IncidentDeps,
+  r: Responders,
+  unresolved: Array<{ step: string; error: string }> = [],
+): Promise<string[]> {
   const users = new Set(r.users);
   const soft = async (step: string, fn: () => Promise<void>) => {
     try {
@@ -155,7 +177,8 @@ export async function resolveResponders(d: IncidentDeps, r: Responders, unresolv
       unresolved.push({ step, error: /: ([a-z0-9_]+)$/.exec(err.message)?.[1] ?? 'refused' });
     }
   };
-  for (const g of r.groups) await soft(`on-call group ${g}`, async () => void (await d.ctx.access.groupMembers(g)).forEach((u) => users.add(u)));
+  for (const g of r.groups)
+    await soft(`on-call group ${g}`, async () => void (await d.ctx.access.groupMembers(g)).forEach((u) => users.add(u)));
   for (const e of r.emails) {
     await soft('on-call email lookup', async () => {
       const u = await d.ctx.chat.lookupByEmail(e);

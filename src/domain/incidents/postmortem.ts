@@ -11,7 +11,10 @@ import { toPlainText } from '../../core/outbound.js';
  * ids in timeline text become readable handles (`<@U1>` -> `@U1`).
  */
 function plain(text: string): string {
-  return toPlainText(text).replace(/^([UW][A-Z0-9]+)$/, '@$1').replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1').replace(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g, '#$1');
+  return toPlainText(text)
+    .replace(/^([UW][A-Z0-9]+)$/, '@$1')
+    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g, '#$1');
 }
 
 /** A postmortem draft in Markdown: summary, impact, timeline, roles, durations and follow-ups. */
@@ -47,7 +50,10 @@ export function postmortemMarkdown(inc: Incident, timeline: TimelineEntry[]): st
     '',
     '| Time | What | Who |',
     '| --- | --- | --- |',
-    ...timeline.map((e) => `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(e.actor) : ''} |`),
+    ...timeline.map(
+      (e) =>
+        `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(e.actor) : ''} |`,
+    ),
     '',
     '## Follow-ups',
     '',
@@ -66,7 +72,8 @@ export function chunks(text: string, max = 2800): string[] {
   let cur: string[] = [];
   let len = 0;
   for (const whole of text.split('\n')) {
-    const pieces = whole.length > max ? Array.from({ length: Math.ceil(whole.length / max) }, (_, i) => whole.slice(i * max, (i + 1) * max)) : [whole];
+    const pieces =
+      whole.length > max ? Array.from({ length: Math.ceil(whole.length / max) }, (_, i) => whole.slice(i * max, (i + 1) * max)) : [whole];
     for (const line of pieces) {
       if (cur.length && len + 1 + line.length > max) {
         out.push(cur.join('\n'));
@@ -112,12 +119,18 @@ const MAX_ANSWERS = 5;
  * (all but the last through `respond()`, the last returned, so they arrive in sequence); a longer
  * draft goes to the asker by direct message, where there is no such limit.
  */
-export async function showPostmortem(d: IncidentDeps, id: string, markdown: string, ctx: Pick<CommandContext, 'actor' | 'requestId' | 'respond'>): Promise<MessageContent> {
+export async function showPostmortem(
+  d: IncidentDeps,
+  id: string,
+  markdown: string,
+  ctx: Pick<CommandContext, 'actor' | 'requestId' | 'respond'>,
+): Promise<MessageContent> {
   const messages = postmortemMessages(id, markdown);
   if (messages.length <= MAX_ANSWERS) {
     for (const m of messages.slice(0, -1)) await ctx.respond(m);
     return messages[messages.length - 1]!;
   }
-  for (const [i, m] of messages.entries()) await d.ctx.chat.post({ channel: ctx.actor.userId, key: `inc-${id}-pm-${ctx.requestId}-${i}`, ...m });
+  for (const [i, m] of messages.entries())
+    await d.ctx.chat.post({ channel: ctx.actor.userId, key: `inc-${id}-pm-${ctx.requestId}-${i}`, ...m });
   return mdMessage(`${id}'s postmortem draft takes ${messages.length} messages: sent to you by direct message.`);
 }

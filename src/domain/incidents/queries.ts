@@ -12,7 +12,9 @@ export class IncidentReads implements IncidentQueries {
 
   async openDocs(filter: { service?: string } = {}): Promise<Incident[]> {
     const docs = await this.repo.getMany(await this.repo.openIds());
-    return docs.filter((i) => isOpen(i) && (!filter.service || i.services.includes(filter.service))).sort((a, b) => b.declaredAt - a.declaredAt);
+    return docs
+      .filter((i) => isOpen(i) && (!filter.service || i.services.includes(filter.service)))
+      .sort((a, b) => b.declaredAt - a.declaredAt);
   }
 
   async openIncidents(filter: { service?: string } = {}): Promise<IncidentSummary[]> {
@@ -28,7 +30,12 @@ export class IncidentReads implements IncidentQueries {
   async addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void> {
     const norm = normalizeIncidentId(id);
     if (!norm || !(await this.repo.get(norm))) return;
-    await this.repo.addTimeline(norm, { at: this.clock.now(), kind: entry.kind.slice(0, 40), text: entry.text.slice(0, 2000), ...(entry.actor ? { actor: entry.actor } : {}) });
+    await this.repo.addTimeline(norm, {
+      at: this.clock.now(),
+      kind: entry.kind.slice(0, 40),
+      text: entry.text.slice(0, 2000),
+      ...(entry.actor ? { actor: entry.actor } : {}),
+    });
   }
 
   async list(opts: { open?: boolean; limit?: number }): Promise<Incident[]> {
@@ -68,7 +75,11 @@ export interface IncidentMetrics {
 
 export function formatMetrics(m: IncidentMetrics, since: string): string {
   const dur = (ms: number | null) => (ms === null ? 'n/a' : formatDuration(ms));
-  const sev = Object.entries(m.bySeverity).sort().map(([s, n]) => `${s}: ${n}`).join(', ') || 'none';
+  const sev =
+    Object.entries(m.bySeverity)
+      .sort()
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ') || 'none';
   return [
     `*Incidents in the last ${since}*: ${m.count} (${m.open} open; ${sev})`,
     `Mean time to acknowledge (MTTA): *${dur(m.mttaMs)}* over ${m.acked} acknowledged`,

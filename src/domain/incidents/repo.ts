@@ -60,7 +60,11 @@ export class IncidentRepo {
 
   /** Newest first. */
   async recentIds(opts: { sinceMs?: number; limit?: number } = {}): Promise<string[]> {
-    const rows = await this.store.zRange(this.k('index'), { rev: true, ...(opts.sinceMs !== undefined ? { min: opts.sinceMs } : {}), ...(opts.limit ? { limit: opts.limit } : {}) });
+    const rows = await this.store.zRange(this.k('index'), {
+      rev: true,
+      ...(opts.sinceMs !== undefined ? { min: opts.sinceMs } : {}),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+    });
     return rows.map((r) => r.member);
   }
 

@@ -4,10 +4,28 @@ import { EVENTS } from '../contracts.js';
 import { authorizeIncident, type IncidentAct } from './authorize.js';
 import { SEVERITIES, type Severity } from './config.js';
 import { JOB, jobId, type IncidentDeps } from './deps.js';
-import { ROLE_LABEL, isOpen, type Incident, type IncidentRole, type IncidentSource, type IncidentStatus, type TimelineEntry } from './model.js';
+import {
+  ROLE_LABEL,
+  isOpen,
+  type Incident,
+  type IncidentRole,
+  type IncidentSource,
+  type IncidentStatus,
+  type TimelineEntry,
+} from './model.js';
 import { syncAnnouncements } from './announce.js';
 import { inviteResponders } from './invite.js';
-import { armEscalation, armReminder, broadcast, rearmEscalation, cancelTimers, channelNote, notifyHelpdesk, oncallOf, scheduleRefresh } from './notify.js';
+import {
+  armEscalation,
+  armReminder,
+  broadcast,
+  rearmEscalation,
+  cancelTimers,
+  channelNote,
+  notifyHelpdesk,
+  oncallOf,
+  scheduleRefresh,
+} from './notify.js';
 import { mention } from '../../core/blocks.js';
 
 export interface DeclareInput {
@@ -48,7 +66,9 @@ export class IncidentService {
     if (id) return this.require(id);
     const byChannel = channel ? await this.d.repo.byChannel(channel) : null;
     if (byChannel) return this.require(byChannel);
-    throw new UsageError('Name the incident (`--id INC-42`) or run this in its channel.', [`Open incidents: ${(await this.d.repo.openIds()).sort().join(', ') || 'none'}`]);
+    throw new UsageError('Name the incident (`--id INC-42`) or run this in its channel.', [
+      `Open incidents: ${(await this.d.repo.openIds()).sort().join(', ') || 'none'}`,
+    ]);
   }
 
   checkServices(services: string[]): void {
@@ -100,7 +120,12 @@ export class IncidentService {
     await repo.create(inc);
     // Recorded at once, so a failure in the steps below cannot let a redelivery open a second one.
     await repo.setDedupe(input.dedupe.source, input.dedupe.key, id);
-    await repo.addTimeline(id, { at, kind: 'declared', actor: input.declaredBy, text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}` });
+    await repo.addTimeline(id, {
+      at,
+      kind: 'declared',
+      actor: input.declaredBy,
+      text: `Declared ${inc.severity} "${inc.title}" (${inc.services.join(', ') || 'no service'}) from ${input.source}`,
+    });
     if (commander) await repo.addTimeline(id, { at, kind: 'role', actor: input.declaredBy, text: `Commander: ${mention(commander)}` });
     await this.announce(inc);
     ctx.log.info({ incident: id, severity: inc.severity, source: inc.source }, 'incident declared');
@@ -119,7 +144,14 @@ export class IncidentService {
     if (inc.escalationLevel === 0 && !inc.ackedAt) await armEscalation(this.d, inc, 1);
     await syncAnnouncements(this.d, inc.id);
     await notifyHelpdesk(this.d, inc, 'incident.declared', inc.description);
-    await ctx.events.publish(EVENTS.incidentDeclared, inc.id, { incidentId: inc.id, title: inc.title, severity: inc.severity, services: inc.services, declaredBy: inc.declaredBy, source: inc.source });
+    await ctx.events.publish(EVENTS.incidentDeclared, inc.id, {
+      incidentId: inc.id,
+      title: inc.title,
+      severity: inc.severity,
+      services: inc.services,
+      declaredBy: inc.declaredBy,
+      source: inc.source,
+    });
     await repo.update(inc.id, ({ announcePending, ...cur }) => (announcePending ? cur : null));
   }
 
@@ -140,11 +172,18 @@ export class IncidentService {
     const inc = await this.require(id);
     this.requireOpen(inc);
     await this.authorize(inc, actor, 'role');
-    const res = await this.d.repo.update(id, (cur) => (cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } }));
+    const res = await this.d.repo.update(id, (cur) =>
+      cur.roles[role] === user ? null : { ...cur, roles: { ...cur.roles, [role]: user } },
+    );
     if (!res) return inc;
     await this.entry(id, { kind: 'role', actor: actor.userId, text: `${ROLE_LABEL[role]}: ${mention(user)}` });
     if (res.after.channel) await inviteResponders(this.d, res.after, [user], `role-${res.after.version}`);
-    await channelNote(this.d, res.after, `role-${res.after.version}`, `:busts_in_silhouette: ${mention(actor.userId)} made ${mention(user)} ${ROLE_LABEL[role].toLowerCase()}.`);
+    await channelNote(
+      this.d,
+      res.after,
+      `role-${res.after.version}`,
+      `:busts_in_silhouette: ${mention(actor.userId)} made ${mention(user)} ${ROLE_LABEL[role].toLowerCase()}.`,
+    );
     await scheduleRefresh(this.d, res.after);
     return res.after;
   }
@@ -157,7 +196,12 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.severity === severity ? null : { ...cur, severity }));
     if (!res) return inc;
     await this.entry(id, { kind: 'severity', actor: actor.userId, text: `Severity ${res.before.severity} → ${severity}` });
-    await channelNote(this.d, res.after, `sev-${res.after.version}`, `:rotating_light: ${mention(actor.userId)} changed severity ${res.before.severity} → *${severity}*.`);
+    await channelNote(
+      this.d,
+      res.after,
+      `sev-${res.after.version}`,
+      `:rotating_light: ${mention(actor.userId)} changed severity ${res.before.severity} → *${severity}*.`,
+    );
     await armReminder(this.d, id);
     await rearmEscalation(this.d, res.after);
     await scheduleRefresh(this.d, res.after);
@@ -172,7 +216,12 @@ export class IncidentService {
     const res = await this.d.repo.update(id, (cur) => (cur.status === status || !isOpen(cur) ? null : { ...cur, status }));
     if (!res) return inc;
     await this.entry(id, { kind: 'status', actor: actor.userId, text: `Status ${res.before.status} → ${status}` });
-    await channelNote(this.d, res.after, `status-${res.after.version}`, `:traffic_light: ${mention(actor.userId)} changed status ${res.before.status} → *${status}*.`);
+    await channelNote(
+      this.d,
+      res.after,
+      `status-${res.after.version}`,
+      `:traffic_light: ${mention(actor.userId)} changed status ${res.before.status} → *${status}*.`,
+    );
     await scheduleRefresh(this.d, res.after);
     await notifyHelpdesk(this.d, res.after, 'incident.status_changed');
     return res.after;
@@ -229,17 +278,25 @@ export class IncidentService {
     await this.authorize(inc, actor, 'resolve');
     const at = this.now;
     const res = await this.d.repo.update(id, (cur) =>
-      isOpen(cur) ? { ...cur, status: 'resolved', resolvedAt: at, resolvedBy: actor.userId, resolution: resolution.slice(0, 2000), followUps } : null,
+      isOpen(cur)
+        ? { ...cur, status: 'resolved', resolvedAt: at, resolvedBy: actor.userId, resolution: resolution.slice(0, 2000), followUps }
+        : null,
     );
     const after = res?.after ?? (await this.require(id));
     if (!res) await this.requireResolvable(after);
     await cancelTimers(this.d, after);
-    await this.d.repo.addTimelineOnce(id, 'resolved', { at: after.resolvedAt ?? at, kind: 'resolved', actor: after.resolvedBy ?? actor.userId, text: `Resolved: ${(after.resolution ?? resolution).slice(0, 500)}` });
+    await this.d.repo.addTimelineOnce(id, 'resolved', {
+      at: after.resolvedAt ?? at,
+      kind: 'resolved',
+      actor: after.resolvedBy ?? actor.userId,
+      text: `Resolved: ${(after.resolution ?? resolution).slice(0, 500)}`,
+    });
     return { incident: after, first: Boolean(res) };
   }
 
   /** Open, or resolved by a resolve that stopped before writing the postmortem. */
   async requireResolvable(inc: Incident): Promise<void> {
-    if (!isOpen(inc) && (await this.d.repo.postmortem(inc.id)) !== null) throw new InvalidStateError(`${inc.id} is already resolved.`, [`Its postmortem draft: \`/incident show ${inc.id} --postmortem\``]);
+    if (!isOpen(inc) && (await this.d.repo.postmortem(inc.id)) !== null)
+      throw new InvalidStateError(`${inc.id} is already resolved.`, [`Its postmortem draft: \`/incident show ${inc.id} --postmortem\``]);
   }
 }

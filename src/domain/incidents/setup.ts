@@ -41,8 +41,14 @@ const isSkipped = (inc: Incident, step: string) => Boolean(inc.setup.skipped?.so
 /** Records an optional step Slack refused for good: on the incident (never retried) and the timeline. */
 async function skip(d: IncidentDeps, id: string, step: string, error: string): Promise<void> {
   d.ctx.log.warn({ incident: id, step, error }, 'Slack refused an optional incident set-up step; skipped');
-  await record(d, id, (c) => (isSkipped(c, step) ? null : { ...c, setup: { ...c.setup, skipped: [...(c.setup.skipped ?? []), { step, error }] } }));
-  await d.repo.addTimelineOnce(id, `skipped-${step}`.slice(0, 120), { at: d.ctx.clock.now(), kind: 'setup', text: `Skipped: ${step} (Slack answered ${error})` });
+  await record(d, id, (c) =>
+    isSkipped(c, step) ? null : { ...c, setup: { ...c.setup, skipped: [...(c.setup.skipped ?? []), { step, error }] } },
+  );
+  await d.repo.addTimelineOnce(id, `skipped-${step}`.slice(0, 120), {
+    at: d.ctx.clock.now(),
+    kind: 'setup',
+    text: `Skipped: ${step} (Slack answered ${error})`,
+  });
 }
 
 /** Runs an optional step; a permanent refusal is recorded (never retried) and reported as false. */
@@ -61,7 +67,11 @@ async function optional(d: IncidentDeps, id: string, step: string, fn: () => Pro
 /** A required step failed for good: told in the channel, or to the declarer (or the announce channel). */
 async function failLoudly(d: IncidentDeps, id: string, what: string, error: string): Promise<void> {
   const inc = await record(d, id, (c) => (c.setup.failed ? null : { ...c, setup: { ...c.setup, failed: `${what}: ${error}` } }));
-  await d.repo.addTimelineOnce(id, 'setup-failed', { at: d.ctx.clock.now(), kind: 'setup', text: `Set-up stopped: could not ${what} (${error})` });
+  await d.repo.addTimelineOnce(id, 'setup-failed', {
+    at: d.ctx.clock.now(),
+    kind: 'setup',
+    text: `Set-up stopped: could not ${what} (${error})`,
+  });
   const text = `:warning: ${id} is declared, but Switchyard could not ${what} (Slack answered \`${error}\`). Responders were not gathered: fix the app's access, then \`/incident show ${id}\`.`;
   const target = inc.channel ?? (/^[UW][A-Z0-9]+$/.test(inc.declaredBy) ? inc.declaredBy : d.cfg.announce_channel);
   if (target) await d.ctx.chat.post({ channel: target, key: `inc-${id}-setup-failed`, text, blocks: [md(text)] });
@@ -99,7 +109,9 @@ async function invite(d: IncidentDeps, inc: Incident): Promise<Incident> {
   for (const u of unresolved) await skip(d, id, u.step, u.error);
   if (fallback) {
     const who = inc.services.length ? `service ${inc.services.join(', ')}` : 'this incident (no known service)';
-    const text = wanted.size ? `No on-call configured for ${who}: the fallback on-call is invited` : `No on-call configured for ${who}, and no fallback on-call: nobody invited`;
+    const text = wanted.size
+      ? `No on-call configured for ${who}: the fallback on-call is invited`
+      : `No on-call configured for ${who}, and no fallback on-call: nobody invited`;
     await d.repo.addTimelineOnce(id, 'fallback-oncall', { at: d.ctx.clock.now(), kind: 'join', text });
   }
   for (const u of [inc.declaredBy, ...Object.values(inc.roles)]) if (u && /^[UW][A-Z0-9]+$/.test(u)) wanted.add(u);
@@ -109,15 +121,27 @@ async function invite(d: IncidentDeps, inc: Incident): Promise<Incident> {
   await optional(d, id, 'invite responders', async () => void (res = await inviteResponders(d, inc, missing, 'initial')));
   const after = await record(d, id, (c) => ({
     ...c,
-    setup: { ...c.setup, invited: [...new Set([...(c.setup.invited ?? []), ...res.invited])], notInvited: [...(c.setup.notInvited ?? []), ...res.failed.filter((f) => !c.setup.notInvited?.some((n) => n.user === f.user))] },
+    setup: {
+      ...c.setup,
+      invited: [...new Set([...(c.setup.invited ?? []), ...res.invited])],
+      notInvited: [...(c.setup.notInvited ?? []), ...res.failed.filter((f) => !c.setup.notInvited?.some((n) => n.user === f.user))],
+    },
   }));
-  if (res.invited.length) await d.repo.addTimelineOnce(id, 'joined-initial', { at: d.ctx.clock.now(), kind: 'join', text: `Responders invited: ${res.invited.map(mention).join(', ')}` });
+  if (res.invited.length)
+    await d.repo.addTimelineOnce(id, 'joined-initial', {
+      at: d.ctx.clock.now(),
+      kind: 'join',
+      text: `Responders invited: ${res.invited.map(mention).join(', ')}`,
+    });
   return after;
 }
 
 /** One note in the channel listing what set-up skipped and whom it could not invite, kept current. */
 async function noteGaps(d: IncidentDeps, inc: Incident): Promise<void> {
-  const gaps = [...(inc.setup.skipped ?? []).map((s) => `• Skipped ${s.step}: Slack answered \`${s.error}\``), ...(inc.setup.notInvited ?? []).map((n) => `• Could not invite ${refusalText(n)}`)];
+  const gaps = [
+    ...(inc.setup.skipped ?? []).map((s) => `• Skipped ${s.step}: Slack answered \`${s.error}\``),
+    ...(inc.setup.notInvited ?? []).map((n) => `• Could not invite ${refusalText(n)}`),
+  ];
   const noted = inc.setup.noted ?? 0;
   if (!inc.channel || gaps.length <= noted) return;
   const text = `:warning: Set-up of ${inc.id} finished with gaps:\n${gaps.join('\n')}`;
@@ -135,10 +159,12 @@ async function runSetup(d: IncidentDeps, id: string): Promise<string> {
   const channel = inc.channel!;
   const topic = topicOf(inc);
   if (inc.setup.topic !== topic && !isSkipped(inc, 'channel topic')) {
-    if (await optional(d, id, 'channel topic', () => d.ctx.chat.setTopic(channel, topic))) inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, topic } }));
+    if (await optional(d, id, 'channel topic', () => d.ctx.chat.setTopic(channel, topic)))
+      inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, topic } }));
   }
   if (!inc.setup.purpose && !isSkipped(inc, 'channel purpose')) {
-    if (await optional(d, id, 'channel purpose', () => d.ctx.chat.setPurpose(channel, purposeOf(inc!)))) inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, purpose: true } }));
+    if (await optional(d, id, 'channel purpose', () => d.ctx.chat.setPurpose(channel, purposeOf(inc!))))
+      inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, purpose: true } }));
   }
   for (const s of inc.services) {
     const cfg = d.cfg.services[s];
@@ -179,7 +205,9 @@ export function setupProcessor(d: IncidentDeps): JobProcessor {
         // Refused for good, or out of retries on a transient failure: loud, not a silent stall.
         const error = permanentCode(err);
         if (!(err instanceof PermanentJobError) && (error || ctx.attempt >= ctx.maxAttempts)) {
-          await failLoudly(d, id, 'finish setting up the incident channel', error ?? (err as Error).message.slice(0, 200)).catch(() => undefined);
+          await failLoudly(d, id, 'finish setting up the incident channel', error ?? (err as Error).message.slice(0, 200)).catch(
+            () => undefined,
+          );
         }
         throw err;
       }

@@ -1,4 +1,17 @@
-import { actions, type Block, button, type ButtonSpec, context, divider, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
+import {
+  actions,
+  type Block,
+  button,
+  type ButtonSpec,
+  context,
+  divider,
+  escapeMrkdwn,
+  fields,
+  header,
+  md,
+  mention,
+  type MessageContent,
+} from '../../core/blocks.js';
 import { z } from 'zod';
 import { compact, defineAction, text } from '../../core/edges.js';
 import type { RunInfo } from '../contracts.js';
@@ -48,7 +61,23 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
     const canRollBack = open && r.status === 'succeeded' && !r.rollbackOf;
     out.push(
       canRollBack
-        ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: button(ROLLBACK.button({ text: 'Roll back', value: { id: incId, runId: r.id }, style: 'danger', confirm: { title: 'Roll back this deployment?', text: `Starts a run of ${r.pipeline} to ${r.env} with the last good ref before ${r.id}, through the same gates.`, confirm: 'Roll back', deny: 'Cancel' } })) }
+        ? {
+            type: 'section',
+            text: { type: 'mrkdwn', text: line },
+            accessory: button(
+              ROLLBACK.button({
+                text: 'Roll back',
+                value: { id: incId, runId: r.id },
+                style: 'danger',
+                confirm: {
+                  title: 'Roll back this deployment?',
+                  text: `Starts a run of ${r.pipeline} to ${r.env} with the last good ref before ${r.id}, through the same gates.`,
+                  confirm: 'Roll back',
+                  deny: 'Cancel',
+                },
+              }),
+            ),
+          }
         : md(line),
     );
   }
@@ -76,11 +105,29 @@ export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
   if (open) {
     const buttons: ButtonSpec[] = [];
     if (!inc.ackedAt) buttons.push(ACK.button({ text: 'Acknowledge', value: inc.id, style: 'primary' }));
-    for (const s of STATUSES.filter((x) => x !== inc.status && x !== 'resolved')) buttons.push(STATUS.button({ text: `Status: ${s}`, value: { id: inc.id, status: s } }));
-    buttons.push(STATUS.button({ text: 'Resolve', value: { id: inc.id, status: 'resolved' }, style: 'danger', confirm: { title: `Resolve ${inc.id}?`, text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.', confirm: 'Resolve', deny: 'Cancel' } }));
+    for (const s of STATUSES.filter((x) => x !== inc.status && x !== 'resolved'))
+      buttons.push(STATUS.button({ text: `Status: ${s}`, value: { id: inc.id, status: s } }));
+    buttons.push(
+      STATUS.button({
+        text: 'Resolve',
+        value: { id: inc.id, status: 'resolved' },
+        style: 'danger',
+        confirm: {
+          title: `Resolve ${inc.id}?`,
+          text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.',
+          confirm: 'Resolve',
+          deny: 'Cancel',
+        },
+      }),
+    );
     blocks.push(divider(), actions(buttons, 'incident-status'));
     const sev = (['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const).filter((s) => s !== inc.severity);
-    blocks.push(actions(sev.map((s) => SEVERITY.button({ text: s, value: { id: inc.id, severity: s } })), 'incident-severity'));
+    blocks.push(
+      actions(
+        sev.map((s) => SEVERITY.button({ text: s, value: { id: inc.id, severity: s } })),
+        'incident-severity',
+      ),
+    );
   } else {
     blocks.push(context(`Resolved ${inc.resolvedAt ? fmtTime(inc.resolvedAt) : ''} by ${who(inc.resolvedBy)}.`));
   }

@@ -29,14 +29,13 @@ export class SourceCache {
   /** Set by stop(): a read finishing during shutdown must not start a watch that outlives it. */
   private stopped = false;
 
-  constructor(
-    private readonly deps: { clock: Clock; ttlMs: number; log: Logger; watch: boolean },
-  ) {}
+  constructor(private readonly deps: { clock: Clock; ttlMs: number; log: Logger; watch: boolean }) {}
 
   async read(source: ConfigSource, path: string): Promise<CachedRead> {
     const id = `${source.kind}\u0000${path}`;
     const entry = this.entries.get(id);
-    if (entry && (entry.watched || this.deps.clock.now() - entry.fetchedAt < this.deps.ttlMs)) return { doc: entry.doc, fetchedAt: entry.fetchedAt };
+    if (entry && (entry.watched || this.deps.clock.now() - entry.fetchedAt < this.deps.ttlMs))
+      return { doc: entry.doc, fetchedAt: entry.fetchedAt };
     const running = this.inflight.get(id);
     if (running) return running;
     const p = this.fetch(source, path, id).finally(() => this.inflight.delete(id));

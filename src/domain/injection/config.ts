@@ -12,7 +12,10 @@ const pathTemplate = z
   .string()
   .regex(/^[A-Za-z0-9_.{}/-]+$/, 'a path of letters, digits, _ . - / and {service} {env}')
   .refine((p) => !p.startsWith('/') && !p.endsWith('/'), 'no leading or trailing /')
-  .refine((p) => (p.match(/\{[^}]*\}/g) ?? []).every((t) => t === '{service}' || t === '{env}'), 'only {service} and {env} may be substituted');
+  .refine(
+    (p) => (p.match(/\{[^}]*\}/g) ?? []).every((t) => t === '{service}' || t === '{env}'),
+    'only {service} and {env} may be substituted',
+  );
 
 const layerSchema = z
   .object({
@@ -32,7 +35,13 @@ const layerSchema = z
 
 export const injectionFileSchema = z
   .object({
-    services: z.record(name, z.object({ description: z.string().optional(), environments: z.array(name).optional() }).strict().default({})),
+    services: z.record(
+      name,
+      z
+        .object({ description: z.string().optional(), environments: z.array(name).optional() })
+        .strict()
+        .default({}),
+    ),
     environments: z.record(name, z.object({ description: z.string().optional(), order: z.array(name).min(1) }).strict()),
     layers: z.record(name, layerSchema),
     /** Keys that are secrets whichever layer they come from. */
@@ -44,12 +53,18 @@ export const injectionFileSchema = z
   .superRefine((f, ctx) => {
     for (const [env, e] of Object.entries(f.environments)) {
       e.order.forEach((layer, i) => {
-        if (!f.layers[layer]) ctx.addIssue({ code: 'custom', path: ['environments', env, 'order', i], message: `no layer \`${layer}\` (layers: ${Object.keys(f.layers).join(', ')})` });
+        if (!f.layers[layer])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', env, 'order', i],
+            message: `no layer \`${layer}\` (layers: ${Object.keys(f.layers).join(', ')})`,
+          });
       });
     }
     for (const [svc, s] of Object.entries(f.services)) {
       (s.environments ?? []).forEach((env, i) => {
-        if (!f.environments[env]) ctx.addIssue({ code: 'custom', path: ['services', svc, 'environments', i], message: `no environment \`${env}\`` });
+        if (!f.environments[env])
+          ctx.addIssue({ code: 'custom', path: ['services', svc, 'environments', i], message: `no environment \`${env}\`` });
       });
     }
   });
@@ -59,7 +74,10 @@ export type LayerConfig = InjectionFile['layers'][string];
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const lzEnvironment = z
   .object({
-    account_id: z.string().regex(/^\d{12}$/, 'a 12-digit account id').optional(),
+    account_id: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit account id')
+      .optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region like eu-west-1'),
     vpc_id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id like vpc-0a1b2c3d'),
     subnet_ids: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id like subnet-0a1b2c3d')).min(1),

@@ -42,7 +42,11 @@ export class LandingZoneSource implements ConfigSource {
     const doc: SourceDocument = { values: {}, version: this.version };
     for (const [key, v] of Object.entries(values)) {
       if (v === undefined) continue;
-      doc.values[key] = { value: Array.isArray(v) ? v.map(String).join(',') : String(v), path: `${this.location}#environments.${env}.${key}`, version: this.version };
+      doc.values[key] = {
+        value: Array.isArray(v) ? v.map(String).join(',') : String(v),
+        path: `${this.location}#environments.${env}.${key}`,
+        version: this.version,
+      };
     }
     return Promise.resolve(doc);
   }

@@ -122,7 +122,10 @@ export class InjectionService implements InjectionResolver {
       const v = r.values[key];
       const blocking = downAbove(r, v?.layer);
       if (blocking) {
-        throw new UpstreamError(SOURCE_LABEL[blocking.source], `\`${key}\` for ${service}/${env} cannot be resolved while layer \`${blocking.layer}\` is unreadable (${blocking.reason ?? 'unreachable'})`);
+        throw new UpstreamError(
+          SOURCE_LABEL[blocking.source],
+          `\`${key}\` for ${service}/${env} cannot be resolved while layer \`${blocking.layer}\` is unreadable (${blocking.reason ?? 'unreachable'})`,
+        );
       }
       if (!v) throw new NotFoundError(`${service}/${env} key`, key, Object.keys(r.values).sort());
       out[key] = v;

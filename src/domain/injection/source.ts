@@ -35,7 +35,11 @@ export interface ConfigSource {
    * Long-polls `path` (a blocking query) until `signal` aborts, calling `onChange` with every new
    * document. Resolves when aborted; `onError` is told about failures it retries through.
    */
-  watch?(path: string, handlers: { onChange(doc: SourceDocument | null): void; onError(err: Error): void }, signal: AbortSignal): Promise<void>;
+  watch?(
+    path: string,
+    handlers: { onChange(doc: SourceDocument | null): void; onError(err: Error): void },
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Releases background work (token renewal timers) at shutdown. */
   stop?(): void;
 }

@@ -30,11 +30,16 @@ export class ConfigViews {
   }
 
   private staleNotes(r: Resolution, layers: Set<string>): string[] {
-    return r.layers.filter((l) => l.stale && layers.has(l.layer)).map((l) => `:hourglass_flowing_sand: *${l.layer}* is stale: ${escapeMrkdwn(l.stale!)}; showing the last copy read.`);
+    return r.layers
+      .filter((l) => l.stale && layers.has(l.layer))
+      .map((l) => `:hourglass_flowing_sand: *${l.layer}* is stale: ${escapeMrkdwn(l.stale!)}; showing the last copy read.`);
   }
 
   private downNotes(r: Resolution): string[] {
-    return r.down.map((l) => `:electric_plug: *${l.layer}* is unreadable: ${escapeMrkdwn(l.reason ?? 'unreachable')}. Keys it would override may show a lower layer's value.`);
+    return r.down.map(
+      (l) =>
+        `:electric_plug: *${l.layer}* is unreadable: ${escapeMrkdwn(l.reason ?? 'unreachable')}. Keys it would override may show a lower layer's value.`,
+    );
   }
 
   async get(service: string, env: string, key: string): Promise<Reply> {
@@ -51,7 +56,9 @@ export class ConfigViews {
     const lines: string[] = [];
     for (const k of keys) {
       const v = r.values[k]!;
-      lines.push(`• \`${k}\` = ${await this.shown(v)} — ${v.layer}${v.version !== undefined ? ` v${String(v.version)}` : ''}${v.stale ? ' _(stale)_' : ''}`);
+      lines.push(
+        `• \`${k}\` = ${await this.shown(v)} — ${v.layer}${v.version !== undefined ? ` v${String(v.version)}` : ''}${v.stale ? ' _(stale)_' : ''}`,
+      );
     }
     if (!keys.length) lines.push('_No keys in any layer._');
     return reply([head, ...lines, ...this.downNotes(r), ...this.staleNotes(r, new Set(r.layers.map((l) => l.layer)))]);
@@ -71,12 +78,23 @@ export class ConfigViews {
       else if (l.status === 'down') lines.push(`${label}: :electric_plug: unreadable: ${escapeMrkdwn(l.reason ?? '')}`);
       else if (l.status === 'missing') {
         const near = await this.injection.siblings(l);
-        lines.push(`${label}: nothing stored at this path${near.length ? ` (there: ${near.slice(0, 10).map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')})` : ''}`);
+        lines.push(
+          `${label}: nothing stored at this path${
+            near.length
+              ? ` (there: ${near
+                  .slice(0, 10)
+                  .map((s) => `\`${escapeMrkdwn(s)}\``)
+                  .join(', ')})`
+              : ''
+          }`,
+        );
       } else if (!own) lines.push(`${label}: no \`${key}\``);
       else {
         const shown = await this.shown({ value: own.value, secret: this.injection.isSecret(l.layer, key) });
         const tag = winner?.layer === l.layer ? ':white_check_mark: *wins*' : 'overridden';
-        lines.push(`${label}: ${shown}${own.version !== undefined ? ` (v${String(own.version)})` : ''} ${tag}${l.stale ? ' _(stale copy)_' : ''}`);
+        lines.push(
+          `${label}: ${shown}${own.version !== undefined ? ` (v${String(own.version)})` : ''} ${tag}${l.stale ? ' _(stale copy)_' : ''}`,
+        );
       }
     }
     const blocking = downAbove(r, winner?.layer);
@@ -125,7 +143,11 @@ export class ConfigViews {
     }
     for (const k of missing) {
       const blocking = downAbove(r, r.values[k]?.layer);
-      lines.push(blocking ? `:electric_plug: \`${k}\`: layer *${blocking.layer}* is unreadable; the stage would fail now.` : `:warning: \`${k}\` is not defined for ${def.service}/${env}: that stage would fail before it runs.`);
+      lines.push(
+        blocking
+          ? `:electric_plug: \`${k}\`: layer *${blocking.layer}* is unreadable; the stage would fail now.`
+          : `:warning: \`${k}\` is not defined for ${def.service}/${env}: that stage would fail before it runs.`,
+      );
     }
     return reply([...lines, ...this.staleNotes(r, new Set(r.layers.map((l) => l.layer)))]);
   }

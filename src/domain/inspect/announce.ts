@@ -37,10 +37,14 @@ export class Announcer {
     const fixedBy = groupBy(r.fixed.filter((x) => x.scan));
     for (const [scanId, recs] of fixedBy) {
       const ids = recs.map((x) => `\`${x.id}\``).join(', ');
-      const text = recs.length === 1 ? `:white_check_mark: ${ids} is fixed: ${inspector} no longer sees it.` : `:white_check_mark: ${ids} are fixed: ${inspector} no longer sees them.`;
+      const text =
+        recs.length === 1
+          ? `:white_check_mark: ${ids} is fixed: ${inspector} no longer sees it.`
+          : `:white_check_mark: ${ids} are fixed: ${inspector} no longer sees them.`;
       await this.changed(scanId, { key: `fixed-${recs[0]!.fixedAt}-${recs.length}`, text });
     }
-    for (const rec of r.fixed.filter((x) => !x.scan)) await this.legacyNote(rec, now, `fixed-${rec.fixedAt}`, `:white_check_mark: \`${rec.id}\` is fixed: ${inspector} no longer sees it.`);
+    for (const rec of r.fixed.filter((x) => !x.scan))
+      await this.legacyNote(rec, now, `fixed-${rec.fixedAt}`, `:white_check_mark: \`${rec.id}\` is fixed: ${inspector} no longer sees it.`);
 
     for (const rec of r.seen) {
       if (!rec.accepted || isAccepted(rec, now) || !(await this.findings.noteExpiry(rec.id))) continue;
@@ -58,10 +62,24 @@ export class Announcer {
 
   private async announceBatch(scanId: string, recs: FindingRecord[]): Promise<void> {
     const first = recs[0]!;
-    const batch = await this.batches.add({ id: scanId, inspector: first.inspector, env: first.env, service: first.service, at: first.lastSeen, ...(first.channel ? { channel: first.channel } : {}) }, recs.map((x) => x.id));
+    const batch = await this.batches.add(
+      {
+        id: scanId,
+        inspector: first.inspector,
+        env: first.env,
+        service: first.service,
+        at: first.lastSeen,
+        ...(first.channel ? { channel: first.channel } : {}),
+      },
+      recs.map((x) => x.id),
+    );
     if (batch.channel) {
       // Keyed: a retried job posts nothing twice (its batch is the same; later findings get a new one).
-      await this.ctx.chat.post({ channel: batch.channel, key: scanKey(scanId), ...batchContent(batch, await this.batches.records(batch), this.now()) });
+      await this.ctx.chat.post({
+        channel: batch.channel,
+        key: scanKey(scanId),
+        ...batchContent(batch, await this.batches.records(batch), this.now()),
+      });
     } else {
       this.ctx.log.warn({ scan: scanId, service: batch.service }, 'no channel for new findings: set channels.default in inspectors.yml');
     }
@@ -75,13 +93,23 @@ export class Announcer {
     if (!batch) return;
     if (batch.channel) {
       await this.ctx.chat.update(scanKey(scanId), batchContent(batch, await this.batches.records(batch), this.now()));
-      await this.ctx.chat.post({ channel: batch.channel, threadKey: scanKey(scanId), key: `${scanKey(scanId)}-${note.key}`, text: note.text });
+      await this.ctx.chat.post({
+        channel: batch.channel,
+        threadKey: scanKey(scanId),
+        key: `${scanKey(scanId)}-${note.key}`,
+        text: note.text,
+      });
     }
     await this.publish(batch);
   }
 
   private async publish(batch: ScanBatch): Promise<void> {
-    await this.ctx.events.publish(EVENTS.findingsChanged, `${batch.id}-r${batch.rev}`, { scanId: batch.id, inspector: batch.inspector, env: batch.env, service: batch.service });
+    await this.ctx.events.publish(EVENTS.findingsChanged, `${batch.id}-r${batch.rev}`, {
+      scanId: batch.id,
+      inspector: batch.inspector,
+      env: batch.env,
+      service: batch.service,
+    });
   }
 
   private async legacyNote(rec: FindingRecord, now: number, key: string, text: string): Promise<void> {

@@ -27,20 +27,31 @@ const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id li
 const INTERPOLATION = /\$\{\{\s*(params|run|inject)\.([A-Za-z0-9_.-]+)\s*\}\}/g;
 const ARGV_FOR: Record<string, string> = { ref: '{ref}', version: '{version}', env: '{env}', service: '{service}', id: '{run}' };
 
-function refuseInterpolation(value: string | undefined, path: Array<string | number>, ctx: z.RefinementCtx, allowed: readonly string[]): void {
+function refuseInterpolation(
+  value: string | undefined,
+  path: Array<string | number>,
+  ctx: z.RefinementCtx,
+  allowed: readonly string[],
+): void {
   for (const m of (value ?? '').matchAll(INTERPOLATION)) {
     const hint = ARGV_FOR[m[2]!];
     const use = !allowed.length
       ? 'a working directory takes no placeholders: write a fixed path'
-      : hint && allowed.includes(hint) ? `use the argument placeholder ${hint} instead` : `pass values only through its placeholders (${allowed.join(' ')})`;
+      : hint && allowed.includes(hint)
+        ? `use the argument placeholder ${hint} instead`
+        : `pass values only through its placeholders (${allowed.join(' ')})`;
     ctx.addIssue({ code: 'custom', path, message: `${m[0]} would paste a typed value into a command: ${use}` });
   }
 }
 
 const SCAN_PLACEHOLDERS = ['{service}', '{ref}', '{version}', '{env}', '{artifact}', '{run}', '{report}'];
 
-const policyInspector = z.object({ type: z.literal('policy'), description: z.string().optional(), policyFile: z.string().optional() }).strict();
-const leakInspector = z.object({ type: z.literal('secret-leak'), description: z.string().optional(), thresholds: thresholdsByEnvSchema.optional() }).strict();
+const policyInspector = z
+  .object({ type: z.literal('policy'), description: z.string().optional(), policyFile: z.string().optional() })
+  .strict();
+const leakInspector = z
+  .object({ type: z.literal('secret-leak'), description: z.string().optional(), thresholds: thresholdsByEnvSchema.optional() })
+  .strict();
 const scanInspector = z
   .object({
     type: z.literal('scan'),
@@ -57,7 +68,10 @@ const driftInspector = z
   .object({
     type: z.literal('drift'),
     description: z.string().optional(),
-    severities: z.object({ mismatch: z.enum(SEVERITIES), missing: z.enum(SEVERITIES), unmanaged: z.enum(SEVERITIES) }).partial().optional(),
+    severities: z
+      .object({ mismatch: z.enum(SEVERITIES), missing: z.enum(SEVERITIES), unmanaged: z.enum(SEVERITIES) })
+      .partial()
+      .optional(),
   })
   .strict();
 
@@ -68,7 +82,10 @@ export type ScanInspectorConfig = z.infer<typeof scanInspector>;
 const schedule = z
   .object({
     every: interval.optional(),
-    cron: z.string().regex(/^(\S+\s+){4,5}\S+$/, 'a cron expression with 5 or 6 fields').optional(),
+    cron: z
+      .string()
+      .regex(/^(\S+\s+){4,5}\S+$/, 'a cron expression with 5 or 6 fields')
+      .optional(),
     tz: z.string().optional(),
     inspectors: z.array(z.string()).min(1),
   })
@@ -80,10 +97,19 @@ export const inspectorsFileSchema = z
     policyFile: z.string().default('policies/default.yml'),
     thresholds: thresholdsByEnvSchema.default({}),
     inspectors: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'inspector names are lowercase words joined by -'), inspectorSchema),
-    inventory: z.object({ command: argv, timeout: interval.default(60_000), cwd: z.string().optional() }).strict().optional(),
+    inventory: z
+      .object({ command: argv, timeout: interval.default(60_000), cwd: z.string().optional() })
+      .strict()
+      .optional(),
     landingZone: z.record(z.string(), schedule).default({}),
-    channels: z.object({ default: channelId.optional(), services: z.record(z.string(), channelId).default({}) }).strict().default({ services: {} }),
-    findings: z.object({ ackExpiry: duration.default('30d'), ackMaxExpiry: duration.default('180d') }).strict().default({ ackExpiry: '30d', ackMaxExpiry: '180d' }),
+    channels: z
+      .object({ default: channelId.optional(), services: z.record(z.string(), channelId).default({}) })
+      .strict()
+      .default({ services: {} }),
+    findings: z
+      .object({ ackExpiry: duration.default('30d'), ackMaxExpiry: duration.default('180d') })
+      .strict()
+      .default({ ackExpiry: '30d', ackMaxExpiry: '180d' }),
     /** Directory report paths in stage settings are read from (relative to the process's working dir). */
     reportsDir: z.string().default('.'),
   })
@@ -102,9 +128,20 @@ export const inspectorsFileSchema = z
     for (const [env, s] of Object.entries(f.landingZone)) {
       s.inspectors.forEach((name, i) => {
         const def = f.inspectors[name];
-        if (!def) ctx.addIssue({ code: 'custom', path: ['landingZone', env, 'inspectors', i], message: `unknown inspector ${name} (known: ${names.join(', ')})` });
-        else if (def.type !== 'drift' && def.type !== 'scan') ctx.addIssue({ code: 'custom', path: ['landingZone', env, 'inspectors', i], message: `${name} is a ${def.type} inspector, which needs a pipeline run; the landing zone takes drift and scan inspectors` });
-        else if (def.type === 'drift' && !f.inventory) ctx.addIssue({ code: 'custom', path: ['inventory'], message: 'drift needs an inventory command' });
+        if (!def)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['landingZone', env, 'inspectors', i],
+            message: `unknown inspector ${name} (known: ${names.join(', ')})`,
+          });
+        else if (def.type !== 'drift' && def.type !== 'scan')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['landingZone', env, 'inspectors', i],
+            message: `${name} is a ${def.type} inspector, which needs a pipeline run; the landing zone takes drift and scan inspectors`,
+          });
+        else if (def.type === 'drift' && !f.inventory)
+          ctx.addIssue({ code: 'custom', path: ['inventory'], message: 'drift needs an inventory command' });
       });
     }
   });

@@ -50,7 +50,11 @@ export interface ServiceFinding {
   finding: Finding;
 }
 
-export function detectDrift(deployed: ReadonlyMap<string, Deployed>, running: readonly RunningVersion[], opts: { env: string; service?: string; severities?: DriftSeverities }): ServiceFinding[] {
+export function detectDrift(
+  deployed: ReadonlyMap<string, Deployed>,
+  running: readonly RunningVersion[],
+  opts: { env: string; service?: string; severities?: DriftSeverities },
+): ServiceFinding[] {
   const sev = opts.severities ?? DEFAULT_DRIFT_SEVERITIES;
   const wanted = (s: string) => !opts.service || s === opts.service;
   const findings: ServiceFinding[] = [];

@@ -50,11 +50,16 @@ export interface ReconcileResult {
 
 /** One service seen by one inspection: the unit of a channel post and of a plan item. */
 export function scanIdOf(inspector: string, env: string, service: string, at: number): string {
-  return `s-${createHash('sha256').update([inspector, env, service, String(at)].join('\u0000')).digest('hex').slice(0, 10)}`;
+  return `s-${createHash('sha256')
+    .update([inspector, env, service, String(at)].join('\u0000'))
+    .digest('hex')
+    .slice(0, 10)}`;
 }
 
 export function fingerprintOf(inspector: string, env: string, service: string, f: Finding): string {
-  return createHash('sha256').update([inspector, env, service, f.id, f.key ?? f.location ?? f.title].join('\u0000')).digest('hex');
+  return createHash('sha256')
+    .update([inspector, env, service, f.id, f.key ?? f.location ?? f.title].join('\u0000'))
+    .digest('hex');
 }
 
 /** Short, stable, typeable: `f-` and 10 hex digits of the fingerprint. */
@@ -86,7 +91,9 @@ export class FindingStore {
   /** Newest first (by first sighting), at most `limit`. */
   async list(filter: { service?: string; env?: string; openOnly?: boolean; now: number; limit?: number }): Promise<FindingRecord[]> {
     const ids = await this.store.zRange(this.indexKey(), { rev: true, limit: 2000 });
-    const records = (await this.store.getManyJson<FindingRecord>(ids.map((i) => this.recordKey(i.member)))).filter((r): r is FindingRecord => r !== null);
+    const records = (await this.store.getManyJson<FindingRecord>(ids.map((i) => this.recordKey(i.member)))).filter(
+      (r): r is FindingRecord => r !== null,
+    );
     return records
       .filter((r) => (!filter.service || r.service === filter.service) && (!filter.env || r.env === filter.env))
       .filter((r) => (!filter.openOnly ? true : r.status === 'open' && !isAccepted(r, filter.now)))
@@ -98,7 +105,11 @@ export class FindingStore {
    * inspection really looked at: only their open findings that were not seen again become fixed
    * (a service whose scan failed keeps its findings open).
    */
-  async reconcile(scope: { inspector: string; env: string; covered: ReadonlySet<string> }, observed: readonly ObservedFinding[], now: number): Promise<ReconcileResult> {
+  async reconcile(
+    scope: { inspector: string; env: string; covered: ReadonlySet<string> },
+    observed: readonly ObservedFinding[],
+    now: number,
+  ): Promise<ReconcileResult> {
     const out: ReconcileResult = { opened: [], reopened: [], seen: [], fixed: [] };
     const seenIds = new Set<string>();
     for (const o of observed) {
@@ -114,8 +125,17 @@ export class FindingStore {
         before = cur ? cur.status : 'new';
         const f = o.finding;
         const base: FindingRecord = cur ?? {
-          id, fingerprint, inspector: scope.inspector, env: scope.env, service: o.service, ruleId: f.id,
-          severity: f.severity, title: f.title, status: 'open', firstSeen: now, lastSeen: now,
+          id,
+          fingerprint,
+          inspector: scope.inspector,
+          env: scope.env,
+          service: o.service,
+          ruleId: f.id,
+          severity: f.severity,
+          title: f.title,
+          status: 'open',
+          firstSeen: now,
+          lastSeen: now,
           ...(o.channel ? { channel: o.channel } : {}),
         };
         const { fixedAt: _fixedAt, announced, ...rest } = base;
@@ -123,8 +143,13 @@ export class FindingStore {
         return {
           ...rest,
           ...(returning ? { scan } : announced ? { announced } : {}),
-          severity: f.severity, title: f.title, ...(f.location ? { location: f.location } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.url ? { url: f.url } : {}),
-          status: 'open', lastSeen: now,
+          severity: f.severity,
+          title: f.title,
+          ...(f.location ? { location: f.location } : {}),
+          ...(f.fix ? { fix: f.fix } : {}),
+          ...(f.url ? { url: f.url } : {}),
+          status: 'open',
+          lastSeen: now,
         };
       });
       if (!rec) continue;

@@ -39,7 +39,12 @@ export class GateStore {
   }
 
   /** Decides a waiting gate; null when it was already decided (or does not exist). */
-  async decide(runId: string, stageId: string, status: 'overridden' | 'failed' | 'closed', decision: { by: string; reason?: string; at: number }): Promise<GateDoc | null> {
+  async decide(
+    runId: string,
+    stageId: string,
+    status: 'overridden' | 'failed' | 'closed',
+    decision: { by: string; reason?: string; at: number },
+  ): Promise<GateDoc | null> {
     let won = false as boolean;
     const after = await this.store.update<GateDoc>(this.key(runId, stageId), (cur) => {
       won = false;
@@ -59,7 +64,11 @@ export class GateStore {
 export function outcomeOf(g: GateDoc): StageOutcomeDone {
   const d = g.decision;
   if (g.status === 'overridden') {
-    return { status: 'succeeded', summary: `${g.summary} · overridden by ${mention(d?.by ?? '?')}`, details: { ...g.details, override: { by: d?.by, reason: d?.reason, at: d?.at } } };
+    return {
+      status: 'succeeded',
+      summary: `${g.summary} · overridden by ${mention(d?.by ?? '?')}`,
+      details: { ...g.details, override: { by: d?.by, reason: d?.reason, at: d?.at } },
+    };
   }
   return { status: 'failed', summary: `${g.summary} · run failed by ${mention(d?.by ?? '?')}`, details: { ...g.details, failedBy: d?.by } };
 }

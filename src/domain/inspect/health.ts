@@ -48,10 +48,15 @@ export class InspectionHealth {
   /** This part could not run. Says so in its channel unless it already did for this outage. */
   async failed(s: HealthSubject, reason: string): Promise<void> {
     const now = this.now();
-    const rec = await this.ctx.store.update<HealthRecord>(this.key(s), (cur) => (cur?.state === 'failing' ? ABORT : { state: 'failing', since: now, reason, told: false }));
+    const rec = await this.ctx.store.update<HealthRecord>(this.key(s), (cur) =>
+      cur?.state === 'failing' ? ABORT : { state: 'failing', since: now, reason, told: false },
+    );
     if (!rec || rec.told) return;
     if (!s.channel) {
-      this.ctx.log.warn({ subject: s.parts.join('/'), reason }, 'a landing-zone inspection cannot run and there is no channel to tell: set channels.default in inspectors.yml');
+      this.ctx.log.warn(
+        { subject: s.parts.join('/'), reason },
+        'a landing-zone inspection cannot run and there is no channel to tell: set channels.default in inspectors.yml',
+      );
     } else {
       const text = `:warning: *Inspection cannot run:* ${escapeMrkdwn(s.label)}: ${escapeMrkdwn(rec.reason ?? reason).slice(0, 500)}. Until it works again nothing there is inspected and its findings stay as they are. I will say here when it recovers.`;
       await this.ctx.chat.post({ channel: s.channel, key: this.msgKey(s, rec.since), ...mdMessage(text) });
@@ -63,18 +68,31 @@ export class InspectionHealth {
   async ok(s: HealthSubject): Promise<void> {
     const now = this.now();
     const rec = await this.ctx.store.update<HealthRecord>(this.key(s), (cur) =>
-      cur?.state === 'failing' ? { state: 'ok', since: now, failedSince: cur.since, ...(cur.reason ? { reason: cur.reason } : {}), told: false } : ABORT,
+      cur?.state === 'failing'
+        ? { state: 'ok', since: now, failedSince: cur.since, ...(cur.reason ? { reason: cur.reason } : {}), told: false }
+        : ABORT,
     );
     if (!rec || rec.state !== 'ok' || rec.told || rec.failedSince === undefined) return;
     if (s.channel) {
       const down = this.msgKey(s, rec.failedSince);
-      await this.ctx.chat.update(down, mdMessage(`:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(s.label)}~ Recovered after ${formatDuration(rec.since - rec.failedSince)}.`));
-      await this.ctx.chat.post({ channel: s.channel, key: `${down}-recovered`, ...mdMessage(`:white_check_mark: *Inspection recovered:* ${escapeMrkdwn(s.label)} runs again.`) });
+      await this.ctx.chat.update(
+        down,
+        mdMessage(
+          `:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(s.label)}~ Recovered after ${formatDuration(rec.since - rec.failedSince)}.`,
+        ),
+      );
+      await this.ctx.chat.post({
+        channel: s.channel,
+        key: `${down}-recovered`,
+        ...mdMessage(`:white_check_mark: *Inspection recovered:* ${escapeMrkdwn(s.label)} runs again.`),
+      });
     }
     await this.markTold(s, 'ok', rec.since);
   }
 
   private async markTold(s: HealthSubject, state: HealthRecord['state'], since: number): Promise<void> {
-    await this.ctx.store.update<HealthRecord>(this.key(s), (cur) => (cur && cur.state === state && cur.since === since && !cur.told ? { ...cur, told: true } : ABORT));
+    await this.ctx.store.update<HealthRecord>(this.key(s), (cur) =>
+      cur && cur.state === state && cur.since === since && !cur.told ? { ...cur, told: true } : ABORT,
+    );
   }
 }

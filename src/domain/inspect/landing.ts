@@ -67,17 +67,35 @@ export class LandingZone {
     return { parts: [env, 'inventory'], label: `the inventory of ${env}${cmd ? ` (\`${cmd}\`)` : ''}`, ...(channel ? { channel } : {}) };
   }
 
-  private async observeDrift(name: string, req: LandingRequest, running: RunningVersion[], deployed: Map<string, Deployed>): Promise<Observation> {
+  private async observeDrift(
+    name: string,
+    req: LandingRequest,
+    running: RunningVersion[],
+    deployed: Map<string, Deployed>,
+  ): Promise<Observation> {
     const def = this.deps.config.file.inspectors[name];
     if (def?.type !== 'drift') throw new PermanentJobError(`${name} is not a drift inspector`);
-    if (!servicesOf(this.ctx).maybe('pipelines')) throw new PermanentJobError('drift needs the pipelines capability (what Switchyard deployed)');
-    const found = detectDrift(deployed, running, { env: req.env, ...(req.service ? { service: req.service } : {}), severities: driftSeverities(def) });
+    if (!servicesOf(this.ctx).maybe('pipelines'))
+      throw new PermanentJobError('drift needs the pipelines capability (what Switchyard deployed)');
+    const found = detectDrift(deployed, running, {
+      env: req.env,
+      ...(req.service ? { service: req.service } : {}),
+      severities: driftSeverities(def),
+    });
     const covered = new Set([...running.map((r) => r.service), ...deployed.keys()].filter((s) => !req.service || s === req.service));
-    const observed = found.map((f) => ({ ...f, ...(this.channelFor(f.service, deployed) ? { channel: this.channelFor(f.service, deployed)! } : {}) }));
+    const observed = found.map((f) => ({
+      ...f,
+      ...(this.channelFor(f.service, deployed) ? { channel: this.channelFor(f.service, deployed)! } : {}),
+    }));
     return { observed, covered, problems: [] };
   }
 
-  private async observeScan(name: string, req: LandingRequest, running: RunningVersion[], deployed: Map<string, Deployed>): Promise<Observation> {
+  private async observeScan(
+    name: string,
+    req: LandingRequest,
+    running: RunningVersion[],
+    deployed: Map<string, Deployed>,
+  ): Promise<Observation> {
     const def = this.deps.config.file.inspectors[name];
     if (def?.type !== 'scan') throw new PermanentJobError(`${name} is not a scan inspector`);
     const threshold = scanThreshold(this.deps.config, def, req.env);
@@ -87,7 +105,11 @@ export class LandingZone {
     for (const r of running.filter((x) => !req.service || x.service === req.service)) {
       const result = await runScan(this.deps, name, def, { service: r.service, env: req.env, ref: r.version });
       const channel = this.channelFor(r.service, deployed);
-      const subject = { parts: [req.env, name, r.service], label: `the ${name} scan of ${r.service} ${r.version} in ${req.env}`, ...(channel ? { channel } : {}) };
+      const subject = {
+        parts: [req.env, name, r.service],
+        label: `the ${name} scan of ${r.service} ${r.version} in ${req.env}`,
+        ...(channel ? { channel } : {}),
+      };
       if (result.findings.some((f) => f.id === 'scanner-failed' || f.id === 'report-invalid')) {
         out.problems.push(`${r.service} ${r.version}: ${result.findings[0]!.title}`);
         await this.health.failed(subject, result.findings[0]!.title);
@@ -96,7 +118,8 @@ export class LandingZone {
       await this.health.ok(subject);
       out.covered.add(r.service);
       for (const f of result.findings) {
-        if (floor && severityRank(f.severity) >= severityRank(floor as Severity)) out.observed.push({ service: r.service, finding: f, ...(channel ? { channel } : {}) });
+        if (floor && severityRank(f.severity) >= severityRank(floor as Severity))
+          out.observed.push({ service: r.service, finding: f, ...(channel ? { channel } : {}) });
       }
     }
     return out;
@@ -131,10 +154,19 @@ export class LandingZone {
         continue;
       }
       try {
-        const obs = def.type === 'drift' ? await this.observeDrift(name, req, running, deployed) : await this.observeScan(name, req, running, deployed);
-        const result = await this.findings.reconcile({ inspector: name, env: req.env, covered: obs.covered }, obs.observed, this.deps.now());
+        const obs =
+          def.type === 'drift'
+            ? await this.observeDrift(name, req, running, deployed)
+            : await this.observeScan(name, req, running, deployed);
+        const result = await this.findings.reconcile(
+          { inspector: name, env: req.env, covered: obs.covered },
+          obs.observed,
+          this.deps.now(),
+        );
         await this.announcer.reconciled(name, result);
-        lines.push(`${name} in ${req.env}: ${result.opened.length} new, ${result.reopened.length} back, ${result.seen.length} still open, ${result.fixed.length} fixed (${obs.covered.size} service(s) covered)${obs.problems.length ? `; not covered: ${obs.problems.join('; ')}` : ''}`);
+        lines.push(
+          `${name} in ${req.env}: ${result.opened.length} new, ${result.reopened.length} back, ${result.seen.length} still open, ${result.fixed.length} fixed (${obs.covered.size} service(s) covered)${obs.problems.length ? `; not covered: ${obs.problems.join('; ')}` : ''}`,
+        );
       } catch (err) {
         if (!(err instanceof PermanentJobError)) throw err;
         lines.push(`${name} in ${req.env}: ${err.message}`);
@@ -153,7 +185,9 @@ export function landingProcessor(ctx: AppContext, lz: LandingZone): JobProcessor
     async process(req) {
       const lines = await lz.inspect(req);
       if (req.requestedBy && req.channel) {
-        await ctx.chat.ephemeral(req.channel, req.requestedBy, { text: [`*Inspection of ${req.env}${req.service ? ` (${req.service})` : ''}*`, ...lines.map((l) => `• ${l}`)].join('\n') });
+        await ctx.chat.ephemeral(req.channel, req.requestedBy, {
+          text: [`*Inspection of ${req.env}${req.service ? ` (${req.service})` : ''}*`, ...lines.map((l) => `• ${l}`)].join('\n'),
+        });
       }
       return lines;
     },

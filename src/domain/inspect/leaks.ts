@@ -14,16 +14,37 @@ interface LeakPattern {
 }
 
 export const LEAK_PATTERNS: readonly LeakPattern[] = [
-  { id: 'aws-access-key-id', title: 'AWS access key id', severity: 'critical', regex: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/ },
-  { id: 'aws-secret-access-key', title: 'AWS secret access key', severity: 'critical', regex: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{40}\b/i },
-  { id: 'private-key', title: 'private key', severity: 'critical', regex: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/ },
+  {
+    id: 'aws-access-key-id',
+    title: 'AWS access key id',
+    severity: 'critical',
+    regex: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/,
+  },
+  {
+    id: 'aws-secret-access-key',
+    title: 'AWS secret access key',
+    severity: 'critical',
+    regex: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{40}\b/i,
+  },
+  {
+    id: 'private-key',
+    title: 'private key',
+    severity: 'critical',
+    regex: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/,
+  },
   { id: 'slack-token', title: 'Slack token', severity: 'high', regex: /\bxox[abposr]-[0-9A-Za-z-]{10,}/ },
-  { id: 'slack-webhook', title: 'Slack incoming webhook URL', severity: 'high', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
+  {
+    id: 'slack-webhook',
+    title: 'Slack incoming webhook URL',
+    severity: 'high',
+    regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/,
+  },
   { id: 'github-token', title: 'GitHub token', severity: 'high', regex: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
 ];
 
 /** `password=…`, `"apiKey": "…"`, `TOKEN: …` with a long, random-looking value. */
-const ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([^\s"',;]{16,})/gi;
+const ASSIGNMENT =
+  /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([^\s"',;]{16,})/gi;
 const SECRET_NAME = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)/i;
 /** Masks and references are not secrets: `***`, `${{ inject.db_password }}`, `$DB_PASSWORD`. */
 const NOT_A_VALUE = /^(\*+|\$\{\{.*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|x+|redacted|\[redacted\]|•+|changeme)$/i;
@@ -77,20 +98,39 @@ const shownName = (name: string): string => (PLAIN_NAME.test(name) ? `\`${name}\
 
 function scanLine(line: string, where: string, out: Finding[]): void {
   for (const p of LEAK_PATTERNS) {
-    if (p.regex.test(line)) out.push({ id: p.id, severity: p.severity, title: `${p.title} in ${where}`, location: where, key: where, fix: 'revoke and rotate the credential, then stop printing it (pass it through injection, which masks it)' });
+    if (p.regex.test(line))
+      out.push({
+        id: p.id,
+        severity: p.severity,
+        title: `${p.title} in ${where}`,
+        location: where,
+        key: where,
+        fix: 'revoke and rotate the credential, then stop printing it (pass it through injection, which masks it)',
+      });
   }
   if (out.some((f) => f.location === where)) return;
   for (const m of line.matchAll(ASSIGNMENT)) {
     if (looksSecret(m[2]!)) {
       const name = shownName(m[1]!);
-      out.push({ id: 'generic-secret', severity: 'high', title: `high-entropy value assigned to ${name} in ${where}`, location: where, key: `${where}|${name}`, fix: 'rotate it if it is a credential, and inject it instead of printing it' });
+      out.push({
+        id: 'generic-secret',
+        severity: 'high',
+        title: `high-entropy value assigned to ${name} in ${where}`,
+        location: where,
+        key: `${where}|${name}`,
+        fix: 'rotate it if it is a credential, and inject it instead of printing it',
+      });
       return;
     }
   }
 }
 
 /** Flattens settings into `path: value` pairs; arrays index as `.0`. */
-export function flattenSettings(value: unknown, path: string, out: Array<{ path: string; value: string }> = []): Array<{ path: string; value: string }> {
+export function flattenSettings(
+  value: unknown,
+  path: string,
+  out: Array<{ path: string; value: string }> = [],
+): Array<{ path: string; value: string }> {
   if (value === null || value === undefined) return out;
   if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenSettings(v, path ? `${path}.${k}` : k, out);
@@ -98,7 +138,10 @@ export function flattenSettings(value: unknown, path: string, out: Array<{ path:
   return out;
 }
 
-export function checkLeaks(name: string, sources: { logs: TextSource[]; settings: Array<{ path: string; value: string }> }): InspectorResult {
+export function checkLeaks(
+  name: string,
+  sources: { logs: TextSource[]; settings: Array<{ path: string; value: string }> },
+): InspectorResult {
   const findings: Finding[] = [];
   for (const src of sources.logs) {
     src.lines.forEach((line, i) => scanLine(line, `${src.location} line ${i + 1}`, findings));
@@ -110,7 +153,14 @@ export function checkLeaks(name: string, sources: { logs: TextSource[]; settings
     // A setting's name is the assignment: `with.env.API_TOKEN: 8f3k…` has no `=` in its value.
     const leaf = path.split('.').pop() ?? '';
     if (findings.length === before && SECRET_NAME.test(leaf) && looksSecret(value)) {
-      findings.push({ id: 'generic-secret', severity: 'high', title: `high-entropy literal in setting \`${leaf}\``, location: where, key: where, fix: 'move the value to the secret store and reference it with ${{ inject.<key> }}' });
+      findings.push({
+        id: 'generic-secret',
+        severity: 'high',
+        title: `high-entropy literal in setting \`${leaf}\``,
+        location: where,
+        key: where,
+        fix: 'move the value to the secret store and reference it with ${{ inject.<key> }}',
+      });
     }
   }
   const notes = [`checked ${sources.logs.reduce((n, s) => n + s.lines.length, 0)} log line(s) and ${sources.settings.length} setting(s)`];

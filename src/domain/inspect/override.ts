@@ -21,23 +21,31 @@ export const JOB_SETTLE = 'inspect.settle';
 export async function mayOverride(ctx: AppContext, actor: Actor, run: RunInfo): Promise<{ ok: boolean; rule?: string }> {
   const approvers = servicesOf(ctx).maybe('approvers');
   if (approvers) return approvers.eligible(actor, run);
-  if (actor.userId === run.triggeredBy) return { ok: false, rule: 'four-eyes (the person who started the run cannot override its inspection)' };
+  if (actor.userId === run.triggeredBy)
+    return { ok: false, rule: 'four-eyes (the person who started the run cannot override its inspection)' };
   return AccessControl.has(actor, 'approver') ? { ok: true } : { ok: false, rule: 'role:approver' };
 }
 
 async function waitingGate(ctx: AppContext, gates: GateStore, runId: string, stageId: string): Promise<{ gate: GateDoc; run: RunInfo }> {
   const gate = await gates.get(runId, stageId);
   if (!gate) throw new NotFoundError('inspection gate', `${runId}/${stageId}`);
-  if (gate.status !== 'waiting') throw new ConflictError(`Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by ${mention(gate.decision?.by ?? '?')}.`);
+  if (gate.status !== 'waiting')
+    throw new ConflictError(
+      `Inspection \`${stageId}\` of run \`${runId}\` was already ${gate.status} by ${mention(gate.decision?.by ?? '?')}.`,
+    );
   const run = await servicesOf(ctx).get('pipelines').getRun(runId);
   if (!run) throw new NotFoundError('run', runId);
-  if (run.status !== 'waiting' && run.status !== 'running') throw new InvalidStateError(`Run \`${runId}\` is ${run.status}; there is nothing to override.`);
+  if (run.status !== 'waiting' && run.status !== 'running')
+    throw new InvalidStateError(`Run \`${runId}\` is ${run.status}; there is nothing to override.`);
   return { gate, run };
 }
 
 async function refuse(ctx: AppContext, actor: Actor, action: string, target: string, rule: string): Promise<never> {
   await ctx.audit.record({ actor: actor.userId, action, outcome: 'refused', target, detail: `rule: ${rule}` });
-  throw new ForbiddenError(`You may not ${action === 'inspect.override' ? 'override this inspection' : 'fail this run'}: refused by rule \`${rule}\`.`, rule);
+  throw new ForbiddenError(
+    `You may not ${action === 'inspect.override' ? 'override this inspection' : 'fail this run'}: refused by rule \`${rule}\`.`,
+    rule,
+  );
 }
 
 export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandler[] {
@@ -60,7 +68,14 @@ export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandle
         const { run } = await waitingGate(ctx, gates, runId, stageId);
         if (a.actor.userId !== run.triggeredBy) {
           const e = await mayOverride(ctx, a.actor, run);
-          if (!e.ok) return refuse(ctx, a.actor, 'inspect.fail-run', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver or the person who started the run');
+          if (!e.ok)
+            return refuse(
+              ctx,
+              a.actor,
+              'inspect.fail-run',
+              `${runId}/${stageId}`,
+              e.rule ?? 'not an eligible approver or the person who started the run',
+            );
         }
         const decided = await gates.decide(runId, stageId, 'failed', { by: a.actor.userId, at: ctx.clock.now() });
         if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
@@ -84,7 +99,13 @@ export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] 
         if (!e.ok) return refuse(ctx, v.actor, 'inspect.override', `${meta.runId}/${meta.stageId}`, e.rule ?? 'not an eligible approver');
         const decided = await gates.decide(meta.runId, meta.stageId, 'overridden', { by: v.actor.userId, reason, at: ctx.clock.now() });
         if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
-        await ctx.audit.record({ actor: v.actor.userId, action: 'inspect.override', outcome: 'ok', target: `${meta.runId}/${meta.stageId}`, detail: reason });
+        await ctx.audit.record({
+          actor: v.actor.userId,
+          action: 'inspect.override',
+          outcome: 'ok',
+          target: `${meta.runId}/${meta.stageId}`,
+          detail: reason,
+        });
         await ctx.jobs.enqueue(JOB_SETTLE, { runId: meta.runId, stageId: meta.stageId }, { id: `settle-${meta.runId}-${meta.stageId}` });
       },
     }),

@@ -30,8 +30,21 @@ const regex = z.string().refine((s) => {
 export const policyRuleSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('ref-pattern'), pattern: regex }).strict(),
   z.object({ ...base, type: z.literal('required-stages'), stages: z.array(z.string()).min(1) }).strict(),
-  z.object({ ...base, type: z.literal('approvals'), stageKind: z.string().default('approval'), minApprovals: z.number().int().min(1).default(1) }).strict(),
-  z.object({ ...base, type: z.literal('no-open-incidents'), severities: z.array(z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'])).default(['SEV1', 'SEV2']) }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('approvals'),
+      stageKind: z.string().default('approval'),
+      minApprovals: z.number().int().min(1).default(1),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('no-open-incidents'),
+      severities: z.array(z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'])).default(['SEV1', 'SEV2']),
+    })
+    .strict(),
   z.object({ ...base, type: z.literal('change-freeze') }).strict(),
 ]);
 export type PolicyRule = z.infer<typeof policyRuleSchema>;
@@ -75,7 +88,16 @@ function approversIn(details: Record<string, unknown> | undefined): string[] {
   if (!Array.isArray(list)) return [];
   return list
     .filter((d) => typeof d === 'string' || (typeof d === 'object' && d !== null && (d as { decision?: string }).decision !== 'rejected'))
-    .map((d) => (typeof d === 'string' ? d : String((d as { user?: string; by?: string; approver?: string }).user ?? (d as { by?: string }).by ?? (d as { approver?: string }).approver ?? '?')));
+    .map((d) =>
+      typeof d === 'string'
+        ? d
+        : String(
+            (d as { user?: string; by?: string; approver?: string }).user ??
+              (d as { by?: string }).by ??
+              (d as { approver?: string }).approver ??
+              '?',
+          ),
+    );
 }
 
 async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
@@ -85,14 +107,21 @@ async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
       const ref = shortRef(run.ref);
       return new RegExp(rule.pattern).test(ref)
         ? { violations: [], notes: [] }
-        : { violations: [{ message: `ref \`${ref}\` does not match \`${rule.pattern}\` (required for ${run.env})`, location: `ref ${ref}` }], notes: [] };
+        : {
+            violations: [
+              { message: `ref \`${ref}\` does not match \`${rule.pattern}\` (required for ${run.env})`, location: `ref ${ref}` },
+            ],
+            notes: [],
+          };
     }
     case 'required-stages': {
       const violations: Violation[] = [];
       for (const id of rule.stages) {
         const s = run.stages.find((x) => x.id === id);
-        if (!s) violations.push({ message: `required stage \`${id}\` is not in pipeline ${run.pipeline}`, location: `pipeline ${run.pipeline}` });
-        else if (s.status !== 'succeeded') violations.push({ message: `required stage \`${id}\` is ${s.status}, not succeeded`, location: `stage ${id}` });
+        if (!s)
+          violations.push({ message: `required stage \`${id}\` is not in pipeline ${run.pipeline}`, location: `pipeline ${run.pipeline}` });
+        else if (s.status !== 'succeeded')
+          violations.push({ message: `required stage \`${id}\` is ${s.status}, not succeeded`, location: `stage ${id}` });
       }
       return { violations, notes: [] };
     }
@@ -100,21 +129,70 @@ async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
       const gates = run.stages.filter((s) => s.kind === rule.stageKind && s.id !== f.stageId);
       const passed = gates.filter((s) => s.status === 'succeeded');
       const approvers = [...new Set(passed.flatMap((s) => approversIn(s.details)))];
-      const notes = passed.length ? [`approvals applied: ${passed.map((s) => `${s.id}${approversIn(s.details).length ? ` by ${approversIn(s.details).map((u) => mention(u)).join(', ')}` : ''}`).join('; ')}`] : [];
-      if (!passed.length) return { violations: [{ message: gates.length ? `no ${rule.stageKind} stage has passed (${gates.map((g) => `${g.id}: ${g.status}`).join(', ')})` : `pipeline ${run.pipeline} has no ${rule.stageKind} stage`, location: `pipeline ${run.pipeline}` }], notes };
+      const notes = passed.length
+        ? [
+            `approvals applied: ${passed
+              .map(
+                (s) =>
+                  `${s.id}${
+                    approversIn(s.details).length
+                      ? ` by ${approversIn(s.details)
+                          .map((u) => mention(u))
+                          .join(', ')}`
+                      : ''
+                  }`,
+              )
+              .join('; ')}`,
+          ]
+        : [];
+      if (!passed.length)
+        return {
+          violations: [
+            {
+              message: gates.length
+                ? `no ${rule.stageKind} stage has passed (${gates.map((g) => `${g.id}: ${g.status}`).join(', ')})`
+                : `pipeline ${run.pipeline} has no ${rule.stageKind} stage`,
+              location: `pipeline ${run.pipeline}`,
+            },
+          ],
+          notes,
+        };
       // A gate that recorded no approver list still counts as one approval: it passed.
       const count = approvers.length || passed.length;
-      return count >= rule.minApprovals ? { violations: [], notes } : { violations: [{ message: `${count} approval(s) applied, ${rule.minApprovals} required`, location: `stage ${passed[0]!.id}` }], notes };
+      return count >= rule.minApprovals
+        ? { violations: [], notes }
+        : {
+            violations: [{ message: `${count} approval(s) applied, ${rule.minApprovals} required`, location: `stage ${passed[0]!.id}` }],
+            notes,
+          };
     }
     case 'no-open-incidents': {
       if (!f.incidents) return { violations: [], notes: [`${rule.id}: skipped, the incidents capability is not enabled`] };
-      const open = (await f.incidents.openIncidents({ service: run.service })).filter((i) => rule.severities.includes(i.severity) && i.id !== run.fixIncident);
-      return { violations: open.map((i) => ({ message: `open ${i.severity} ${i.id} on ${run.service}: ${i.title}`, location: `incident ${i.id}` })), notes: [] };
+      const open = (await f.incidents.openIncidents({ service: run.service })).filter(
+        (i) => rule.severities.includes(i.severity) && i.id !== run.fixIncident,
+      );
+      return {
+        violations: open.map((i) => ({
+          message: `open ${i.severity} ${i.id} on ${run.service}: ${i.title}`,
+          location: `incident ${i.id}`,
+        })),
+        notes: [],
+      };
     }
     case 'change-freeze': {
       if (!f.freezes) return { violations: [], notes: [`${rule.id}: skipped, no change-freeze capability is enabled`] };
       const freeze = await f.freezes.activeFreeze(run.env, f.now);
-      return freeze ? { violations: [{ message: `change freeze \`${freeze.name}\` is active on ${run.env}${freeze.until ? ` until ${new Date(freeze.until).toISOString()}` : ''}`, location: `env ${run.env}` }], notes: [] } : { violations: [], notes: [] };
+      return freeze
+        ? {
+            violations: [
+              {
+                message: `change freeze \`${freeze.name}\` is active on ${run.env}${freeze.until ? ` until ${new Date(freeze.until).toISOString()}` : ''}`,
+                location: `env ${run.env}`,
+              },
+            ],
+            notes: [],
+          }
+        : { violations: [], notes: [] };
     }
   }
 }

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { actions, context, escapeMrkdwn, link, md, mdMessage, mention, sections, type Block, type MessageContent } from '../../core/blocks.js';
+import {
+  actions,
+  context,
+  escapeMrkdwn,
+  link,
+  md,
+  mdMessage,
+  mention,
+  sections,
+  type Block,
+  type MessageContent,
+} from '../../core/blocks.js';
 import { compact, defineAction, defineView, formText, json } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
 import type { FindingRecord } from './finding-store.js';
@@ -8,7 +19,13 @@ import { bySeverityDesc, countBySeverity, SEVERITIES, type Finding, type Inspect
 
 /** Slack texts of inspectors: compact verdicts in a run's thread, findings in team channels. */
 export const VERDICT_ICON: Record<Verdict, string> = { pass: ':white_check_mark:', warn: ':warning:', fail: ':x:' };
-const SEV_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:', info: ':white_circle:' };
+const SEV_ICON: Record<string, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':white_circle:',
+  info: ':white_circle:',
+};
 export const TOP_FINDINGS = 3;
 
 export const ACTION_OVERRIDE = 'inspect.override';
@@ -23,15 +40,19 @@ export const FAIL = defineAction({ id: ACTION_FAIL, value: compact(runStage) });
 export const OVERRIDE_FORM = defineView({
   id: VIEW_OVERRIDE,
   metadata: json(z.object(runStage)),
-  values: z.object({ reason: formText.refine((s) => s.length >= MIN_REASON, `Say why it is safe to continue (at least ${MIN_REASON} characters).`) }),
+  values: z.object({
+    reason: formText.refine((s) => s.length >= MIN_REASON, `Say why it is safe to continue (at least ${MIN_REASON} characters).`),
+  }),
 });
 
 export function countsText(findings: readonly Finding[]): string {
   const c = countBySeverity(findings);
-  const parts = [...SEVERITIES].reverse().filter((s) => c[s]).map((s) => `${c[s]} ${s}`);
+  const parts = [...SEVERITIES]
+    .reverse()
+    .filter((s) => c[s])
+    .map((s) => `${c[s]} ${s}`);
   return parts.length ? parts.join(', ') : 'no findings';
 }
-
 
 /**
  * A URL from a report is untrusted: only plain http(s) without characters that end or split a
@@ -64,7 +85,11 @@ export function inspectorLine(r: InspectorResult): string {
   const top = [...r.findings].sort(bySeverityDesc).slice(0, TOP_FINDINGS);
   const more = r.findings.length > top.length ? `\n    …and ${r.findings.length - top.length} more (see the stage details)` : '';
   const notes = r.notes.length ? `\n    _${escapeMrkdwn(r.notes.join('; ')).slice(0, 300)}_` : '';
-  return [`${VERDICT_ICON[r.verdict]} *${r.inspector}* ${r.verdict} (${countsText(r.findings)})`, ...top.map(findingLine)].join('\n') + more + notes;
+  return (
+    [`${VERDICT_ICON[r.verdict]} *${r.inspector}* ${r.verdict} (${countsText(r.findings)})`, ...top.map(findingLine)].join('\n') +
+    more +
+    notes
+  );
 }
 
 export function verdictText(stageId: string, verdict: Verdict, results: readonly InspectorResult[]): string {
@@ -72,15 +97,34 @@ export function verdictText(stageId: string, verdict: Verdict, results: readonly
 }
 
 /** The blocking message under a failed inspection: who may override, and the two buttons. */
-export function gateContent(runId: string, stageId: string, state: { status: 'waiting' } | { status: 'overridden' | 'failed' | 'closed'; by: string; reason?: string }): MessageContent {
+export function gateContent(
+  runId: string,
+  stageId: string,
+  state: { status: 'waiting' } | { status: 'overridden' | 'failed' | 'closed'; by: string; reason?: string },
+): MessageContent {
   const value = { runId, stageId };
   if (state.status === 'waiting') {
     const text = `:no_entry: Inspection \`${stageId}\` failed: run \`${runId}\` is blocked. An eligible approver may override it with a reason.`;
     const blocks: Block[] = [
       md(text),
       actions([
-        OVERRIDE.button({ text: 'Override…', value, style: 'primary', confirm: { title: 'Override this inspection?', text: 'The run continues past a failed inspection. A form asks why it is safe; the override is audited.', confirm: 'Override', deny: 'Cancel' } }),
-        FAIL.button({ text: 'Fail run', value, style: 'danger', confirm: { title: 'Fail this run?', text: `Run ${runId} stops here as failed.`, confirm: 'Fail the run', deny: 'Cancel' } }),
+        OVERRIDE.button({
+          text: 'Override…',
+          value,
+          style: 'primary',
+          confirm: {
+            title: 'Override this inspection?',
+            text: 'The run continues past a failed inspection. A form asks why it is safe; the override is audited.',
+            confirm: 'Override',
+            deny: 'Cancel',
+          },
+        }),
+        FAIL.button({
+          text: 'Fail run',
+          value,
+          style: 'danger',
+          confirm: { title: 'Fail this run?', text: `Run ${runId} stops here as failed.`, confirm: 'Fail the run', deny: 'Cancel' },
+        }),
       ]),
     ];
     return { text, blocks };
@@ -118,21 +162,38 @@ export function findingKey(id: string): string {
 }
 
 export function findingContent(r: FindingRecord, now: number): MessageContent {
-  const state = r.status === 'fixed' ? ':white_check_mark: *Fixed*' : isAccepted(r, now) ? ':shield: *Accepted risk*' : ':rotating_light: *New finding*';
+  const state =
+    r.status === 'fixed'
+      ? ':white_check_mark: *Fixed*'
+      : isAccepted(r, now)
+        ? ':shield: *Accepted risk*'
+        : ':rotating_light: *New finding*';
   const title = r.status === 'fixed' ? `~${escapeMrkdwn(r.title)}~` : escapeMrkdwn(r.title);
   const text = `${state} \`${r.id}\` · ${ruleRef(r.ruleId, r.url)} · ${SEV_ICON[r.severity] ?? ''} *${r.severity}* · ${r.inspector} · ${r.service} in ${r.env}\n${title}`;
   const lines = [
     r.location ? `*Where:* \`${escapeMrkdwn(r.location)}\`` : '',
     r.fix && r.status !== 'fixed' ? `*Fix:* ${escapeMrkdwn(r.fix)}` : '',
-    r.accepted ? `*Accepted* by ${mention(r.accepted.by)} until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(r.accepted.reason)}”` : '',
+    r.accepted
+      ? `*Accepted* by ${mention(r.accepted.by)} until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(r.accepted.reason)}”`
+      : '',
   ].filter(Boolean);
   const blocks: Block[] = [md(text), ...(lines.length ? [md(lines.join('\n'))] : [])];
-  if (r.status === 'open') blocks.push(context(`Accept the risk: \`/inspect ack ${r.id} "reason" --expires 30d\` · list: \`/inspect findings --service ${r.service} --open\``));
+  if (r.status === 'open')
+    blocks.push(
+      context(
+        `Accept the risk: \`/inspect ack ${r.id} "reason" --expires 30d\` · list: \`/inspect findings --service ${r.service} --open\``,
+      ),
+    );
   return { text, blocks };
 }
 
 export function findingListLine(r: FindingRecord, now: number): string {
-  const state = r.status === 'fixed' ? `fixed ${formatDuration(now - (r.fixedAt ?? now))} ago` : isAccepted(r, now) ? `accepted until ${new Date(r.accepted!.until).toISOString().slice(0, 10)}` : `open ${formatDuration(now - r.firstSeen)}`;
+  const state =
+    r.status === 'fixed'
+      ? `fixed ${formatDuration(now - (r.fixedAt ?? now))} ago`
+      : isAccepted(r, now)
+        ? `accepted until ${new Date(r.accepted!.until).toISOString().slice(0, 10)}`
+        : `open ${formatDuration(now - r.firstSeen)}`;
   return `${SEV_ICON[r.severity] ?? ''} \`${r.id}\` *${r.severity}* ${r.service}/${r.env} · ${r.inspector} · ${ruleRef(r.ruleId, r.url)} ${escapeMrkdwn(r.title).slice(0, 160)} _(${state})_`;
 }
 
@@ -160,7 +221,11 @@ export function batchLine(r: FindingRecord, scanId: string, now: number): string
  * The one post of a scan batch: a header with counts by severity, then every finding, packed into
  * as many Slack-sized sections as needed. Re-rendered as findings are fixed or accepted.
  */
-export function batchContent(b: { id: string; inspector: string; env: string; service: string }, records: readonly FindingRecord[], now: number): MessageContent {
+export function batchContent(
+  b: { id: string; inspector: string; env: string; service: string },
+  records: readonly FindingRecord[],
+  now: number,
+): MessageContent {
   const mine = records.filter((r) => r.scan === b.id);
   const open = mine.filter((r) => r.status === 'open' && !isAccepted(r, now));
   const fixed = mine.filter((r) => r.status === 'fixed').length;
@@ -173,7 +238,9 @@ export function batchContent(b: { id: string; inspector: string; env: string; se
   const body = [head, ...lines].join('\n');
   const text = body.length > 3000 ? `${body.slice(0, 2990)}…` : body;
   const hint = open.length
-    ? context(`Accept a risk: \`/inspect ack <finding-id> "reason" --expires 30d\` · list: \`/inspect findings --service ${b.service} --open\``)
+    ? context(
+        `Accept a risk: \`/inspect ack <finding-id> "reason" --expires 30d\` · list: \`/inspect findings --service ${b.service} --open\``,
+      )
     : context(`All findings of this scan are fixed or accepted.`);
   return { text, blocks: [md(head), ...sections(lines), hint] };
 }

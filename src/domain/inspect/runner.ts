@@ -36,7 +36,14 @@ const PLACEHOLDER = /\{(service|ref|version|env|artifact|run)\}/g;
 
 /** Fills `{service}` & co. A value starting with `-` would read as an option to the scanner: refused. */
 export function fillArgv(argv: readonly string[], t: ScanTarget): string[] {
-  const values: Record<string, string | undefined> = { service: t.service, ref: t.ref, version: t.ref, env: t.env, artifact: t.artifact ?? `${t.service}:${t.ref}`, run: t.runId ?? '' };
+  const values: Record<string, string | undefined> = {
+    service: t.service,
+    ref: t.ref,
+    version: t.ref,
+    env: t.env,
+    artifact: t.artifact ?? `${t.service}:${t.ref}`,
+    run: t.runId ?? '',
+  };
   return argv.map((a) =>
     a.replace(PLACEHOLDER, (_m, k: string) => {
       const v = values[k] ?? '';
@@ -47,7 +54,15 @@ export function fillArgv(argv: readonly string[], t: ScanTarget): string[] {
 }
 
 function failed(name: string, type: string, id: string, message: string): InspectorResult {
-  return { inspector: name, type, verdict: 'fail', findings: [{ id, severity: 'high', title: message, fix: 'fix the scanner command or report path in config/inspectors.yml, then retry the run' }], notes: [] };
+  return {
+    inspector: name,
+    type,
+    verdict: 'fail',
+    findings: [
+      { id, severity: 'high', title: message, fix: 'fix the scanner command or report path in config/inspectors.yml, then retry the run' },
+    ],
+    notes: [],
+  };
 }
 
 export function scanThreshold(config: InspectConfig, def: { thresholds?: Record<string, Threshold> | undefined }, env: string): Threshold {
@@ -55,7 +70,13 @@ export function scanThreshold(config: InspectConfig, def: { thresholds?: Record<
 }
 
 /** A scan: read the report named in the stage's settings, or run the configured command. */
-export async function runScan(deps: RunnerDeps, name: string, def: ScanInspectorConfig, target: ScanTarget, o: { reportPath?: string; signal?: AbortSignal } = {}): Promise<InspectorResult> {
+export async function runScan(
+  deps: RunnerDeps,
+  name: string,
+  def: ScanInspectorConfig,
+  target: ScanTarget,
+  o: { reportPath?: string; signal?: AbortSignal } = {},
+): Promise<InspectorResult> {
   const notes: string[] = [];
   let text: string;
   try {
@@ -64,7 +85,13 @@ export async function runScan(deps: RunnerDeps, name: string, def: ScanInspector
       notes.push(`report read from ${o.reportPath}`);
     } else {
       const argv = fillArgv(def.command, target);
-      const res = await deps.commands.run({ argv, timeoutMs: def.timeout, ...(def.cwd ? { cwd: def.cwd } : {}), ...(o.signal ? { signal: o.signal } : {}), label: `inspector ${name}` });
+      const res = await deps.commands.run({
+        argv,
+        timeoutMs: def.timeout,
+        ...(def.cwd ? { cwd: def.cwd } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        label: `inspector ${name}`,
+      });
       notes.push(`\`${argv[0]}\` exited with ${res.exitCode}`);
       text = res.output;
     }
@@ -87,7 +114,14 @@ export async function runScan(deps: RunnerDeps, name: string, def: ScanInspector
 
 /** Stage settings with `${{ params.x }}` and `${{ run.x }}` filled; inject references stay as written (they are not values). */
 function renderSettings(withs: Record<string, unknown>, run: RunInfo): unknown {
-  const fields: Record<string, string> = { id: run.id, env: run.env, ref: run.ref, pipeline: run.pipeline, service: run.service, triggered_by: run.triggeredBy };
+  const fields: Record<string, string> = {
+    id: run.id,
+    env: run.env,
+    ref: run.ref,
+    pipeline: run.pipeline,
+    service: run.service,
+    triggered_by: run.triggeredBy,
+  };
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') {
       return v.replace(/\$\{\{\s*(params|run)\.([A-Za-z0-9_.-]+)\s*\}\}/g, (_m, ns: string, key: string) =>
@@ -120,12 +154,23 @@ export async function runPipelineInspector(deps: RunnerDeps, name: string, p: Pi
   switch (def.type) {
     case 'policy':
       return evaluatePolicy(name, deps.config.policies[name] ?? deps.config.policy, {
-        run, stageId: p.stageId, now: deps.now(), ...(p.incidents ? { incidents: p.incidents } : {}), ...(p.freezes ? { freezes: p.freezes } : {}),
+        run,
+        stageId: p.stageId,
+        now: deps.now(),
+        ...(p.incidents ? { incidents: p.incidents } : {}),
+        ...(p.freezes ? { freezes: p.freezes } : {}),
       });
     case 'scan':
-      return runScan(deps, name, def, { service: run.service, env: run.env, ref: run.ref, runId: run.id, ...(p.artifact ? { artifact: p.artifact } : {}) }, {
-        ...(p.reports[name] ? { reportPath: p.reports[name] } : {}), ...(p.signal ? { signal: p.signal } : {}),
-      });
+      return runScan(
+        deps,
+        name,
+        def,
+        { service: run.service, env: run.env, ref: run.ref, runId: run.id, ...(p.artifact ? { artifact: p.artifact } : {}) },
+        {
+          ...(p.reports[name] ? { reportPath: p.reports[name] } : {}),
+          ...(p.signal ? { signal: p.signal } : {}),
+        },
+      );
     case 'secret-leak': {
       const settings = [
         ...flattenSettings(run.params, 'params'),
@@ -137,7 +182,12 @@ export async function runPipelineInspector(deps: RunnerDeps, name: string, p: Pi
       return { ...result, verdict: verdictOf(result.findings, scanThreshold(deps.config, def, run.env)) };
     }
     case 'drift':
-      return failed(name, 'drift', 'not-in-pipeline', `${name} is a drift inspector; it runs in the landing zone (/inspect run ${name} --env ${run.env})`);
+      return failed(
+        name,
+        'drift',
+        'not-in-pipeline',
+        `${name} is a drift inspector; it runs in the landing zone (/inspect run ${name} --env ${run.env})`,
+      );
   }
 }
 
@@ -156,6 +206,9 @@ export async function readInventory(deps: RunnerDeps, env: string): Promise<Runn
     throw new ReportError(`inventory for ${env}: stdout is not JSON`);
   }
   const parsed = inventorySchema.safeParse(doc);
-  if (!parsed.success) throw new ReportError(`inventory for ${env}: expected [{service, version}] (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`);
+  if (!parsed.success)
+    throw new ReportError(
+      `inventory for ${env}: expected [{service, version}] (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+    );
   return parsed.data.map((x) => ({ service: x.service, version: x.version }));
 }

@@ -33,7 +33,13 @@ const location = z.looseObject({
 const result = z.looseObject({
   ruleId: z.string().optional(),
   ruleIndex: z.number().optional(),
-  rule: z.looseObject({ id: z.string().optional(), index: z.number().optional(), toolComponent: z.looseObject({ index: z.number().optional() }).optional() }).optional(),
+  rule: z
+    .looseObject({
+      id: z.string().optional(),
+      index: z.number().optional(),
+      toolComponent: z.looseObject({ index: z.number().optional() }).optional(),
+    })
+    .optional(),
   kind: z.string().optional(),
   level: z.string().optional(),
   message: z.looseObject({ text: z.string().optional(), id: z.string().optional() }),
@@ -45,7 +51,12 @@ const result = z.looseObject({
 });
 const sarifSchema = z.looseObject({
   version: z.literal('2.1.0'),
-  runs: z.array(z.looseObject({ tool: z.looseObject({ driver: component, extensions: z.array(component).optional() }), results: z.array(result).nullish() })),
+  runs: z.array(
+    z.looseObject({
+      tool: z.looseObject({ driver: component, extensions: z.array(component).optional() }),
+      results: z.array(result).nullish(),
+    }),
+  ),
 });
 
 type Rule = z.infer<typeof rule>;
@@ -82,7 +93,10 @@ function locationOf(r: Result): string | undefined {
 }
 
 function firstLine(s: string | undefined): string | undefined {
-  const line = s?.split('\n').map((l) => l.trim()).find((l) => l.length > 0);
+  const line = s
+    ?.split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
   return line ? line.slice(0, 300) : undefined;
 }
 
@@ -113,7 +127,8 @@ export function parseSarif(raw: string): Finding[] {
       const comp = (extIndex !== undefined ? run.tool.extensions?.[extIndex] : undefined) ?? run.tool.driver;
       const index = r.rule?.index ?? r.ruleIndex;
       const ruleId = r.ruleId ?? r.rule?.id;
-      const ruleDef = (index !== undefined ? comp.rules?.[index] : undefined) ?? components.flatMap((c) => c.rules ?? []).find((d) => d.id === ruleId);
+      const ruleDef =
+        (index !== undefined ? comp.rules?.[index] : undefined) ?? components.flatMap((c) => c.rules ?? []).find((d) => d.id === ruleId);
       const id = ruleId ?? ruleDef?.id ?? 'unnamed-rule';
       const location = locationOf(r);
       findings.push({

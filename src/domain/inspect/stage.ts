@@ -24,7 +24,13 @@ export function inspectSettingsSchema(config: Pick<RunnerDeps, 'config'>['config
   return z
     .object({
       inspectors: z
-        .array(z.string().refine((n) => pipelineNames.includes(n), { message: `unknown or landing-zone-only inspector (pipeline inspectors in inspectors.yml: ${pipelineNames.join(', ')})` }))
+        .array(
+          z
+            .string()
+            .refine((n) => pipelineNames.includes(n), {
+              message: `unknown or landing-zone-only inspector (pipeline inspectors in inspectors.yml: ${pipelineNames.join(', ')})`,
+            }),
+        )
         .min(1),
       /** Report files a build already wrote, by scan inspector name: read instead of running the scanner. */
       reports: z.record(z.string(), z.string()).optional(),
@@ -46,7 +52,10 @@ function detailsOf(verdict: Verdict, results: readonly InspectorResult[]): Recor
       type: r.type,
       verdict: r.verdict,
       counts: countBySeverity(r.findings),
-      findings: [...r.findings].sort(bySeverityDesc).slice(0, DETAIL_FINDINGS).map(({ key: _k, ...f }) => f),
+      findings: [...r.findings]
+        .sort(bySeverityDesc)
+        .slice(0, DETAIL_FINDINGS)
+        .map(({ key: _k, ...f }) => f),
       ...(r.notes.length ? { notes: r.notes } : {}),
     })),
   };
@@ -75,8 +84,14 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
       for (const name of settings.inspectors) {
         if (sc.signal.aborted) return { status: 'failed', summary: 'cancelled' };
         const r = await runPipelineInspector(deps, name, {
-          run, stageId: sc.stage.id, reports: settings.reports ?? {}, definition: pipelines.definition(run.pipeline), signal: sc.signal,
-          ...(settings.artifact ? { artifact: settings.artifact } : {}), ...(incidents ? { incidents } : {}), ...(freezes ? { freezes } : {}),
+          run,
+          stageId: sc.stage.id,
+          reports: settings.reports ?? {},
+          definition: pipelines.definition(run.pipeline),
+          signal: sc.signal,
+          ...(settings.artifact ? { artifact: settings.artifact } : {}),
+          ...(incidents ? { incidents } : {}),
+          ...(freezes ? { freezes } : {}),
         });
         await sc.log(`${r.inspector}: ${r.verdict} (${r.findings.length} finding(s))${r.notes.length ? ` · ${r.notes.join('; ')}` : ''}`);
         results.push(r);
@@ -95,7 +110,12 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
       if (verdict !== 'fail') return { status: 'succeeded', summary, details };
 
       await gates.open({ runId: run.id, stageId: sc.stage.id, status: 'waiting', verdict, summary, details, openedAt: ctx.clock.now() });
-      await ctx.chat.post({ channel: run.channel, threadKey: run.messageKey, key: gateMessageKey(run.id, sc.stage.id), ...gateContent(run.id, sc.stage.id, { status: 'waiting' }) });
+      await ctx.chat.post({
+        channel: run.channel,
+        threadKey: run.messageKey,
+        key: gateMessageKey(run.id, sc.stage.id),
+        ...gateContent(run.id, sc.stage.id, { status: 'waiting' }),
+      });
       return { status: 'waiting', summary: `${summary} · waiting for an override` };
     },
   };

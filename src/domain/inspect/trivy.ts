@@ -48,7 +48,9 @@ export function parseTrivy(raw: string): Finding[] {
   const parsed = reportSchema.safeParse(parseJson(raw, 'Trivy JSON'));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ReportError(`not a Trivy JSON report: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'unexpected shape'}`);
+    throw new ReportError(
+      `not a Trivy JSON report: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'unexpected shape'}`,
+    );
   }
   const results = Array.isArray(parsed.data) ? parsed.data : (parsed.data.Results ?? []);
   const findings: Finding[] = [];

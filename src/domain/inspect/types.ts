@@ -41,7 +41,9 @@ export function bySeverityDesc(a: Finding, b: Finding): number {
 
 /** Scanner vocabularies vary in case and words (`CRITICAL`, `moderate`, `UNKNOWN`). */
 export function normalizeSeverity(raw: unknown, fallback: Severity = 'medium'): Severity {
-  const s = String(raw ?? '').trim().toLowerCase();
+  const s = String(raw ?? '')
+    .trim()
+    .toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(s)) return s as Severity;
   if (s === 'moderate') return 'medium';
   if (s === 'negligible' || s === 'unknown' || s === 'none' || s === 'informational') return 'info';

@@ -26,7 +26,13 @@ export class Announcer {
   }
 
   async thread(doc: RunDoc, key: string, text: string): Promise<void> {
-    await this.ctx.chat.post({ channel: doc.channel, threadKey: doc.messageKey, key: `${doc.messageKey}-${key}`, text, blocks: [md(text)] });
+    await this.ctx.chat.post({
+      channel: doc.channel,
+      threadKey: doc.messageKey,
+      key: `${doc.messageKey}-${key}`,
+      text,
+      blocks: [md(text)],
+    });
   }
 
   async final(doc: RunDoc): Promise<void> {

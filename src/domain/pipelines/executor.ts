@@ -62,7 +62,13 @@ export class StageExecutor {
   ) {}
 
   processor(): JobProcessor {
-    return { name: STAGE_JOB, attempts: 5, backoffMs: 500, concurrency: 10, process: (data, jc) => this.launch(data as { runId: string; stageId: string; gen: number }, jc) };
+    return {
+      name: STAGE_JOB,
+      attempts: 5,
+      backoffMs: 500,
+      concurrency: 10,
+      process: (data, jc) => this.launch(data as { runId: string; stageId: string; gen: number }, jc),
+    };
   }
 
   /** Stops local work on a cancel at once (other workers notice on their next heartbeat). */
@@ -96,9 +102,15 @@ export class StageExecutor {
     const owner = `${this.token}-${gen}`;
     if (!(await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs))) return 'busy';
     const now = this.ctx.clock.now();
-    const doc = await this.repo.update(runId, (d) => patchStage(d, stageId, gen, 'queued', (s) => ({
-      ...s, phase: 'executing', attempt: s.carryAttempt ? Math.max(1, s.attempt) : s.attempt + 1, carryAttempt: undefined, startedAt: s.startedAt ?? now,
-    })));
+    const doc = await this.repo.update(runId, (d) =>
+      patchStage(d, stageId, gen, 'queued', (s) => ({
+        ...s,
+        phase: 'executing',
+        attempt: s.carryAttempt ? Math.max(1, s.attempt) : s.attempt + 1,
+        carryAttempt: undefined,
+        startedAt: s.startedAt ?? now,
+      })),
+    );
     const stage = doc?.stages.find((s) => s.id === stageId);
     if (!doc || stage?.gen !== gen || stage.phase !== 'executing') {
       await this.repo.releaseLease(runId, stageId, owner);
@@ -125,11 +137,18 @@ export class StageExecutor {
     };
     const log = async (line: string) => {
       const stamp = new Date(this.ctx.clock.now()).toISOString().slice(11, 19);
-      buffer.push(...maskSecrets(line, secrets).split('\n').map((l) => `[${stamp}] ${l}`));
+      buffer.push(
+        ...maskSecrets(line, secrets)
+          .split('\n')
+          .map((l) => `[${stamp}] ${l}`),
+      );
       if (buffer.length >= 50) await flush();
     };
     const flusher = setInterval(() => void flush().catch(() => undefined), 250);
-    const beat = setInterval(() => void this.heartbeat(doc.id, stage.id, owner, controller), Math.max(20, Math.floor(this.opts.leaseMs / 3)));
+    const beat = setInterval(
+      () => void this.heartbeat(doc.id, stage.id, owner, controller),
+      Math.max(20, Math.floor(this.opts.leaseMs / 3)),
+    );
     const timer = setTimeout(() => controller.abort(new Interrupt('timeout')), stage.timeoutMs);
     let checkpoint = stage.checkpoint;
     let outcome: StageOutcome | undefined;
@@ -138,8 +157,11 @@ export class StageExecutor {
     let sctx: BuiltinStageContext | undefined;
     let running: Promise<StageOutcome> | undefined;
     try {
-      await log(`${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`);
-      if (!kind) throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });
+      await log(
+        `${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`,
+      );
+      if (!kind)
+        throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });
       const stop = await this.guardStage(doc, stage);
       if (stop) throw new GuardStopped(stop);
       const resolved = await resolveStageSettings(this.ctx, doc, stage, log);
@@ -155,7 +177,9 @@ export class StageExecutor {
         signal,
         timeoutMs: stage.timeoutMs,
         setLink: async (url) => {
-          const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, link: url })));
+          const after = await this.repo.update(doc.id, (d) =>
+            patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, link: url })),
+          );
           if (after) await this.announce.refresh(after);
         },
         checkpoint: {
@@ -180,18 +204,38 @@ export class StageExecutor {
     }
     const why = signal.aborted && signal.reason instanceof Interrupt ? signal.reason.why : undefined;
     if ((why === 'cancel' || why === 'timeout') && kind?.cancel && sctx) {
-      await untilAborted(kind.cancel(sctx), AbortSignal.timeout(10_000)).catch((err: Error) => log(`cancelling the remote job failed: ${safeMessage(err, secrets)}`));
+      await untilAborted(kind.cancel(sctx), AbortSignal.timeout(10_000)).catch((err: Error) =>
+        log(`cancelling the remote job failed: ${safeMessage(err, secrets)}`),
+      );
     }
     // An interrupted kind is told through the signal; its command is killed (process group,
     // SIGTERM then SIGKILL). Wait for that before recording, so the stage never ends (and the
     // lock is never freed) while its command still runs.
-    if (why && running) await within(running.catch(() => undefined), STOP_SETTLE_MS);
-    if (why) await log(why === 'timeout' ? `timed out after ${formatDuration(stage.timeoutMs)}` : why === 'cancel' ? 'cancelled' : why === 'shutdown' ? 'interrupted: this worker is stopping' : 'lease lost: another worker took over');
+    if (why && running)
+      await within(
+        running.catch(() => undefined),
+        STOP_SETTLE_MS,
+      );
+    if (why)
+      await log(
+        why === 'timeout'
+          ? `timed out after ${formatDuration(stage.timeoutMs)}`
+          : why === 'cancel'
+            ? 'cancelled'
+            : why === 'shutdown'
+              ? 'interrupted: this worker is stopping'
+              : 'lease lost: another worker took over',
+      );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
     await flush();
     if (why === 'lease-lost') return;
     if (why === 'shutdown') {
-      const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, summary: 'interrupted: the bot stopped while it ran; the next worker takes it over' })));
+      const after = await this.repo.update(doc.id, (d) =>
+        patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
+          ...s,
+          summary: 'interrupted: the bot stopped while it ran; the next worker takes it over',
+        })),
+      );
       await this.repo.releaseLease(doc.id, stage.id, owner);
       if (after) await this.announce.refresh(after);
       return;
@@ -220,27 +264,56 @@ export class StageExecutor {
     }
   }
 
-  private async record(doc: RunDoc, stage: StageState, owner: string, why: Why | undefined, outcome: StageOutcome | undefined, error: unknown, secrets: Set<string>): Promise<void> {
+  private async record(
+    doc: RunDoc,
+    stage: StageState,
+    owner: string,
+    why: Why | undefined,
+    outcome: StageOutcome | undefined,
+    error: unknown,
+    secrets: Set<string>,
+  ): Promise<void> {
     const now = this.ctx.clock.now();
     let retryIn = 0;
     let note = '';
-    const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'executing', (s) => {
-      retryIn = 0;
-      const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
-      if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
-      if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
-      if (outcome?.status === 'waiting') {
-        if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
-        return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
-      }
-      if (outcome) return { ...s, ...done, status: outcome.status, summary: outcome.summary, link: outcome.link ?? s.link, details: outcome.details };
-      const message = safeMessage(error, secrets);
-      if (!isPermanent(error) && s.attempt < s.maxAttempts) {
-        retryIn = s.backoffMs * 2 ** (s.attempt - 1);
-        return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now + retryIn, summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}` };
-      }
-      return { ...s, ...done, status: 'failed', summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message };
-    }));
+    const after = await this.repo.update(doc.id, (d) =>
+      patchStage(d, stage.id, stage.gen, 'executing', (s) => {
+        retryIn = 0;
+        const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
+        if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
+        if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
+        if (outcome?.status === 'waiting') {
+          if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
+          return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
+        }
+        if (outcome)
+          return {
+            ...s,
+            ...done,
+            status: outcome.status,
+            summary: outcome.summary,
+            link: outcome.link ?? s.link,
+            details: outcome.details,
+          };
+        const message = safeMessage(error, secrets);
+        if (!isPermanent(error) && s.attempt < s.maxAttempts) {
+          retryIn = s.backoffMs * 2 ** (s.attempt - 1);
+          return {
+            ...s,
+            phase: 'queued',
+            gen: s.gen + 1,
+            queuedAt: now + retryIn,
+            summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
+          };
+        }
+        return {
+          ...s,
+          ...done,
+          status: 'failed',
+          summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
+        };
+      }),
+    );
     await this.repo.releaseLease(doc.id, stage.id, owner);
     const s = after?.stages.find((x) => x.id === stage.id);
     if (!after || !s || s.gen < stage.gen) return;
@@ -259,7 +332,13 @@ export class StageExecutor {
 }
 
 /** Applies `fn` to a stage only while it is still the generation (and phase) the caller owns. */
-export function patchStage(d: RunDoc, stageId: string, gen: number, phase: 'queued' | 'executing', fn: (s: StageState) => StageState): RunDoc | typeof ABORT {
+export function patchStage(
+  d: RunDoc,
+  stageId: string,
+  gen: number,
+  phase: 'queued' | 'executing',
+  fn: (s: StageState) => StageState,
+): RunDoc | typeof ABORT {
   const i = d.stages.findIndex((s) => s.id === stageId);
   const s = d.stages[i];
   if (!s || s.gen !== gen || s.status !== 'running' || s.phase !== phase) return ABORT;

@@ -40,14 +40,24 @@ export class RunGuards {
     for (const g of guards) {
       // The override reason is not handed on: the guard announced and audited the override when
       // the run was created; here it is honoured (an admin's run) and audited once per step.
-      const v = await g.check({ pipeline: doc.pipeline, service: doc.service, env: doc.env, actor, at, ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}) });
+      const v = await g.check({
+        pipeline: doc.pipeline,
+        service: doc.service,
+        env: doc.env,
+        actor,
+        at,
+        ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
+      });
       if (v.allowed) continue;
       const reason = v.reason ?? `refused by ${g.name}`;
       if (v.overridable && doc.overrideReason && AccessControl.has(actor, 'admin')) {
         const once = this.ctx.store.key('pipelines', 'override-audited', doc.id, g.name, point, stageId ?? '-');
         if (await this.ctx.store.claim(once, AUDIT_ONCE_MS)) {
           await this.ctx.audit.record({
-            actor: doc.triggeredBy, action: 'pipeline.override', outcome: 'ok', target: `${doc.pipeline}/${doc.env}`,
+            actor: doc.triggeredBy,
+            action: 'pipeline.override',
+            outcome: 'ok',
+            target: `${doc.pipeline}/${doc.env}`,
             detail: `${g.name}: ${reason} — override reason: ${doc.overrideReason} (run ${doc.id}, checked again: ${where(point, stageId)})`,
           });
         }
@@ -60,8 +70,14 @@ export class RunGuards {
 
   /** The thread note of a stopped run: which guard, at which step, and how to go on. */
   async announceStop(announce: Announcer, doc: RunDoc, stop: GuardStop, point: GuardPoint, stageId?: string): Promise<void> {
-    const hint = stop.overridable ? ` An admin can deploy anyway with \`/pipeline run ${doc.pipeline} --env ${doc.env} --override "reason"\` (audited).` : '';
-    await announce.thread(doc, `guard-stop-${point}-${stageId ?? 'run'}`, `:octagonal_sign: Stopped ${where(point, stageId)} by ${stop.guard}: ${stop.reason}${hint}`);
+    const hint = stop.overridable
+      ? ` An admin can deploy anyway with \`/pipeline run ${doc.pipeline} --env ${doc.env} --override "reason"\` (audited).`
+      : '';
+    await announce.thread(
+      doc,
+      `guard-stop-${point}-${stageId ?? 'run'}`,
+      `:octagonal_sign: Stopped ${where(point, stageId)} by ${stop.guard}: ${stop.reason}${hint}`,
+    );
   }
 }
 

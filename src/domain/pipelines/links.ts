@@ -20,7 +20,9 @@ export async function requireOpenIncident(ctx: Pick<AppContext, 'services'>, typ
   if (!inc) throw new NotFoundError('incident', clip(typed), await open());
   if (inc.status === 'resolved') {
     const ids = await open();
-    throw new InvalidStateError(`${inc.id} is resolved: \`--fix\` names an open incident.`, [ids.length ? `Open incidents: ${ids.join(', ')}` : 'No incident is open.']);
+    throw new InvalidStateError(`${inc.id} is resolved: \`--fix\` names an open incident.`, [
+      ids.length ? `Open incidents: ${ids.join(', ')}` : 'No incident is open.',
+    ]);
   }
   return inc.id;
 }
@@ -32,11 +34,13 @@ const ITEM = /^(?:plan-)?(\d{1,9})$/i;
  * the run's `plan` parameter (what the plan capability reads). Returns the canonical ids.
  */
 export async function linkPlanItems(ctx: Pick<AppContext, 'services'>, def: PipelineDef, typed: string): Promise<string> {
-  if (Object.hasOwn(def.params, 'plan')) throw new UsageError(`${def.name} declares its own \`plan\` parameter: pass it with \`--param plan=…\`.`);
+  if (Object.hasOwn(def.params, 'plan'))
+    throw new UsageError(`${def.name} declares its own \`plan\` parameter: pass it with \`--param plan=…\`.`);
   const plan = servicesOf(ctx).maybe('plan');
   if (!plan) throw new UsageError('`--plan` links plan items, but planning is not enabled in this deployment.');
   const words = typed.split(/[\s,]+/).filter(Boolean);
-  if (!words.length || words.length > 20) throw new UsageError('`--plan` takes one to 20 plan item ids, e.g. `--plan PLAN-7` or `--plan PLAN-7,PLAN-9`.');
+  if (!words.length || words.length > 20)
+    throw new UsageError('`--plan` takes one to 20 plan item ids, e.g. `--plan PLAN-7` or `--plan PLAN-7,PLAN-9`.');
   const ids: string[] = [];
   for (const word of words) {
     const m = ITEM.exec(word);

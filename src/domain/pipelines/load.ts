@@ -23,7 +23,9 @@ export interface WorkflowCheck {
 export function checkWorkflowFiles(dir: string, kinds: readonly KindSchema[]): WorkflowCheck {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
   } catch (err) {
     return { pipelines: [], errors: [`${dir}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
   }
@@ -60,7 +62,8 @@ export function checkWorkflowFiles(dir: string, kinds: readonly KindSchema[]): W
         const problem = checkReference(ref, params);
         if (problem) fileErrors.push(`stages.${i}.with.${ref.path}: ${problem}`);
       }
-      for (const p of shellTextProblems(stage.kind, stage.with)) fileErrors.push(`stages.${i}.with.${p.path} (stage ${stage.id}): ${p.message}`);
+      for (const p of shellTextProblems(stage.kind, stage.with))
+        fileErrors.push(`stages.${i}.with.${p.path} (stage ${stage.id}): ${p.message}`);
     });
     const other = seen.get(wf.name);
     if (other) fileErrors.push(`name: pipeline ${wf.name} is also defined in ${other}`);

@@ -25,7 +25,9 @@ export class DeployLock {
 
   /** Takes the lock for `runId` unless another run holds it; returns the holder either way. */
   async acquire(service: string, env: string, runId: string, at: number): Promise<string> {
-    const after = await this.store.update<LockDoc>(this.lockKey(service, env), (cur) => (cur && cur.runId !== runId ? ABORT : { runId, at }));
+    const after = await this.store.update<LockDoc>(this.lockKey(service, env), (cur) =>
+      cur && cur.runId !== runId ? ABORT : { runId, at },
+    );
     return after?.runId ?? runId;
   }
 

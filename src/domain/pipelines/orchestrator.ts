@@ -50,7 +50,11 @@ export class Orchestrator {
   }
 
   async enqueueStage(doc: RunDoc, s: StageState, delayMs = 0): Promise<void> {
-    await this.ctx.jobs.enqueue(STAGE_JOB, { runId: doc.id, stageId: s.id, gen: s.gen }, { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) });
+    await this.ctx.jobs.enqueue(
+      STAGE_JOB,
+      { runId: doc.id, stageId: s.id, gen: s.gen },
+      { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) },
+    );
   }
 
   /** The lock is held: the run starts now (a run that waited in the queue asks the guards again). */
@@ -64,9 +68,20 @@ export class Orchestrator {
     const doc = await this.repo.update(runId, (d) => (d.status === 'queued' ? { ...d, status: 'running', startedAt: now } : ABORT));
     if (!doc || doc.status !== 'running') return;
     await this.ctx.events.publish(EVENTS.runStarted, doc.id, {
-      runId: doc.id, pipeline: doc.pipeline, service: doc.service, env: doc.env, ref: doc.ref, triggeredBy: doc.triggeredBy, ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
+      runId: doc.id,
+      pipeline: doc.pipeline,
+      service: doc.service,
+      env: doc.env,
+      ref: doc.ref,
+      triggeredBy: doc.triggeredBy,
+      ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
     });
-    if (doc.queuedBehind) await this.announce.thread(doc, 'dequeued', `:arrow_forward: ${doc.queuedBehind} finished: the deploy lock for ${doc.service}/${doc.env} is ours, starting.`);
+    if (doc.queuedBehind)
+      await this.announce.thread(
+        doc,
+        'dequeued',
+        `:arrow_forward: ${doc.queuedBehind} finished: the deploy lock for ${doc.service}/${doc.env} is ours, starting.`,
+      );
     await this.advance(doc.id);
   }
 
@@ -76,7 +91,9 @@ export class Orchestrator {
     const summary = stopSummary(stop);
     const doc = await this.repo.update(queued.id, (d) => {
       if (d.status !== 'queued') return ABORT;
-      const stages = d.stages.map((s) => (s.status === 'pending' ? { ...s, status: 'skipped' as const, skip: 'upstream' as const, summary: `not run: ${summary}` } : s));
+      const stages = d.stages.map((s) =>
+        s.status === 'pending' ? { ...s, status: 'skipped' as const, skip: 'upstream' as const, summary: `not run: ${summary}` } : s,
+      );
       return { ...d, stages, status: 'failed', finishedAt: now, reason: summary };
     });
     if (!doc || doc.status !== 'failed') return;
@@ -105,7 +122,11 @@ export class Orchestrator {
   async finalize(doc: RunDoc): Promise<void> {
     const lingering = (await this.procs?.mayRun(doc.id)) ?? false;
     if (lingering) {
-      await this.announce.thread(doc, 'lock-held', `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`);
+      await this.announce.thread(
+        doc,
+        'lock-held',
+        `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`,
+      );
     } else {
       await this.lock.release(doc.service, doc.env, doc.id);
       await this.lock.dequeue(doc.service, doc.env, doc.id);
@@ -113,7 +134,13 @@ export class Orchestrator {
     await this.announce.refresh(doc);
     await this.announce.final(doc);
     const event: RunFinishedEvent = {
-      runId: doc.id, pipeline: doc.pipeline, service: doc.service, env: doc.env, ref: doc.ref, status: doc.status, triggeredBy: doc.triggeredBy,
+      runId: doc.id,
+      pipeline: doc.pipeline,
+      service: doc.service,
+      env: doc.env,
+      ref: doc.ref,
+      status: doc.status,
+      triggeredBy: doc.triggeredBy,
       ...(doc.fixIncident ? { fixIncident: doc.fixIncident } : {}),
     };
     await this.ctx.events.publish(EVENTS.runFinished, doc.id, { ...event });
@@ -167,14 +194,23 @@ export function step(d: RunDoc, now: number): RunDoc | null {
   const broken = stages.find((s) => s.status === 'failed' || s.status === 'cancelled');
   for (const s of stages) {
     if (cancelling && (s.status === 'pending' || s.status === 'waiting' || (s.status === 'running' && s.phase === 'queued'))) {
-      set(s, { status: 'cancelled', finishedAt: now, summary: s.status === 'pending' ? 'not run: cancelled' : 'cancelled', phase: undefined });
+      set(s, {
+        status: 'cancelled',
+        finishedAt: now,
+        summary: s.status === 'pending' ? 'not run: cancelled' : 'cancelled',
+        phase: undefined,
+      });
       continue;
     }
     if (s.status !== 'pending') continue;
     const deps = s.needs.map((n) => byId.get(n)!);
     const blocked = deps.find((x) => DEAD.has(x.status) && !satisfies(x));
     if (blocked || broken) {
-      set(s, { status: 'skipped', skip: 'upstream', summary: `not run: ${(blocked ?? broken)!.id} ${(blocked ?? broken)!.status === 'skipped' ? 'did not run' : (blocked ?? broken)!.status}` });
+      set(s, {
+        status: 'skipped',
+        skip: 'upstream',
+        summary: `not run: ${(blocked ?? broken)!.id} ${(blocked ?? broken)!.status === 'skipped' ? 'did not run' : (blocked ?? broken)!.status}`,
+      });
     } else if (deps.every(satisfies)) {
       set(s, { status: 'running', phase: 'queued', gen: s.gen + 1, queuedAt: now });
     }

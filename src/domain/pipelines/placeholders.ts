@@ -11,8 +11,14 @@ export const RUN_FIELDS = ['id', 'env', 'ref', 'pipeline', 'service', 'triggered
 
 /** What is wrong with a reference, or null when it is fine. */
 export function checkReference(ref: Reference, params: readonly string[]): string | null {
-  if (ref.ns === 'params') return params.includes(ref.key) || ref.key === 'ref' || ref.key === 'env' ? null : `unknown parameter params.${ref.key} (parameters: ${['ref', 'env', ...params].join(', ')})`;
-  if (ref.ns === 'run') return (RUN_FIELDS as readonly string[]).includes(ref.key) ? null : `unknown run field run.${ref.key} (fields: ${RUN_FIELDS.join(', ')})`;
+  if (ref.ns === 'params')
+    return params.includes(ref.key) || ref.key === 'ref' || ref.key === 'env'
+      ? null
+      : `unknown parameter params.${ref.key} (parameters: ${['ref', 'env', ...params].join(', ')})`;
+  if (ref.ns === 'run')
+    return (RUN_FIELDS as readonly string[]).includes(ref.key)
+      ? null
+      : `unknown run field run.${ref.key} (fields: ${RUN_FIELDS.join(', ')})`;
   if (ref.ns === 'inject') return /^[A-Za-z0-9_.-]+$/.test(ref.key) ? null : `bad inject key ${ref.key}`;
   return `unknown placeholder namespace ${ref.ns} (use params, inject or run)`;
 }
@@ -30,14 +36,34 @@ export function paramEnvName(name: string): string {
 }
 
 const RUN_ENV: Record<(typeof RUN_FIELDS)[number], string> = {
-  id: 'SWITCHYARD_RUN_ID', env: 'SWITCHYARD_ENV', ref: 'SWITCHYARD_REF', pipeline: 'SWITCHYARD_PIPELINE', service: 'SWITCHYARD_SERVICE', triggered_by: 'SWITCHYARD_TRIGGERED_BY',
+  id: 'SWITCHYARD_RUN_ID',
+  env: 'SWITCHYARD_ENV',
+  ref: 'SWITCHYARD_REF',
+  pipeline: 'SWITCHYARD_PIPELINE',
+  service: 'SWITCHYARD_SERVICE',
+  triggered_by: 'SWITCHYARD_TRIGGERED_BY',
 };
 
 /** Every run field and param as the environment of a shell stage (values are data, never parsed by the shell). */
-export function runEnvironment(run: { id: string; env: string; ref: string; pipeline: string; service: string; triggeredBy: string; params: Record<string, string> }): Record<string, string> {
+export function runEnvironment(run: {
+  id: string;
+  env: string;
+  ref: string;
+  pipeline: string;
+  service: string;
+  triggeredBy: string;
+  params: Record<string, string>;
+}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(run.params)) out[paramEnvName(k)] = v;
-  const fields: Record<string, string> = { id: run.id, env: run.env, ref: run.ref, pipeline: run.pipeline, service: run.service, triggered_by: run.triggeredBy };
+  const fields: Record<string, string> = {
+    id: run.id,
+    env: run.env,
+    ref: run.ref,
+    pipeline: run.pipeline,
+    service: run.service,
+    triggered_by: run.triggeredBy,
+  };
   for (const f of RUN_FIELDS) out[RUN_ENV[f]] = fields[f]!;
   return out;
 }
@@ -57,7 +83,10 @@ export function shellTextProblems(kind: string, settings: Record<string, unknown
   return (SHELL_TEXT_SETTINGS[kind] ?? []).flatMap((field) =>
     references(settings[field], field)
       .filter((r) => ['params', 'run', 'inject'].includes(r.ns))
-      .map((r) => ({ path: r.path, message: `\${{ ${r.ns}.${r.key} }} would paste a value into shell code: ${envHint(r)} instead (params, the ref and run fields reach shell stages as SWITCHYARD_* environment variables)` })),
+      .map((r) => ({
+        path: r.path,
+        message: `\${{ ${r.ns}.${r.key} }} would paste a value into shell code: ${envHint(r)} instead (params, the ref and run fields reach shell stages as SWITCHYARD_* environment variables)`,
+      })),
   );
 }
 

@@ -15,7 +15,15 @@ export interface ShellRunner {
    * timeout/abort, and resolves only once the command has ended. `stage` names the run and stage
    * the command belongs to (else SWITCHYARD_RUN_ID from `env`), so it is recorded while it runs.
    */
-  run(o: { command: string; cwd?: string; env: Record<string, string>; timeoutMs: number; signal: AbortSignal; onLine(line: string): void; stage?: { runId: string; stageId: string } }): Promise<ShellResult>;
+  run(o: {
+    command: string;
+    cwd?: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    signal: AbortSignal;
+    onLine(line: string): void;
+    stage?: { runId: string; stageId: string };
+  }): Promise<ShellResult>;
 }
 
 /** Where a runner writes down each command it starts, until it is known to have ended. */
@@ -36,7 +44,14 @@ export interface StageProcesses {
 }
 
 export interface WebhookCaller {
-  call(o: { url: string; method: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal }): Promise<{ status: number; body: string }>;
+  call(o: {
+    url: string;
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    signal: AbortSignal;
+  }): Promise<{ status: number; body: string }>;
 }
 
 /** A CI backend's run as the stage kinds see it. */
@@ -64,7 +79,13 @@ export interface GitHubActionsClient {
    * the field (older Enterprise Server) is asked again without it only when `fallback` is set (the
    * caller can then recognise its run by a correlation input); otherwise that is a refusal.
    */
-  dispatch(repo: string, workflow: string, ref: string, inputs: Record<string, string>, o: { fallback: boolean }): Promise<{ runId?: string; url?: string }>;
+  dispatch(
+    repo: string,
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+    o: { fallback: boolean },
+  ): Promise<{ runId?: string; url?: string }>;
   /** Newest workflow_dispatch runs of that workflow created at or after `sinceMs`, newest first. */
   findRuns(repo: string, workflow: string, ref: string, sinceMs: number, signal: AbortSignal): Promise<GitHubListedRun[]>;
   getRun(repo: string, runId: string, signal: AbortSignal): Promise<CiRun>;

@@ -63,18 +63,43 @@ export function runDuration(doc: RunDoc, now: number): string {
 
 export function renderRun(doc: RunDoc, now: number): MessageContent {
   const lines = doc.stages.map((s) => stageLine(s, now));
-  const meta = [`${RUN_ICON[doc.status]} *${doc.status}*`, `ref \`${escapeMrkdwn(doc.ref)}\``, `by ${mention(doc.triggeredBy)}`, runDuration(doc, now)];
+  const meta = [
+    `${RUN_ICON[doc.status]} *${doc.status}*`,
+    `ref \`${escapeMrkdwn(doc.ref)}\``,
+    `by ${mention(doc.triggeredBy)}`,
+    runDuration(doc, now),
+  ];
   if (doc.retryOf) meta.push(`retry of ${doc.retryOf}`);
   if (doc.fixIncident) meta.push(`fix for ${escapeMrkdwn(doc.fixIncident)}`);
   const blocks = [header(`${runHeadline(doc)}`), context(meta.join(' · '))];
   if (doc.status === 'queued' && doc.queuedBehind) {
-    blocks.push(md(`:double_vertical_bar: Queued behind run *${doc.queuedBehind}*: one deployment at a time to ${doc.service}/${doc.env}.`));
+    blocks.push(
+      md(`:double_vertical_bar: Queued behind run *${doc.queuedBehind}*: one deployment at a time to ${doc.service}/${doc.env}.`),
+    );
   }
   const params = Object.entries(doc.params);
   if (params.length) blocks.push(fields(params.slice(0, 10).map(([k, v]) => [k, `\`${escapeMrkdwn(v)}\``])));
   blocks.push(md(lines.join('\n')));
   if (doc.reason && (doc.status === 'failed' || doc.status === 'cancelled')) blocks.push(context(safeMrkdwn(doc.reason)));
-  if (!isTerminal(doc) && !doc.cancelRequested) blocks.push(actions([CANCEL.button({ text: 'Cancel', value: doc.id, style: 'danger', confirm: { title: `Cancel run ${doc.id}?`, text: `Stops ${doc.pipeline} to ${doc.env}: running stages are stopped and the deploy lock is freed.`, confirm: 'Cancel the run', deny: 'Keep it running' } })], `run-${doc.id}-actions`));
+  if (!isTerminal(doc) && !doc.cancelRequested)
+    blocks.push(
+      actions(
+        [
+          CANCEL.button({
+            text: 'Cancel',
+            value: doc.id,
+            style: 'danger',
+            confirm: {
+              title: `Cancel run ${doc.id}?`,
+              text: `Stops ${doc.pipeline} to ${doc.env}: running stages are stopped and the deploy lock is freed.`,
+              confirm: 'Cancel the run',
+              deny: 'Keep it running',
+            },
+          }),
+        ],
+        `run-${doc.id}-actions`,
+      ),
+    );
   const text = `${runHeadline(doc)}: ${doc.status} (${doc.stages.map((s) => `${s.id} ${s.status}`).join(', ')})`;
   return { text, blocks };
 }

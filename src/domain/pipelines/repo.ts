@@ -37,9 +37,17 @@ export class RunRepo {
   }
 
   async recent(filter: { service?: string; pipeline?: string; env?: string; sinceMs?: number; limit?: number }): Promise<RunDoc[]> {
-    const index = filter.pipeline ? ['runs', 'pipeline', filter.pipeline] : filter.service ? ['runs', 'service', filter.service] : ['runs', 'all'];
+    const index = filter.pipeline
+      ? ['runs', 'pipeline', filter.pipeline]
+      : filter.service
+        ? ['runs', 'service', filter.service]
+        : ['runs', 'all'];
     const limit = filter.limit ?? 20;
-    const ids = await this.store.zRange(this.store.key('pipelines', ...index), { rev: true, min: filter.sinceMs ?? 0, limit: filter.env || (filter.pipeline && filter.service) ? limit * 10 : limit });
+    const ids = await this.store.zRange(this.store.key('pipelines', ...index), {
+      rev: true,
+      min: filter.sinceMs ?? 0,
+      limit: filter.env || (filter.pipeline && filter.service) ? limit * 10 : limit,
+    });
     const docs = await this.store.getManyJson<RunDoc>(ids.map((x) => this.runKey(x.member)));
     return docs
       .filter((d): d is RunDoc => d !== null)
@@ -101,7 +109,9 @@ export class RunRepo {
 
   /** Renews only a lease we still own; false means it was lost (expired, maybe taken by another worker). */
   async renewLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
-    const after = await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? cur : ABORT), { ttlMs });
+    const after = await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? cur : ABORT), {
+      ttlMs,
+    });
     return after?.owner === owner;
   }
 

@@ -35,7 +35,8 @@ export function requireDeployer(actor: Actor, def: PipelineDef, env: string, act
 export function requireEnv(def: PipelineDef, env: string | undefined): string {
   const envs = Object.keys(def.environments);
   const chosen = env ?? (envs.length === 1 ? envs[0] : undefined);
-  if (!chosen) throw new UsageError(`${def.name} deploys to several environments: say which with \`--env\`.`, [`Environments: ${envs.join(', ')}`]);
+  if (!chosen)
+    throw new UsageError(`${def.name} deploys to several environments: say which with \`--env\`.`, [`Environments: ${envs.join(', ')}`]);
   if (!envs.includes(chosen)) throw new NotFoundError(`environment of ${def.name}`, chosen, envs);
   return chosen;
 }
@@ -44,7 +45,10 @@ export function requireEnv(def: PipelineDef, env: string | undefined): string {
 export function requireRef(def: PipelineDef, ref: string | undefined): string {
   const chosen = ref ?? def.default_ref;
   const problem = refProblem(chosen);
-  if (problem) throw new UsageError(`\`--ref\` must be a git branch, tag or commit; this one is refused because ${problem}.`, ['Example: `--ref main`, `--ref v1.4.2`, `--ref release/2024-06`.']);
+  if (problem)
+    throw new UsageError(`\`--ref\` must be a git branch, tag or commit; this one is refused because ${problem}.`, [
+      'Example: `--ref main`, `--ref v1.4.2`, `--ref release/2024-06`.',
+    ]);
   return chosen;
 }
 
@@ -55,7 +59,8 @@ export function paramProblem(name: string, p: ParamDef, v: string): string | nul
   const shown = `\`${v.slice(0, 40).replace(/[`\n]/g, ' ')}\``;
   if (v.length > MAX_PARAM) return `Parameter \`${name}\` is longer than ${MAX_PARAM} characters.`;
   if (v.includes('\0')) return `Parameter \`${name}\` contains a NUL character.`;
-  if (p.type === 'number' && !(/^-?\d+(\.\d+)?$/.test(v) && Number.isFinite(Number(v)))) return `Parameter \`${name}\` is a number; ${shown} is not.`;
+  if (p.type === 'number' && !(/^-?\d+(\.\d+)?$/.test(v) && Number.isFinite(Number(v))))
+    return `Parameter \`${name}\` is a number; ${shown} is not.`;
   if (p.type === 'boolean' && !['true', 'false'].includes(v)) return `Parameter \`${name}\` is true or false; ${shown} is not.`;
   if (p.allowed && !p.allowed.includes(v)) return `Parameter \`${name}\` must be one of: ${p.allowed.join(', ')}.`;
   return null;
@@ -71,7 +76,10 @@ export function bindParams(def: PipelineDef, given: Record<string, string>): Rec
   for (const [k, v] of Object.entries(given)) {
     // Own keys only: `--param constructor=x` must not find Object.prototype's.
     const p = Object.hasOwn(def.params, k) ? def.params[k] : undefined;
-    if (!p) throw new UsageError(`${def.name} has no parameter \`${k.slice(0, 40)}\`.`, [names.length ? `Parameters: ${names.join(', ')}` : `${def.name} takes no parameters (use --ref and --env).`]);
+    if (!p)
+      throw new UsageError(`${def.name} has no parameter \`${k.slice(0, 40)}\`.`, [
+        names.length ? `Parameters: ${names.join(', ')}` : `${def.name} takes no parameters (use --ref and --env).`,
+      ]);
     const problem = paramProblem(k, p, v);
     if (problem) throw new UsageError(problem);
     out[k] = v;
@@ -98,7 +106,7 @@ export function parseParamWords(words: readonly string[]): Record<string, string
 /** `from` and every stage that (transitively) needs it. */
 export function downstreamOf(def: PipelineDef, from: string): Set<string> {
   const out = new Set([from]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const s of def.stages) {
       if (!out.has(s.id) && s.needs.some((n) => out.has(n))) {

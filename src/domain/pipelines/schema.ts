@@ -6,7 +6,8 @@ import { refProblem } from './refs.js';
  * The shape of a pipeline file (workflows/<name>.yml). Stage `with:` settings are checked
  * separately against the schema of the stage's kind (kinds come from several modules), see load.ts.
  */
-const id = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, `${what}: lowercase letters, digits and -, starting with a letter (max 40)`);
+const id = (what: string) =>
+  z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, `${what}: lowercase letters, digits and -, starting with a letter (max 40)`);
 const duration = z
   .string()
   .refine((v) => parseDuration(v) !== null, 'a duration such as 90s, 10m or 2h')
@@ -19,7 +20,10 @@ const paramSchema = z
     type: z.enum(['string', 'number', 'boolean']).default('string'),
     description: z.string().optional(),
     default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
-    allowed: z.array(z.union([z.string(), z.number()]).transform(String)).min(1).optional(),
+    allowed: z
+      .array(z.union([z.string(), z.number()]).transform(String))
+      .min(1)
+      .optional(),
     required: z.boolean().default(false),
   })
   .strict();
@@ -60,14 +64,21 @@ export const workflowSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: `not a usable git ref: ${problem}` });
       })
       .default('main'),
-    allow: z.object({ roles: z.array(role).default(['deployer']), users: z.array(userId).default([]) }).strict().default({ roles: ['deployer'], users: [] }),
-    environments: z.record(id('environment'), environmentSchema.nullable().transform((e) => e ?? {})),
+    allow: z
+      .object({ roles: z.array(role).default(['deployer']), users: z.array(userId).default([]) })
+      .strict()
+      .default({ roles: ['deployer'], users: [] }),
+    environments: z.record(
+      id('environment'),
+      environmentSchema.nullable().transform((e) => e ?? {}),
+    ),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'param names: lowercase letters, digits and _'), paramSchema).default({}),
     stages: z.array(stageSchema).min(1),
   })
   .strict()
   .superRefine((w, ctx) => {
-    if (Object.keys(w.environments).length === 0) ctx.addIssue({ code: 'custom', path: ['environments'], message: 'name at least one environment' });
+    if (Object.keys(w.environments).length === 0)
+      ctx.addIssue({ code: 'custom', path: ['environments'], message: 'name at least one environment' });
     const ids = new Set<string>();
     w.stages.forEach((s, i) => {
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `stage id ${s.id} is used twice` });
@@ -75,22 +86,34 @@ export const workflowSchema = z
     });
     w.stages.forEach((s, i) => {
       s.needs.forEach((n, j) => {
-        if (!ids.has(n)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'needs', j], message: `unknown stage ${n} (stages: ${[...ids].join(', ')})` });
+        if (!ids.has(n))
+          ctx.addIssue({ code: 'custom', path: ['stages', i, 'needs', j], message: `unknown stage ${n} (stages: ${[...ids].join(', ')})` });
         if (n === s.id) ctx.addIssue({ code: 'custom', path: ['stages', i, 'needs', j], message: 'a stage cannot need itself' });
       });
       (s.environments ?? []).forEach((e, j) => {
-        if (!(e in w.environments)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'environments', j], message: `unknown environment ${e} (environments: ${Object.keys(w.environments).join(', ')})` });
+        if (!(e in w.environments))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, 'environments', j],
+            message: `unknown environment ${e} (environments: ${Object.keys(w.environments).join(', ')})`,
+          });
       });
     });
     const cycle = findCycle(w.stages);
     if (cycle) ctx.addIssue({ code: 'custom', path: ['stages'], message: `stages depend on each other in a cycle: ${cycle.join(' -> ')}` });
     for (const [name, p] of Object.entries(w.params)) {
       if (p.default !== undefined && p.allowed && !p.allowed.includes(p.default)) {
-        ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not one of the allowed values (${p.allowed.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', name, 'default'],
+          message: `default ${p.default} is not one of the allowed values (${p.allowed.join(', ')})`,
+        });
       }
       // A default is checked as strictly as a typed value: the run would otherwise carry it unchecked.
-      if (p.default !== undefined && p.type === 'number' && !/^-?\d+(\.\d+)?$/.test(p.default)) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not a number` });
-      if (p.default !== undefined && p.type === 'boolean' && !['true', 'false'].includes(p.default)) ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not true or false` });
+      if (p.default !== undefined && p.type === 'number' && !/^-?\d+(\.\d+)?$/.test(p.default))
+        ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not a number` });
+      if (p.default !== undefined && p.type === 'boolean' && !['true', 'false'].includes(p.default))
+        ctx.addIssue({ code: 'custom', path: ['params', name, 'default'], message: `default ${p.default} is not true or false` });
     }
   });
 

@@ -55,7 +55,12 @@ export class PipelineEngine implements PipelineService {
   definition(name: string): ReturnType<PipelineService['definition']> {
     const d = this.defs.get(name);
     if (!d) return null;
-    return { name: d.name, service: d.service, environments: Object.keys(d.environments), stages: d.stages.map((s) => ({ id: s.id, kind: s.kind, with: s.with, needs: s.needs })) };
+    return {
+      name: d.name,
+      service: d.service,
+      environments: Object.keys(d.environments),
+      stages: d.stages.map((s) => ({ id: s.id, kind: s.kind, with: s.with, needs: s.needs })),
+    };
   }
 
   async getRun(runId: string): Promise<RunInfo | null> {
@@ -69,7 +74,12 @@ export class PipelineEngine implements PipelineService {
 
   async requireDoc(runId: string): Promise<RunDoc> {
     const d = await this.repo.get(runId);
-    if (!d) throw new NotFoundError('run', runId, (await this.repo.recent({ limit: 10 })).map((r) => r.id));
+    if (!d)
+      throw new NotFoundError(
+        'run',
+        runId,
+        (await this.repo.recent({ limit: 10 })).map((r) => r.id),
+      );
     return d;
   }
 
@@ -112,14 +122,25 @@ export class PipelineEngine implements PipelineService {
     const holder = await this.orch.releaseIfStale(def.service, env);
     if (holder && req.noQueue) {
       const h = await this.repo.get(holder);
-      throw new ConflictError(`${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by ${mention(h.triggeredBy)})` : ''}; --no-queue was given, so nothing was started.`, [
-        'Drop --no-queue to queue behind it, or cancel it with `/pipeline cancel ' + holder + '`.',
-      ]);
+      throw new ConflictError(
+        `${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by ${mention(h.triggeredBy)})` : ''}; --no-queue was given, so nothing was started.`,
+        ['Drop --no-queue to queue behind it, or cancel it with `/pipeline cancel ' + holder + '`.'],
+      );
     }
     const now = this.ctx.clock.now();
     const doc: RunDoc = {
-      id, pipeline: def.name, service: def.service, teamChannel: def.team_channel, env, ref, params,
-      triggeredBy: req.actor.userId, channel: req.channel, status: 'queued', createdAt: now, messageKey: `run-${id}`,
+      id,
+      pipeline: def.name,
+      service: def.service,
+      teamChannel: def.team_channel,
+      env,
+      ref,
+      params,
+      triggeredBy: req.actor.userId,
+      channel: req.channel,
+      status: 'queued',
+      createdAt: now,
+      messageKey: `run-${id}`,
       stages: def.stages.map((s) => this.initialStage(s, env, extra)),
       ...(fixIncident ? { fixIncident } : {}),
       ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
@@ -130,7 +151,12 @@ export class PipelineEngine implements PipelineService {
     await this.repo.create(doc);
     const got = await this.lock.acquire(def.service, env, id, now);
     if (got !== id && req.noQueue) {
-      await this.repo.update(id, (d) => ({ ...d, status: 'cancelled', finishedAt: now, reason: `refused: ${got} took the deploy lock first and --no-queue was given` }));
+      await this.repo.update(id, (d) => ({
+        ...d,
+        status: 'cancelled',
+        finishedAt: now,
+        reason: `refused: ${got} took the deploy lock first and --no-queue was given`,
+      }));
       await this.repo.markFinished(id);
       throw new ConflictError(`${def.service}/${env} is being deployed by run ${got}; --no-queue was given, so nothing was started.`);
     }
@@ -147,27 +173,55 @@ export class PipelineEngine implements PipelineService {
     return toRunInfo((await this.repo.get(id)) ?? doc);
   }
 
-  private initialStage(s: PipelineDef['stages'][number], env: string, extra: { retryOf?: string; reuse?: ReadonlySet<string> }): StageState {
+  private initialStage(
+    s: PipelineDef['stages'][number],
+    env: string,
+    extra: { retryOf?: string; reuse?: ReadonlySet<string> },
+  ): StageState {
     const kind = this.kinds().get(s.kind);
     const base: StageState = {
-      id: s.id, kind: s.kind, status: 'pending', needs: s.needs, with: s.with, attempt: 0, gen: 0,
-      maxAttempts: s.attempts ?? kind?.attempts ?? 3, backoffMs: kind?.backoffMs ?? 1000, timeoutMs: s.timeout ?? DEFAULT_TIMEOUT_MS,
+      id: s.id,
+      kind: s.kind,
+      status: 'pending',
+      needs: s.needs,
+      with: s.with,
+      attempt: 0,
+      gen: 0,
+      maxAttempts: s.attempts ?? kind?.attempts ?? 3,
+      backoffMs: kind?.backoffMs ?? 1000,
+      timeoutMs: s.timeout ?? DEFAULT_TIMEOUT_MS,
       ...(s.name ? { name: s.name } : {}),
     };
-    if (s.environments && !s.environments.includes(env)) return { ...base, status: 'skipped', skip: 'not-for-env', summary: `not for ${env}` };
-    if (extra.reuse?.has(s.id)) return { ...base, status: 'skipped', skip: 'reused', summary: `kept from ${extra.retryOf} (succeeded there)` };
+    if (s.environments && !s.environments.includes(env))
+      return { ...base, status: 'skipped', skip: 'not-for-env', summary: `not for ${env}` };
+    if (extra.reuse?.has(s.id))
+      return { ...base, status: 'skipped', skip: 'reused', summary: `kept from ${extra.retryOf} (succeeded there)` };
     return base;
   }
 
   private async checkGuards(def: PipelineDef, env: string, req: StartRunRequest): Promise<void> {
     const at = this.ctx.clock.now();
     for (const g of deployGuards(servicesOf(this.ctx))) {
-      const v = await g.check({ pipeline: def.name, service: def.service, env, actor: req.actor, at, ...(req.fixIncident ? { fixIncident: req.fixIncident } : {}), ...(req.overrideReason ? { overrideReason: req.overrideReason } : {}) });
+      const v = await g.check({
+        pipeline: def.name,
+        service: def.service,
+        env,
+        actor: req.actor,
+        at,
+        ...(req.fixIncident ? { fixIncident: req.fixIncident } : {}),
+        ...(req.overrideReason ? { overrideReason: req.overrideReason } : {}),
+      });
       if (v.allowed) continue;
       const reason = v.reason ?? `refused by ${g.name}`;
       if (v.overridable && req.overrideReason) {
         if (!AccessControl.has(req.actor, 'admin')) throw new ForbiddenError(`${reason} Only an admin may override it.`, `guard:${g.name}`);
-        await this.ctx.audit.record({ actor: req.actor.userId, action: 'pipeline.override', outcome: 'ok', target: `${def.name}/${env}`, detail: `${g.name}: ${reason} — override reason: ${req.overrideReason}` });
+        await this.ctx.audit.record({
+          actor: req.actor.userId,
+          action: 'pipeline.override',
+          outcome: 'ok',
+          target: `${def.name}/${env}`,
+          detail: `${g.name}: ${reason} — override reason: ${req.overrideReason}`,
+        });
         continue;
       }
       throw new ForbiddenError(reason, `guard:${g.name}`, v.overridable ? ['An admin can pass with `--override "reason"` (audited).'] : []);
@@ -191,7 +245,14 @@ export class PipelineEngine implements PipelineService {
     const after = await this.repo.update(runId, (d) => {
       if (isTerminal(d)) return ABORT;
       const cancelRequested = d.cancelRequested ?? { by: actor.userId, at: now };
-      if (d.status === 'queued') return { ...d, cancelRequested, status: 'cancelled', finishedAt: now, reason: `cancelled by ${mention(actor.userId)} while queued` };
+      if (d.status === 'queued')
+        return {
+          ...d,
+          cancelRequested,
+          status: 'cancelled',
+          finishedAt: now,
+          reason: `cancelled by ${mention(actor.userId)} while queued`,
+        };
       return { ...d, cancelRequested };
     });
     if (!after) throw new NotFoundError('run', runId);
@@ -210,8 +271,16 @@ export class PipelineEngine implements PipelineService {
     if (!isTerminal(old)) throw new InvalidStateError(`Run ${runId} is still ${old.status}; cancel it first or wait for it to end.`);
     const def = this.def(old.pipeline);
     const start = from ?? old.stages.find((s) => s.status === 'failed' || s.status === 'cancelled')?.id;
-    if (!start) throw new UsageError(`Run ${runId} ${old.status} with nothing failed; say where to start with \`--from <stage>\`.`, [`Stages: ${def.stages.map((s) => s.id).join(', ')}`]);
-    if (!def.stages.some((s) => s.id === start)) throw new NotFoundError(`stage of ${def.name}`, start, def.stages.map((s) => s.id));
+    if (!start)
+      throw new UsageError(`Run ${runId} ${old.status} with nothing failed; say where to start with \`--from <stage>\`.`, [
+        `Stages: ${def.stages.map((s) => s.id).join(', ')}`,
+      ]);
+    if (!def.stages.some((s) => s.id === start))
+      throw new NotFoundError(
+        `stage of ${def.name}`,
+        start,
+        def.stages.map((s) => s.id),
+      );
     const rerun = downstreamOf(def, start);
     const reuse = new Set(old.stages.filter((s) => !rerun.has(s.id) && satisfies(s) && s.skip !== 'not-for-env').map((s) => s.id));
     // Plan links made with --plan travel as the `plan` param the file does not declare.
@@ -221,7 +290,16 @@ export class PipelineEngine implements PipelineService {
     // A retry after the incident was resolved is no longer its fix: the link is dropped, not refused.
     const fix = old.fixIncident ? await servicesOf(this.ctx).maybe('incidents')?.get(old.fixIncident) : null;
     return this.start(
-      { pipeline: old.pipeline, env: old.env, ref: old.ref, params, actor, channel, ...(fix && fix.status !== 'resolved' ? { fixIncident: fix.id } : {}), ...(requestKey ? { requestKey } : {}) },
+      {
+        pipeline: old.pipeline,
+        env: old.env,
+        ref: old.ref,
+        params,
+        actor,
+        channel,
+        ...(fix && fix.status !== 'resolved' ? { fixIncident: fix.id } : {}),
+        ...(requestKey ? { requestKey } : {}),
+      },
       { retryOf: runId, reuse, ...linked },
     );
   }
@@ -229,7 +307,12 @@ export class PipelineEngine implements PipelineService {
   async resolveWaitingStage(runId: string, stageId: string, decided: StageOutcomeDone): Promise<void> {
     const outcome = await this.orch.guardApproval(runId, stageId, decided);
     const now = this.ctx.clock.now();
-    const res = { status: outcome.status, ...(outcome.summary ? { summary: outcome.summary } : {}), ...(outcome.link ? { link: outcome.link } : {}), ...(outcome.details ? { details: outcome.details } : {}) };
+    const res = {
+      status: outcome.status,
+      ...(outcome.summary ? { summary: outcome.summary } : {}),
+      ...(outcome.link ? { link: outcome.link } : {}),
+      ...(outcome.details ? { details: outcome.details } : {}),
+    };
     const after = await this.repo.update(runId, (d) => {
       const i = d.stages.findIndex((s) => s.id === stageId);
       const s = d.stages[i];

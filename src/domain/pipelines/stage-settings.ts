@@ -24,7 +24,8 @@ export async function resolveStageSettings(
   let injected: Record<string, ResolvedValue> = {};
   if (keys.length) {
     const resolver = servicesOf(ctx).maybe('injection');
-    if (!resolver) throw new PermanentJobError(`stage needs inject.${keys[0]}, but the injection capability is not enabled in this deployment`);
+    if (!resolver)
+      throw new PermanentJobError(`stage needs inject.${keys[0]}, but the injection capability is not enabled in this deployment`);
     try {
       injected = await resolver.resolve(doc.service, doc.env, keys);
     } catch (err) {
@@ -40,10 +41,19 @@ export async function resolveStageSettings(
     }
     for (const k of keys) {
       const v = injected[k]!;
-      await log(`injected ${k}${v.secret ? ' (secret)' : ''} from ${v.source}:${v.path}${v.version !== undefined ? ` v${v.version}` : ''}${v.stale ? ' (stale copy)' : ''}`);
+      await log(
+        `injected ${k}${v.secret ? ' (secret)' : ''} from ${v.source}:${v.path}${v.version !== undefined ? ` v${v.version}` : ''}${v.stale ? ' (stale copy)' : ''}`,
+      );
     }
   }
-  const run: Record<string, string> = { id: doc.id, env: doc.env, ref: doc.ref, pipeline: doc.pipeline, service: doc.service, triggered_by: doc.triggeredBy };
+  const run: Record<string, string> = {
+    id: doc.id,
+    env: doc.env,
+    ref: doc.ref,
+    pipeline: doc.pipeline,
+    service: doc.service,
+    triggered_by: doc.triggeredBy,
+  };
   const settings = substitute(stage.with, (ns, key) => {
     if (ns === 'params') return key === 'ref' ? doc.ref : key === 'env' ? doc.env : (doc.params[key] ?? '');
     if (ns === 'run') return run[key] ?? '';

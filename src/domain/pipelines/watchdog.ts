@@ -80,7 +80,10 @@ export class Watchdog {
         // Its worker is gone, but the command it started may not be: running the stage again, or
         // failing it (which ends the run and frees the lock), waits until that command is dead.
         if (await this.procs?.mayRun(doc.id, s.id)) {
-          this.ctx.log.warn({ runId: doc.id, stageId: s.id }, 'stage worker gone but its command may still run: waiting before taking it over');
+          this.ctx.log.warn(
+            { runId: doc.id, stageId: s.id },
+            'stage worker gone but its command may still run: waiting before taking it over',
+          );
           continue;
         }
         await this.takeOver(doc, s);
@@ -100,14 +103,38 @@ export class Watchdog {
     const after = await this.repo.update(doc.id, (d) =>
       patchStage(d, stage.id, stage.gen, 'executing', (s) => {
         const resumed = (s.resumed ?? 0) + 1;
-        if (d.cancelRequested) return { ...s, status: 'cancelled', phase: undefined, finishedAt: now, summary: 'cancelled (its worker had stopped)' };
+        if (d.cancelRequested)
+          return { ...s, status: 'cancelled', phase: undefined, finishedAt: now, summary: 'cancelled (its worker had stopped)' };
         if (s.checkpoint && resumed <= MAX_RESUMES) {
-          return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now, carryAttempt: true, resumed, summary: 'its worker stopped; resumed by another worker, following the same remote run' };
+          return {
+            ...s,
+            phase: 'queued',
+            gen: s.gen + 1,
+            queuedAt: now,
+            carryAttempt: true,
+            resumed,
+            summary: 'its worker stopped; resumed by another worker, following the same remote run',
+          };
         }
         if (s.attempt < s.maxAttempts) {
-          return { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now, resumed, summary: `its worker stopped during attempt ${s.attempt}; running it again (attempt ${s.attempt + 1} of ${s.maxAttempts})` };
+          return {
+            ...s,
+            phase: 'queued',
+            gen: s.gen + 1,
+            queuedAt: now,
+            resumed,
+            summary: `its worker stopped during attempt ${s.attempt}; running it again (attempt ${s.attempt + 1} of ${s.maxAttempts})`,
+          };
         }
-        return { ...s, status: 'failed', phase: undefined, finishedAt: now, checkpoint: undefined, resumed, summary: `its worker stopped during attempt ${s.attempt} of ${s.maxAttempts}; not run again automatically (use /pipeline retry ${d.id} --from ${s.id})` };
+        return {
+          ...s,
+          status: 'failed',
+          phase: undefined,
+          finishedAt: now,
+          checkpoint: undefined,
+          resumed,
+          summary: `its worker stopped during attempt ${s.attempt} of ${s.maxAttempts}; not run again automatically (use /pipeline retry ${d.id} --from ${s.id})`,
+        };
       }),
     );
     const s = after?.stages.find((x) => x.id === stage.id);
@@ -122,7 +149,9 @@ export class Watchdog {
   /** A stage marked queued whose job never ran (lost between the change and the enqueue). */
   private async requeue(doc: RunDoc, stage: StageState): Promise<void> {
     const now = this.ctx.clock.now();
-    const after = await this.repo.update(doc.id, (d) => patchStage(d, stage.id, stage.gen, 'queued', (s) => ({ ...s, gen: s.gen + 1, queuedAt: now })));
+    const after = await this.repo.update(doc.id, (d) =>
+      patchStage(d, stage.id, stage.gen, 'queued', (s) => ({ ...s, gen: s.gen + 1, queuedAt: now })),
+    );
     const s = after?.stages.find((x) => x.id === stage.id);
     if (after && s && s.gen === stage.gen + 1) await this.orch.enqueueStage(after, s);
   }

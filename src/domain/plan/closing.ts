@@ -77,9 +77,10 @@ async function refuseRepeat(deps: CloseDeps): Promise<void> {
   if (!last || last.next !== cur.id || deps.clock.now() - last.at >= windowMs || cur.closedAt !== undefined) return;
   const closed = (await deps.iterations.recent(10)).find((i) => i.id === last.closed);
   const secs = Math.max(1, Math.round((deps.clock.now() - last.at) / 1000));
-  throw new ConflictError(`*${closed?.name ?? 'The last iteration'}* was closed ${secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`} ago and *${cur.name}* started then; this looks like the same close typed twice, so nothing was closed.`, [
-    `To close *${cur.name}* as well, name it: \`/plan iteration close "${cur.name}"\` (or \`/plan iteration close ${cur.id}\`).`,
-  ]);
+  throw new ConflictError(
+    `*${closed?.name ?? 'The last iteration'}* was closed ${secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`} ago and *${cur.name}* started then; this looks like the same close typed twice, so nothing was closed.`,
+    [`To close *${cur.name}* as well, name it: \`/plan iteration close "${cur.name}"\` (or \`/plan iteration close ${cur.id}\`).`],
+  );
 }
 
 /** A named close of an iteration that is already closed: nothing to do (the answer says so). */

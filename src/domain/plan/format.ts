@@ -21,13 +21,25 @@ export function daysLeft(it: Pick<Iteration, 'endAt'>, now: number): number {
 
 export function iterationLine(it: Iteration, now: number): string {
   const left = daysLeft(it, now);
-  const when = it.closedAt ? `closed ${formatDate(it.closedAt)}` : left > 0 ? `${left} day${left === 1 ? '' : 's'} left` : left === 0 ? 'ends today' : `${-left} day${left === -1 ? '' : 's'} past its end`;
+  const when = it.closedAt
+    ? `closed ${formatDate(it.closedAt)}`
+    : left > 0
+      ? `${left} day${left === 1 ? '' : 's'} left`
+      : left === 0
+        ? 'ends today'
+        : `${-left} day${left === -1 ? '' : 's'} past its end`;
   return `*${escapeMrkdwn(it.name)}* (${formatDate(it.startAt)} → ${formatDate(it.endAt)}, ${when})`;
 }
 
 /** One line per item, used by list, the board and summaries. */
 export function itemLine(i: PlanItem): string {
-  const bits = [i.kind, i.state, i.service ? `\`${escapeMrkdwn(i.service)}\`` : '', i.owner ? `${mention(i.owner)}` : '_unassigned_', i.priority !== 'medium' ? i.priority : '']
+  const bits = [
+    i.kind,
+    i.state,
+    i.service ? `\`${escapeMrkdwn(i.service)}\`` : '',
+    i.owner ? `${mention(i.owner)}` : '_unassigned_',
+    i.priority !== 'medium' ? i.priority : '',
+  ]
     .filter(Boolean)
     .join(' · ');
   const shipped = i.shipped ? ` :rocket: shipped by \`${i.shipped.runId}\`` : '';
@@ -54,7 +66,9 @@ export function renderItem(i: PlanItem, iterationName: string | undefined): Mess
     itemLine(i),
     `Kind: ${i.kind} · State: *${i.state}* · Priority: ${i.priority} · Service: ${i.service ? `\`${escapeMrkdwn(i.service)}\`` : '—'} · Owner: ${i.owner ? `${mention(i.owner)}` : '—'}`,
     `Iteration: ${iterationName ? escapeMrkdwn(iterationName) : '— (backlog)'}`,
-    ...(i.shipped ? [`Shipped to ${escapeMrkdwn(i.shipped.env)} by run \`${escapeMrkdwn(i.shipped.runId)}\` on ${formatDate(i.shipped.at)}`] : []),
+    ...(i.shipped
+      ? [`Shipped to ${escapeMrkdwn(i.shipped.env)} by run \`${escapeMrkdwn(i.shipped.runId)}\` on ${formatDate(i.shipped.at)}`]
+      : []),
     ...(i.dropReason ? [`Dropped: ${escapeMrkdwn(i.dropReason)}`] : []),
     ...(i.links.length ? [`Links: ${i.links.map(linkText).join(', ')}`] : []),
   ];

@@ -11,10 +11,35 @@ import type { PlanItem, PlanState } from './model.js';
 import type { PlanService } from './service.js';
 
 /** Board columns, in the order a person works them, and the moves offered from each. */
-const COLUMNS: Array<{ state: PlanState; title: string; moves: Array<{ to: (typeof MOVE_TARGETS)[number]; text: string; style?: 'primary' }> }> = [
-  { state: 'doing', title: 'Doing', moves: [{ to: 'done', text: 'Done', style: 'primary' }, { to: 'next', text: 'Back to next' }] },
-  { state: 'next', title: 'Next', moves: [{ to: 'doing', text: 'Start', style: 'primary' }, { to: 'backlog', text: 'To backlog' }] },
-  { state: 'backlog', title: 'Backlog', moves: [{ to: 'next', text: 'Plan next' }, { to: 'doing', text: 'Start' }] },
+const COLUMNS: Array<{
+  state: PlanState;
+  title: string;
+  moves: Array<{ to: (typeof MOVE_TARGETS)[number]; text: string; style?: 'primary' }>;
+}> = [
+  {
+    state: 'doing',
+    title: 'Doing',
+    moves: [
+      { to: 'done', text: 'Done', style: 'primary' },
+      { to: 'next', text: 'Back to next' },
+    ],
+  },
+  {
+    state: 'next',
+    title: 'Next',
+    moves: [
+      { to: 'doing', text: 'Start', style: 'primary' },
+      { to: 'backlog', text: 'To backlog' },
+    ],
+  },
+  {
+    state: 'backlog',
+    title: 'Backlog',
+    moves: [
+      { to: 'next', text: 'Plan next' },
+      { to: 'doing', text: 'Start' },
+    ],
+  },
   { state: 'done', title: 'Done', moves: [{ to: 'doing', text: 'Reopen' }] },
 ];
 
@@ -22,7 +47,9 @@ const COLUMNS: Array<{ state: PlanState; title: string; moves: Array<{ to: (type
 export const MOVE_ACTION_PREFIX = 'plan.to.';
 const MOVE_TARGETS = ['backlog', 'next', 'doing', 'done'] as const;
 const itemId = text(z.string().regex(/^PLAN-\d+$/));
-const MOVE = Object.fromEntries(MOVE_TARGETS.map((to) => [to, defineAction({ id: `${MOVE_ACTION_PREFIX}${to}`, value: itemId })])) as Record<(typeof MOVE_TARGETS)[number], ActionDef<string>>;
+const MOVE = Object.fromEntries(
+  MOVE_TARGETS.map((to) => [to, defineAction({ id: `${MOVE_ACTION_PREFIX}${to}`, value: itemId })]),
+) as Record<(typeof MOVE_TARGETS)[number], ActionDef<string>>;
 
 export const HOME_ORDER = 40;
 
@@ -40,7 +67,11 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
       const items = mine.filter(onBoard).sort((a, b) => b.seq - a.seq);
       const blocks: Block[] = [md(`:clipboard: *Your plan* · ${iterationLine(current, clock.now())}`)];
       if (!items.length) {
-        blocks.push(context('Nothing assigned to you in this iteration. Add work with `/plan add "title"` or take an item with `/plan assign <id> @you`.'));
+        blocks.push(
+          context(
+            'Nothing assigned to you in this iteration. Add work with `/plan add "title"` or take an item with `/plan assign <id> @you`.',
+          ),
+        );
         return blocks;
       }
       for (const col of COLUMNS) {
@@ -48,11 +79,18 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
         if (!inCol.length) continue;
         blocks.push(md(`*${col.title}* (${inCol.length})`));
         for (const item of inCol.slice(0, cfg.homeItemsPerState)) {
-          blocks.push(md(`*${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}${item.shipped ? ` · :rocket: \`${escapeMrkdwn(item.shipped.runId)}\`` : ''}`));
-          const buttons: ButtonSpec[] = col.moves.map((m) => MOVE[m.to].button({ text: m.text, value: item.id, ...(m.style ? { style: m.style } : {}) }));
+          blocks.push(
+            md(
+              `*${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}${item.shipped ? ` · :rocket: \`${escapeMrkdwn(item.shipped.runId)}\`` : ''}`,
+            ),
+          );
+          const buttons: ButtonSpec[] = col.moves.map((m) =>
+            MOVE[m.to].button({ text: m.text, value: item.id, ...(m.style ? { style: m.style } : {}) }),
+          );
           blocks.push(actions(buttons, `plan-${item.id}`));
         }
-        if (inCol.length > cfg.homeItemsPerState) blocks.push(context(`…and ${inCol.length - cfg.homeItemsPerState} more: \`/plan list --mine --state ${col.state}\``));
+        if (inCol.length > cfg.homeItemsPerState)
+          blocks.push(context(`…and ${inCol.length - cfg.homeItemsPerState} more: \`/plan list --mine --state ${col.state}\``));
       }
       return blocks;
     },
@@ -64,15 +102,17 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
  * move goes through the same policy as `/plan move` (PlanService checks it).
  */
 export function planMoveActions(plan: PlanService, home: HomeService): ActionHandler[] {
-  return MOVE_TARGETS.map((to) => MOVE[to].handler({
-    permission: ITEM_POLICY,
-    async handle(ctx) {
-      try {
-        await plan.move(ctx.value, to, ctx.actor);
-      } finally {
-        // Even a refused move (already moved elsewhere) should leave the board showing the truth.
-        await home.refresh(ctx.actor.userId);
-      }
-    },
-  }));
+  return MOVE_TARGETS.map((to) =>
+    MOVE[to].handler({
+      permission: ITEM_POLICY,
+      async handle(ctx) {
+        try {
+          await plan.move(ctx.value, to, ctx.actor);
+        } finally {
+          // Even a refused move (already moved elsewhere) should leave the board showing the truth.
+          await home.refresh(ctx.actor.userId);
+        }
+      },
+    }),
+  );
 }

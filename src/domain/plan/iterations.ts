@@ -50,19 +50,25 @@ export class Iterations {
    * `resumed` says the close finished was an earlier one, not one this call started. `expect`
    * (an iteration id) refuses to close any other.
    */
-  async rollover(actor: string, opts: { name?: string; days?: number; expect?: string }): Promise<{ closed: Iteration; next: Iteration; resumed: boolean }> {
+  async rollover(
+    actor: string,
+    opts: { name?: string; days?: number; expect?: string },
+  ): Promise<{ closed: Iteration; next: Iteration; resumed: boolean }> {
     const cur = await this.current();
     const unfinished = await this.unfinishedClose(cur);
     if (unfinished) return { ...(await this.finishRollover(unfinished.closed, unfinished.next, actor)), resumed: true };
     // A close that names its iteration never closes the one after it.
-    if (opts.expect !== undefined && cur.id !== opts.expect) throw new ConflictError(`That iteration is no longer the current one (*${cur.name}* is); nothing was closed.`);
+    if (opts.expect !== undefined && cur.id !== opts.expect)
+      throw new ConflictError(`That iteration is no longer the current one (*${cur.name}* is); nothing was closed.`);
     if (opts.name !== undefined) await this.assertNameFree(opts.name);
     const lastDays = Math.max(1, Math.round((cur.endAt - cur.startAt) / DAY_MS));
     const name = opts.name ?? (await this.freeName(followingName(cur.name)));
     const seq = await this.repo.nextIterationSeq();
     const now = this.clock.now();
     const next: Iteration = { id: `it${seq}`, seq, name, startAt: now, endAt: now + (opts.days ?? lastDays) * DAY_MS, createdBy: actor };
-    const marked = await this.repo.updateIteration(cur.id, (c) => (c.closedAt !== undefined ? null : { ...c, closedAt: now, closedBy: actor, nextId: next.id, closingInto: next }));
+    const marked = await this.repo.updateIteration(cur.id, (c) =>
+      c.closedAt !== undefined ? null : { ...c, closedAt: now, closedBy: actor, nextId: next.id, closingInto: next },
+    );
     if (!marked) {
       // Someone else began closing it a moment ago: finish that close rather than start another.
       const theirs = await this.unfinishedClose(await this.current());
@@ -90,7 +96,13 @@ export class Iterations {
       if (!leftover(item)) continue;
       await this.repo.updateItem(item.id, (i) =>
         leftover(i)
-          ? { ...i, iteration: next.id, rolledFrom: closed.id, updatedAt: now, history: withHistory(i, { at: now, actor, text: `rolled over from ${closed.name} to ${next.name}` }) }
+          ? {
+              ...i,
+              iteration: next.id,
+              rolledFrom: closed.id,
+              updatedAt: now,
+              history: withHistory(i, { at: now, actor, text: `rolled over from ${closed.name} to ${next.name}` }),
+            }
           : null,
       );
     }
@@ -129,7 +141,12 @@ export class Iterations {
     if (name.toLowerCase() === 'current') throw new UsageError('`current` names the current iteration; choose another name.');
     const all = await this.repo.iterations(200);
     if (all.some((i) => i.name.toLowerCase() === name.toLowerCase())) {
-      throw new ConflictError(`An iteration named *${name}* exists already.`, [`Iterations: ${all.slice(0, 10).map((i) => i.name).join(', ')}`]);
+      throw new ConflictError(`An iteration named *${name}* exists already.`, [
+        `Iterations: ${all
+          .slice(0, 10)
+          .map((i) => i.name)
+          .join(', ')}`,
+      ]);
     }
   }
 }

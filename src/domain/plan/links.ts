@@ -19,7 +19,8 @@ export async function resolveLinkTarget(services: Services, typed: string): Prom
   const text = unwrapSlackLink(typed);
   if (/^https?:\/\/[^\s|<>]+$/i.test(text)) return { type: 'url', ref: text, url: text };
   // `|`, `<` and `>` would let the link's label or target be forged when it is shown as <url>.
-  if (/^https?:\/\//i.test(text)) throw new UsageError(`\`${clipWord(text)}\` is not a plain link: | < > and spaces are not allowed in it.`);
+  if (/^https?:\/\//i.test(text))
+    throw new UsageError(`\`${clipWord(text)}\` is not a plain link: | < > and spaces are not allowed in it.`);
   if (/\s/.test(text) || !text) throw new UsageError(`\`${clipWord(text)}\` is not a run id, an incident id or a URL.`);
 
   const pipelines = services.maybe('pipelines');
@@ -36,7 +37,14 @@ export async function resolveLinkTarget(services: Services, typed: string): Prom
   }
   if (incidents) {
     const open = await incidents.openIncidents().catch(() => []);
-    hints.push(open.length ? `Open incidents: ${open.slice(0, 10).map((i) => `\`${i.id}\``).join(', ')}` : 'No open incidents.');
+    hints.push(
+      open.length
+        ? `Open incidents: ${open
+            .slice(0, 10)
+            .map((i) => `\`${i.id}\``)
+            .join(', ')}`
+        : 'No open incidents.',
+    );
   }
   if (!pipelines && !incidents) hints.push('Pipelines and incidents are not enabled in this deployment: link a URL instead.');
   else hints.push('Or link a URL (https://…).');

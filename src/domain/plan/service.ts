@@ -8,7 +8,16 @@ import type { PlanPolicy } from './authorize.js';
 import type { PlanConfig } from './config.js';
 import type { Iterations } from './iterations.js';
 import { resolveLinkTarget, type ResolvedLink } from './links.js';
-import { ITERATION_STATES, clipWord, parseItemId, withHistory, type PlanItem, type PlanLink, type PlanState, type ShippedMarker } from './model.js';
+import {
+  ITERATION_STATES,
+  clipWord,
+  parseItemId,
+  withHistory,
+  type PlanItem,
+  type PlanLink,
+  type PlanState,
+  type ShippedMarker,
+} from './model.js';
 import type { PlanRepo } from './repo.js';
 import { mention } from '../../core/blocks.js';
 
@@ -150,14 +159,20 @@ export class PlanService implements PlanWriter {
     const { item: after } = await this.repo.updateItem(item.id, (i) =>
       i.links.some((l) => l.type === link.type && l.ref === link.ref)
         ? null
-        : { ...i, links: [...i.links, entry], updatedAt: now, history: withHistory(i, { at: now, actor, text: `linked ${link.type} ${link.ref}` }) },
+        : {
+            ...i,
+            links: [...i.links, entry],
+            updatedAt: now,
+            history: withHistory(i, { at: now, actor, text: `linked ${link.type} ${link.ref}` }),
+          },
     );
     await this.repo.indexLink(link.type, link.ref, item.id);
     // Linking a run that already shipped to production ships the item now rather than never.
     const run = link.run;
     const shipped =
       run && run.status === 'succeeded' && this.isProduction(run.env)
-        ? (await this.markShipped(item.id, { runId: run.id, pipeline: run.pipeline, env: run.env, at: run.finishedAt ?? now }, actor)) !== null
+        ? (await this.markShipped(item.id, { runId: run.id, pipeline: run.pipeline, env: run.env, at: run.finishedAt ?? now }, actor)) !==
+          null
         : false;
     return { item: (await this.repo.getItem(item.id)) ?? after ?? item, link, shipped };
   }
@@ -173,7 +188,13 @@ export class PlanService implements PlanWriter {
     const { item: after } = await this.repo.updateItem(item.id, (i) =>
       i.state === 'dropped'
         ? null
-        : { ...i, state: 'dropped', dropReason: text.slice(0, 300), updatedAt: now, history: withHistory(i, { at: now, actor, text: `dropped: ${text.slice(0, 120)}` }) },
+        : {
+            ...i,
+            state: 'dropped',
+            dropReason: text.slice(0, 300),
+            updatedAt: now,
+            history: withHistory(i, { at: now, actor, text: `dropped: ${text.slice(0, 120)}` }),
+          },
     );
     await this.audit(actor, 'plan drop', item.id, text);
     return after ?? item;
@@ -197,7 +218,9 @@ export class PlanService implements PlanWriter {
     const now = this.deps.clock.now();
     const { item, changed } = await this.repo.updateItem(id, (i) => {
       if (i.shipped || i.state === 'dropped') return null;
-      const links = i.links.some((l) => l.type === 'run' && l.ref === marker.runId) ? i.links : [...i.links, toLink(marker.runId, actor, now, 'run')];
+      const links = i.links.some((l) => l.type === 'run' && l.ref === marker.runId)
+        ? i.links
+        : [...i.links, toLink(marker.runId, actor, now, 'run')];
       return {
         ...i,
         state: 'done',

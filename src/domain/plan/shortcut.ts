@@ -49,17 +49,26 @@ function modalBlocks(title: string, kind: PlanKind, quote: string): Block[] {
 
 /** First line of the message, without mrkdwn noise, as a starting title. */
 function suggestedTitle(text: string): string {
-  const first = (text.split('\n').find((l) => l.trim()) ?? '').replace(/<[^|>]+\|([^>]+)>/g, '$1').replace(/[<>*_~`]/g, '').trim();
+  const first = (text.split('\n').find((l) => l.trim()) ?? '')
+    .replace(/<[^|>]+\|([^>]+)>/g, '$1')
+    .replace(/[<>*_~`]/g, '')
+    .trim();
   return clip(first || 'Follow up on a Slack message', 150);
 }
 
 function quoteOf(d: MessageDraft): string {
-  const body = clip(d.text, 2500).split('\n').map((l) => `> ${l}`).join('\n');
+  const body = clip(d.text, 2500)
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
   return `${body}\n— ${d.author ? `${mention(d.author)}` : 'someone'} in ${channelLink(d.channel)} (${messagePermalink(d.channel, d.ts)})`;
 }
 
 /** "Add to plan" on any message: a modal to adjust title, kind and service, then a new item. */
-export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatViews; announce?: PlanAnnouncer }): { shortcut: ShortcutHandler; view: ViewHandler } {
+export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: ChatViews; announce?: PlanAnnouncer }): {
+  shortcut: ShortcutHandler;
+  view: ViewHandler;
+} {
   const shortcut = defineShortcut({
     id: ADD_FROM_MESSAGE,
     permission: anyone('every member may add an item; the form only opens'),
@@ -67,15 +76,26 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
       if (!ctx.triggerId) throw new UsageError('Slack did not send a trigger id; try the shortcut again.');
       // The message text waits in Redis (a day) rather than in private_metadata, which is capped at 3000 characters.
       const draftId = randomUUID();
-      const draft: MessageDraft = { channel: ctx.channelId, ts: ctx.message.ts, text: ctx.message.text, ...(ctx.message.user ? { author: ctx.message.user } : {}) };
+      const draft: MessageDraft = {
+        channel: ctx.channelId,
+        ts: ctx.message.ts,
+        text: ctx.message.text,
+        ...(ctx.message.user ? { author: ctx.message.user } : {}),
+      };
       await deps.repo.putDraft(draftId, draft);
-      const preview = clip(escapeMrkdwn(ctx.message.text), 300).split('\n').map((l) => `> ${l}`).join('\n');
-      await deps.chat.openModal(ctx.triggerId, ADD_FORM.modal({
-        title: 'Add to plan',
-        submit: 'Add',
-        blocks: modalBlocks(suggestedTitle(ctx.message.text), 'feature', preview),
-        metadata: draftId,
-      }));
+      const preview = clip(escapeMrkdwn(ctx.message.text), 300)
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n');
+      await deps.chat.openModal(
+        ctx.triggerId,
+        ADD_FORM.modal({
+          title: 'Add to plan',
+          submit: 'Add',
+          blocks: modalBlocks(suggestedTitle(ctx.message.text), 'feature', preview),
+          metadata: draftId,
+        }),
+      );
     },
   });
 
@@ -114,8 +134,16 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
         sourceKey: `shortcut-${ctx.viewId}`,
       });
       // The team sees it where the message was (or in its service's channel), like `/plan add`.
-      await deps.announce?.changed(item, draft.channel, ctx.actor.userId, `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`);
-      await ctx.respond({ text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`, blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)] });
+      await deps.announce?.changed(
+        item,
+        draft.channel,
+        ctx.actor.userId,
+        `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`,
+      );
+      await ctx.respond({
+        text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`,
+        blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)],
+      });
     },
   });
   return { shortcut, view };

@@ -39,15 +39,26 @@ export async function summarize(
   const done = mine.filter((i) => i.state === 'done');
   const shipped = done.filter((i) => i.shipped);
   const dropped = mine.filter((i) => i.state === 'dropped');
-  const touched = items.filter((i) => i.iteration === o.closed.id || rolled.some((r) => r.id === i.id) || within(i.createdAt, o.closed.startAt, o.closedAt));
+  const touched = items.filter(
+    (i) => i.iteration === o.closed.id || rolled.some((r) => r.id === i.id) || within(i.createdAt, o.closed.startAt, o.closedAt),
+  );
   const linked = new Set(touched.flatMap((i) => i.links.filter((l) => l.type === 'incident').map((l) => l.ref)));
   const seen = await deps.repo.incidentsResolvedBetween(o.closed.startAt, o.closedAt);
   const incidents = await incidentHits(deps.services, { linked, seen, from: o.closed.startAt, to: o.closedAt });
-  const counts: IterationCounts = { done: done.length, shipped: shipped.length, rolledOver: rolled.length, dropped: dropped.length, incidents: incidents.length };
+  const counts: IterationCounts = {
+    done: done.length,
+    shipped: shipped.length,
+    rolledOver: rolled.length,
+    dropped: dropped.length,
+    incidents: incidents.length,
+  };
   return { iteration: o.closed, next: o.next, done, shipped, rolled, dropped, incidents, counts };
 }
 
-async function incidentHits(services: Services, o: { linked: Set<string>; seen: SeenIncident[]; from: number; to: number }): Promise<IncidentHit[]> {
+async function incidentHits(
+  services: Services,
+  o: { linked: Set<string>; seen: SeenIncident[]; from: number; to: number },
+): Promise<IncidentHit[]> {
   const queries = services.maybe('incidents');
   const byId = new Map<string, IncidentHit>();
   for (const s of o.seen) byId.set(s.id, { id: s.id, ...(s.severity ? { severity: s.severity } : {}), status: 'resolved' });
@@ -76,7 +87,10 @@ const line = (i: PlanItem) => `*${i.id}* ${escapeMrkdwn(i.title)}`;
 function listed(title: string, items: string[], max = 15): string {
   if (!items.length) return '';
   const more = items.length > max ? `\n…and ${items.length - max} more` : '';
-  return `*${title}*\n${items.slice(0, max).map((t) => `• ${t}`).join('\n')}${more}`;
+  return `*${title}*\n${items
+    .slice(0, max)
+    .map((t) => `• ${t}`)
+    .join('\n')}${more}`;
 }
 
 export function renderSummary(s: IterationSummary, closedBy: string): MessageContent {
@@ -84,11 +98,29 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
   const tally = `Done: *${c.done}* · Shipped: *${c.shipped}* · Rolled over: *${c.rolledOver}* · Dropped: *${c.dropped}* · Incidents: *${c.incidents}*`;
   const text = `${s.iteration.name} closed. Done ${c.done}, shipped ${c.shipped}, rolled over ${c.rolledOver} to ${s.next.name}, dropped ${c.dropped}, incidents ${c.incidents}.`;
   const sections = [
-    listed('Shipped', s.shipped.map((i) => `${line(i)} — run \`${i.shipped!.runId}\`${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`)),
+    listed(
+      'Shipped',
+      s.shipped.map(
+        (i) =>
+          `${line(i)} — run \`${i.shipped!.runId}\`${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`,
+      ),
+    ),
     listed('Done, not shipped by a run', s.done.filter((i) => !i.shipped).map(line)),
-    listed(`Rolled over to ${s.next.name}`, s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, ${mention(i.owner)}` : ''})`)),
-    listed('Dropped', s.dropped.map((i) => `${line(i)}${i.dropReason ? ` — ${escapeMrkdwn(i.dropReason)}` : ''}`)),
-    listed('Incidents that hit the iteration', s.incidents.map((i) => `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`)),
+    listed(
+      `Rolled over to ${s.next.name}`,
+      s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, ${mention(i.owner)}` : ''})`),
+    ),
+    listed(
+      'Dropped',
+      s.dropped.map((i) => `${line(i)}${i.dropReason ? ` — ${escapeMrkdwn(i.dropReason)}` : ''}`),
+    ),
+    listed(
+      'Incidents that hit the iteration',
+      s.incidents.map(
+        (i) =>
+          `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`,
+      ),
+    ),
   ].filter(Boolean);
   return {
     text,

@@ -9,14 +9,19 @@ import { loadYamlFile } from '../../core/config/yaml-file.js';
  */
 const teamSchema = z
   .object({
-    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF').optional(),
+    channel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id like C012ABCDEF')
+      .optional(),
     users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id like U012ABCDEF')).default([]),
     groups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id like S012ABCDEF')).default([]),
   })
   .strict();
 export type Team = z.infer<typeof teamSchema>;
 
-export const teamsFileSchema = z.object({ teams: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a service name'), teamSchema).default({}) }).strict();
+export const teamsFileSchema = z
+  .object({ teams: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a service name'), teamSchema).default({}) })
+  .strict();
 export type Teams = Record<string, Team>;
 
 export function loadTeams(file: string): Teams {

@@ -16,7 +16,10 @@ const stringRecord = z.record(z.string(), scalar).default({});
 
 export const githubSettings = z
   .object({
-    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').refine((r) => r.split('/').every((p) => p !== '.' && p !== '..'), 'owner/name, neither "." nor ".."'),
+    repo: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name')
+      .refine((r) => r.split('/').every((p) => p !== '.' && p !== '..'), 'owner/name, neither "." nor ".."'),
     /** Workflow file name (deploy.yml) or id. */
     workflow: z.string().min(1),
     /** Git ref to run on; the run's ref when left out. */
@@ -27,7 +30,10 @@ export const githubSettings = z
      * does not return the run id of a dispatch: the workflow shows it in its `run-name`, and
      * Switchyard follows only the run whose title carries it.
      */
-    correlation_input: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'an input name').optional(),
+    correlation_input: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'an input name')
+      .optional(),
   })
   .strict();
 
@@ -68,7 +74,15 @@ type GhSettings = z.infer<typeof githubSettings>;
  * Only when GitHub gave no run id: the run whose title carries this stage's correlation token.
  * Any other run of the same workflow and branch (someone else's dispatch) is never taken.
  */
-async function findOwnRun(gh: GitHubActionsClient, store: Store, s: GhSettings, ref: string, ck: Checkpoint, owner: string, signal: AbortSignal) {
+async function findOwnRun(
+  gh: GitHubActionsClient,
+  store: Store,
+  s: GhSettings,
+  ref: string,
+  ck: Checkpoint,
+  owner: string,
+  signal: AbortSignal,
+) {
   const token = ck.token as string;
   const runs = await gh.findRuns(s.repo, s.workflow, ref, (ck.dispatchedAt as number) - 10_000, signal);
   for (const r of runs) {
@@ -101,7 +115,9 @@ export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<
         const d = await trying(() => client.dispatch(s.repo, s.workflow, ref, inputs, { fallback: token !== undefined }));
         ck = { dispatchedAt: at, ...(token ? { token } : {}), ...(d.runId ? { runId: d.runId } : {}), ...(d.url ? { url: d.url } : {}) };
         await b.checkpoint.save(ck);
-        await ctx.log(`dispatched ${s.workflow} on ${s.repo}@${ref}${d.runId ? ` as workflow run ${d.runId}` : token ? `; GitHub gave no run id: looking for the run titled with ${token}` : ''}`);
+        await ctx.log(
+          `dispatched ${s.workflow} on ${s.repo}@${ref}${d.runId ? ` as workflow run ${d.runId}` : token ? `; GitHub gave no run id: looking for the run titled with ${token}` : ''}`,
+        );
         if (d.url) await ctx.setLink(d.url);
       }
       while (typeof ck.runId !== 'string') {
@@ -161,13 +177,20 @@ export function gitlabKind(gl: GitLabClient | undefined, ci: Pick<CiAdapters, 'p
         if (p.url) await ctx.setLink(p.url);
       }
       const id = ck.pipelineId as string;
-      return followRun(b, ci.pollMs, async () => {
-        const p = await client.getPipeline(s.project, id, ctx.signal);
-        // Stopped at a manual job, the pipeline waits for a person, not for time: say so at once
-        // instead of sitting until the stage times out (or wait, when the stage asks to).
-        if (p.state !== 'blocked') return p;
-        return s.on_manual === 'fail' ? { ...p, state: 'failed', detail: 'manual: waiting for a manual job in GitLab (start it there, or set on_manual: wait)' } : { ...p, detail: 'manual: waiting for someone to start a manual job in GitLab' };
-      }, 'pipeline');
+      return followRun(
+        b,
+        ci.pollMs,
+        async () => {
+          const p = await client.getPipeline(s.project, id, ctx.signal);
+          // Stopped at a manual job, the pipeline waits for a person, not for time: say so at once
+          // instead of sitting until the stage times out (or wait, when the stage asks to).
+          if (p.state !== 'blocked') return p;
+          return s.on_manual === 'fail'
+            ? { ...p, state: 'failed', detail: 'manual: waiting for a manual job in GitLab (start it there, or set on_manual: wait)' }
+            : { ...p, detail: 'manual: waiting for someone to start a manual job in GitLab' };
+        },
+        'pipeline',
+      );
     },
     async cancel(ctx) {
       const id = builtin(ctx).checkpoint.get()?.pipelineId;

@@ -49,7 +49,12 @@ const MAX_POLL_ERRORS = 5;
  * Polls a CI run until it finishes. A few transient errors in a row are tolerated (the backend
  * blinked); more, or a refusal, end the attempt, and the stage's retry resumes from the checkpoint.
  */
-export async function followRun(ctx: BuiltinStageContext, pollMs: number, get: () => Promise<CiRun>, what: string): Promise<StageOutcomeDone> {
+export async function followRun(
+  ctx: BuiltinStageContext,
+  pollMs: number,
+  get: () => Promise<CiRun>,
+  what: string,
+): Promise<StageOutcomeDone> {
   let errors = 0;
   let lastDetail = '';
   for (;;) {
@@ -82,5 +87,7 @@ export async function followRun(ctx: BuiltinStageContext, pollMs: number, get: (
 /** String map settings (inputs, variables, parameters) after placeholder substitution. */
 export function stringMap(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }

@@ -39,13 +39,21 @@ const typedAtRunTime = (ns: string, key: string) => ns === 'params' || (ns === '
 export const httpSettings = httpRunSettings.superRefine((s, ctx) => {
   for (const r of references(s.url)) {
     if (typedAtRunTime(r.ns, r.key)) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: `\${{ ${r.ns}.${r.key} }} may not be part of the URL text: put it in \`path: [..]\` (one encoded segment) or \`query: { name: .. }\`` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `\${{ ${r.ns}.${r.key} }} may not be part of the URL text: put it in \`path: [..]\` (one encoded segment) or \`query: { name: .. }\``,
+      });
     }
   }
   if (typeof s.body === 'string') {
     for (const r of references(s.body)) {
       if (typedAtRunTime(r.ns, r.key)) {
-        ctx.addIssue({ code: 'custom', path: ['body'], message: `\${{ ${r.ns}.${r.key} }} may not be pasted into a text body: write the body as a map (sent as JSON) or use \`form:\`` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['body'],
+          message: `\${{ ${r.ns}.${r.key} }} may not be pasted into a text body: write the body as a map (sent as JSON) or use \`form:\``,
+        });
       }
     }
   }
@@ -58,7 +66,8 @@ export function buildUrl(base: URL, path: readonly string[], query: Record<strin
   const url = new URL(base.href);
   path.forEach((seg, i) => {
     // URL parsers resolve `.` and `..` (and their %2E forms) as navigation, so they cannot be data.
-    if (seg === '' || seg === '.' || seg === '..') throw new PermanentJobError(`with.path.${i} is empty, "." or ".." once placeholders are filled in: refused`);
+    if (seg === '' || seg === '.' || seg === '..')
+      throw new PermanentJobError(`with.path.${i} is empty, "." or ".." once placeholders are filled in: refused`);
   });
   if (path.length) url.pathname = `${url.pathname.replace(/\/$/, '')}/${path.map(encodeURIComponent).join('/')}`;
   for (const [k, v] of Object.entries(query)) url.searchParams.append(k, v);
@@ -85,7 +94,10 @@ export function httpKind(caller: WebhookCaller): StageKind {
       const url = buildUrl(base, s.path, s.query);
       const headers = stringMap(s.headers);
       for (const [k, v] of Object.entries(headers)) {
-        if (BREAKS.test(k) || BREAKS.test(v)) throw new PermanentJobError(`with.headers.${k.replace(BREAKS, '?')} carries a line break once placeholders are filled in: refused (a header value is one line)`);
+        if (BREAKS.test(k) || BREAKS.test(v))
+          throw new PermanentJobError(
+            `with.headers.${k.replace(BREAKS, '?')} carries a line break once placeholders are filled in: refused (a header value is one line)`,
+          );
       }
       let body: string | undefined;
       if (typeof s.body === 'string') body = s.body;
@@ -100,7 +112,14 @@ export function httpKind(caller: WebhookCaller): StageKind {
       // is shown, which masking by exact value cannot catch: then show the origin alone.
       const carriesSecret = [...ctx.secrets].some((x) => x.length > 0 && (s.url.includes(x) || url.href.includes(x)));
       await ctx.log(`${s.method} ${url.origin}${carriesSecret ? '/… (path hidden: it carries an injected secret)' : url.pathname}`);
-      const res = await caller.call({ url: url.toString(), method: s.method, headers, ...(body !== undefined ? { body } : {}), timeoutMs: b.timeoutMs, signal: ctx.signal });
+      const res = await caller.call({
+        url: url.toString(),
+        method: s.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        timeoutMs: b.timeoutMs,
+        signal: ctx.signal,
+      });
       if (res.body) await ctx.log(res.body.slice(0, 2000));
       const ok = s.expect_status ? s.expect_status.includes(res.status) : res.status >= 200 && res.status < 300;
       if (ok) return { status: 'succeeded', summary: `HTTP ${res.status}` };
