@@ -120,9 +120,7 @@ export interface PipelineService {
   logs(runId: string, stageId: string, lines: number): Promise<string[]>;
   pipelineNames(): string[];
   /** Definition summary used by /config render and inspectors. */
-  definition(
-    name: string,
-  ): {
+  definition(name: string): {
     name: string;
     service: string;
     environments: string[];

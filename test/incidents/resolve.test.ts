@@ -163,16 +163,14 @@ describe('timeline and closing', () => {
       incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Half-way resolve" --service checkout')).text),
     );
     // What a resolve leaves when the process dies right after the state change.
-    await ih
-      .repo()
-      .update(inc.id, (cur) => ({
-        ...cur,
-        status: 'resolved',
-        resolvedAt: Date.now(),
-        resolvedBy: 'U0ERIN',
-        resolution: 'Restarted the cache',
-        followUps: ['Size the cache'],
-      }));
+    await ih.repo().update(inc.id, (cur) => ({
+      ...cur,
+      status: 'resolved',
+      resolvedAt: Date.now(),
+      resolvedBy: 'U0ERIN',
+      resolution: 'Restarted the cache',
+      followUps: ['Size the cache'],
+    }));
     expect(await ih.repo().postmortem(inc.id)).toBeNull();
 
     const res = await h.command('U0ERIN', inc.channel!, '/incident resolve "typed again"');

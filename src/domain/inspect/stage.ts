@@ -25,11 +25,9 @@ export function inspectSettingsSchema(config: Pick<RunnerDeps, 'config'>['config
     .object({
       inspectors: z
         .array(
-          z
-            .string()
-            .refine((n) => pipelineNames.includes(n), {
-              message: `unknown or landing-zone-only inspector (pipeline inspectors in inspectors.yml: ${pipelineNames.join(', ')})`,
-            }),
+          z.string().refine((n) => pipelineNames.includes(n), {
+            message: `unknown or landing-zone-only inspector (pipeline inspectors in inspectors.yml: ${pipelineNames.join(', ')})`,
+          }),
         )
         .min(1),
       /** Report files a build already wrote, by scan inspector name: read instead of running the scanner. */
