@@ -38,12 +38,11 @@ function offenders(pattern: RegExp, allowed: string[]): string[] {
 const DECISION_AUDITS = [
   'src/core/audit.ts', // the log itself
   'src/core/pipeline.ts', // the one entry per command, button, modal and shortcut
+  'src/core/routes.ts', // the one entry per webhook delivery (defineRoute)
   'commands/config.ts', // reveals of secret values, each with what was shown
   'commands/inspect.ts', // accepting a finding until a date
   'src/domain/approvals/decisions.ts', // votes and refusals with the gate policy
   'src/domain/approvals/freeze-guard.ts', // freeze overrides
-  'src/domain/incidents/alertmanager.ts', // webhooks have no person: they audit themselves (#13 defineRoute)
-  'src/domain/incidents/helpdesk-inbound.ts',
   'src/domain/incidents/deploy.ts', // rollbacks and freeze passes, with the run they started
   'src/domain/incidents/interactions.ts', // a reaction event that added to a timeline (events are not audited per delivery)
   'src/domain/incidents/resolve.ts',
@@ -79,8 +78,8 @@ describe('one way in: edges decoded, audited and de-duplicated in one place', ()
     expect(stale).toEqual([]);
   });
 
-  it('de-duplicates Slack retries only in the pipeline', () => {
-    expect(offenders(/firstDelivery|key\(\s*['"]dedupe['"]/, ['src/core/pipeline.ts'])).toEqual([]);
+  it('de-duplicates Slack retries only in the pipeline (and webhook redeliveries only in the route pipeline)', () => {
+    expect(offenders(/firstDelivery|key\(\s*['"]dedupe['"]/, ['src/core/pipeline.ts', 'src/core/routes.ts'])).toEqual([]);
     expect(offenders(/\.claim\(/, []).filter((o) => /^src\/(adapters\/slack\/bolt|core\/(commands|interactions))/.test(o))).toEqual([]);
   });
 });

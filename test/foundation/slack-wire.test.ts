@@ -70,9 +70,12 @@ describe('foundation over the Slack wire', () => {
     });
     expect(retry.status).toBe(200);
     // The ack comes before the work: wait until the bot has decided what to do with the retry.
-    await h.slack.waitFor(() => log.entries.find((e) => /duplicate/i.test(e.msg) && e.fields.command === '/probe bump'), {
-      message: 'the retry was never recognised as a duplicate',
-    });
+    await h.slack.waitFor(
+      () => log.entries.find((e) => /duplicate/i.test(e.msg) && (e.fields.action ?? e.fields.command) === '/probe bump'),
+      {
+        message: 'the retry was never recognised as a duplicate',
+      },
+    );
     expect(await counter()).toBe(before + 1);
   });
 

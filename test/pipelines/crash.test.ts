@@ -76,40 +76,45 @@ describe('a worker killed during a shell stage (kill -9)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps the deploy lock until the command it left running is dead; the next deploy never overlaps it', async () => {
-    // Only the bot process serves and works while the first deploy starts.
-    await h.stopBot();
-    const spawned = await spawnBot(h, { TMPDIR: dir });
-    bot = spawned.child;
-    h.slack.setBotUrl(`http://127.0.0.1:${spawned.port}/slack/events`);
-    const first = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-deploy --env staging')).text);
-    await h.slack.waitFor(() => existsSync(join(dir, 'first.pid')) && readFileSync(join(dir, 'first.pid'), 'utf8').trim(), {
-      timeoutMs: 15_000,
-    });
-    firstPid = Number(readFileSync(join(dir, 'first.pid'), 'utf8').trim());
-    expect(groupAlive(firstPid)).toBe(true);
+  // A real child bot (tsx start-up), a kill, a restart and two deploys: more than the 30 s default.
+  it(
+    'keeps the deploy lock until the command it left running is dead; the next deploy never overlaps it',
+    { timeout: 120_000 },
+    async () => {
+      // Only the bot process serves and works while the first deploy starts.
+      await h.stopBot();
+      const spawned = await spawnBot(h, { TMPDIR: dir });
+      bot = spawned.child;
+      h.slack.setBotUrl(`http://127.0.0.1:${spawned.port}/slack/events`);
+      const first = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-deploy --env staging')).text);
+      await h.slack.waitFor(() => existsSync(join(dir, 'first.pid')) && readFileSync(join(dir, 'first.pid'), 'utf8').trim(), {
+        timeoutMs: 15_000,
+      });
+      firstPid = Number(readFileSync(join(dir, 'first.pid'), 'utf8').trim());
+      expect(groupAlive(firstPid)).toBe(true);
 
-    // The bot dies outright: no shutdown code runs, its command lives on in its own process group.
-    const exited = new Promise((r) => bot!.once('exit', r));
-    bot.kill('SIGKILL');
-    await exited;
-    bot = undefined;
-    expect(groupAlive(firstPid)).toBe(true);
+      // The bot dies outright: no shutdown code runs, its command lives on in its own process group.
+      const exited = new Promise((r) => bot!.once('exit', r));
+      bot.kill('SIGKILL');
+      await exited;
+      bot = undefined;
+      expect(groupAlive(firstPid)).toBe(true);
 
-    // A worker starts on this host (the harness's own bot) and a second deploy is asked for.
-    await h.startBot();
-    const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-followup --env staging');
-    const secondId = runIdOf(second.text);
-    await waitRunText(h, 'C0DEPLOYS', secondId, /: succeeded/, 30_000);
+      // A worker starts on this host (the harness's own bot) and a second deploy is asked for.
+      await h.startBot();
+      const second = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-followup --env staging');
+      const secondId = runIdOf(second.text);
+      await waitRunText(h, 'C0DEPLOYS', secondId, /: succeeded/, 30_000);
 
-    // The second deploy ran only once nothing of the first command was alive.
-    expect(readFileSync(join(dir, 'second.check'), 'utf8').trim()).toBe('no');
-    expect(groupAlive(firstPid)).toBe(false);
-    expect(existsSync(join(dir, 'first.done'))).toBe(false); // killed, not finished: its 40 s sleep never ran out
-    const pipelines = servicesOf(h.app.ctx).get('pipelines');
-    const [a, b] = [(await pipelines.getRun(first))!, (await pipelines.getRun(secondId))!];
-    expect(a.status).toBe('failed');
-    expect(b.startedAt!).toBeGreaterThanOrEqual(a.finishedAt!);
-    expect(threadTexts(h, 'C0DEPLOYS', first).join('\n')).toContain('its worker stopped during attempt 1 of 1');
-  });
+      // The second deploy ran only once nothing of the first command was alive.
+      expect(readFileSync(join(dir, 'second.check'), 'utf8').trim()).toBe('no');
+      expect(groupAlive(firstPid)).toBe(false);
+      expect(existsSync(join(dir, 'first.done'))).toBe(false); // killed, not finished: its 40 s sleep never ran out
+      const pipelines = servicesOf(h.app.ctx).get('pipelines');
+      const [a, b] = [(await pipelines.getRun(first))!, (await pipelines.getRun(secondId))!];
+      expect(a.status).toBe('failed');
+      expect(b.startedAt!).toBeGreaterThanOrEqual(a.finishedAt!);
+      expect(threadTexts(h, 'C0DEPLOYS', first).join('\n')).toContain('its worker stopped during attempt 1 of 1');
+    },
+  );
 });

@@ -84,6 +84,10 @@ export class WorkerPool {
         prefix: this.opts.prefix,
         concurrency,
         autorun: true,
+        // The Slack outbox drains each channel from one job: after a worker is killed outright its
+        // channels must resume within seconds, not the 30-60 s BullMQ takes by default to call a
+        // job stalled. Other queues keep the defaults (fewer lock renewals for long stages).
+        ...(queueName === 'slack' ? { lockDuration: 10_000, stalledInterval: 5_000 } : {}),
       });
       let lastError = '';
       worker.on('error', (err) => {

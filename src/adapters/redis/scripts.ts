@@ -23,6 +23,9 @@ end
 return 1`;
 
 /** Deletes the key only while it still holds the caller's owner token. */
+/** KEYS: lease. ARGV: owner, ttl ms. Extends the lease only while it still holds owner. */
+export const EXTEND_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
 export const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 /** RPUSH values then keep only the newest ARGV[1] entries (0 = no cap); returns the final length. */
 export const LIST_PUSH_LUA = `

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
 
-import { CAS_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
+import { CAS_LUA, EXTEND_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
 const DEFAULT_STREAM_MAXLEN = 10_000;
@@ -73,6 +73,7 @@ export class RedisStore implements Store {
   private readonly defined = new Map<string, string>();
   private readonly cas: Script<number>;
   private readonly releaseScript: Script<number>;
+  private readonly extendScript: Script<number>;
   private readonly listPushScript: Script<number>;
 
   constructor(
@@ -82,6 +83,7 @@ export class RedisStore implements Store {
     if (!prefix || /\s/.test(prefix)) throw new TypeError(`RedisStore: invalid key prefix "${prefix}"`);
     this.cas = this.script('switchyardCas', 1, CAS_LUA);
     this.releaseScript = this.script('switchyardRelease', 1, RELEASE_LUA);
+    this.extendScript = this.script('switchyardExtend', 1, EXTEND_LUA);
     this.listPushScript = this.script('switchyardListPush', 1, LIST_PUSH_LUA);
   }
 
@@ -190,6 +192,10 @@ export class RedisStore implements Store {
   async claim(key: string, ttlMs: number, owner = '1'): Promise<boolean> {
     const result = await this.redis.set(key, owner, 'PX', positiveInt(ttlMs, 'ttlMs'), 'NX');
     return result === 'OK';
+  }
+
+  async extend(key: string, ttlMs: number, owner: string): Promise<boolean> {
+    return (await this.extendScript([key], [owner, String(positiveInt(ttlMs, 'ttlMs'))])) === 1;
   }
 
   async release(key: string, owner: string): Promise<boolean> {

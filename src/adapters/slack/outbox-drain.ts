@@ -14,7 +14,8 @@ import { classify, isPermanent } from './web-errors.js';
  * it moves itself to BullMQ's delayed set until the channel's next slot (pace or 429 Retry-After)
  * opens, so each delivered message costs about one wake-up. Waiting is never a failed attempt.
  */
-const LEASE_MS = 60_000;
+/** Short and renewed before each message: a drainer killed outright frees its channel within seconds. */
+const LEASE_MS = 15_000;
 /** Entries handled per wake-up before yielding the worker slot to other channels. */
 const BATCH = 50;
 /** A reply whose parent sits in another channel's queue waits for it this long between looks. */
@@ -180,8 +181,10 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
     return 0;
   }
 
-  async function drain(channel: string, epoch: string): Promise<'idle' | 'stale' | number> {
+  async function drain(channel: string, epoch: string, lease: string, token: string): Promise<'idle' | 'stale' | number> {
     for (let n = 0; n < BATCH; n++) {
+      // Lost the lease (this process stalled past it): another drainer owns the channel now.
+      if (!(await store.extend(lease, LEASE_MS, token))) return 'stale';
       const head = await queues.head(channel);
       if (head === 'corrupt') {
         await queues.dropHead(channel);
@@ -214,7 +217,7 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
       if (!(await store.claim(lease, LEASE_MS, token))) return ctx.defer(1000);
       let outcome: 'idle' | 'stale' | number;
       try {
-        outcome = await drain(channel, epoch);
+        outcome = await drain(channel, epoch, lease, token);
       } finally {
         await store.release(lease, token);
       }

@@ -30,6 +30,8 @@ export interface Store {
   incr(key: string, by?: number): Promise<number>;
   /** SET NX with expiry: true for the first caller only. Deduplication and leases. */
   claim(key: string, ttlMs: number, owner?: string): Promise<boolean>;
+  /** Extends a lease's ttl only while it still holds `owner` (a long holder renews as it goes). */
+  extend(key: string, ttlMs: number, owner: string): Promise<boolean>;
   /** Deletes the key only when it still holds `owner` (safe lease release). */
   release(key: string, owner: string): Promise<boolean>;
   expire(key: string, ttlMs: number): Promise<void>;
