@@ -31,7 +31,9 @@ export function freezeGuard(ctx: AppContext, file: ApprovalsFile): DeployGuard {
       const active = activeFreezeOf(file.freezes, req.env, req.at);
       if (!active) return { allowed: true };
       const { freeze, until } = active;
-      const what = `Change freeze \`${freeze.name}\` is in effect for ${req.env}${until !== undefined ? ` until ${when(until)}` : ''} (${freeze.timeZone})`;
+      const what =
+        `Change freeze \`${freeze.name}\` is in effect for ${req.env}` +
+        `${until !== undefined ? ` until ${when(until)}` : ''} (${freeze.timeZone})`;
       const reason = req.overrideReason?.trim();
       if (reason && AccessControl.has(req.actor, 'admin')) {
         await announceOverride(ctx, file, { ...req, reason, freezeName: freeze.name });
@@ -73,6 +75,9 @@ async function announceOverride(
   await ctx.chat.post({
     channel,
     key: `freeze-override-${n}`,
-    text: `:rotating_light: ${mention(o.actor.userId)} overrode the change freeze \`${o.freezeName}\` to deploy *${escapeMrkdwn(o.service)}* (\`${o.pipeline}\`) to *${escapeMrkdwn(o.env)}*. Reason: “${escapeMrkdwn(o.reason)}”`,
+    text:
+      `:rotating_light: ${mention(o.actor.userId)} overrode the change freeze \`${o.freezeName}\` ` +
+      `to deploy *${escapeMrkdwn(o.service)}* (\`${o.pipeline}\`) to *${escapeMrkdwn(o.env)}*. ` +
+      `Reason: “${escapeMrkdwn(o.reason)}”`,
   });
 }

@@ -176,7 +176,8 @@ export class GateStore {
       await this.ctx.home.refresh(u).catch((err: Error) => this.ctx.log.warn({ user: u, err: err.message }, 'home refresh failed'));
     }
     await sc.log(
-      `Approval gate ${id} opened: ${policy.required} approval(s) under policy ${policy.name}; ${gate.approvers.length} approver(s) notified.`,
+      `Approval gate ${id} opened: ${policy.required} approval(s) under policy ${policy.name}; ` +
+        `${gate.approvers.length} approver(s) notified.`,
     );
     return {
       status: 'waiting',

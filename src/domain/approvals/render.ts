@@ -53,7 +53,8 @@ export function statusLine(g: Gate): string {
   switch (g.status) {
     case 'pending': {
       const lines = [
-        `:hourglass_flowing_sand: *Waiting for approval*: ${g.approvals.length} of ${g.policy.required}, ${approvalsNeeded(g)} more needed.`,
+        `:hourglass_flowing_sand: *Waiting for approval*: ${g.approvals.length} of ${g.policy.required}, ` +
+          `${approvalsNeeded(g)} more needed.`,
       ];
       if (approved.length) lines.push(`Approved by ${approved.join(', ')}`);
       if (rejected.length) lines.push(`Rejected by ${rejected.join(', ')}`);
@@ -64,7 +65,10 @@ export function statusLine(g: Gate): string {
     case 'rejected':
       return `:x: *Rejected* by ${rejected[rejected.length - 1] ?? 'an approver'}. The run stops.`;
     case 'expired':
-      return `:alarm_clock: *Expired* ${when(g.decidedAt ?? g.expiresAt)} with ${g.approvals.length} of ${g.policy.required} approvals. The run stops.`;
+      return (
+        `:alarm_clock: *Expired* ${when(g.decidedAt ?? g.expiresAt)} with ` +
+        `${g.approvals.length} of ${g.policy.required} approvals. The run stops.`
+      );
     default:
       return ':no_entry_sign: *Cancelled*: the run was stopped.';
   }
@@ -92,7 +96,8 @@ export function gateButtons(g: Gate): ButtonSpec[] {
 export function requestContent(g: Gate): MessageContent {
   const blocks: Block[] = [
     md(
-      `:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: deploy *${escapeMrkdwn(g.service)}* \`${escapeMrkdwn(g.ref)}\` to *${escapeMrkdwn(g.env)}*`,
+      `:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: ` +
+        `deploy *${escapeMrkdwn(g.service)}* \`${escapeMrkdwn(g.ref)}\` to *${escapeMrkdwn(g.env)}*`,
     ),
     fields([
       ['Pipeline', `\`${g.pipeline}\``],
@@ -116,14 +121,18 @@ export function requestContent(g: Gate): MessageContent {
 export function listEntry(g: Gate): Block[] {
   return [
     md(
-      `*${escapeMrkdwn(gateTitle(g))}* · asked by ${mention(g.requestedBy)}\n${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`,
+      `*${escapeMrkdwn(gateTitle(g))}* · asked by ${mention(g.requestedBy)}\n` +
+        `${g.approvals.length} of ${g.policy.required} approvals · expires ${when(g.expiresAt)}`,
     ),
     actions(gateButtons(g), `approval-list-${g.id}`),
   ];
 }
 
 export function reminderText(g: Gate, leftMs: number): string {
-  return `:alarm_clock: Reminder: the approval for *${escapeMrkdwn(gateTitle(g))}* expires in ${formatDuration(leftMs)}; ${approvalsNeeded(g)} more approval${approvalsNeeded(g) === 1 ? '' : 's'} needed.`;
+  return (
+    `:alarm_clock: Reminder: the approval for *${escapeMrkdwn(gateTitle(g))}* expires in ${formatDuration(leftMs)}; ` +
+    `${approvalsNeeded(g)} more approval${approvalsNeeded(g) === 1 ? '' : 's'} needed.`
+  );
 }
 
 export function decisionNote(g: Gate): string {

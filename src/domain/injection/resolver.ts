@@ -124,7 +124,8 @@ export class InjectionService implements InjectionResolver {
       if (blocking) {
         throw new UpstreamError(
           SOURCE_LABEL[blocking.source],
-          `\`${key}\` for ${service}/${env} cannot be resolved while layer \`${blocking.layer}\` is unreadable (${blocking.reason ?? 'unreachable'})`,
+          `\`${key}\` for ${service}/${env} cannot be resolved while layer \`${blocking.layer}\` ` +
+            `is unreadable (${blocking.reason ?? 'unreachable'})`,
         );
       }
       if (!v) throw new NotFoundError(`${service}/${env} key`, key, Object.keys(r.values).sort());

@@ -38,7 +38,8 @@ export class ConfigViews {
   private downNotes(r: Resolution): string[] {
     return r.down.map(
       (l) =>
-        `:electric_plug: *${l.layer}* is unreadable: ${escapeMrkdwn(l.reason ?? 'unreachable')}. Keys it would override may show a lower layer's value.`,
+        `:electric_plug: *${l.layer}* is unreadable: ${escapeMrkdwn(l.reason ?? 'unreachable')}. ` +
+        `Keys it would override may show a lower layer's value.`,
     );
   }
 
@@ -52,12 +53,14 @@ export class ConfigViews {
   async list(service: string, env: string): Promise<Reply> {
     const r = await this.injection.resolveAll(service, env);
     const keys = Object.keys(r.values).sort();
-    const head = `*${service}/${env}*: ${keys.length} key${keys.length === 1 ? '' : 's'} (order: ${r.layers.map((l) => l.layer).join(' → ')})`;
+    const order = r.layers.map((l) => l.layer).join(' → ');
+    const head = `*${service}/${env}*: ${keys.length} key${keys.length === 1 ? '' : 's'} (order: ${order})`;
     const lines: string[] = [];
     for (const k of keys) {
       const v = r.values[k]!;
       lines.push(
-        `• \`${k}\` = ${await this.shown(v)} — ${v.layer}${v.version !== undefined ? ` v${String(v.version)}` : ''}${v.stale ? ' _(stale)_' : ''}`,
+        `• \`${k}\` = ${await this.shown(v)} — ${v.layer}` +
+          `${v.version !== undefined ? ` v${String(v.version)}` : ''}${v.stale ? ' _(stale)_' : ''}`,
       );
     }
     if (!keys.length) lines.push('_No keys in any layer._');
@@ -116,7 +119,8 @@ export class ConfigViews {
       else if (va) lines.push(`• \`${k}\`: ${await this.shown(va)} — missing in ${envB}`);
       else if (vb) lines.push(`• \`${k}\`: missing in ${envA} — ${await this.shown(vb)}`);
     }
-    const head = `*${service}: ${envA} ↔ ${envB}*: ${lines.length} key${lines.length === 1 ? '' : 's'} differ or are missing, ${same} the same`;
+    const differing = `${lines.length} key${lines.length === 1 ? '' : 's'}`;
+    const head = `*${service}: ${envA} ↔ ${envB}*: ${differing} differ or are missing, ${same} the same`;
     const notes = [...this.downNotes(a), ...this.downNotes(b)];
     return reply([head, ...(lines.length ? lines : ['_No differences._']), ...notes]);
   }
@@ -155,7 +159,10 @@ export class ConfigViews {
   /** The one place a secret is shown: ephemeral, to a `secrets-reader` (checked by the command). */
   async reveal(service: string, env: string, key: string): Promise<{ reply: Reply; value: Resolved }> {
     const v = (await this.injection.resolve(service, env, [key]))[key]!;
-    const text = `*${service}/${env}* \`${key}\` from ${this.where(v)}:\n\`\`\`${v.value.replace(/```/g, "'''")}\`\`\`\nOnly you can see this; the reveal is audited.`;
+    const text =
+      `*${service}/${env}* \`${key}\` from ${this.where(v)}:\n` +
+      `\`\`\`${v.value.replace(/```/g, "'''")}\`\`\`\n` +
+      `Only you can see this; the reveal is audited.`;
     return { reply: { text, blocks: [md(text)], visibility: 'ephemeral' }, value: v };
   }
 }

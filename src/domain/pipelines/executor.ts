@@ -158,7 +158,8 @@ export class StageExecutor {
     let running: Promise<StageOutcome> | undefined;
     try {
       await log(
-        `${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}${stage.resumed ? `, resumed after its worker stopped` : ''}`,
+        `${stage.id} (${stage.kind}) attempt ${stage.attempt} of ${stage.maxAttempts}` +
+          `${stage.resumed ? `, resumed after its worker stopped` : ''}`,
       );
       if (!kind)
         throw Object.assign(new Error(`stage kind ${stage.kind} is not available in this deployment`), { name: 'PermanentJobError' });

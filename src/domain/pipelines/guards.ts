@@ -53,12 +53,13 @@ export class RunGuards {
       if (v.overridable && doc.overrideReason && AccessControl.has(actor, 'admin')) {
         const once = this.ctx.store.key('pipelines', 'override-audited', doc.id, g.name, point, stageId ?? '-');
         if (await this.ctx.store.claim(once, AUDIT_ONCE_MS)) {
+          const checked = where(point, stageId);
           await this.ctx.audit.record({
             actor: doc.triggeredBy,
             action: 'pipeline.override',
             outcome: 'ok',
             target: `${doc.pipeline}/${doc.env}`,
-            detail: `${g.name}: ${reason} — override reason: ${doc.overrideReason} (run ${doc.id}, checked again: ${where(point, stageId)})`,
+            detail: `${g.name}: ${reason} — override reason: ${doc.overrideReason} (run ${doc.id}, checked again: ${checked})`,
           });
         }
         continue;

@@ -125,7 +125,8 @@ export class Orchestrator {
       await this.announce.thread(
         doc,
         'lock-held',
-        `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`,
+        `:hourglass_flowing_sand: A command this run started may still be running (its worker stopped): ` +
+          `the deploy lock for ${doc.service}/${doc.env} stays held until it is known to have ended.`,
       );
     } else {
       await this.lock.release(doc.service, doc.env, doc.id);
@@ -209,7 +210,9 @@ export function step(d: RunDoc, now: number): RunDoc | null {
       set(s, {
         status: 'skipped',
         skip: 'upstream',
-        summary: `not run: ${(blocked ?? broken)!.id} ${(blocked ?? broken)!.status === 'skipped' ? 'did not run' : (blocked ?? broken)!.status}`,
+        summary:
+          `not run: ${(blocked ?? broken)!.id} ` +
+          `${(blocked ?? broken)!.status === 'skipped' ? 'did not run' : (blocked ?? broken)!.status}`,
       });
     } else if (deps.every(satisfies)) {
       set(s, { status: 'running', phase: 'queued', gen: s.gen + 1, queuedAt: now });

@@ -85,7 +85,9 @@ export function shellTextProblems(kind: string, settings: Record<string, unknown
       .filter((r) => ['params', 'run', 'inject'].includes(r.ns))
       .map((r) => ({
         path: r.path,
-        message: `\${{ ${r.ns}.${r.key} }} would paste a value into shell code: ${envHint(r)} instead (params, the ref and run fields reach shell stages as SWITCHYARD_* environment variables)`,
+        message:
+          `\${{ ${r.ns}.${r.key} }} would paste a value into shell code: ${envHint(r)} instead ` +
+          `(params, the ref and run fields reach shell stages as SWITCHYARD_* environment variables)`,
       })),
   );
 }

@@ -106,7 +106,11 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
 
 export function finalLine(doc: RunDoc, now: number): string {
   const why = doc.reason ? ` — ${doc.reason}` : '';
-  return `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* (ref \`${escapeMrkdwn(doc.ref)}\`, by ${mention(doc.triggeredBy)}) ${doc.status} after ${runDuration(doc, now)}${safeMrkdwn(why)}.`;
+  return (
+    `${RUN_ICON[doc.status]} Run *${doc.id}* of *${doc.pipeline}* to *${doc.env}* ` +
+    `(ref \`${escapeMrkdwn(doc.ref)}\`, by ${mention(doc.triggeredBy)}) ` +
+    `${doc.status} after ${runDuration(doc, now)}${safeMrkdwn(why)}.`
+  );
 }
 
 export function logBlock(lines: string[]): string {

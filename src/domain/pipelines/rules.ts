@@ -19,7 +19,8 @@ export function requireDeployer(actor: Actor, def: PipelineDef, env: string, act
   const listed = def.allow.users.includes(actor.userId) || def.allow.roles.some((r) => AccessControl.has(actor, r));
   if (!listed) {
     throw new ForbiddenError(
-      `You need the ${def.allow.roles.map((r) => `\`${r}\``).join(' or ')} role (or to be on ${def.name}'s allow list) to ${action} ${def.name}.`,
+      `You need the ${def.allow.roles.map((r) => `\`${r}\``).join(' or ')} role ` +
+        `(or to be on ${def.name}'s allow list) to ${action} ${def.name}.`,
       `pipeline:${def.name}:allow`,
       ['Ask an admin to grant the role in config/access.yml, or the owning team to add you to `allow.users` in the pipeline file.'],
     );

@@ -123,7 +123,8 @@ export class PipelineEngine implements PipelineService {
     if (holder && req.noQueue) {
       const h = await this.repo.get(holder);
       throw new ConflictError(
-        `${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by ${mention(h.triggeredBy)})` : ''}; --no-queue was given, so nothing was started.`,
+        `${def.service}/${env} is being deployed by run ${holder}${h ? ` (${h.pipeline}, by ${mention(h.triggeredBy)})` : ''}; ` +
+          `--no-queue was given, so nothing was started.`,
         ['Drop --no-queue to queue behind it, or cancel it with `/pipeline cancel ' + holder + '`.'],
       );
     }

@@ -42,7 +42,8 @@ export async function resolveStageSettings(
     for (const k of keys) {
       const v = injected[k]!;
       await log(
-        `injected ${k}${v.secret ? ' (secret)' : ''} from ${v.source}:${v.path}${v.version !== undefined ? ` v${v.version}` : ''}${v.stale ? ' (stale copy)' : ''}`,
+        `injected ${k}${v.secret ? ' (secret)' : ''} from ${v.source}:${v.path}` +
+          `${v.version !== undefined ? ` v${v.version}` : ''}${v.stale ? ' (stale copy)' : ''}`,
       );
     }
   }

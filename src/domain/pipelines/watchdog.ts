@@ -133,7 +133,9 @@ export class Watchdog {
           finishedAt: now,
           checkpoint: undefined,
           resumed,
-          summary: `its worker stopped during attempt ${s.attempt} of ${s.maxAttempts}; not run again automatically (use /pipeline retry ${d.id} --from ${s.id})`,
+          summary:
+            `its worker stopped during attempt ${s.attempt} of ${s.maxAttempts}; ` +
+            `not run again automatically (use /pipeline retry ${d.id} --from ${s.id})`,
         };
       }),
     );

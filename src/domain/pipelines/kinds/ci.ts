@@ -115,15 +115,20 @@ export function githubActionsKind(gh: GitHubActionsClient | undefined, ci: Pick<
         const d = await trying(() => client.dispatch(s.repo, s.workflow, ref, inputs, { fallback: token !== undefined }));
         ck = { dispatchedAt: at, ...(token ? { token } : {}), ...(d.runId ? { runId: d.runId } : {}), ...(d.url ? { url: d.url } : {}) };
         await b.checkpoint.save(ck);
-        await ctx.log(
-          `dispatched ${s.workflow} on ${s.repo}@${ref}${d.runId ? ` as workflow run ${d.runId}` : token ? `; GitHub gave no run id: looking for the run titled with ${token}` : ''}`,
-        );
+        const followed = d.runId
+          ? ` as workflow run ${d.runId}`
+          : token
+            ? `; GitHub gave no run id: looking for the run titled with ${token}`
+            : '';
+        await ctx.log(`dispatched ${s.workflow} on ${s.repo}@${ref}${followed}`);
         if (d.url) await ctx.setLink(d.url);
       }
       while (typeof ck.runId !== 'string') {
         if (typeof ck.token !== 'string') {
           throw new PermanentJobError(
-            `GitHub answered the dispatch of ${s.workflow} without the run id and the stage sets no correlation_input: Switchyard will not guess which run on ${ref} is its own (it may be someone else's). The workflow was dispatched but is not followed.`,
+            `GitHub answered the dispatch of ${s.workflow} without the run id and the stage sets no correlation_input: ` +
+              `Switchyard will not guess which run on ${ref} is its own (it may be someone else's). ` +
+              `The workflow was dispatched but is not followed.`,
           );
         }
         const r = await trying(() => findOwnRun(client, store, s, ref, ck, owner(ctx), ctx.signal));

@@ -42,7 +42,9 @@ export const httpSettings = httpRunSettings.superRefine((s, ctx) => {
       ctx.addIssue({
         code: 'custom',
         path: ['url'],
-        message: `\${{ ${r.ns}.${r.key} }} may not be part of the URL text: put it in \`path: [..]\` (one encoded segment) or \`query: { name: .. }\``,
+        message:
+          `\${{ ${r.ns}.${r.key} }} may not be part of the URL text: ` +
+          `put it in \`path: [..]\` (one encoded segment) or \`query: { name: .. }\``,
       });
     }
   }
@@ -96,7 +98,8 @@ export function httpKind(caller: WebhookCaller): StageKind {
       for (const [k, v] of Object.entries(headers)) {
         if (BREAKS.test(k) || BREAKS.test(v))
           throw new PermanentJobError(
-            `with.headers.${k.replace(BREAKS, '?')} carries a line break once placeholders are filled in: refused (a header value is one line)`,
+            `with.headers.${k.replace(BREAKS, '?')} carries a line break once placeholders are filled in: ` +
+              `refused (a header value is one line)`,
           );
       }
       let body: string | undefined;
