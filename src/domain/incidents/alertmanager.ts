@@ -91,7 +91,8 @@ async function openOrFind(
     services,
     description:
       p.commonAnnotations.description ??
-      `Alert group ${JSON.stringify(p.groupLabels)} from ${p.externalURL}${serviceRaw && !services.length ? ` (unknown service ${serviceRaw})` : ''}`,
+      `Alert group ${JSON.stringify(p.groupLabels)} from ${p.externalURL}` +
+        `${serviceRaw && !services.length ? ` (unknown service ${serviceRaw})` : ''}`,
     source: 'alertmanager' as const,
     declaredBy: 'alertmanager',
     alertGroupKey: p.groupKey,
@@ -137,7 +138,9 @@ async function annotate(d: IncidentDeps, inc: Incident, p: AlertmanagerPayload):
       await d.ctx.chat.post({
         channel: inc.channel,
         key: `inc-${inc.id}-am-resolved-${inc.version}`,
-        text: `:large_green_circle: Alertmanager reports every alert of ${inc.id}'s group resolved. Resolve the incident when you are sure: \`/incident resolve\`.`,
+        text:
+          `:large_green_circle: Alertmanager reports every alert of ${inc.id}'s group resolved. ` +
+          'Resolve the incident when you are sure: `/incident resolve`.',
       });
     }
   }

@@ -111,7 +111,9 @@ export function incidentDeployGuard(d: IncidentDeps, openIncidents: (service: st
       return {
         allowed: false,
         overridable: false,
-        reason: `${names} is open for ${req.service}: production deploys of ${req.service} are frozen. Ship the fix with \`--fix ${blocking[0]!.id}\`.`,
+        reason:
+          `${names} is open for ${req.service}: production deploys of ${req.service} are frozen. ` +
+          `Ship the fix with \`--fix ${blocking[0]!.id}\`.`,
       };
     },
   };

@@ -159,7 +159,9 @@ export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): Shortc
         if (!id) {
           const open = (await d.repo.openIds()).sort();
           await ctx.respond({
-            text: `This channel belongs to no incident. Use the shortcut in an incident's channel${open.length ? ` (open: ${open.join(', ')})` : ''}.`,
+            text:
+              "This channel belongs to no incident. Use the shortcut in an incident's channel" +
+              `${open.length ? ` (open: ${open.join(', ')})` : ''}.`,
           });
           return;
         }

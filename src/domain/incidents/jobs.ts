@@ -105,7 +105,9 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       });
       const refused = failed.length ? ` Could not invite ${failed.map((f) => mention(f.user)).join(', ')} (see the timeline).` : '';
       const lost = unresolved.length ? ` Not looked up: ${unresolved.map((u) => `${u.step} (${u.error})`).join(', ')}.` : '';
-      const text = `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: escalation level ${level} paged: ${names}${via}.${refused}${lost}`;
+      const text =
+        `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: ` +
+        `escalation level ${level} paged: ${names}${via}.${refused}${lost}`;
       if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
       const how = inc.channel
         ? `join ${channelLink(inc.channel)} and press Acknowledge`

@@ -50,10 +50,10 @@ export function postmortemMarkdown(inc: Incident, timeline: TimelineEntry[]): st
     '',
     '| Time | What | Who |',
     '| --- | --- | --- |',
-    ...timeline.map(
-      (e) =>
-        `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ')} | ${e.actor ? plain(e.actor) : ''} |`,
-    ),
+    ...timeline.map((e) => {
+      const what = plain(e.text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+      return `| ${fmtTime(e.at).slice(0, 16)} | ${e.kind}: ${what} | ${e.actor ? plain(e.actor) : ''} |`;
+    }),
     '',
     '## Follow-ups',
     '',

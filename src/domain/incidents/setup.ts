@@ -72,7 +72,9 @@ async function failLoudly(d: IncidentDeps, id: string, what: string, error: stri
     kind: 'setup',
     text: `Set-up stopped: could not ${what} (${error})`,
   });
-  const text = `:warning: ${id} is declared, but Switchyard could not ${what} (Slack answered \`${error}\`). Responders were not gathered: fix the app's access, then \`/incident show ${id}\`.`;
+  const text =
+    `:warning: ${id} is declared, but Switchyard could not ${what} (Slack answered \`${error}\`). ` +
+    `Responders were not gathered: fix the app's access, then \`/incident show ${id}\`.`;
   const target = inc.channel ?? (/^[UW][A-Z0-9]+$/.test(inc.declaredBy) ? inc.declaredBy : d.cfg.announce_channel);
   if (target) await d.ctx.chat.post({ channel: target, key: `inc-${id}-setup-failed`, text, blocks: [md(text)] });
   await syncAnnouncements(d, id);

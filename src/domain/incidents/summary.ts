@@ -45,7 +45,10 @@ export function topicOf(inc: Incident): string {
 }
 
 export function purposeOf(inc: Incident): string {
-  return `Incident ${inc.id}: ${inc.title} (${inc.services.join(', ') || 'no service'}). Declared ${fmtTime(inc.declaredAt)} by ${inc.declaredBy}.`;
+  return (
+    `Incident ${inc.id}: ${inc.title} (${inc.services.join(', ') || 'no service'}). ` +
+    `Declared ${fmtTime(inc.declaredAt)} by ${inc.declaredBy}.`
+  );
 }
 
 /** A deployment shown on the summary, with what a rollback would go back to. */
@@ -57,7 +60,10 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
   if (!runs.length) return [context('No deployments of the affected services in the last 24 hours.')];
   const out: Block[] = [md('*Deployments in the last 24 hours*')];
   for (const r of runs.slice(0, 8)) {
-    const line = `\`${r.id}\` *${escapeMrkdwn(r.service)}* \`${escapeMrkdwn(r.ref)}\` to *${escapeMrkdwn(r.env)}* by ${who(r.triggeredBy)} at ${fmtTime(r.startedAt ?? r.createdAt)} (${r.status})${r.rollbackOf ? `, rollback of \`${r.rollbackOf}\`` : ''}`;
+    const line =
+      `\`${r.id}\` *${escapeMrkdwn(r.service)}* \`${escapeMrkdwn(r.ref)}\` to *${escapeMrkdwn(r.env)}* ` +
+      `by ${who(r.triggeredBy)} at ${fmtTime(r.startedAt ?? r.createdAt)} (${r.status})` +
+      `${r.rollbackOf ? `, rollback of \`${r.rollbackOf}\`` : ''}`;
     const canRollBack = open && r.status === 'succeeded' && !r.rollbackOf;
     out.push(
       canRollBack
@@ -114,7 +120,9 @@ export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
         style: 'danger',
         confirm: {
           title: `Resolve ${inc.id}?`,
-          text: 'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. A form asks for the resolution next.',
+          text:
+            'Resolving stops reminders and escalation, tells every audience and writes the postmortem draft. ' +
+            'A form asks for the resolution next.',
           confirm: 'Resolve',
           deny: 'Cancel',
         },

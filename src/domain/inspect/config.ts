@@ -57,7 +57,10 @@ const scanInspector = z
     type: z.literal('scan'),
     description: z.string().optional(),
     format: z.enum(['sarif', 'trivy']),
-    /** argv; placeholders {service} {ref} {version} {env} {artifact} {run} and {report} (a temp file the report is read from; stdout otherwise). */
+    /**
+     * argv; placeholders {service} {ref} {version} {env} {artifact} {run} and {report}
+     * (a temp file the report is read from; stdout otherwise).
+     */
     command: argv,
     timeout: interval.default(10 * 60_000),
     cwd: z.string().optional(),

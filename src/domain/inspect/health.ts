@@ -58,7 +58,10 @@ export class InspectionHealth {
         'a landing-zone inspection cannot run and there is no channel to tell: set channels.default in inspectors.yml',
       );
     } else {
-      const text = `:warning: *Inspection cannot run:* ${escapeMrkdwn(s.label)}: ${escapeMrkdwn(rec.reason ?? reason).slice(0, 500)}. Until it works again nothing there is inspected and its findings stay as they are. I will say here when it recovers.`;
+      const text =
+        `:warning: *Inspection cannot run:* ${escapeMrkdwn(s.label)}: ${escapeMrkdwn(rec.reason ?? reason).slice(0, 500)}. ` +
+        'Until it works again nothing there is inspected and its findings stay as they are. ' +
+        'I will say here when it recovers.';
       await this.ctx.chat.post({ channel: s.channel, key: this.msgKey(s, rec.since), ...mdMessage(text) });
     }
     await this.markTold(s, 'failing', rec.since);
@@ -78,7 +81,8 @@ export class InspectionHealth {
       await this.ctx.chat.update(
         down,
         mdMessage(
-          `:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(s.label)}~ Recovered after ${formatDuration(rec.since - rec.failedSince)}.`,
+          `:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(s.label)}~ ` +
+            `Recovered after ${formatDuration(rec.since - rec.failedSince)}.`,
         ),
       );
       await this.ctx.chat.post({

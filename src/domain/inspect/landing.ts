@@ -165,7 +165,9 @@ export class LandingZone {
         );
         await this.announcer.reconciled(name, result);
         lines.push(
-          `${name} in ${req.env}: ${result.opened.length} new, ${result.reopened.length} back, ${result.seen.length} still open, ${result.fixed.length} fixed (${obs.covered.size} service(s) covered)${obs.problems.length ? `; not covered: ${obs.problems.join('; ')}` : ''}`,
+          `${name} in ${req.env}: ${result.opened.length} new, ${result.reopened.length} back, ` +
+            `${result.seen.length} still open, ${result.fixed.length} fixed (${obs.covered.size} service(s) covered)` +
+            `${obs.problems.length ? `; not covered: ${obs.problems.join('; ')}` : ''}`,
         );
       } catch (err) {
         if (!(err instanceof PermanentJobError)) throw err;

@@ -43,8 +43,16 @@ export const LEAK_PATTERNS: readonly LeakPattern[] = [
 ];
 
 /** `password=…`, `"apiKey": "…"`, `TOKEN: …` with a long, random-looking value. */
-const ASSIGNMENT =
-  /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([^\s"',;]{16,})/gi;
+const ASSIGNMENT = new RegExp(
+  [
+    '\\b([A-Za-z0-9_.-]*',
+    '(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)',
+    '[A-Za-z0-9_.-]*)',
+    '["\']?\\s*[:=]\\s*["\']?',
+    '([^\\s"\',;]{16,})',
+  ].join(''),
+  'gi',
+);
 const SECRET_NAME = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)/i;
 /** Masks and references are not secrets: `***`, `${{ inject.db_password }}`, `$DB_PASSWORD`. */
 const NOT_A_VALUE = /^(\*+|\$\{\{.*|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|x+|redacted|\[redacted\]|•+|changeme)$/i;

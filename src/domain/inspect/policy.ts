@@ -186,7 +186,9 @@ async function check(rule: PolicyRule, f: PolicyFacts): Promise<Check> {
         ? {
             violations: [
               {
-                message: `change freeze \`${freeze.name}\` is active on ${run.env}${freeze.until ? ` until ${new Date(freeze.until).toISOString()}` : ''}`,
+                message:
+                  `change freeze \`${freeze.name}\` is active on ${run.env}` +
+                  `${freeze.until ? ` until ${new Date(freeze.until).toISOString()}` : ''}`,
                 location: `env ${run.env}`,
               },
             ],

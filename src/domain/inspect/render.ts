@@ -104,7 +104,8 @@ export function gateContent(
 ): MessageContent {
   const value = { runId, stageId };
   if (state.status === 'waiting') {
-    const text = `:no_entry: Inspection \`${stageId}\` failed: run \`${runId}\` is blocked. An eligible approver may override it with a reason.`;
+    const text =
+      `:no_entry: Inspection \`${stageId}\` failed: run \`${runId}\` is blocked. ` + 'An eligible approver may override it with a reason.';
     const blocks: Block[] = [
       md(text),
       actions([
@@ -131,7 +132,8 @@ export function gateContent(
   }
   const text =
     state.status === 'overridden'
-      ? `:unlock: Inspection \`${stageId}\` of run \`${runId}\` was overridden by ${mention(state.by)}: “${escapeMrkdwn(state.reason ?? '')}”`
+      ? `:unlock: Inspection \`${stageId}\` of run \`${runId}\` was overridden by ${mention(state.by)}: ` +
+        `“${escapeMrkdwn(state.reason ?? '')}”`
       : state.status === 'closed'
         ? `:no_entry_sign: Run \`${runId}\` ended while inspection \`${stageId}\` waited; nothing to override.`
         : `:x: Run \`${runId}\` was failed at inspection \`${stageId}\` by ${mention(state.by)}.`;
@@ -169,12 +171,15 @@ export function findingContent(r: FindingRecord, now: number): MessageContent {
         ? ':shield: *Accepted risk*'
         : ':rotating_light: *New finding*';
   const title = r.status === 'fixed' ? `~${escapeMrkdwn(r.title)}~` : escapeMrkdwn(r.title);
-  const text = `${state} \`${r.id}\` · ${ruleRef(r.ruleId, r.url)} · ${SEV_ICON[r.severity] ?? ''} *${r.severity}* · ${r.inspector} · ${r.service} in ${r.env}\n${title}`;
+  const text =
+    `${state} \`${r.id}\` · ${ruleRef(r.ruleId, r.url)} · ${SEV_ICON[r.severity] ?? ''} *${r.severity}* · ` +
+    `${r.inspector} · ${r.service} in ${r.env}\n${title}`;
   const lines = [
     r.location ? `*Where:* \`${escapeMrkdwn(r.location)}\`` : '',
     r.fix && r.status !== 'fixed' ? `*Fix:* ${escapeMrkdwn(r.fix)}` : '',
     r.accepted
-      ? `*Accepted* by ${mention(r.accepted.by)} until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(r.accepted.reason)}”`
+      ? `*Accepted* by ${mention(r.accepted.by)} until ${new Date(r.accepted.until).toISOString().slice(0, 10)}: ` +
+        `“${escapeMrkdwn(r.accepted.reason)}”`
       : '',
   ].filter(Boolean);
   const blocks: Block[] = [md(text), ...(lines.length ? [md(lines.join('\n'))] : [])];
@@ -194,7 +199,10 @@ export function findingListLine(r: FindingRecord, now: number): string {
       : isAccepted(r, now)
         ? `accepted until ${new Date(r.accepted!.until).toISOString().slice(0, 10)}`
         : `open ${formatDuration(now - r.firstSeen)}`;
-  return `${SEV_ICON[r.severity] ?? ''} \`${r.id}\` *${r.severity}* ${r.service}/${r.env} · ${r.inspector} · ${ruleRef(r.ruleId, r.url)} ${escapeMrkdwn(r.title).slice(0, 160)} _(${state})_`;
+  return (
+    `${SEV_ICON[r.severity] ?? ''} \`${r.id}\` *${r.severity}* ${r.service}/${r.env} · ${r.inspector} · ` +
+    `${ruleRef(r.ruleId, r.url)} ${escapeMrkdwn(r.title).slice(0, 160)} _(${state})_`
+  );
 }
 
 // ---------------------------------------------------------------- scan batches
@@ -211,7 +219,10 @@ export function batchLine(r: FindingRecord, scanId: string, now: number): string
   if (r.status === 'fixed') return `:white_check_mark: *Fixed* ${id} ~${title}~`;
   if (isAccepted(r, now)) {
     const a = r.accepted!;
-    return `:shield: *Accepted risk* ${id} ${title} _(by ${mention(a.by)} until ${new Date(a.until).toISOString().slice(0, 10)}: “${escapeMrkdwn(a.reason).slice(0, 160)}”)_`;
+    return (
+      `:shield: *Accepted risk* ${id} ${title} _(by ${mention(a.by)} until ${new Date(a.until).toISOString().slice(0, 10)}: ` +
+      `“${escapeMrkdwn(a.reason).slice(0, 160)}”)_`
+    );
   }
   const fix = r.fix ? `\n      _fix:_ ${escapeMrkdwn(r.fix).slice(0, 200)}` : '';
   return `${SEV_ICON[r.severity] ?? ''} *${r.severity}* ${id} ${title}${where}${fix}`;
@@ -232,7 +243,9 @@ export function batchContent(
   const accepted = mine.length - open.length - fixed;
   const closed = [fixed ? `${fixed} fixed` : '', accepted ? `${accepted} accepted` : ''].filter(Boolean).join(', ');
   const head = open.length
-    ? `:rotating_light: *New findings* · ${b.inspector} · ${b.service} in ${b.env}: ${open.length === mine.length ? mine.length : `${open.length} of ${mine.length} open`} (${countsText(open.map(asFinding))})${closed ? `; ${closed}` : ''}`
+    ? `:rotating_light: *New findings* · ${b.inspector} · ${b.service} in ${b.env}: ` +
+      `${open.length === mine.length ? mine.length : `${open.length} of ${mine.length} open`} ` +
+      `(${countsText(open.map(asFinding))})${closed ? `; ${closed}` : ''}`
     : `:white_check_mark: *Findings closed* · ${b.inspector} · ${b.service} in ${b.env}: ${closed || 'none left'}`;
   const lines = records.map((r) => batchLine(r, b.id, now));
   const body = [head, ...lines].join('\n');

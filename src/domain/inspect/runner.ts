@@ -208,7 +208,8 @@ export async function readInventory(deps: RunnerDeps, env: string): Promise<Runn
   const parsed = inventorySchema.safeParse(doc);
   if (!parsed.success)
     throw new ReportError(
-      `inventory for ${env}: expected [{service, version}] (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+      `inventory for ${env}: expected [{service, version}] ` +
+        `(${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
     );
   return parsed.data.map((x) => ({ service: x.service, version: x.version }));
 }

@@ -29,7 +29,9 @@ export class PlanAnnouncer {
   /** DMs the new owner, unless they gave it to themselves. */
   async assigned(item: PlanItem, owner: string, actor: string): Promise<void> {
     if (owner === actor) return;
-    const text = `:bust_in_silhouette: ${mention(actor)} assigned you *${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` (\`${escapeMrkdwn(item.service)}\`)` : ''}, ${item.state}. \`/plan show ${item.id}\``;
+    const text =
+      `:bust_in_silhouette: ${mention(actor)} assigned you *${item.id}* ${escapeMrkdwn(item.title)}` +
+      `${item.service ? ` (\`${escapeMrkdwn(item.service)}\`)` : ''}, ${item.state}. \`/plan show ${item.id}\``;
     await this.chat.post({ channel: owner, key: `plan-${item.id}-owner-${owner}-${item.updatedAt}`, text, blocks: [md(text)] });
   }
 }

@@ -64,7 +64,9 @@ export async function closeIteration(deps: CloseDeps, o: CloseRequest): Promise<
     outcome: 'ok',
     channel: o.channel,
     target: closed.name,
-    detail: `${resumed ? 'finished an interrupted close; ' : ''}next ${next.name}; done ${summary.counts.done}, shipped ${summary.counts.shipped}, rolled over ${summary.counts.rolledOver}`,
+    detail:
+      `${resumed ? 'finished an interrupted close; ' : ''}next ${next.name}; ` +
+      `done ${summary.counts.done}, shipped ${summary.counts.shipped}, rolled over ${summary.counts.rolledOver}`,
   });
   return { ...summary, resumed };
 }
@@ -78,7 +80,8 @@ async function refuseRepeat(deps: CloseDeps): Promise<void> {
   const closed = (await deps.iterations.recent(10)).find((i) => i.id === last.closed);
   const secs = Math.max(1, Math.round((deps.clock.now() - last.at) / 1000));
   throw new ConflictError(
-    `*${closed?.name ?? 'The last iteration'}* was closed ${secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`} ago and *${cur.name}* started then; this looks like the same close typed twice, so nothing was closed.`,
+    `*${closed?.name ?? 'The last iteration'}* was closed ${secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`} ago ` +
+      `and *${cur.name}* started then; this looks like the same close typed twice, so nothing was closed.`,
     [`To close *${cur.name}* as well, name it: \`/plan iteration close "${cur.name}"\` (or \`/plan iteration close ${cur.id}\`).`],
   );
 }

@@ -64,7 +64,8 @@ export function linkText(l: PlanLink): string {
 export function renderItem(i: PlanItem, iterationName: string | undefined): MessageContent {
   const lines = [
     itemLine(i),
-    `Kind: ${i.kind} · State: *${i.state}* · Priority: ${i.priority} · Service: ${i.service ? `\`${escapeMrkdwn(i.service)}\`` : '—'} · Owner: ${i.owner ? `${mention(i.owner)}` : '—'}`,
+    `Kind: ${i.kind} · State: *${i.state}* · Priority: ${i.priority} · ` +
+      `Service: ${i.service ? `\`${escapeMrkdwn(i.service)}\`` : '—'} · Owner: ${i.owner ? `${mention(i.owner)}` : '—'}`,
     `Iteration: ${iterationName ? escapeMrkdwn(iterationName) : '— (backlog)'}`,
     ...(i.shipped
       ? [`Shipped to ${escapeMrkdwn(i.shipped.env)} by run \`${escapeMrkdwn(i.shipped.runId)}\` on ${formatDate(i.shipped.at)}`]

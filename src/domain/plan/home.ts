@@ -81,7 +81,8 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
         for (const item of inCol.slice(0, cfg.homeItemsPerState)) {
           blocks.push(
             md(
-              `*${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}${item.shipped ? ` · :rocket: \`${escapeMrkdwn(item.shipped.runId)}\`` : ''}`,
+              `*${item.id}* ${escapeMrkdwn(item.title)}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}` +
+                `${item.shipped ? ` · :rocket: \`${escapeMrkdwn(item.shipped.runId)}\`` : ''}`,
             ),
           );
           const buttons: ButtonSpec[] = col.moves.map((m) =>

@@ -138,7 +138,8 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
         item,
         draft.channel,
         ctx.actor.userId,
-        `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`,
+        `:clipboard: New plan item *${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}` +
+          `${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`,
       );
       await ctx.respond({
         text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`,

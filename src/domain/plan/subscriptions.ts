@@ -163,10 +163,13 @@ function batchView(b: FindingBatch, tracked: FindingBatch['findings']): BatchVie
   const title =
     tracked.length === 1
       ? oneTitle
-      : `[${b.inspector}] ${b.service} in ${b.env}: ${open.length === tracked.length ? tracked.length : `${open.length} of ${tracked.length}`} findings${open.length ? ` open (${counts})` : ' closed'}`;
+      : `[${b.inspector}] ${b.service} in ${b.env}: ` +
+        `${open.length === tracked.length ? tracked.length : `${open.length} of ${tracked.length}`} ` +
+        `findings${open.length ? ` open (${counts})` : ' closed'}`;
   const lines = tracked.map(
     (f) =>
-      `• ${f.severity} ${f.ruleId} (${f.findingId}): ${f.title.replace(/\s+/g, ' ').slice(0, 120)}${f.state === 'open' ? '' : ` [${f.state}]`}`,
+      `• ${f.severity} ${f.ruleId} (${f.findingId}): ${f.title.replace(/\s+/g, ' ').slice(0, 120)}` +
+      `${f.state === 'open' ? '' : ` [${f.state}]`}`,
   );
   const description = [
     `Inspector ${b.inspector} on ${b.service} in ${b.env} (scan ${b.scanId}): ${open.length} of ${tracked.length} open.`,

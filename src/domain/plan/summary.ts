@@ -95,14 +95,19 @@ function listed(title: string, items: string[], max = 15): string {
 
 export function renderSummary(s: IterationSummary, closedBy: string): MessageContent {
   const c = s.counts;
-  const tally = `Done: *${c.done}* · Shipped: *${c.shipped}* · Rolled over: *${c.rolledOver}* · Dropped: *${c.dropped}* · Incidents: *${c.incidents}*`;
-  const text = `${s.iteration.name} closed. Done ${c.done}, shipped ${c.shipped}, rolled over ${c.rolledOver} to ${s.next.name}, dropped ${c.dropped}, incidents ${c.incidents}.`;
+  const tally =
+    `Done: *${c.done}* · Shipped: *${c.shipped}* · Rolled over: *${c.rolledOver}* · ` +
+    `Dropped: *${c.dropped}* · Incidents: *${c.incidents}*`;
+  const text =
+    `${s.iteration.name} closed. Done ${c.done}, shipped ${c.shipped}, ` +
+    `rolled over ${c.rolledOver} to ${s.next.name}, dropped ${c.dropped}, incidents ${c.incidents}.`;
   const sections = [
     listed(
       'Shipped',
       s.shipped.map(
         (i) =>
-          `${line(i)} — run \`${i.shipped!.runId}\`${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`,
+          `${line(i)} — run \`${i.shipped!.runId}\`` +
+          `${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`,
       ),
     ),
     listed('Done, not shipped by a run', s.done.filter((i) => !i.shipped).map(line)),
@@ -118,7 +123,8 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
       'Incidents that hit the iteration',
       s.incidents.map(
         (i) =>
-          `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`,
+          `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}` +
+          `${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`,
       ),
     ),
   ].filter(Boolean);
@@ -129,7 +135,8 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
       md(tally),
       ...sections.map((t) => md(t)),
       context(
-        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
+        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · ` +
+          `closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
       ),
     ],
   };
