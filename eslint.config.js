@@ -41,12 +41,16 @@ const transportAndLayers = ({ transportRule, layerRule, why, layers }) => ({
     {
       regex: TRANSPORT_REGEX,
       caseSensitive: true,
-      message: `[layering: ${transportRule}] ${why} Transport/infrastructure libraries (${TRANSPORT_PACKAGES.join(', ')}, any @slack/*) belong in src/adapters or src/app; depend on a port in src/core/ports instead.`,
+      message:
+        `[layering: ${transportRule}] ${why} Transport/infrastructure libraries (${TRANSPORT_PACKAGES.join(', ')}, any @slack/*)` +
+        ' belong in src/adapters or src/app; depend on a port in src/core/ports instead.',
     },
     {
       group: layerGlobs(layers),
       caseSensitive: true,
-      message: `[layering: ${layerRule}] ${why} It may not import from ${layers.map((l) => `src/${l}`).join(', ')}; depend on a port in src/core/ports instead.`,
+      message:
+        `[layering: ${layerRule}] ${why} It may not import from ${layers.map((l) => `src/${l}`).join(', ')};` +
+        ' depend on a port in src/core/ports instead.',
     },
   ],
 });
@@ -189,13 +193,15 @@ export default tseslint.config(
           regex: areaRegex(SURFACE, depth),
           caseSensitive: true,
           message:
-            '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (commands/, src/surfaces): the surface imports the domain, and src/app wires both.',
+            '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (commands/, src/surfaces):' +
+            ' the surface imports the domain, and src/app wires both.',
         },
         {
           regex: areaRegex(CONFIG, depth),
           caseSensitive: true,
           message:
-            '[layering: domain-no-config] Domain code (src/core, src/domain) may not import src/config: a module receives the settings its wiring in src/app declares (withSettings).',
+            '[layering: domain-no-config] Domain code (src/core, src/domain) may not import src/config:' +
+            ' a module receives the settings its wiring in src/app declares (withSettings).',
         },
       );
       return o;
@@ -216,7 +222,8 @@ export default tseslint.config(
         regex: areaRegex(CONFIG, depth),
         caseSensitive: true,
         message:
-          '[layering: commands-through-ports] Commands (commands/**) may not import src/config: settings reach a module through its wiring in src/app.',
+          '[layering: commands-through-ports] Commands (commands/**) may not import src/config:' +
+          ' settings reach a module through its wiring in src/app.',
       });
       return o;
     },
@@ -235,7 +242,8 @@ export default tseslint.config(
               group: [...layerGlobs(['core', 'domain', 'adapters', 'app']), '../../**/commands/**'],
               caseSensitive: true,
               message:
-                '[layering: local-slack-standalone] src/local-slack is a stand-alone Slack fake: it may not import from src/core, src/domain, src/adapters, src/app or commands.',
+                '[layering: local-slack-standalone] src/local-slack is a stand-alone Slack fake:' +
+                ' it may not import from src/core, src/domain, src/adapters, src/app or commands.',
             },
           ],
         },

@@ -44,7 +44,8 @@ function workflows(dir: string): void {
   const envs = Array.from({ length: CONCURRENT }, (_, i) => `e${i}: {}`).join(', ');
   writeFileSync(
     join(dir, 'fan.yml'),
-    `name: fan\nservice: benchfan\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { ${envs} }\nstages:\n  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n`,
+    `name: fan\nservice: benchfan\nteam_channel: C0DEPLOYS\nallow: { roles: [admin] }\nenvironments: { ${envs} }\n` +
+      `stages:\n  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n`,
   );
 }
 

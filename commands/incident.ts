@@ -15,7 +15,10 @@ import { parseFollowUps, resolveIncident } from '../src/domain/incidents/resolve
 import type { IncidentService } from '../src/domain/incidents/service.js';
 import { fmtTime } from '../src/domain/incidents/summary.js';
 
-/** `/incident`: declare, coordinate and close incidents. Most subcommands act on the incident of the channel they are typed in, or `--id`. */
+/**
+ * `/incident`: declare, coordinate and close incidents. Most subcommands act on the incident of the channel they are typed in,
+ * or `--id`.
+ */
 const idFlag = optional(arg.incidentId('the incident (INC-42); defaults to the incident of this channel'));
 const ROLE_WORDS: Record<string, IncidentRole> = {
   commander: 'commander',
@@ -26,7 +29,10 @@ const ROLE_WORDS: Record<string, IncidentRole> = {
 };
 
 function line(i: Incident): string {
-  return `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)} (${i.services.join(', ') || 'no service'})${i.channel ? ` ${channelLink(i.channel)}` : ''} · ${fmtTime(i.declaredAt)}`;
+  return (
+    `${SEVERITY_EMOJI[i.severity]} *${i.id}* ${i.severity} · ${i.status} · ${escapeMrkdwn(i.title)}` +
+    ` (${i.services.join(', ') || 'no service'})${i.channel ? ` ${channelLink(i.channel)}` : ''} · ${fmtTime(i.declaredAt)}`
+  );
 }
 
 export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; reads: IncidentReads }): CommandSpec {
@@ -70,7 +76,8 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
           });
           return reply(
             created
-              ? `Declared *${incident.id}* (${incident.severity}): ${escapeMrkdwn(incident.title)}. Its channel is being set up; you and the on-call responders will be invited.`
+              ? `Declared *${incident.id}* (${incident.severity}): ${escapeMrkdwn(incident.title)}.` +
+                  ` Its channel is being set up; you and the on-call responders will be invited.`
               : `${incident.id} was already declared by this request.`,
           );
         },
@@ -85,7 +92,8 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
           const inc = await svc.target(args.id, ctx.channelId);
           const { channels } = await svc.postUpdate(inc.id, args.text.join(' '), ctx.actor);
           return reply(
-            `Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}${d.helpdesk ? ' and sent to the help desk' : ''}.`,
+            `Update for ${inc.id} posted to ${channels.map((c) => `${channelLink(c)}`).join(', ')}` +
+              `${d.helpdesk ? ' and sent to the help desk' : ''}.`,
           );
         },
       }),
@@ -181,7 +189,9 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
             ctx.actor,
           );
           return reply(
-            `${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}. The postmortem draft is in ${incident.channel ? `${channelLink(incident.channel)}` : 'Switchyard'} (\`/incident show ${incident.id} --postmortem\`).`,
+            `${incident.id} ${resumed ? 'had stopped half-way through resolving; finished with its recorded resolution' : 'resolved'}.` +
+              ` The postmortem draft is in ${incident.channel ? `${channelLink(incident.channel)}` : 'Switchyard'}` +
+              ` (\`/incident show ${incident.id} --postmortem\`).`,
           );
         },
       }),
@@ -221,7 +231,8 @@ export function incidentCommand(deps: { d: IncidentDeps; svc: IncidentService; r
               .join(', ') || 'none';
           const text = [
             line(inc),
-            `Roles: ${roles}. Acknowledged: ${inc.ackedAt ? `${formatDuration(inc.ackedAt - inc.declaredAt)} after declaration by ${who(inc.ackedBy)}` : 'no'}.`,
+            `Roles: ${roles}. Acknowledged: ` +
+              `${inc.ackedAt ? `${formatDuration(inc.ackedAt - inc.declaredAt)} after declaration by ${who(inc.ackedBy)}` : 'no'}.`,
             ...(inc.tickets.length ? [`Tickets: ${inc.tickets.join(', ')}`] : []),
             `*Timeline* (${timeline.length} entries${timeline.length > 30 ? ', last 30' : ''})`,
             ...timeline.slice(-30).map((e) => `\`${fmtTime(e.at).slice(11, 16)}\` ${e.kind}: ${e.text.slice(0, 200)}`),

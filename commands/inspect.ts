@@ -62,7 +62,8 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
           if (!def) throw new NotFoundError('inspector', args.inspector, Object.keys(inspectors));
           if (def.type !== 'drift' && def.type !== 'scan') {
             throw new UsageError(
-              `\`${args.inspector}\` is a ${def.type} inspector: it inspects pipeline runs. Add it to an \`inspect\` stage (with: { inspectors: [${args.inspector}] }).`,
+              `\`${args.inspector}\` is a ${def.type} inspector: it inspects pipeline runs.` +
+                ` Add it to an \`inspect\` stage (with: { inspectors: [${args.inspector}] }).`,
               [
                 `Landing-zone inspectors: ${
                   Object.entries(inspectors)
@@ -85,7 +86,8 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
             id: `manual-${ctx.requestId}`.replace(/[^A-Za-z0-9_-]/g, '_'),
           });
           return mdMessage(
-            `:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`. You will get the summary here; new findings go to the owning team's channel.`,
+            `:mag: Inspecting ${e}${args.service ? ` (${args.service})` : ''} with \`${args.inspector}\`.` +
+              ` You will get the summary here; new findings go to the owning team's channel.`,
           );
         },
       }),
@@ -110,7 +112,8 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
             ...(args.service ? { service: args.service } : {}),
             ...(args.env ? { env: args.env } : {}),
           });
-          const what = `${args.open ? 'open ' : ''}findings${args.service ? ` for ${args.service}` : ''}${args.env ? ` in ${args.env}` : ''}`;
+          const what =
+            `${args.open ? 'open ' : ''}findings` + `${args.service ? ` for ${args.service}` : ''}${args.env ? ` in ${args.env}` : ''}`;
           if (!list.length) {
             const all = await deps.findings.list({ now, limit: 2000 });
             const services = [...new Set(all.map((r) => r.service))].sort();
@@ -162,7 +165,8 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
               `:shield: ${mention(ctx.actor.userId)} accepted the risk of \`${id}\` for ${formatDuration(ms)}: “${escapeMrkdwn(reason)}”`,
             );
           return mdMessage(
-            `:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env}) until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+            `:shield: Accepted \`${id}\` (${current.severity}, ${current.service} in ${current.env})` +
+              ` until ${new Date(now + ms).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
           );
         },
       }),

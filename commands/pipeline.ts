@@ -21,11 +21,15 @@ async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Pro
   const text =
     d.status === 'cancelled'
       ? `:no_entry_sign: Run *${d.id}* is cancelled.`
-      : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}. The run message shows when it has stopped.`;
+      : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}.` +
+        ` The run message shows when it has stopped.`;
   return { text };
 }
 
-/** The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the edge pipeline decodes the run id and audits the press). */
+/**
+ * The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the edge pipeline decodes the run id
+ * and audits the press).
+ */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
   return CANCEL.handler({ permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) });
 }
@@ -33,7 +37,8 @@ export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
 export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
   const summaryLine = (d: RunDoc) =>
-    `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)} · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
+    `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)}` +
+    ` · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
   return defineCommand({
     name: 'pipeline',
     description: 'Run pipelines defined in workflows/*.yml and follow them',
@@ -54,7 +59,8 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
               .join(', ');
             const params = Object.entries(d.params).map(
               ([k, p]) =>
-                `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`,
+                `\`${k}\`${p.type !== 'string' ? `:${p.type}` : ''}${p.allowed ? ` one of ${p.allowed.join('|')}` : ''}` +
+                `${p.default !== undefined ? ` = ${p.default}` : p.required ? ' (required)' : ''}`,
             );
             return [
               `*${d.name}* — ${escapeMrkdwn(d.description ?? d.service)} (service \`${d.service}\`, team ${channelLink(d.team_channel)})`,
@@ -62,7 +68,9 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
               `  stages: ${d.stages.map((s) => `${s.id}${s.needs.length ? `←${s.needs.join('+')}` : ''} _${s.kind}_`).join(', ')}`,
             ].join('\n');
           });
-          const text = `*Pipelines*\n${parts.join('\n')}\nRun one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v] [--plan PLAN-7]\``;
+          const text =
+            `*Pipelines*\n${parts.join('\n')}\n` +
+            `Run one: \`/pipeline run <name> --env <env> [--ref <ref>] [--param k=v] [--plan PLAN-7]\``;
           return mdMessage(text);
         },
       }),
@@ -123,8 +131,11 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           const doc = await engine.getDoc(run.id);
           const text =
             run.status === 'queued'
-              ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env} is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}). It starts when that one ends.`
-              : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`). Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
+              ? `:double_vertical_bar: Run *${run.id}* of ${run.pipeline} to ${run.env}` +
+                ` is queued behind run *${doc?.queuedBehind ?? '?'}* (one deployment at a time to ${run.service}/${run.env}).` +
+                ` It starts when that one ends.`
+              : `:rocket: Started run *${run.id}* of ${run.pipeline} to ${run.env} (ref \`${escapeMrkdwn(run.ref)}\`).` +
+                ` Follow it in this channel; \`/pipeline status ${run.id}\` any time.`;
           return mdMessage(text);
         },
       }),
@@ -139,7 +150,9 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           if (args.run) {
             const d = await engine.requireDoc(args.run);
             const queue = d.status === 'queued' && d.queuedBehind ? `\nQueued behind *${d.queuedBehind}*.` : '';
-            const text = `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}${d.reason ? `\n_${safeMrkdwn(d.reason)}_` : ''}`;
+            const text =
+              `${summaryLine(d)}${queue}\n${d.stages.map((s) => stageLine(s, deps.now())).join('\n')}` +
+              `${d.reason ? `\n_${safeMrkdwn(d.reason)}_` : ''}`;
             return mdMessage(text);
           }
           const active = await engine.activeDocs();
@@ -208,7 +221,9 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           });
           const from = args.from ? ` from *${args.from}*` : '';
           return {
-            text: `:repeat: Run *${run.id}* retries ${args.run}${from}${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.`,
+            text:
+              `:repeat: Run *${run.id}* retries ${args.run}${from}` +
+              `${run.status === 'queued' ? ' (queued behind the deploy in progress)' : ''}.`,
           };
         },
       }),
@@ -231,7 +246,8 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
             limit: args.limit,
           });
           if (!runs.length) return { text: `No runs${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''} yet.` };
-          const text = `*History${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''}*\n${runs.map(summaryLine).join('\n')}`;
+          const text =
+            `*History${args.name ? ` of ${args.name}` : ''}${args.env ? ` to ${args.env}` : ''}*\n` + `${runs.map(summaryLine).join('\n')}`;
           return mdMessage(text);
         },
       }),

@@ -67,7 +67,9 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             { title: args.title.join(' '), kind, priority, owner, createdBy: ctx.actor.userId, ...(service ? { service } : {}) },
             { state: args.next ? 'next' : 'backlog' },
           );
-          const line = `*${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}${item.service ? ` · \`${item.service}\`` : ''} · ${mention(owner)}`;
+          const line =
+            `*${item.id}* ${escapeMrkdwn(item.title)} — ${item.kind} · ${item.state}` +
+            `${item.service ? ` · \`${item.service}\`` : ''} · ${mention(owner)}`;
           ctx.note?.({ target: item.id, detail: `created in ${item.state}${item.service ? ` for ${item.service}` : ''}` });
           const where = await deps.announce.changed(item, ctx.channelId, ctx.actor.userId, `:clipboard: New plan item ${line}`);
           await deps.announce.assigned(item, owner, ctx.actor.userId);
@@ -156,7 +158,9 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
         async handle(args, ctx) {
           const owner = await user(args.user);
           const { item, previous } = await plan.assign(args.id, owner, ctx.actor);
-          const text = `:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now ${mention(owner)}'s${previous ? ` (was ${mention(previous)})` : ''}.`;
+          const text =
+            `:bust_in_silhouette: *${item.id}* ${escapeMrkdwn(item.title)} is now ${mention(owner)}'s` +
+            `${previous ? ` (was ${mention(previous)})` : ''}.`;
           ctx.note?.({ target: item.id, detail: `assigned to ${owner}${previous ? ` (was ${previous})` : ''}` });
           const where = await deps.announce.changed(item, ctx.channelId, ctx.actor.userId, text);
           await deps.announce.assigned(item, owner, ctx.actor.userId);
@@ -198,7 +202,8 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
       sub({
         name: 'iteration',
         summary:
-          'Show iterations; `start "<name>" [--days n]` starts the next one, `close [<iteration>]` ends the current one; both post its summary here',
+          'Show iterations; `start "<name>" [--days n]` starts the next one, `close [<iteration>]` ends the current one;' +
+          ' both post its summary here',
         args: z.object({
           action: z.enum(['show', 'start', 'close']).default('show').describe('show, start or close'),
           name: z
@@ -221,7 +226,8 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
               .filter((i) => i.id !== current.id)
               .map(
                 (i) =>
-                  `• ${iterationLine(i, now)}${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`,
+                  `• ${iterationLine(i, now)}` +
+                  `${i.counts ? ` — done ${i.counts.done}, shipped ${i.counts.shipped}, rolled over ${i.counts.rolledOver}` : ''}`,
               );
             return mdMessage(
               `Current: ${iterationLine(current, now)} (\`${current.id}\`)${past.length ? `\nEarlier:\n${past.join('\n')}` : ''}`,
@@ -237,7 +243,8 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
           if (named && alreadyClosed(named)) {
             const current = await plan.iterations.current();
             return mdMessage(
-              `*${escapeMrkdwn(named.name)}* is already closed${named.closedBy ? ` (by ${mention(named.closedBy)})` : ''}; nothing was closed. Current: ${iterationLine(current, deps.clock.now())}.`,
+              `*${escapeMrkdwn(named.name)}* is already closed${named.closedBy ? ` (by ${mention(named.closedBy)})` : ''}` +
+                `; nothing was closed. Current: ${iterationLine(current, deps.clock.now())}.`,
             );
           }
           const s = await closeIteration(deps, {
@@ -255,7 +262,8 @@ export function planCommand(deps: PlanCommandDeps): CommandSpec {
             ? `Finished closing *${escapeMrkdwn(s.iteration.name)}*, which had stopped half-way (nothing else was closed)`
             : `Closed *${escapeMrkdwn(s.iteration.name)}*`;
           return mdMessage(
-            `${what} (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}). Now current: ${iterationLine(s.next, deps.clock.now())}. The summary is posted in this channel.`,
+            `${what} (done ${s.counts.done}, shipped ${s.counts.shipped}, rolled over ${s.counts.rolledOver}).` +
+              ` Now current: ${iterationLine(s.next, deps.clock.now())}. The summary is posted in this channel.`,
           );
         },
       }),

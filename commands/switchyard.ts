@@ -19,7 +19,10 @@ export function switchyardCommand(deps: { access: AccessControl; audit: AuditLog
         readOnly: true,
         async handle(_args, ctx) {
           const roles = [...ctx.actor.roles].sort();
-          const text = `You are ${mention(ctx.actor.userId)} (\`${ctx.actor.userId}\`). Roles: ${roles.length ? roles.map((r) => `\`${r}\``).join(', ') : '_none_'}${roles.includes('admin') ? ' (admin holds every role)' : ''}.`;
+          const text =
+            `You are ${mention(ctx.actor.userId)} (\`${ctx.actor.userId}\`).` +
+            ` Roles: ${roles.length ? roles.map((r) => `\`${r}\``).join(', ') : '_none_'}` +
+            `${roles.includes('admin') ? ' (admin holds every role)' : ''}.`;
           return mdMessage(text);
         },
       }),
@@ -66,5 +69,8 @@ function formatEntry(e: AuditEntry): string {
     e.detail ? escapeMrkdwn(e.detail.length > 200 ? `${e.detail.slice(0, 199)}…` : e.detail) : '',
     e.rule ? `rule \`${escapeMrkdwn(e.rule)}\`` : '',
   ].filter(Boolean);
-  return `\`${when}\` ${who} ${escapeMrkdwn(e.action)} → *${e.outcome}*${parts.length ? ` · ${parts.join(' · ')}` : ''}${e.channel ? ` in ${channelLink(e.channel)}` : ''}`;
+  return (
+    `\`${when}\` ${who} ${escapeMrkdwn(e.action)} → *${e.outcome}*` +
+    `${parts.length ? ` · ${parts.join(' · ')}` : ''}${e.channel ? ` in ${channelLink(e.channel)}` : ''}`
+  );
 }

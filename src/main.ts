@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const local = !settings.SLACK_BOT_TOKEN;
   if (local && role !== 'all')
     fail(
-      `"npm run ${role}" needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); without them use "npm start" (local workspace).`,
+      `"npm run ${role}" needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode);` +
+        ' without them use "npm start" (local workspace).',
     );
 
   // The console owns the terminal in local mode, so logs go to a file there.

@@ -12,7 +12,8 @@ export async function ensureRedis(url: string, dataDir: string): Promise<{ url: 
   if (await waitForRedis(url, 1500)) return { url };
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
-      `Nothing answers at REDIS_URL (${new URL(url).host}) and redis-server is not installed: install it (e.g. apt-get install redis-server) or set REDIS_URL to a running Redis.`,
+      `Nothing answers at REDIS_URL (${new URL(url).host}) and redis-server is not installed:` +
+        ' install it (e.g. apt-get install redis-server) or set REDIS_URL to a running Redis.',
     );
   }
   const port = await freePort();

@@ -74,10 +74,14 @@ export async function checkChannels(slack: SlackReader, refs: Ref[]): Promise<Re
     const { body } = await slack.call('conversations.info', { channel: id });
     const ch = body.channel as { name?: string; is_member?: boolean; is_archived?: boolean } | undefined;
     if (!body.ok || !ch) {
+      const problem =
+        body.error === 'channel_not_found'
+          ? 'does not exist (or is private and the bot is not in it)'
+          : `conversations.info answered ${body.error}`;
       out.push(
         fail(
           check,
-          `${body.error === 'channel_not_found' ? 'does not exist (or is private and the bot is not in it)' : `conversations.info answered ${body.error}`}; ${named(where)}`,
+          `${problem}; ${named(where)}`,
           'Put the id of an existing channel there (channel details > About, at the bottom), or invite the bot to the private channel.',
         ),
       );
@@ -118,15 +122,16 @@ export async function checkEmails(slack: SlackReader, refs: Ref[]): Promise<Resu
   for (const [email, where] of byId(refs, 'email')) {
     const { body } = await slack.call('users.lookupByEmail', { email });
     const user = body.user as { id?: string; name?: string; deleted?: boolean } | undefined;
-    if (!body.ok || !user || user.deleted)
+    if (!body.ok || !user || user.deleted) {
+      const problem = body.ok
+        ? 'belongs to a deactivated user'
+        : body.error === 'users_not_found'
+          ? 'no user has this email'
+          : `users.lookupByEmail answered ${body.error}`;
       out.push(
-        fail(
-          `email ${email}`,
-          `${body.ok ? 'belongs to a deactivated user' : body.error === 'users_not_found' ? 'no user has this email' : `users.lookupByEmail answered ${body.error}`}; ${named(where)}`,
-          'Use the email of an active member of the workspace, or their user id.',
-        ),
+        fail(`email ${email}`, `${problem}; ${named(where)}`, 'Use the email of an active member of the workspace, or their user id.'),
       );
-    else out.push(ok(`email ${email}`, `@${user.name} (${user.id})`));
+    } else out.push(ok(`email ${email}`, `@${user.name} (${user.id})`));
   }
   return out;
 }

@@ -72,7 +72,8 @@ function accessYml(ws: Workspace, c: Choices): string {
     '# and cached for 5 minutes). `admin` holds every role. Copy ids from the lists at the end.',
     'roles:',
     '  admin:',
-    `    users: ${ids(c.admins)}${c.admins.length ? `  # ${c.admins.map((u) => `@${clean(u.name)}`).join(' ')}` : '  # nobody yet: add your own id'}`,
+    `    users: ${ids(c.admins)}` +
+      `${c.admins.length ? `  # ${c.admins.map((u) => `@${clean(u.name)}`).join(' ')}` : '  # nobody yet: add your own id'}`,
     '  # May approve production deployments (config/approvals.yml names this role).',
     '  approver:',
     `    groups: ${ids(c.approvers)}  # ${c.approvers.map((g) => `@${clean(g.handle)}`).join(' ')}`,

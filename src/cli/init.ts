@@ -17,7 +17,8 @@ import { SlackReader } from './slack-api.js';
  */
 const FILES = ['access.yml', 'approvals.yml', 'incidents.yml'];
 const USAGE =
-  'usage: npm run init -- --approvers @group --noc #channel --helpdesk #channel --stakeholders #channel [--announce #channel] [--approvals #channel] [--admin @user] [--out DIR] [--force]';
+  'usage: npm run init -- --approvers @group --noc #channel --helpdesk #channel --stakeholders #channel' +
+  ' [--announce #channel] [--approvals #channel] [--admin @user] [--out DIR] [--force]';
 
 // Only the two settings init needs: the full settings would also demand the signing secret.
 const envSchema = z.object({ SLACK_BOT_TOKEN: settingsSchema.shape.SLACK_BOT_TOKEN, SLACK_API_URL: settingsSchema.shape.SLACK_API_URL });
@@ -170,7 +171,8 @@ async function main(): Promise<number> {
     mkdirSync(f.out, { recursive: true });
     for (const [name, text] of files) writeFileSync(join(f.out, name), text);
     process.stdout.write(
-      `init: wrote ${[...files.keys()].map((n) => join(f.out, n)).join(', ')} from workspace ${ws.team} (${ws.users.length} users, ${ws.groups.length} groups, ${ws.channels.length} channels)\n`,
+      `init: wrote ${[...files.keys()].map((n) => join(f.out, n)).join(', ')} from workspace ${ws.team}` +
+        ` (${ws.users.length} users, ${ws.groups.length} groups, ${ws.channels.length} channels)\n`,
     );
     const outside = [choices.noc, choices.helpdesk, choices.stakeholders, choices.announce, choices.approvals].filter(
       (c) => c && c.is_member === false,

@@ -109,7 +109,8 @@ export const settingsSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message:
-          'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack over HTTP, add SLACK_APP_TOKEN instead of the secret for Socket Mode, neither for the local workspace)',
+          'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together (set both for Slack over HTTP,' +
+          ' add SLACK_APP_TOKEN instead of the secret for Socket Mode, neither for the local workspace)',
       });
     }
     if (s.SLACK_SIGNING_SECRET && !s.SLACK_BOT_TOKEN) {

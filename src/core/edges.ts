@@ -99,7 +99,10 @@ export function formErrors(error: z.ZodError): Record<string, string> {
   return errors;
 }
 
-/** Input schemas for `defineView` values (the transport gives text, option value(s) or user(s) by block id). A text input: trimmed, '' when left empty. */
+/**
+ * Input schemas for `defineView` values (the transport gives text, option value(s) or user(s) by block id).
+ * A text input: trimmed, '' when left empty.
+ */
 export const formText = z.preprocess((v) => (Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '').trim(), z.string());
 /** A multi-select: always a list. */
 export const formList = z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' && v ? [v] : []), z.array(z.string()));

@@ -35,7 +35,10 @@ export interface EdgeRequest<P, R> {
    * runs nothing and answers nothing. `scope` keeps the Redis key layout (`dedupe:<scope>:<key>`).
    */
   dedupe?: { scope: string; key: string };
-  /** Turns what Slack sent into typed input (args, a button's value, a form's metadata); throws UsageError for what this bot did not make. */
+  /**
+   * Turns what Slack sent into typed input (args, a button's value, a form's metadata); throws UsageError for what this bot did
+   * not make.
+   */
   decode(): P | Promise<P>;
   /** As declared on the spec. A role is checked here; `policy(…)` is checked by the domain, `anyone(…)` by nobody. */
   access(decoded: P): { permission?: Permission | null; readOnly?: boolean; verb: string };

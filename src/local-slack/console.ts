@@ -175,13 +175,15 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
     } else if (cmd === 'channels') {
       for (const c of slack.channels().filter((x) => !x.is_im)) {
         print(
-          `${c.id === channel ? '*' : ' '} #${c.name}${c.is_private ? ' (private)' : ''}${c.is_archived ? ' (archived)' : ''} ${c.members.length} members${c.topic.value ? ` · ${c.topic.value}` : ''}`,
+          `${c.id === channel ? '*' : ' '} #${c.name}${c.is_private ? ' (private)' : ''}${c.is_archived ? ' (archived)' : ''}` +
+            ` ${c.members.length} members${c.topic.value ? ` · ${c.topic.value}` : ''}`,
         );
       }
     } else if (cmd === 'users') {
       for (const u of slack.users())
         print(
-          `${u.id === user ? '*' : ' '} @${u.name} ${u.id} ${u.real_name}${u.is_bot ? ' (bot)' : ''}${u.profile.title ? ` · ${u.profile.title}` : ''}`,
+          `${u.id === user ? '*' : ' '} @${u.name} ${u.id} ${u.real_name}${u.is_bot ? ' (bot)' : ''}` +
+            `${u.profile.title ? ` · ${u.profile.title}` : ''}`,
         );
     } else {
       const bot = slack.user(slack.botUserId);

@@ -69,7 +69,8 @@ export class GitHubActionsHttpClient implements GitHubActionsClient {
       if (!o.fallback) {
         throw new UpstreamError(
           SOURCE,
-          'this GitHub does not return the run id of a dispatch (it refused return_run_details): set with.correlation_input so Switchyard can recognise its own run',
+          'this GitHub does not return the run id of a dispatch (it refused return_run_details):' +
+            ' set with.correlation_input so Switchyard can recognise its own run',
           { retryable: false },
         );
       }

@@ -28,7 +28,8 @@ export async function request(source: string, url: string, init: RequestOptions)
     if (init.signal?.aborted) throw init.signal.reason as Error;
     throw new UpstreamError(
       source,
-      `${init.method ?? 'GET'} ${init.hidePath ? hostOf(url) : pathOf(url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
+      `${init.method ?? 'GET'} ${init.hidePath ? hostOf(url) : pathOf(url)} failed: ` +
+        `${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
       { cause: err },
     );
   }

@@ -55,7 +55,8 @@ export function createInjectionModule(ctx: AppContext, o: InjectionModuleOptions
   if (fingerprints.origin === PROCESS_KEY_ORIGIN)
     log.warn(
       { fingerprintKey: fingerprints.origin },
-      'config fingerprints use a random key of this process: set CONFIG_FINGERPRINT_KEY (or fingerprint.vaultPath in injection.yml) so they compare across processes and restarts',
+      'config fingerprints use a random key of this process: set CONFIG_FINGERPRINT_KEY (or fingerprint.vaultPath in injection.yml)' +
+        ' so they compare across processes and restarts',
     );
   else log.debug({ fingerprintKey: fingerprints.origin }, 'config fingerprints keyed');
 

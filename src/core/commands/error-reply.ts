@@ -35,7 +35,9 @@ export function errorReply(err: unknown, requestId: string, log: Logger): { repl
   );
   return {
     reply: {
-      text: `${ICON.internal} Something went wrong on our side (reference \`${requestId}\`). Nothing was changed by this answer; an operator can find the details in the logs.`,
+      text:
+        `${ICON.internal} Something went wrong on our side (reference \`${requestId}\`).` +
+        ' Nothing was changed by this answer; an operator can find the details in the logs.',
       visibility: 'ephemeral',
     },
     outcome: 'error',
