@@ -48,7 +48,8 @@ describe('approval gates over the Slack wire', () => {
       expect(hasButtons(m)).toBe(true);
     }
     expect(c.thread!.thread_ts).toBeDefined(); // in the run's thread, not top level
-    expect(h.slack.messages(h.slack.dmChannel('U0BOB').id).some((m) => m.text.includes(`${id}:`))).toBe(false); // the requester is not asked
+    // the requester is not asked
+    expect(h.slack.messages(h.slack.dmChannel('U0BOB').id).some((m) => m.text.includes(`${id}:`))).toBe(false);
 
     expect(await press(h, 'U0CAROL', c.dms.U0CAROL!, ACTION_APPROVE)).toContain('1 of 2, 1 more needed');
     await waitCopies(h, id, APPROVERS, /1 of 2 approvals/);

@@ -63,6 +63,7 @@ export function copies(
 }
 
 export function waitCopies(h: Harness, runId: string, dmUsers: string[], pattern: RegExp) {
+  const textsAtStart = Object.values(copies(h, runId, dmUsers)).map((m) => (m as Message | undefined)?.text);
   return h.slack.waitFor(
     () => {
       const c = copies(h, runId, dmUsers);
@@ -71,7 +72,7 @@ export function waitCopies(h: Harness, runId: string, dmUsers: string[], pattern
     },
     {
       timeoutMs: 15_000,
-      message: `copies of ${runId} never matched ${pattern}: ${JSON.stringify(Object.values(copies(h, runId, dmUsers)).map((m) => (m as Message | undefined)?.text))}`,
+      message: `copies of ${runId} never matched ${pattern}: ${JSON.stringify(textsAtStart)}`,
     },
   );
 }

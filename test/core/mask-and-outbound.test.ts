@@ -56,7 +56,8 @@ describe('the outbound boundary', () => {
 
   it('keeps the mentions and links the bot built, and only those', () => {
     const out = toSlackText(
-      `${mention('U0BOB')} in ${channelLink('C0DEPLOYS')} for ${subteam('S0SRE')}: ${link('https://ci.example/run/1', 'run <1>|x')} ${hostile}`,
+      `${mention('U0BOB')} in ${channelLink('C0DEPLOYS')} for ${subteam('S0SRE')}: ` +
+        `${link('https://ci.example/run/1', 'run <1>|x')} ${hostile}`,
     );
     expect(out.startsWith('<@U0BOB> in <#C0DEPLOYS> for <!subteam^S0SRE>: <https://ci.example/run/1|run &lt;1&gt;¦x> ')).toBe(true);
     expect(out.match(/</g)).toHaveLength(4);

@@ -49,7 +49,8 @@ describe('workflows:check reads the stage kinds the app registers', () => {
     const sub = mkdtempSync(join(dir, 'case-'));
     writeFileSync(
       join(sub, 'web.yml'),
-      `name: web\nservice: web\nteam_channel: C0DEPLOYS\nenvironments: { staging: {} }\nstages:\n  - { id: one, kind: ${kind}, with: {} }\n`,
+      `name: web\nservice: web\nteam_channel: C0DEPLOYS\nenvironments: { staging: {} }\n` +
+        `stages:\n  - { id: one, kind: ${kind}, with: {} }\n`,
     );
     return sub;
   };

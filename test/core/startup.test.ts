@@ -39,7 +39,8 @@ describe('start-up refuses what cannot work', () => {
       COMMAND_ENV_PASSTHROUGH: 'KUBECONFIG,AWS_*,VAULT_TOKEN',
       VAULT_TOKEN: 'hvs.x',
     });
-    expect(wider.COMMAND_ENV).toEqual({ PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci' }); // a secret setting is never passed, even when named
+    // a secret setting is never passed, even when named
+    expect(wider.COMMAND_ENV).toEqual({ PATH: '/bin', KUBECONFIG: '/etc/kube', AWS_PROFILE: 'ci' });
     expect(() => loadSettings({ ...base, COMMAND_ENV_PASSTHROUGH: 'KUBE CONFIG' })).toThrow(/COMMAND_ENV_PASSTHROUGH/);
   });
 

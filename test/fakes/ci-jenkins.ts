@@ -121,7 +121,9 @@ export class JenkinsFake extends CiFake {
 
 const noCrumb = {
   status: 403,
-  text: '<html><head><title>Error 403 No valid crumb was included in the request</title></head><body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>',
+  text:
+    '<html><head><title>Error 403 No valid crumb was included in the request</title></head>' +
+    '<body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>',
 };
 
 const jobName = (path: string) => path.split('/job/').filter(Boolean).map(decodeURIComponent).join('/');

@@ -14,7 +14,9 @@ describe('declaring incidents', () => {
 
   const today = () => new Date().toISOString().slice(0, 10).replace(/-/g, '');
 
-  it('declares by command: channel named from date, number and title, with topic, purpose, bookmarks, pinned summary and responders', async () => {
+  const byCommand =
+    'declares by command: channel named from date, number and title, with topic, purpose, bookmarks, pinned summary and responders';
+  it(byCommand, async () => {
     const { h } = ih;
     const res = await h.command('U0BOB', 'C0INCIDENTS', '/incident declare sev2 "Checkout latency" --service checkout');
     const id = incidentIdIn(res.text);

@@ -31,7 +31,10 @@ describe('incident set-up when Slack refuses', () => {
     incidentIdIn((await ih.h.command(user, 'C0INCIDENTS', `/incident declare ${line}`)).text);
   const invitesTo = (channel: string) => ih.h.slack.calls('conversations.invite').filter((c) => c.args.channel === channel);
 
-  it('a single-channel guest and a departed on-call do not stop the others joining: summary pinned, refusals on the timeline and in the channel', async () => {
+  const guestAndDeparted =
+    'a single-channel guest and a departed on-call do not stop the others joining: ' +
+    'summary pinned, refusals on the timeline and in the channel';
+  it(guestAndDeparted, async () => {
     const { h } = ih;
     const inc = await ih.ready(await declare('U0BOB', 'sev2 "Cart totals wrong" --service checkout'));
     const ch = h.slack.channel(inc.channel!)!;

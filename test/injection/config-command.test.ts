@@ -48,10 +48,16 @@ describe('/config against Vault, Consul and the landing zone', () => {
   });
 
   it('layers: the service Vault secret overrides Consul, and explain shows every layer', async () => {
-    expect(await cmd('U0GRACE', '/config get checkout production db_host')).toContain('`checkout-db.production.internal`'); // public field of a Vault layer
+    // public field of a Vault layer
+    expect(await cmd('U0GRACE', '/config get checkout production db_host')).toContain('`checkout-db.production.internal`');
     const text = await cmd('U0GRACE', '/config explain checkout production db_host');
     expect(text).toMatch(
-      /1\. \*vault-service\* \(Vault `secret\/services\/checkout\/production`\): `checkout-db\.production\.internal` \(v2\) :white_check_mark: \*wins\*/,
+      new RegExp(
+        [
+          '1\\. \\*vault-service\\* \\(Vault `secret\\/services\\/checkout\\/production`\\): ',
+          '`checkout-db\\.production\\.internal` \\(v2\\) :white_check_mark: \\*wins\\*',
+        ].join(''),
+      ),
     );
     expect(text).toContain('2. *vault-shared* (Vault `secret/shared/production`): no `db_host`');
     expect(text).toMatch(

@@ -18,7 +18,9 @@ describe('injection configuration', () => {
   });
 
   it('names the file, the path and the problem for a bad landing zone or an unknown layer', () => {
-    const lz = `environments:\n  production:\n    region: eu-west-1\n    vpc_id: vpc-XYZ\n    subnet_ids: [subnet-0a11b22c33d44e5f6]\n    dns_zone: production.example.com\n    log_bucket: logs-production\n`;
+    const lz =
+      `environments:\n  production:\n    region: eu-west-1\n    vpc_id: vpc-XYZ\n    subnet_ids: [subnet-0a11b22c33d44e5f6]\n` +
+      `    dns_zone: production.example.com\n    log_bucket: logs-production\n`;
     expect(() => parseYamlText('lz.yml', lz, landingZoneSchema)).toThrow(
       /lz\.yml is invalid:\n {2}environments\.production\.vpc_id: a VPC id like vpc-0a1b2c3d/,
     );

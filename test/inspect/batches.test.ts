@@ -55,7 +55,9 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     rmSync(fx.dir, { recursive: true, force: true });
   });
 
-  it('shows both CVEs of one package with their links, in /inspect findings and in one channel post, and keeps a hostile title inert', async () => {
+  const bothCves =
+    'shows both CVEs of one package with their links, in /inspect findings and in one channel post, and keeps a hostile title inert';
+  it(bothCves, async () => {
     fx.setScan('checkout', '2.0.0', 'trivy-musl.json');
     await inspectNow('checkout', '3 new');
     const post = await h.slack.waitFor(() => posts('checkout')[0]);
@@ -98,7 +100,10 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     expect(again[0]).toMatchObject({ id: items[0]!.id, title: items[0]!.title, state: 'backlog' });
   });
 
-  it('makes one post and one plan item of a scan with many highs, updates both as findings are fixed or accepted, and closes the item when all are', async () => {
+  const manyHighs =
+    'makes one post and one plan item of a scan with many highs, ' +
+    'updates both as findings are fixed or accepted, and closes the item when all are';
+  it(manyHighs, async () => {
     const vulns = (n: number) =>
       Array.from({ length: n }, (_, i) => ({
         VulnerabilityID: `CVE-2024-${String(1000 + i)}`,

@@ -25,10 +25,11 @@ export interface InspectFixture {
 }
 
 /** A scanner that says it started (a file) and then runs until it is killed. */
+const slowScript = 'require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 20000)';
 const slowScanner = (dir: string) => `  slow:
     type: scan
     format: trivy
-    command: ['${process.execPath}', '-e', 'require("fs").writeFileSync(process.argv[1], ""); setTimeout(() => {}, 20000)', '${dir}/slow-started']
+    command: ['${process.execPath}', '-e', '${slowScript}', '${dir}/slow-started']
     timeout: 30s
 `;
 

@@ -21,11 +21,14 @@ stages:
 const FILES: Record<string, string> = {
   'gh-own.yml': pipeline(
     'gh-own',
-    'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, inputs: { outcome: "${{ params.outcome }}" } }',
+    'id: gha\n    kind: github-actions\n    attempts: 1\n' +
+      '    with: { repo: acme/web, workflow: deploy.yml, ref: main, inputs: { outcome: "${{ params.outcome }}" } }',
   ),
   'gh-corr.yml': pipeline(
     'gh-corr',
-    'id: gha\n    kind: github-actions\n    attempts: 1\n    with: { repo: acme/web, workflow: deploy.yml, ref: main, correlation_input: switchyard_run, inputs: { outcome: "${{ params.outcome }}" } }',
+    'id: gha\n    kind: github-actions\n    attempts: 1\n' +
+      '    with: { repo: acme/web, workflow: deploy.yml, ref: main, correlation_input: switchyard_run, ' +
+      'inputs: { outcome: "${{ params.outcome }}" } }',
   ),
   'gl-follow.yml': pipeline(
     'gl-follow',
@@ -139,7 +142,10 @@ describe('CI backends: GitHub run ownership, Jenkins CSRF crumbs, GitLab pipelin
       });
     });
 
-    it('a GitHub that refuses return_run_details: without a correlation input nothing is dispatched; with one it dispatches once more without the field', async () => {
+    const refusesDetails =
+      'a GitHub that refuses return_run_details: without a correlation input nothing is dispatched; ' +
+      'with one it dispatches once more without the field';
+    it(refusesDetails, async () => {
       await withMode('refuses-details', async () => {
         // Runs GitHub has not listed yet (created by an earlier dispatch) count too.
         const allRuns = () => gh.runs.size + gh.unlisted.size;

@@ -191,14 +191,18 @@ describe('workflows:check and start-up refuse values pasted into commands', () =
     expect(res.status).toBe(1);
     const file = join(fixture, 'pasted.yml');
     expect(res.stderr).toContain(
-      `${file}: stages.0.with.command (stage build): \${{ params.version }} would paste a value into shell code: use "$SWITCHYARD_PARAM_VERSION" in the command instead`,
+      `${file}: stages.0.with.command (stage build): \${{ params.version }} would paste a value into shell code: ` +
+        'use "$SWITCHYARD_PARAM_VERSION" in the command instead',
     );
     expect(res.stderr).toContain(
-      `${file}: stages.0.with.command (stage build): \${{ run.ref }} would paste a value into shell code: use "$SWITCHYARD_REF" in the command`,
+      `${file}: stages.0.with.command (stage build): \${{ run.ref }} would paste a value into shell code: ` +
+        'use "$SWITCHYARD_REF" in the command',
     );
     expect(res.stderr).toContain(`${file}: stages.0.with.cwd (stage build): \${{ params.version }}`);
     expect(res.stderr).toContain(
-      `${file}: stages.1.with.command (stage migrate): \${{ inject.db_password }} would paste a value into shell code: declare it in the stage's env (\`env: { DB_PASSWORD: \${{ inject.db_password }} }\`) and use "$DB_PASSWORD" in the command`,
+      `${file}: stages.1.with.command (stage migrate): \${{ inject.db_password }} would paste a value into shell code: ` +
+        "declare it in the stage's env (`env: { DB_PASSWORD: ${{ inject.db_password }} }`) " +
+        'and use "$DB_PASSWORD" in the command',
     );
   });
 
@@ -225,10 +229,20 @@ describe('workflows:check and start-up refuse values pasted into commands', () =
         ].join('\n'),
       );
       expect(() => loadInspectConfig(tmp)).toThrow(
-        /inspectors\.trivy\.command\.2: \$\{\{ params\.ref \}\} would paste a typed value into a command: use the argument placeholder \{ref\} instead/,
+        new RegExp(
+          [
+            'inspectors\\.trivy\\.command\\.2: \\$\\{\\{ params\\.ref \\}\\} would paste a typed value into a command: ',
+            'use the argument placeholder \\{ref\\} instead',
+          ].join(''),
+        ),
       );
       expect(() => loadInspectConfig(tmp)).toThrow(
-        /inventory\.command\.1: \$\{\{ run\.env \}\} would paste a typed value into a command: use the argument placeholder \{env\} instead/,
+        new RegExp(
+          [
+            'inventory\\.command\\.1: \\$\\{\\{ run\\.env \\}\\} would paste a typed value into a command: ',
+            'use the argument placeholder \\{env\\} instead',
+          ].join(''),
+        ),
       );
     } finally {
       rmSync(tmp, { recursive: true, force: true });

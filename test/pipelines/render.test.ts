@@ -6,7 +6,9 @@ import { safeMrkdwn as escape } from '../../src/domain/pipelines/render.js';
 const safeMrkdwn = (text: string) => toSlackText(escape(text));
 
 describe('safeMrkdwn', () => {
-  it("keeps the bot's mentions, escapes a mention a person or a backend wrote, escapes everything else once, and leaves escaped text alone", () => {
+  const mentionsAndEscapes =
+    "keeps the bot's mentions, escapes a mention a person or a backend wrote, escapes everything else once, and leaves escaped text alone";
+  it(mentionsAndEscapes, () => {
     expect(safeMrkdwn(`cancelled by ${mention('U0BOB')}`)).toBe('cancelled by <@U0BOB>');
     expect(safeMrkdwn('<!channel> <https://evil.example|docs> a & b')).toBe('&lt;!channel&gt; &lt;https://evil.example|docs&gt; a &amp; b');
     expect(safeMrkdwn(`Rejected by ${mention('U0CAROL')}: no &lt;!channel&gt; please`)).toBe(

@@ -50,7 +50,8 @@ describe('workflow validation', () => {
       [good.replace('team_channel: C0DEPLOYS', 'team_channel: deploys'), 'team_channel: a Slack channel id'],
       [`${good}  - { id: test, kind: shell, needs: [deploy], with: { command: x } }\n`, 'stages.1.needs.0: unknown stage deploy'],
       [
-        `${good.replace('- { id: build, kind: shell,', '- { id: build, kind: shell, needs: [test],')}  - { id: test, kind: shell, needs: [build], with: { command: x } }\n`,
+        `${good.replace('- { id: build, kind: shell,', '- { id: build, kind: shell, needs: [test],')}` +
+          '  - { id: test, kind: shell, needs: [build], with: { command: x } }\n',
         'cycle: build -> test -> build',
       ],
       [good.replace('environments: { staging: {} }', 'environments: { staging: {} }\nretries: 3'), 'Unrecognized key: "retries"'],
