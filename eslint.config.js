@@ -160,17 +160,17 @@ export default tseslint.config(
   // be avoided is a single `as` in a narrowly typed helper with a comment saying why.
   {
     name: 'switchyard/no-double-cast',
-    files: ['src/core/**', 'src/domain/**'],
+    files: ['src/**', 'commands/**'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
           selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `as unknown as` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
+          message: '[no-double-cast] No `as unknown as` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
         },
         {
           selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `<T><unknown>` in src/core or src/domain: declare the payload (defineEvent, defineJob, zod).',
+          message: '[no-double-cast] No `<T><unknown>` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
         },
       ],
     },

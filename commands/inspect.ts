@@ -4,12 +4,12 @@ import { escapeMrkdwn, mention, sections, mdMessage } from '../src/core/blocks.j
 import { arg, optional } from '../src/core/commands/args.js';
 import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
-import type { JobQueue } from '../src/core/ports/jobs.js';
+import { enqueueJob, type JobQueue } from '../src/core/ports/jobs.js';
 import { formatDuration, parseDuration } from '../src/core/time.js';
 import type { InspectConfig } from '../src/domain/inspect/config.js';
 import type { Announcer } from '../src/domain/inspect/announce.js';
 import type { FindingStore } from '../src/domain/inspect/finding-store.js';
-import { JOB_LANDING, type LandingRequest } from '../src/domain/inspect/landing.js';
+import { LANDING_JOB, type LandingRequest } from '../src/domain/inspect/landing.js';
 import { findingListLine } from '../src/domain/inspect/render.js';
 
 export interface InspectCommandDeps {
@@ -82,7 +82,7 @@ export function inspectCommand(deps: InspectCommandDeps): CommandSpec {
             channel: ctx.channelId,
             ...(args.service ? { service: args.service } : {}),
           };
-          await deps.jobs.enqueue(JOB_LANDING, req as unknown as Record<string, string | string[]>, {
+          await enqueueJob(deps.jobs, LANDING_JOB, req, {
             id: `manual-${ctx.requestId}`.replace(/[^A-Za-z0-9_-]/g, '_'),
           });
           return mdMessage(

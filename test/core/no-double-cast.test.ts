@@ -4,8 +4,8 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * `x as unknown as T` is how a payload used to cross a boundary unchecked. src/core and src/domain
- * declare payloads instead (defineEvent, defineJob, zod schemas); the lint rule
+ * `x as unknown as T` is how a payload used to cross a boundary unchecked. src/ and commands/
+ * declare or parse payloads instead (defineEvent, defineJob, zod schemas); the lint rule
  * `switchyard/no-double-cast` (eslint.config.js) refuses a new one, and this test holds both.
  */
 const root = join(import.meta.dirname, '../..');
@@ -14,9 +14,9 @@ const sources = (dir: string): string[] =>
     e.isDirectory() ? sources(join(dir, e.name)) : /\.[cm]?ts$/.test(e.name) ? [join(dir, e.name)] : [],
   );
 
-describe('no double casts in src/core and src/domain', () => {
+describe('no double casts in src/ and commands/', () => {
   it('has none today', () => {
-    const offenders = ['src/core', 'src/domain']
+    const offenders = ['src', 'commands']
       .flatMap(sources)
       .filter((f) => /\bas\s+unknown\s+as\b|(?<![\w$.\]>)])<unknown>/.test(readFileSync(join(root, f), 'utf8')));
     expect(offenders).toEqual([]);
@@ -30,7 +30,12 @@ describe('no double casts in src/core and src/domain', () => {
       'export const b = <string>(<unknown>raw);',
       'export const c = raw as string;',
     ].join('\n');
-    for (const filePath of ['src/domain/fixture-double-cast.ts', 'src/core/fixture-double-cast.ts']) {
+    for (const filePath of [
+      'src/domain/fixture-double-cast.ts',
+      'src/core/fixture-double-cast.ts',
+      'src/adapters/fixture-double-cast.ts',
+      'commands/fixture-double-cast.ts',
+    ]) {
       const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });
       const hits = result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax' && m.message.startsWith('[no-double-cast]'));
       expect(

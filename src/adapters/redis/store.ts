@@ -97,7 +97,8 @@ export class RedisStore implements Store {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new TypeError(`RedisStore.script: invalid name "${name}"`);
     const known = this.defined.get(name);
     if (known !== undefined && known !== lua) throw new Error(`RedisStore.script: ${name} registered twice with different bodies`);
-    const target = this.redis as unknown as Record<string, ScriptCaller | undefined>;
+    // ioredis adds a method per defineCommand() at run time: the type cannot know its name.
+    const target: Record<string, unknown> = this.redis as Redis & Record<string, unknown>;
     if (known === undefined) {
       // Another RedisStore on the same connection may have defined it already; same body, same SHA.
       if (typeof target[name] !== 'function') this.redis.defineCommand(name, { numberOfKeys, lua });

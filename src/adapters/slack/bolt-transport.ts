@@ -12,6 +12,7 @@ import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
 import { boltLogger } from './bolt-logger.js';
 import { viewValues } from './view-values.js';
+import { actionBody, eventPayload, shortcutBody } from './payload-shapes.js';
 
 export interface BoltTransportOptions {
   token: string;
@@ -102,13 +103,7 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     const a = action as { action_id: string; value?: string; action_ts?: string; selected_option?: { value: string } };
     o.metrics.ackLatency.observe({ command: 'button' }, (performance.now() - started) / 1000);
     o.metrics.requests.inc({ kind: 'action', command: a.action_id.split('#')[0]! });
-    const b = body as unknown as {
-      user: { id: string };
-      trigger_id?: string;
-      channel?: { id: string };
-      container?: { message_ts?: string; view_id?: string };
-      view?: { id: string };
-    };
+    const b = actionBody.parse(body);
     const reply = await o.interactions.action({
       actionId: a.action_id,
       value: a.value ?? a.selected_option?.value ?? '',
@@ -162,13 +157,7 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
   app.shortcut(/.*/, async ({ shortcut, ack, respond }) => {
     await ack();
     o.metrics.requests.inc({ kind: 'shortcut', command: shortcut.callback_id });
-    const s = shortcut as unknown as {
-      callback_id: string;
-      user: { id: string };
-      trigger_id: string;
-      channel?: { id: string };
-      message?: { ts: string; text?: string; user?: string; thread_ts?: string };
-    };
+    const s = shortcutBody.parse(shortcut);
     const reply = await o.interactions.shortcut({
       callbackId: s.callback_id,
       userId: s.user.id,
@@ -200,7 +189,7 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
       o.metrics.requests.inc({ kind: 'event', command: h.type });
       const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
       // Slack retries events: the core pipeline runs each event id once.
-      await o.interactions.event(h.type, eventId, () => h.handle(event as unknown as Record<string, unknown>, { eventId, log: o.log }));
+      await o.interactions.event(h.type, eventId, () => h.handle(eventPayload.parse(event), { eventId, log: o.log }));
     });
   }
 
