@@ -7,8 +7,10 @@
  * - ioredis emits 'error' on every failed reconnect attempt; we log the first one and then stay
  *   quiet until the connection is ready again (one "recovered" line), so an outage is two lines
  *   in the log, not thousands.
+ * - A target is one Redis (REDIS_URL), a master found through Sentinel (REDIS_SENTINELS) or a
+ *   Redis Cluster (REDIS_CLUSTER_NODES); the same options apply to every node connection.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 import { type Logger } from '../../core/ports/runtime.js';
 
@@ -52,9 +54,77 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server, a Sentinel-managed master, or a cluster. */
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  /** `url` gives the data nodes' credentials, db and TLS (its host is not used). */
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; sentinelPassword?: string; url: string }
+  | { kind: 'cluster'; nodes: HostPort[]; url: string };
+
+export interface RedisTargetSettings {
+  REDIS_URL: string;
+  REDIS_SENTINELS?: string | undefined;
+  REDIS_SENTINEL_NAME?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_CLUSTER_NODES?: string | undefined;
+}
+
+function hostPorts(list: string): HostPort[] {
+  return list.split(',').map((pair) => {
+    const at = pair.lastIndexOf(':');
+    return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
+  });
+}
+
+export function redisTargetOf(s: RedisTargetSettings): RedisTarget {
+  if (s.REDIS_SENTINELS && s.REDIS_SENTINEL_NAME) {
+    return {
+      kind: 'sentinel',
+      sentinels: hostPorts(s.REDIS_SENTINELS),
+      name: s.REDIS_SENTINEL_NAME,
+      ...(s.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: s.REDIS_SENTINEL_PASSWORD } : {}),
+      url: s.REDIS_URL,
+    };
+  }
+  if (s.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: hostPorts(s.REDIS_CLUSTER_NODES), url: s.REDIS_URL };
+  return { kind: 'url', url: s.REDIS_URL };
+}
+
+/** For log lines: never a password. */
+export function describeRedisTarget(target: string | RedisTarget): string {
+  if (typeof target === 'string') return redactRedisUrl(target);
+  const list = (nodes: HostPort[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (target.kind === 'sentinel') return `sentinel ${target.name} via ${list(target.sentinels)}`;
+  if (target.kind === 'cluster') return `cluster ${list(target.nodes)}`;
+  return redactRedisUrl(target.url);
+}
+
+/** Credentials, db and TLS of a redis URL as ioredis options (for Sentinel and Cluster nodes). */
+function urlAuth(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = Number(u.pathname.slice(1));
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(Number.isInteger(db) && db > 0 ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * A connection to the target. A Cluster is returned typed as `Redis`: every command the store and
+ * BullMQ use exists on both, and BullMQ takes either.
+ */
+export function createRedis(target: string | RedisTarget, opts: CreateRedisOptions = {}): Redis {
   const log = opts.log ?? stderrLogger;
   const label = opts.name ?? (opts.forBullmq ? 'bullmq' : 'store');
+  const where = describeRedisTarget(target);
+  const t: RedisTarget = typeof target === 'string' ? { kind: 'url', url: target } : target;
   const options: RedisOptions = {
     lazyConnect: false,
     enableReadyCheck: true,
@@ -62,18 +132,42 @@ export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
     maxRetriesPerRequest: opts.forBullmq ? null : 3,
     ...(opts.name ? { connectionName: opts.name } : {}),
   };
-  const redis = new Redis(url, options);
+  let redis: Redis;
+  if (t.kind === 'sentinel') {
+    // ioredis asks the Sentinels for the master on every (re)connect and checks ROLE, so after a
+    // failover it lands on the promoted replica; failoverDetector reconnects on +switch-master
+    // instead of waiting for the old master's socket to fail.
+    redis = new Redis({
+      ...options,
+      ...urlAuth(t.url),
+      sentinels: t.sentinels,
+      name: t.name,
+      role: 'master',
+      failoverDetector: true,
+      sentinelRetryStrategy: retryStrategy,
+      ...(t.sentinelPassword ? { sentinelPassword: t.sentinelPassword } : {}),
+    });
+  } else if (t.kind === 'cluster') {
+    const cluster = new Cluster(t.nodes, {
+      redisOptions: { ...options, ...urlAuth(t.url) },
+      clusterRetryStrategy: retryStrategy,
+      enableReadyCheck: true,
+    });
+    redis = cluster as unknown as Redis;
+  } else {
+    redis = new Redis(t.url, options);
+  }
 
   let failing = false;
   redis.on('error', (err: Error) => {
     if (failing) return;
     failing = true;
-    log.error({ redis: label, url: redactRedisUrl(url), err: err.message }, 'redis connection error (further errors suppressed until it recovers)');
+    log.error({ redis: label, url: where, err: err.message }, 'redis connection error (further errors suppressed until it recovers)');
   });
   redis.on('ready', () => {
     if (!failing) return;
     failing = false;
-    log.info({ redis: label, url: redactRedisUrl(url) }, 'redis connection recovered');
+    log.info({ redis: label, url: where }, 'redis connection recovered');
   });
   return redis;
 }

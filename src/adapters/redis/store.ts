@@ -7,11 +7,16 @@
  * WATCH state belongs to the connection, so concurrent updates sharing one connection would clear
  * each other's guard, and serialising them per connection made every update in a process wait in
  * line. Multi-step operations use Lua for the same reason.
+ *
+ * With `waitReplicas`, document writes (setJson, an applied update: runs, gates, incidents) and
+ * stream appends (the audit trail) wait for replicas (WAIT, see replica-wait.ts).
  */
 import type { Redis } from 'ioredis';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
 
+import { silentLogger, type Logger } from '../../core/ports/runtime.js';
+import { ReplicaWait } from './replica-wait.js';
 import { CAS_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
@@ -74,12 +79,17 @@ export class RedisStore implements Store {
   private readonly cas: Script<number>;
   private readonly releaseScript: Script<number>;
   private readonly listPushScript: Script<number>;
+  /** Set when writes that must not be lost wait for replicas. */
+  readonly replicaWait: ReplicaWait | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    opts: { waitReplicas?: number; waitTimeoutMs?: number; log?: Logger } = {},
   ) {
     if (!prefix || /\s/.test(prefix)) throw new TypeError(`RedisStore: invalid key prefix "${prefix}"`);
+    const { waitReplicas, waitTimeoutMs = 500, log = silentLogger } = opts;
+    if (waitReplicas) this.replicaWait = new ReplicaWait(redis, { replicas: waitReplicas, timeoutMs: waitTimeoutMs, log });
     this.cas = this.script('switchyardCas', 1, CAS_LUA);
     this.releaseScript = this.script('switchyardRelease', 1, RELEASE_LUA);
     this.listPushScript = this.script('switchyardListPush', 1, LIST_PUSH_LUA);
@@ -132,6 +142,7 @@ export class RedisStore implements Store {
     if (opts.ttlMs !== undefined) args.push('PX', positiveInt(opts.ttlMs, 'ttlMs'));
     if (opts.onlyIfAbsent) args.push('NX');
     const result = await this.redis.call('SET', key, text, ...args);
+    if (result === 'OK') await this.replicaWait?.afterWrite();
     return result === 'OK';
   }
 
@@ -164,7 +175,9 @@ export class RedisStore implements Store {
       [key],
       [raw === null ? '0' : '1', raw ?? '', next === null ? 'del' : 'set', next === null ? '' : toJson(next), ttlMs === undefined ? '' : String(ttlMs)],
     );
-    return applied === 1 ? { done: true, value: next } : { done: false };
+    if (applied !== 1) return { done: false };
+    await this.replicaWait?.afterWrite();
+    return { done: true, value: next };
   }
 
   async del(...keys: string[]): Promise<number> {
@@ -255,6 +268,7 @@ export class RedisStore implements Store {
     if (flat.length === 0) throw new TypeError('RedisStore.streamAdd: at least one field is required');
     const id = await this.redis.xadd(key, 'MAXLEN', '~', positiveInt(maxLen, 'maxLen'), '*', ...flat);
     if (id === null) throw new Error(`RedisStore.streamAdd: XADD to ${key} returned no id`);
+    await this.replicaWait?.afterWrite();
     return id;
   }
 
