@@ -39,6 +39,14 @@ const stderrLogger: Logger = {
   },
 };
 
+/**
+ * With Sentinel or Cluster, losing the master is an expected event that ends by itself (the
+ * Sentinels' down-after-milliseconds plus an election, usually seconds): a command waits through
+ * about 20 s of reconnect attempts (100 ms + 200 ms + ... per attempt) instead of failing after
+ * 0.6 s, so a stage result written mid-failover lands on the new master.
+ */
+const FAILOVER_RETRIES = 20;
+
 /** Reconnect delay: 100 ms, 200 ms, ... capped at 3 s. Never gives up (returning a number). */
 function retryStrategy(times: number): number {
   return Math.min(times * 100, 3000);
@@ -129,21 +137,22 @@ export function createRedis(target: string | RedisTarget, opts: CreateRedisOptio
     lazyConnect: false,
     enableReadyCheck: true,
     retryStrategy,
-    maxRetriesPerRequest: opts.forBullmq ? null : 3,
+    maxRetriesPerRequest: opts.forBullmq ? null : t.kind === 'url' ? 3 : FAILOVER_RETRIES,
     ...(opts.name ? { connectionName: opts.name } : {}),
   };
   let redis: Redis;
   if (t.kind === 'sentinel') {
     // ioredis asks the Sentinels for the master on every (re)connect and checks ROLE, so after a
-    // failover it lands on the promoted replica; failoverDetector reconnects on +switch-master
-    // instead of waiting for the old master's socket to fail.
+    // failover it lands on the promoted replica. A master demoted while we stay connected answers
+    // writes with READONLY: reconnect (to the new master) and resend. Not `failoverDetector`:
+    // in ioredis 5.11 its disconnect during a reconnect attempt ends the connection for good.
     redis = new Redis({
       ...options,
       ...urlAuth(t.url),
       sentinels: t.sentinels,
       name: t.name,
       role: 'master',
-      failoverDetector: true,
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
       sentinelRetryStrategy: retryStrategy,
       ...(t.sentinelPassword ? { sentinelPassword: t.sentinelPassword } : {}),
     });

@@ -9,7 +9,8 @@
  * the old master comes back as a replica) every write would stall for the whole timeout, so the
  * number of online replicas is read from INFO (at most once a second) and WAIT is skipped while it
  * is too low. Such writes stand on the master alone: that is logged once per degraded period,
- * never hidden, and never turned into an error (the write did happen).
+ * never hidden, and not turned into an error (the write did happen; refusing writes without
+ * replicas is the server's `min-replicas-to-write`).
  */
 import type { Redis } from 'ioredis';
 
@@ -31,24 +32,54 @@ export class ReplicaWait {
   /** Writes a replica acknowledged / writes that stood on the master alone (for tests and logs). */
   readonly counts = { acknowledged: 0, unreplicated: 0 };
 
+  /** Counts connection closes: a WAIT answered on a newer connection says nothing of the write. */
+  private epoch = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly o: ReplicaWaitOptions,
-  ) {}
+  ) {
+    redis.on('close', () => {
+      this.epoch++;
+      this.probedAt = 0;
+    });
+  }
 
-  /** Call after a write that must survive a failover. Never throws. */
-  async afterWrite(): Promise<void> {
+  /** Take before the write; pass to afterWrite. */
+  begin(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Call after a write that must survive a failover. Throws when the connection failed between
+   * the write and WAIT's answer (ioredis would resend WAIT to the new master, where it proves
+   * nothing): whether the write survives is then unknown, so the caller must not report it as
+   * done, as with a connection error after any write. Too few acknowledgements are logged, not
+   * thrown.
+   */
+  async afterWrite(since: number): Promise<void> {
+    let outcome: { acked: true } | { acked: false; why: string };
     try {
       const online = await this.onlineReplicas();
-      if (online < this.o.replicas) return this.unreplicated(`${online} replica(s) online`);
-      const acked = Number(await this.redis.call('WAIT', this.o.replicas, this.o.timeoutMs));
-      if (acked >= this.o.replicas) return this.acknowledged();
-      this.probedAt = 0; // look again: the replica may have gone
-      this.unreplicated(`${acked} replica(s) acknowledged within ${this.o.timeoutMs} ms`);
+      this.assertSame(since);
+      if (online < this.o.replicas) {
+        outcome = { acked: false, why: `${online} replica(s) online` };
+      } else {
+        const acked = Number(await this.redis.call('WAIT', this.o.replicas, this.o.timeoutMs));
+        this.assertSame(since); // checked in the same tick the answer arrives: no close slips in
+        outcome = acked >= this.o.replicas ? { acked: true } : { acked: false, why: `${acked} replica(s) acknowledged within ${this.o.timeoutMs} ms` };
+      }
     } catch (err) {
-      // The connection failed after the write: whether the write replicated is unknown.
       this.unreplicated(`WAIT failed: ${(err as Error).message}`);
+      throw new Error(`redis write not confirmed by a replica: ${(err as Error).message}`);
     }
+    if (outcome.acked) return this.acknowledged();
+    this.probedAt = 0; // look again: the replica may have gone or come back
+    this.unreplicated(outcome.why);
+  }
+
+  private assertSame(since: number): void {
+    if (this.epoch !== since) throw new Error('the connection closed after the write');
   }
 
   private acknowledged(): void {
