@@ -38,7 +38,9 @@ export class BullmqJobQueue implements JobQueue {
   private lastError = '';
 
   constructor(opts: BullmqJobQueueOptions) {
-    if (opts.connection.options.maxRetriesPerRequest !== null) {
+    // A Cluster (REDIS_CLUSTER_NODES) keeps its per-node options in redisOptions.
+    const conn = opts.connection as unknown as { isCluster?: boolean; options: { redisOptions?: { maxRetriesPerRequest?: number | null } } };
+    if ((conn.isCluster ? conn.options.redisOptions : opts.connection.options)?.maxRetriesPerRequest !== null) {
       throw new TypeError('BullmqJobQueue: the connection must be created with maxRetriesPerRequest: null (createRedis(url, { forBullmq: true }))');
     }
     this.connection = opts.connection;
