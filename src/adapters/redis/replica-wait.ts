@@ -45,19 +45,16 @@ export class ReplicaWait {
     });
   }
 
-  /** Take before the write; pass to afterWrite. */
-  begin(): number {
-    return this.epoch;
-  }
-
   /**
-   * Call after a write that must survive a failover. Throws when the connection failed between
-   * the write and WAIT's answer (ioredis would resend WAIT to the new master, where it proves
-   * nothing): whether the write survives is then unknown, so the caller must not report it as
-   * done, as with a connection error after any write. Too few acknowledgements are logged, not
-   * thrown.
+   * Call in the same tick as the write's reply arrives (no event, so no reconnect, can come in
+   * between), so the write and WAIT are known to run on one connection. Throws when the
+   * connection failed between the write and WAIT's answer (ioredis would resend WAIT to the new
+   * master, where it proves nothing): whether the write survives is then unknown, so the caller
+   * must not report it as done, as with a connection error after any write. Too few
+   * acknowledgements are logged, not thrown.
    */
-  async afterWrite(since: number): Promise<void> {
+  async afterWrite(): Promise<void> {
+    const since = this.epoch;
     let outcome: { acked: true } | { acked: false; why: string };
     try {
       const online = await this.onlineReplicas();

@@ -141,9 +141,8 @@ export class RedisStore implements Store {
     const args: Array<string | number> = [];
     if (opts.ttlMs !== undefined) args.push('PX', positiveInt(opts.ttlMs, 'ttlMs'));
     if (opts.onlyIfAbsent) args.push('NX');
-    const since = this.replicaWait?.begin() ?? 0;
     const result = await this.redis.call('SET', key, text, ...args);
-    if (result === 'OK') await this.replicaWait?.afterWrite(since);
+    if (result === 'OK') await this.replicaWait?.afterWrite();
     return result === 'OK';
   }
 
@@ -172,13 +171,12 @@ export class RedisStore implements Store {
     const current = parseJson<T>(raw);
     const next = fn(current);
     if (next === ABORT) return { done: true, value: current };
-    const since = this.replicaWait?.begin() ?? 0;
     const applied = await this.cas(
       [key],
       [raw === null ? '0' : '1', raw ?? '', next === null ? 'del' : 'set', next === null ? '' : toJson(next), ttlMs === undefined ? '' : String(ttlMs)],
     );
     if (applied !== 1) return { done: false };
-    await this.replicaWait?.afterWrite(since);
+    await this.replicaWait?.afterWrite();
     return { done: true, value: next };
   }
 
@@ -268,10 +266,9 @@ export class RedisStore implements Store {
   async streamAdd(key: string, fields: Record<string, string>, maxLen = DEFAULT_STREAM_MAXLEN): Promise<string> {
     const flat = Object.entries(fields).flat();
     if (flat.length === 0) throw new TypeError('RedisStore.streamAdd: at least one field is required');
-    const since = this.replicaWait?.begin() ?? 0;
     const id = await this.redis.xadd(key, 'MAXLEN', '~', positiveInt(maxLen, 'maxLen'), '*', ...flat);
     if (id === null) throw new Error(`RedisStore.streamAdd: XADD to ${key} returned no id`);
-    await this.replicaWait?.afterWrite(since);
+    await this.replicaWait?.afterWrite();
     return id;
   }
 
