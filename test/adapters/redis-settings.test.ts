@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeRedisTarget, redisTargetOf } from '../../src/adapters/redis/connection.js';
 import { replicaWaitOf } from '../../src/adapters/redis/replica-wait.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureRedis } from '../../src/app/private-redis.js';
 import { loadSettings } from '../../src/config/settings.js';
 
 // What an operator types for Redis Sentinel and Cluster, and what start-up refuses.
@@ -36,6 +40,17 @@ describe('Redis Sentinel and Cluster settings', () => {
     expect(() => loadSettings({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_WAIT_REPLICAS: '1' })).toThrow(/REDIS_WAIT_REPLICAS: .*not REDIS_CLUSTER_NODES/);
     for (const bad of ['127.0.0.1', 'redis://127.0.0.1:26379', '127.0.0.1:26379,', 'a:1 b:2']) {
       expect(() => loadSettings({ ...base, REDIS_SENTINELS: bad, REDIS_SENTINEL_NAME: 'm' }), bad).toThrow(/REDIS_SENTINELS: host:port pairs separated by commas/);
+    }
+  });
+
+  it('never starts the private redis-server when Redis is managed (Sentinel or Cluster), even with nothing at REDIS_URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-managed-'));
+    try {
+      const got = await ensureRedis('redis://127.0.0.1:1', dir, true);
+      expect(got).toEqual({ url: 'redis://127.0.0.1:1' });
+      expect(readdirSync(dir)).toEqual([]); // no data dir, no redis.log: nothing was launched
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
