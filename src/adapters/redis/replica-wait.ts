@@ -65,13 +65,13 @@ export class ReplicaWait {
         const acked = Number(await this.redis.call('WAIT', this.o.replicas, this.o.timeoutMs));
         this.assertSame(since); // checked in the same tick the answer arrives: no close slips in
         outcome = acked >= this.o.replicas ? { acked: true } : { acked: false, why: `${acked} replica(s) acknowledged within ${this.o.timeoutMs} ms` };
+        if (!outcome.acked) this.probedAt = 0; // look again: a replica counted online did not answer
       }
     } catch (err) {
       this.unreplicated(`WAIT failed: ${(err as Error).message}`);
       throw new Error(`redis write not confirmed by a replica: ${(err as Error).message}`);
     }
     if (outcome.acked) return this.acknowledged();
-    this.probedAt = 0; // look again: the replica may have gone or come back
     this.unreplicated(outcome.why);
   }
 
