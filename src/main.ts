@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const log = createLogger(settings.LOG_LEVEL, logFile);
   // From here on a refused start must not leave the private redis-server `npm start` launched
   // running on its own: our exit does not end it.
-  const redis = await ensureRedis(settings.REDIS_URL, settings.DATA_DIR).catch((err: Error) => fail(err.message));
+  const managed = Boolean(settings.REDIS_SENTINELS || settings.REDIS_CLUSTER_NODES);
+  const redis = await ensureRedis(settings.REDIS_URL, settings.DATA_DIR, managed).catch((err: Error) => fail(err.message));
   settings = { ...settings, REDIS_URL: redis.url };
 
   let slack: LocalSlack | undefined;

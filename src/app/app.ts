@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import { AccessControl, accessFileSchema } from '../core/access.js';
 import { AuditLog } from '../core/audit.js';
 import { CommandRouter } from '../core/commands/router.js';
@@ -17,7 +16,8 @@ import { HttpServer } from '../adapters/http/server.js';
 import { Metrics } from '../adapters/metrics.js';
 import { BullmqJobQueue } from '../adapters/queue/bullmq-queue.js';
 import { WorkerPool } from '../adapters/queue/worker-pool.js';
-import { createRedis } from '../adapters/redis/connection.js';
+import { createRedis, redisTargetOf, type RedisConnection } from '../adapters/redis/connection.js';
+import { replicaWaitOf } from '../adapters/redis/replica-wait.js';
 import { RedisStore } from '../adapters/redis/store.js';
 import { createBoltTransport, type BoltTransport } from '../adapters/slack/bolt-transport.js';
 import { SlackChat } from '../adapters/slack/chat.js';
@@ -86,8 +86,8 @@ export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard
   const { settings, log } = o;
   const clock = o.clock ?? systemClock;
   const prefix = `{${settings.REDIS_PREFIX}}`;
-  const redis: Redis = createRedis(settings.REDIS_URL, { name: 'store', log });
-  const bullRedis: Redis = createRedis(settings.REDIS_URL, { forBullmq: true, name: 'queue', log });
+  const redis: RedisConnection = createRedis(redisTargetOf(settings), { name: 'store', log });
+  const bullRedis: RedisConnection = createRedis(redisTargetOf(settings), { forBullmq: true, name: 'queue', log });
   try {
     return await assemble(o, clock, prefix, redis, bullRedis);
   } catch (err) {
@@ -98,10 +98,16 @@ export async function createSwitchyard(o: SwitchyardOptions): Promise<Switchyard
   }
 }
 
-async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redis: Redis, bullRedis: Redis): Promise<Switchyard> {
+async function assemble(
+  o: SwitchyardOptions,
+  clock: Clock,
+  prefix: string,
+  redis: RedisConnection,
+  bullRedis: RedisConnection,
+): Promise<Switchyard> {
   const { settings, log } = o;
   const metrics = new Metrics({ defaults: o.metricsDefaults ?? false });
-  const store = new RedisStore(redis, prefix);
+  const store = new RedisStore(redis, prefix, { ...replicaWaitOf(settings), log });
   // One anti-forgery marker per installation for the bot's own mentions (see core/outbound.ts).
   const markKey = store.key('outbound-mark');
   await redis.set(markKey, outboundMark(), 'NX');
@@ -186,7 +192,7 @@ async function assemble(o: SwitchyardOptions, clock: Clock, prefix: string, redi
   }
   const pool = worker
     ? new WorkerPool({
-        connection: () => createRedis(settings.REDIS_URL, { forBullmq: true, name: 'worker', log }),
+        connection: () => createRedis(redisTargetOf(settings), { forBullmq: true, name: 'worker', log }),
         prefix: queuePrefix,
         processors,
         expectedJobNames: modules.flatMap((m) => m.enqueues ?? []),

@@ -7,9 +7,11 @@ import { waitForRedis } from '../adapters/redis/connection.js';
 /**
  * `npm start` on a laptop without Redis: if redis-server is installed, run a private one for the
  * session with its data in DATA_DIR (git-ignored), so plans and incidents survive a restart.
+ * Never with Sentinel or Cluster (`managed`): there the operator runs Redis, and a private server
+ * would only hide a wrong address.
  */
-export async function ensureRedis(url: string, dataDir: string): Promise<{ url: string; child?: ChildProcess }> {
-  if (await waitForRedis(url, 1500)) return { url };
+export async function ensureRedis(url: string, dataDir: string, managed = false): Promise<{ url: string; child?: ChildProcess }> {
+  if (managed || (await waitForRedis(url, 1500))) return { url };
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
       `Nothing answers at REDIS_URL (${new URL(url).host}) and redis-server is not installed:` +

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createRedis, waitForRedis } from '../adapters/redis/connection.js';
+import { createRedis, redisTargetOf, waitForRedis } from '../adapters/redis/connection.js';
 import { RedisStore } from '../adapters/redis/store.js';
 import { loadSettings } from '../config/settings.js';
 import { AuditLog } from '../core/audit.js';
@@ -40,11 +40,12 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 2;
   }
-  if (!(await waitForRedis(settings.REDIS_URL, 3000))) {
+  const managed = Boolean(settings.REDIS_SENTINELS || settings.REDIS_CLUSTER_NODES);
+  if (!managed && !(await waitForRedis(settings.REDIS_URL, 3000))) {
     process.stderr.write(`audit: nothing answers at REDIS_URL (${new URL(settings.REDIS_URL).host})\n`);
     return 2;
   }
-  const redis = createRedis(settings.REDIS_URL, { name: 'audit-export' });
+  const redis = createRedis(redisTargetOf(settings), { name: 'audit-export' });
   try {
     const log = new AuditLog(new RedisStore(redis, `{${settings.REDIS_PREFIX}}`));
     const now = Date.now();

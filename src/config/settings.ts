@@ -7,6 +7,8 @@ import { ConfigError } from '../core/errors.js';
  */
 const optionalUrl = z.url().optional();
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+/** `host:port,host:port`: hosts are names or IPv4 addresses. */
+const hostPorts = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, 'host:port pairs separated by commas');
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -46,6 +48,23 @@ export const settingsSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _')
       .default('switchyard'),
+    /** Sentinel mode: the Sentinels to ask for the current master (`host:port,host:port`). */
+    REDIS_SENTINELS: hostPorts.optional(),
+    /** The master name the Sentinels monitor (`sentinel monitor NAME ...`). */
+    REDIS_SENTINEL_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., - and _')
+      .optional(),
+    /** Password of the Sentinels themselves (the data nodes take REDIS_URL's credentials). */
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
+    /** Cluster mode: some of the cluster's nodes (`host:port,...`); the rest are discovered. */
+    REDIS_CLUSTER_NODES: hostPorts.optional(),
+    /**
+     * Replicas that must acknowledge a run, gate, incident or audit write (Redis WAIT) before it
+     * counts as done; defaults to 1 with Sentinel, 0 otherwise.
+     */
+    REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
+    REDIS_WAIT_TIMEOUT_MS: ms(500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CONFIG_DIR: z.string().default('config'),
     WORKFLOWS_DIR: z.string().default('workflows'),
@@ -123,6 +142,24 @@ export const settingsSchema = z
     if (s.SLACK_APP_TOKEN && !s.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN' });
     }
+    if (s.REDIS_SENTINELS && !s.REDIS_SENTINEL_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINEL_NAME'],
+        message: 'REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master name the Sentinels monitor)',
+      });
+    }
+    if (s.REDIS_SENTINELS && s.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
+    }
+    // WAIT counts replicas of the node a connection talks to; a cluster spreads keys over masters.
+    if (s.REDIS_CLUSTER_NODES && s.REDIS_WAIT_REPLICAS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_WAIT_REPLICAS'],
+        message: 'REDIS_WAIT_REPLICAS is for a single master with replicas (Sentinel or REDIS_URL), not REDIS_CLUSTER_NODES',
+      });
+    }
     if (s.VAULT_ADDR && !s.VAULT_TOKEN && !(s.VAULT_ROLE_ID && s.VAULT_SECRET_ID)) {
       ctx.addIssue({ code: 'custom', path: ['VAULT_TOKEN'], message: 'VAULT_ADDR needs VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID' });
     }
@@ -163,6 +200,7 @@ export const SECRET_SETTINGS = [
   'SLACK_APP_TOKEN',
   'VAULT_TOKEN',
   'VAULT_SECRET_ID',
+  'REDIS_SENTINEL_PASSWORD',
   'CONSUL_HTTP_TOKEN',
   'CONFIG_FINGERPRINT_KEY',
   'ALERTMANAGER_TOKEN',

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisConnection } from '../redis/connection.js';
 
 import { queueOf, type EnqueueOptions, type FlowNode, type JobData, type JobQueue, type Schedule } from '../../core/ports/jobs.js';
 import { silentLogger, type Logger } from '../../core/ports/runtime.js';
@@ -16,7 +17,7 @@ import { assertJobId, assertJobName, assertMs, JobDefaults, type JobDefaultsSour
 
 export interface BullmqJobQueueOptions {
   /** An ioredis client made for BullMQ (maxRetriesPerRequest: null). Not closed by close(). */
-  connection: Redis;
+  connection: RedisConnection;
   /** BullMQ key prefix, braced so every key shares one Cluster slot, e.g. `{switchyard}`. */
   prefix: string;
   /** Receives BullMQ 'error' events (an unhandled 'error' event would crash the process). */
@@ -28,7 +29,7 @@ const CANCELLABLE = new Set(['waiting', 'delayed', 'prioritized']);
 const DEPTH_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'] as const;
 
 export class BullmqJobQueue implements JobQueue {
-  private readonly connection: Redis;
+  private readonly connection: RedisConnection;
   private readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
   private flowProducer: FlowProducer | undefined;
@@ -38,7 +39,9 @@ export class BullmqJobQueue implements JobQueue {
   private lastError = '';
 
   constructor(opts: BullmqJobQueueOptions) {
-    if (opts.connection.options.maxRetriesPerRequest !== null) {
+    // A Cluster (REDIS_CLUSTER_NODES) keeps its per-node options in redisOptions.
+    const conn = opts.connection;
+    if ((conn instanceof Cluster ? conn.options.redisOptions : conn.options)?.maxRetriesPerRequest !== null) {
       throw new TypeError(
         'BullmqJobQueue: the connection must be created with maxRetriesPerRequest: null (createRedis(url, { forBullmq: true }))',
       );

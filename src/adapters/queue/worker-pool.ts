@@ -13,12 +13,11 @@
  * WorkerPool.close(), queue events, BullmqJobQueue.close(), Redis.)
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 import { PermanentJobError } from '../../core/errors.js';
 import { queueOf, type JobContext, type JobData, type JobProcessor } from '../../core/ports/jobs.js';
 import { silentLogger, type Logger } from '../../core/ports/runtime.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis, type RedisConnection } from '../redis/connection.js';
 import { assertJobName } from './job-defaults.js';
 
 export const DEFAULT_CONCURRENCY = 5;
@@ -28,7 +27,7 @@ export interface WorkerPoolOptions {
    * A redis URL or a factory: the pool creates the connection at start() and closes it in close().
    * An ioredis instance (maxRetriesPerRequest: null) is used as is and left open.
    */
-  connection: string | Redis | (() => Redis);
+  connection: string | RedisConnection | (() => RedisConnection);
   /** BullMQ key prefix, the same one BullmqJobQueue uses, e.g. `{switchyard}`. */
   prefix: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- processors of any data shape
@@ -43,7 +42,7 @@ export class WorkerPool {
   private readonly concurrencyByQueue = new Map<string, number>();
   private readonly workers: Worker[] = [];
   private readonly log: Logger;
-  private ownedConnection: Redis | undefined;
+  private ownedConnection: RedisConnection | undefined;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
 
@@ -121,7 +120,7 @@ export class WorkerPool {
     this.state = 'closed';
   }
 
-  private resolveConnection(): Redis {
+  private resolveConnection(): RedisConnection {
     const { connection } = this.opts;
     if (typeof connection === 'string') {
       this.ownedConnection = createRedis(connection, { forBullmq: true, name: 'worker', log: this.log });

@@ -7,11 +7,16 @@
  * WATCH state belongs to the connection, so concurrent updates sharing one connection would clear
  * each other's guard, and serialising them per connection made every update in a process wait in
  * line. Multi-step operations use Lua for the same reason.
+ *
+ * With `waitReplicas`, document writes (setJson, an applied update: runs, gates, incidents) and
+ * stream appends (the audit trail) wait for replicas (WAIT, see replica-wait.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.js';
 
 import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
 
+import { silentLogger, type Logger } from '../../core/ports/runtime.js';
+import { ReplicaWait } from './replica-wait.js';
 import { CAS_LUA, EXTEND_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
@@ -75,12 +80,17 @@ export class RedisStore implements Store {
   private readonly releaseScript: Script<number>;
   private readonly extendScript: Script<number>;
   private readonly listPushScript: Script<number>;
+  /** Set when writes that must not be lost wait for replicas. */
+  readonly replicaWait: ReplicaWait | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
+    opts: { waitReplicas?: number; waitTimeoutMs?: number; log?: Logger } = {},
   ) {
     if (!prefix || /\s/.test(prefix)) throw new TypeError(`RedisStore: invalid key prefix "${prefix}"`);
+    const { waitReplicas, waitTimeoutMs = 500, log = silentLogger } = opts;
+    if (waitReplicas) this.replicaWait = new ReplicaWait(redis, { replicas: waitReplicas, timeoutMs: waitTimeoutMs, log });
     this.cas = this.script('switchyardCas', 1, CAS_LUA);
     this.releaseScript = this.script('switchyardRelease', 1, RELEASE_LUA);
     this.extendScript = this.script('switchyardExtend', 1, EXTEND_LUA);
@@ -98,7 +108,7 @@ export class RedisStore implements Store {
     const known = this.defined.get(name);
     if (known !== undefined && known !== lua) throw new Error(`RedisStore.script: ${name} registered twice with different bodies`);
     // ioredis adds a method per defineCommand() at run time: the type cannot know its name.
-    const target: Record<string, unknown> = this.redis as Redis & Record<string, unknown>;
+    const target: Record<string, unknown> = this.redis as RedisConnection & Record<string, unknown>;
     if (known === undefined) {
       // Another RedisStore on the same connection may have defined it already; same body, same SHA.
       if (typeof target[name] !== 'function') this.redis.defineCommand(name, { numberOfKeys, lua });
@@ -135,6 +145,7 @@ export class RedisStore implements Store {
     if (opts.ttlMs !== undefined) args.push('PX', positiveInt(opts.ttlMs, 'ttlMs'));
     if (opts.onlyIfAbsent) args.push('NX');
     const result = await this.redis.call('SET', key, text, ...args);
+    if (result === 'OK') await this.replicaWait?.afterWrite();
     return result === 'OK';
   }
 
@@ -173,7 +184,9 @@ export class RedisStore implements Store {
         ttlMs === undefined ? '' : String(ttlMs),
       ],
     );
-    return applied === 1 ? { done: true, value: next } : { done: false };
+    if (applied !== 1) return { done: false };
+    await this.replicaWait?.afterWrite();
+    return { done: true, value: next };
   }
 
   async del(...keys: string[]): Promise<number> {
@@ -268,6 +281,7 @@ export class RedisStore implements Store {
     if (flat.length === 0) throw new TypeError('RedisStore.streamAdd: at least one field is required');
     const id = await this.redis.xadd(key, 'MAXLEN', '~', positiveInt(maxLen, 'maxLen'), '*', ...flat);
     if (id === null) throw new Error(`RedisStore.streamAdd: XADD to ${key} returned no id`);
+    await this.replicaWait?.afterWrite();
     return id;
   }
 
