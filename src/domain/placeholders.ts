@@ -47,3 +47,8 @@ export function substitute(value: unknown, lookup: (ns: string, key: string, pla
 export function substituteInject(value: unknown, replace: (key: string) => string): unknown {
   return substitute(value, (ns, key, placeholder) => (ns === 'inject' ? replace(key) : placeholder));
 }
+
+/** The `${{ run.* }}` fields of a run, by the names placeholders use. */
+export function runFieldValues(run: { id: string; env: string; ref: string; pipeline: string; service: string; triggeredBy: string }) {
+  return { id: run.id, env: run.env, ref: run.ref, pipeline: run.pipeline, service: run.service, triggered_by: run.triggeredBy };
+}

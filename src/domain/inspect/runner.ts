@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSwitchyardError } from '../../core/errors.js';
 import type { FreezeQueries, IncidentQueries, RunInfo } from '../contracts.js';
+import { runFieldValues } from '../placeholders.js';
 import type { InspectConfig, ScanInspectorConfig } from './config.js';
 import { checkLeaks, flattenSettings, redactSecrets } from './leaks.js';
 import { evaluatePolicy } from './policy.js';
@@ -114,14 +115,7 @@ export async function runScan(
 
 /** Stage settings with `${{ params.x }}` and `${{ run.x }}` filled; inject references stay as written (they are not values). */
 function renderSettings(withs: Record<string, unknown>, run: RunInfo): unknown {
-  const fields: Record<string, string> = {
-    id: run.id,
-    env: run.env,
-    ref: run.ref,
-    pipeline: run.pipeline,
-    service: run.service,
-    triggered_by: run.triggeredBy,
-  };
+  const fields: Record<string, string> = runFieldValues(run);
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') {
       return v.replace(/\$\{\{\s*(params|run)\.([A-Za-z0-9_.-]+)\s*\}\}/g, (_m, ns: string, key: string) =>

@@ -1,4 +1,4 @@
-import { references, type Reference } from '../placeholders.js';
+import { references, runFieldValues, type Reference } from '../placeholders.js';
 
 /**
  * `${{ params.ref }}`, `${{ inject.subnet_id }}` and `${{ run.env }}` inside stage settings.
@@ -56,14 +56,7 @@ export function runEnvironment(run: {
 }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(run.params)) out[paramEnvName(k)] = v;
-  const fields: Record<string, string> = {
-    id: run.id,
-    env: run.env,
-    ref: run.ref,
-    pipeline: run.pipeline,
-    service: run.service,
-    triggered_by: run.triggeredBy,
-  };
+  const fields: Record<string, string> = runFieldValues(run);
   for (const f of RUN_FIELDS) out[RUN_ENV[f]] = fields[f]!;
   return out;
 }
