@@ -2,9 +2,10 @@ import { channelLink, md, mention } from '../../core/blocks.js';
 import { PermanentJobError, UpstreamError } from '../../core/errors.js';
 import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import { syncAnnouncements } from './announce.js';
-import { JOB, type IncidentDeps } from './deps.js';
+import type { IncidentDeps } from './deps.js';
 import { recentDeploys } from './deploy.js';
 import { HELPDESK_JOB } from './helpdesk-job.js';
+import { ESCALATE_JOB, REFRESH_JOB, REMIND_JOB } from './job-defs.js';
 import { inviteResponders } from './invite.js';
 import { isOpen } from './model.js';
 import { armEscalation, armReminder, describeTimer, escalationLevels, needsFallback, resolveResponders } from './notify.js';
@@ -14,12 +15,11 @@ import { renderSummary, summaryKey, topicOf } from './summary.js';
 /** The slow Slack work, as jobs: set-up (setup.ts), refresh, reminders, escalation, help desk. */
 
 function refreshProcessor(d: IncidentDeps): JobProcessor {
-  return {
-    name: JOB.refresh,
+  return jobProcessor(REFRESH_JOB, {
     attempts: 8,
     backoffMs: 500,
     async process(data) {
-      const inc = await d.repo.get(String(data.id));
+      const inc = await d.repo.get(data.id);
       if (!inc) return 'gone';
       // Announcements follow every change, and reach a new severity's audiences, even mid set-up.
       await syncAnnouncements(d, inc.id);
@@ -39,16 +39,15 @@ function refreshProcessor(d: IncidentDeps): JobProcessor {
       await d.ctx.chat.update(summaryKey(inc.id), renderSummary(inc, await recentDeploys(d, inc)));
       return 'refreshed';
     },
-  };
+  });
 }
 
 function remindProcessor(d: IncidentDeps): JobProcessor {
-  return {
-    name: JOB.remind,
+  return jobProcessor(REMIND_JOB, {
     attempts: 5,
     async process(data) {
-      const inc = await d.repo.get(String(data.id));
-      if (!inc || !isOpen(inc) || Number(data.gen) !== inc.reminderGen) return 'stale';
+      const inc = await d.repo.get(data.id);
+      if (!inc || !isOpen(inc) || data.gen !== inc.reminderGen) return 'stale';
       const every = describeTimer(d.cfg.timers[inc.severity].update_reminder);
       const who = inc.roles.commander ? `${mention(inc.roles.commander)}` : 'Responders';
       const text = `:bell: ${who}: no update on ${inc.id} for ${every}. Post one with \`/incident update "what we know"\`.`;
@@ -59,17 +58,16 @@ function remindProcessor(d: IncidentDeps): JobProcessor {
       await armReminder(d, inc.id);
       return 'reminded';
     },
-  };
+  });
 }
 
 function escalateProcessor(d: IncidentDeps): JobProcessor {
-  return {
-    name: JOB.escalate,
+  return jobProcessor(ESCALATE_JOB, {
     attempts: 8,
     backoffMs: 500,
     async process(data, ctx) {
-      const level = Number(data.level);
-      const inc = await d.repo.get(String(data.id));
+      const level = data.level;
+      const inc = await d.repo.get(data.id);
       if (!inc || !isOpen(inc) || inc.ackedAt || inc.escalationLevel >= level) return 'not-needed';
       // Paging into a channel that does not exist yet helps nobody; one that never will (set-up
       // failed) must not hold paging back: then people are paged by direct message only.
@@ -122,7 +120,7 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       if (levels.length > level) await armEscalation(d, res.after, level + 1);
       return `escalated-${level}`;
     },
-  };
+  });
 }
 
 function helpdeskProcessor(d: IncidentDeps): JobProcessor {

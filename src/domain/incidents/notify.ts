@@ -7,6 +7,7 @@ import type { HelpdeskEvent } from './helpdesk-port.js';
 import { HELPDESK_JOB, type HelpdeskJob } from './helpdesk-job.js';
 import { enqueueJob } from '../../core/ports/jobs.js';
 import { SEVERITY_EMOJI, isOpen, type Incident } from './model.js';
+import { ESCALATE_JOB, REFRESH_JOB, REMIND_JOB } from './job-defs.js';
 
 /**
  * Telling people: status updates to every audience, the help desk webhook, and the two timers
@@ -98,7 +99,7 @@ export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: Help
 
 /** Re-render topic and summary in a job (Slack calls stay out of the request path). */
 export async function scheduleRefresh(d: IncidentDeps, inc: Incident, reason?: string): Promise<void> {
-  await d.ctx.jobs.enqueue(JOB.refresh, { id: inc.id }, { id: jobId('refresh', inc.id, inc.version, ...(reason ? [reason] : [])) });
+  await enqueueJob(d.ctx.jobs, REFRESH_JOB, { id: inc.id }, { id: jobId('refresh', inc.id, inc.version, ...(reason ? [reason] : [])) });
 }
 
 /** (Re)starts the update reminder: a new generation, the old timer is cancelled. */
@@ -108,7 +109,7 @@ export async function armReminder(d: IncidentDeps, id: string): Promise<void> {
   const { after } = res;
   await d.ctx.jobs.cancel(JOB.remind, jobId('remind', id, after.reminderGen - 1)).catch(() => false);
   const delayMs = d.cfg.timers[after.severity].update_reminder;
-  await d.ctx.jobs.enqueue(JOB.remind, { id, gen: after.reminderGen }, { id: jobId('remind', id, after.reminderGen), delayMs });
+  await enqueueJob(d.ctx.jobs, REMIND_JOB, { id, gen: after.reminderGen }, { id: jobId('remind', id, after.reminderGen), delayMs });
 }
 
 export async function cancelTimers(d: IncidentDeps, inc: Incident): Promise<void> {
@@ -118,7 +119,7 @@ export async function cancelTimers(d: IncidentDeps, inc: Incident): Promise<void
 
 export async function armEscalation(d: IncidentDeps, inc: Incident, level: number): Promise<void> {
   const delayMs = d.cfg.timers[inc.severity].acknowledge_timeout;
-  await d.ctx.jobs.enqueue(JOB.escalate, { id: inc.id, level }, { id: jobId('esc', inc.id, level), delayMs });
+  await enqueueJob(d.ctx.jobs, ESCALATE_JOB, { id: inc.id, level }, { id: jobId('esc', inc.id, level), delayMs });
 }
 
 /**

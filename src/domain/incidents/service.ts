@@ -1,3 +1,4 @@
+import { enqueueJob } from '../../core/ports/jobs.js';
 import type { Actor } from '../../core/access.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import { EVENTS } from '../contracts.js';
@@ -27,6 +28,7 @@ import {
   scheduleRefresh,
 } from './notify.js';
 import { mention } from '../../core/blocks.js';
+import { SETUP_JOB } from './job-defs.js';
 
 export interface DeclareInput {
   title: string;
@@ -85,7 +87,7 @@ export class IncidentService {
     // A duplicate may follow a delivery that stopped after recording the incident: finish what it
     // did not send, and make sure the channel set-up was queued (the job id makes this a no-op).
     if (!created && incident.announcePending) await this.announce(incident);
-    else if (!created && !incident.setup.ready) await this.d.ctx.jobs.enqueue(JOB.setup, { id }, { id: jobId('setup', id) });
+    else if (!created && !incident.setup.ready) await enqueueJob(this.d.ctx.jobs, SETUP_JOB, { id }, { id: jobId('setup', id) });
     return { incident, created };
   }
 
@@ -139,7 +141,7 @@ export class IncidentService {
    */
   private async announce(inc: Incident): Promise<void> {
     const { ctx, repo } = this.d;
-    await ctx.jobs.enqueue(JOB.setup, { id: inc.id }, { id: jobId('setup', inc.id) });
+    await enqueueJob(ctx.jobs, SETUP_JOB, { id: inc.id }, { id: jobId('setup', inc.id) });
     if (inc.reminderGen === 0) await armReminder(this.d, inc.id);
     if (inc.escalationLevel === 0 && !inc.ackedAt) await armEscalation(this.d, inc, 1);
     await syncAnnouncements(this.d, inc.id);

@@ -1,10 +1,11 @@
 import { md, mention } from '../../core/blocks.js';
 import { ConflictError, PermanentJobError, UpstreamError } from '../../core/errors.js';
 import type { InviteResult } from '../../core/ports/chat.js';
-import type { JobProcessor } from '../../core/ports/jobs.js';
+import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import { syncAnnouncements } from './announce.js';
 import { baseChannelName, channelNameCandidate } from './channel-name.js';
-import { JOB, type IncidentDeps } from './deps.js';
+import { type IncidentDeps } from './deps.js';
+import { SETUP_JOB } from './job-defs.js';
 import { recentDeploys } from './deploy.js';
 import { inviteResponders, refusalText } from './invite.js';
 import type { Incident } from './model.js';
@@ -194,13 +195,12 @@ async function runSetup(d: IncidentDeps, id: string): Promise<string> {
 }
 
 export function setupProcessor(d: IncidentDeps): JobProcessor {
-  return {
-    name: JOB.setup,
+  return jobProcessor(SETUP_JOB, {
     attempts: 12,
     backoffMs: 500,
     concurrency: 10,
     async process(data, ctx) {
-      const id = String(data.id);
+      const id = data.id;
       try {
         return await runSetup(d, id);
       } catch (err) {
@@ -214,5 +214,5 @@ export function setupProcessor(d: IncidentDeps): JobProcessor {
         throw err;
       }
     },
-  };
+  });
 }
