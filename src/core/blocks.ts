@@ -98,7 +98,7 @@ export function actions(buttons: ButtonSpec[], blockId?: string): Block {
 }
 
 /** Mentions and links the bot means to make: built by the outbound boundary's builders. */
-export { channelLink, link, mention, subteam } from './outbound.js';
+export { channelLink, link, mention, slackDate, subteam } from './outbound.js';
 
 /** Escape user-provided text for mrkdwn so it cannot ping @channel or forge links. */
 export function escapeMrkdwn(text: string): string {

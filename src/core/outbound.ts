@@ -52,6 +52,15 @@ export const channelLink = (channelId: string | undefined): string => idMarkup('
 export const subteam = (groupId: string | undefined): string => idMarkup('!subteam^', groupId, '@');
 
 /**
+ * A time shown in each reader's own time zone (`<!date^…>`); `fallback` is what clients that cannot
+ * format it show. Built here because the boundary escapes any `<` it did not make.
+ */
+export function slackDate(epochMs: number, fallback: string): string {
+  const label = fallback.replace(/[<>|]/g, '');
+  return trusted(`<!date^${Math.floor(epochMs / 1000)}^{date_short} {time}|${label}>`);
+}
+
+/**
  * A link with a label. The URL comes from configuration or a backend; the label may be anybody's
  * text, so neither may close the sequence early (`|` and `>` would let a label or URL forge another).
  */

@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import {
   actions,
+  type Block,
+  type ButtonSpec,
   context,
   escapeMrkdwn,
   fields,
+  link,
   md,
   mention,
-  type Block,
-  type ButtonSpec,
   type MessageContent,
+  slackDate,
 } from '../../core/blocks.js';
 import { defineAction, text } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
@@ -33,7 +35,7 @@ export const REJECT = defineAction({ id: ACTION_REJECT, value: gateId });
 /** `12:01 UTC`; Slack shows the reader's local time through the date token. */
 export function when(at: number): string {
   const iso = new Date(at).toISOString();
-  return `<!date^${Math.floor(at / 1000)}^{date_short} {time}|${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC>`;
+  return slackDate(at, `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`);
 }
 
 export function gateTitle(g: Gate): string {
@@ -106,7 +108,7 @@ export function requestContent(g: Gate): MessageContent {
       ['Environment', g.env],
     ]),
   ];
-  const changes = [g.changes ? escapeMrkdwn(g.changes) : '', ...g.links.map((l) => `<${l}>`)].filter(Boolean);
+  const changes = [g.changes ? escapeMrkdwn(g.changes) : '', ...g.links.map((l) => link(l))].filter(Boolean);
   if (changes.length) blocks.push(md(`*Changes*\n${changes.join('\n')}`));
   blocks.push(context(policyLine(g)), md(statusLine(g)));
   if (g.status === 'pending') blocks.push(actions(gateButtons(g), `approval-${g.id}`));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, text } from '../../core/edges.js';
 import { escapeUntrusted } from '../../core/outbound.js';
-import { actions, context, escapeMrkdwn, fields, header, md, mention, type MessageContent } from '../../core/blocks.js';
+import { actions, context, escapeMrkdwn, fields, header, link, md, mention, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
 import type { RunStatus, StageStatus } from '../contracts.js';
 import { isTerminal, type RunDoc, type StageState } from './model.js';
@@ -47,7 +47,7 @@ export function stageLine(s: StageState, now: number): string {
   const status = s.status === 'running' && s.phase === 'queued' ? 'queued' : s.status;
   const parts = [`${STAGE_ICON[s.status]} *${s.id}* _${s.kind}_ ${status}`];
   if (dur) parts.push(`(${dur})`);
-  if (s.link) parts.push(`<${s.link}|open>`);
+  if (s.link) parts.push(link(s.link, 'open'));
   if (s.summary) parts.push(`— ${safeMrkdwn(s.summary)}`);
   return parts.join(' ');
 }

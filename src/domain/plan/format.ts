@@ -1,4 +1,4 @@
-import { context, escapeMrkdwn, md, mention, type MessageContent, sections } from '../../core/blocks.js';
+import { context, escapeMrkdwn, link, md, mention, type MessageContent, sections } from '../../core/blocks.js';
 import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from './model.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
@@ -55,9 +55,9 @@ export function linkText(l: PlanLink): string {
     case 'finding':
       return `finding \`${escapeMrkdwn(l.ref)}\``;
     case 'message':
-      return `<${l.url ?? l.ref}|Slack message>`;
+      return link(l.url ?? l.ref, 'Slack message');
     default:
-      return `<${l.ref}>`;
+      return link(l.ref);
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
+import { type Block, channelLink, clip, context, escapeMrkdwn, md, mention, link as linkTo } from '../../core/blocks.js';
 import { z } from 'zod';
 import { anyone } from '../../core/commands/spec.js';
 import { defineShortcut, defineView, formText, text } from '../../core/edges.js';
@@ -142,8 +142,10 @@ export function addFromMessage(deps: { plan: PlanService; repo: PlanRepo; chat: 
           `${item.service ? ` · \`${escapeMrkdwn(item.service)}\`` : ''}`,
       );
       await ctx.respond({
-        text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`,
-        blocks: [md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from <${link}|this message>.`)],
+        text: `Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from ${linkTo(link, 'this message')}.`,
+        blocks: [
+          md(`:clipboard: Added *${item.id}* ${escapeMrkdwn(item.title)} to the plan (backlog), from ${linkTo(link, 'this message')}.`),
+        ],
       });
     },
   });
