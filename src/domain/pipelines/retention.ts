@@ -31,8 +31,8 @@ export interface RetentionPolicy {
 
 export interface TrimResult {
   runs: number;
-  /** Old runs kept because they are not finished. */
-  keptUnfinished: number;
+  /** Runs created before the cutoff but kept: not finished, or finished after the cutoff. */
+  kept: number;
   audit: number;
 }
 
@@ -48,7 +48,7 @@ export class Retention {
     const now = this.ctx.clock.now();
     const { runs, kept } = await this.trimRuns(now - this.policy.runRetentionDays * DAY_MS);
     const audit = await this.ctx.audit.trimBefore(now - this.policy.auditRetentionDays * DAY_MS);
-    const result = { runs, keptUnfinished: kept, audit };
+    const result = { runs, kept, audit };
     this.ctx.log.info(result, 'retention trim');
     return result;
   }
