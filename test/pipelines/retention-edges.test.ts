@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/adapters/redis/connection.js';
 import { RedisStore } from '../../src/adapters/redis/store.js';
+import { loadSettings } from '../../src/config/settings.js';
 import { AuditLog } from '../../src/core/audit.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
 import type { RunStatus } from '../../src/domain/contracts.js';
@@ -105,5 +106,18 @@ describe('retention: which runs a trim may remove', () => {
   it('is idempotent', async () => {
     expect(await retention.trim()).toEqual({ runs: 0, kept: 5, audit: 0 });
     expect(await left()).toEqual(['r2', 'r3', 'r4', 'r5', 'r6', 'r8']);
+  });
+});
+
+describe('retention settings', () => {
+  it('default to 400 days and refuse a retention that would empty history at once', () => {
+    const s = loadSettings({});
+    expect([s.RUN_RETENTION_DAYS, s.AUDIT_RETENTION_DAYS]).toEqual([400, 400]);
+    expect(loadSettings({ RUN_RETENTION_DAYS: '30', AUDIT_RETENTION_DAYS: '2555' })).toMatchObject({
+      RUN_RETENTION_DAYS: 30,
+      AUDIT_RETENTION_DAYS: 2555,
+    });
+    expect(() => loadSettings({ AUDIT_RETENTION_DAYS: '0' })).toThrow(/AUDIT_RETENTION_DAYS/);
+    expect(() => loadSettings({ RUN_RETENTION_DAYS: 'forever' })).toThrow(/RUN_RETENTION_DAYS/);
   });
 });
