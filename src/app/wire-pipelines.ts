@@ -29,6 +29,8 @@ const PIPELINES_SETTINGS = [
   'CI_POLL_MS',
   'COMMAND_ENV',
   'SHUTDOWN_GRACE_MS',
+  'RUN_RETENTION_DAYS',
+  'AUDIT_RETENTION_DAYS',
 ] as const;
 
 /**
@@ -46,6 +48,7 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
     return createPipelinesModule(ctx, {
       processes,
       shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
+      retention: { runRetentionDays: s.RUN_RETENTION_DAYS, auditRetentionDays: s.AUDIT_RETENTION_DAYS },
       ...w,
       adapters: {
         shell: new ChildProcessShellRunner(s.COMMAND_ENV, processes),

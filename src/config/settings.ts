@@ -95,6 +95,13 @@ export const settingsSchema = z
      * e.g. Kubernetes terminationGracePeriodSeconds, above it).
      */
     SHUTDOWN_GRACE_MS: ms(600_000),
+    /**
+     * Days a finished run is kept (its document, history index entries and stage logs); a daily trim
+     * removes older ones. Runs still queued, running or waiting at a gate are never removed.
+     */
+    RUN_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+    /** Days the audit trail keeps an entry (a compliance setting); the trail is also capped at 1,000,000 entries. */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
 
     ALERTMANAGER_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     HELPDESK_SECRET: z.string().min(16, 'at least 16 characters').optional(),

@@ -43,6 +43,15 @@ export class AuditLog {
     await this.store.streamAdd(this.streamKey, fields, MAX_ENTRIES);
   }
 
+  /**
+   * Age retention (AUDIT_RETENTION_DAYS): removes the entries appended before `cutoffMs`, by their
+   * stream id (the time Redis appended them), so a trim never depends on what an entry says. The
+   * count cap above still bounds the stream between trims.
+   */
+  trimBefore(cutoffMs: number): Promise<number> {
+    return this.store.streamTrimBefore(this.streamKey, cutoffMs);
+  }
+
   /** Newest first unless `oldestFirst`. */
   async query(
     opts: { sinceMs?: number; untilMs?: number; limit?: number; actor?: string; action?: string; oldestFirst?: boolean } = {},

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createSwitchyard, type Switchyard } from '../../src/app/app.js';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
 import type { ModuleFactory } from '../../src/core/module.js';
-import { silentLogger, type Logger } from '../../src/core/ports/runtime.js';
+import { silentLogger, type Clock, type Logger } from '../../src/core/ports/runtime.js';
 import { loadWorkspaceSeed, startLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
 import type { Ephemeral } from '../../src/local-slack/types.js';
 import { cleanupPrefix, REDIS_URL } from './redis.js';
@@ -20,6 +20,8 @@ export interface HarnessOptions {
   modules?: ModuleFactory[];
   env?: Record<string, string>;
   log?: Logger;
+  /** The bot's clock (retention tests move it); the system clock when left out. */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -71,6 +73,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT },
       modules: o.modules ?? [],
       log: o.log ?? silentLogger,
+      ...(o.clock ? { clock: o.clock } : {}),
     });
   let app: Switchyard | undefined;
   const startBot = async () => {

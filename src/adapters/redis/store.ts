@@ -285,6 +285,14 @@ export class RedisStore implements Store {
     return id;
   }
 
+  async streamTrimBefore(key: string, beforeMs: number): Promise<number> {
+    if (!Number.isFinite(beforeMs)) throw new RangeError('RedisStore.streamTrimBefore: beforeMs must be finite');
+    // Entry ids are `<ms>-<seq>`: MINID <ms>-0 drops exactly the entries appended before that millisecond.
+    const removed = (await this.redis.call('XTRIM', key, 'MINID', `${Math.max(0, Math.floor(beforeMs))}-0`)) as number;
+    if (removed > 0) await this.replicaWait?.afterWrite();
+    return removed;
+  }
+
   async streamRange(key: string, opts: { fromMs?: number; toMs?: number; count?: number; rev?: boolean } = {}): Promise<StreamEntry[]> {
     const start = opts.fromMs === undefined ? '-' : `${Math.max(0, Math.floor(opts.fromMs))}-0`;
     const end = opts.toMs === undefined ? '+' : `${Math.max(0, Math.floor(opts.toMs))}-18446744073709551615`;

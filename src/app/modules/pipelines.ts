@@ -14,6 +14,8 @@ import { DeployLock } from '../../domain/pipelines/lock.js';
 import { Orchestrator, STAGE_JOB } from '../../domain/pipelines/orchestrator.js';
 import type { CiAdapters, StageProcesses } from '../../domain/pipelines/ports.js';
 import { RunRepo } from '../../domain/pipelines/repo.js';
+import { Retention, RETENTION_CRON, RETENTION_JOB, RETENTION_SCHEDULER, type RetentionPolicy } from '../../domain/pipelines/retention.js';
+import { jobProcessor } from '../../core/ports/jobs.js';
 import { PipelineEngine } from '../../domain/pipelines/service.js';
 import { Watchdog, WATCHDOG_JOB } from '../../domain/pipelines/watchdog.js';
 
@@ -33,6 +35,8 @@ export interface PipelinesOptions {
   processes?: StageProcesses;
   /** How long a stopping worker lets running stages finish (SHUTDOWN_GRACE_MS in production); 0 when left out. */
   shutdownGraceMs?: number;
+  /** RUN_RETENTION_DAYS and AUDIT_RETENTION_DAYS (400 each when left out), trimmed daily. */
+  retention?: RetentionPolicy;
 }
 
 /**
@@ -53,7 +57,9 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   const kinds = () => (kindMap.size ? kindMap : new Map(stageKinds(services).map((k) => [k.kind, k])));
 
   const leaseMs = o.leaseMs ?? 15_000;
-  const repo = new RunRepo(ctx.store);
+  const policy = o.retention ?? { runRetentionDays: 400, auditRetentionDays: 400 };
+  const repo = new RunRepo(ctx.store, policy.runRetentionDays * 86_400_000);
+  const retention = new Retention(ctx, repo, policy);
   const lock = new DeployLock(ctx.store);
   const announce = new Announcer(ctx);
   const guards = new RunGuards(ctx);
@@ -70,8 +76,9 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
     jobs: [
       executor.processor(),
       { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) },
+      jobProcessor(RETENTION_JOB, { attempts: 3, concurrency: 1, process: async () => retention.trim() }),
     ],
-    enqueues: [STAGE_JOB, WATCHDOG_JOB],
+    enqueues: [STAGE_JOB, WATCHDOG_JOB, RETENTION_JOB.name],
     async init() {
       const all = stageKinds(services);
       const dup = all.find((k, i) => all.findIndex((x) => x.kind === k.kind) !== i);
@@ -81,6 +88,8 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
     },
     async startWorker() {
       await ctx.jobs.schedule('pipeline-watchdog', WATCHDOG_JOB, {}, { everyMs: o.watchdogMs ?? 5000 });
+      // Every worker upserts the same scheduler id: one trim a day however many workers run.
+      await ctx.jobs.schedule(RETENTION_SCHEDULER, RETENTION_JOB.name, {}, { cron: RETENTION_CRON, tz: 'UTC' });
       // Runs interrupted by this worker's last stop are taken over now, not at the first tick; the
       // sweep first kills commands a killed worker of this host left running.
       await watchdog.sweep();

@@ -55,6 +55,8 @@ export interface Store {
   /** Redis stream append with approximate cap; returns the entry id (ms-seq). */
   streamAdd(key: string, fields: Record<string, string>, maxLen?: number): Promise<string>;
   streamRange(key: string, opts?: { fromMs?: number; toMs?: number; count?: number; rev?: boolean }): Promise<StreamEntry[]>;
+  /** Removes every entry whose id time is before `beforeMs` (XTRIM MINID, exact); returns how many. */
+  streamTrimBefore(key: string, beforeMs: number): Promise<number>;
 
   /** True when the backing store answers. */
   ping(): Promise<boolean>;

@@ -5,13 +5,17 @@ import type { RunDoc } from './model.js';
  * Where runs live in Redis: the run documents, history indexes, the set of unfinished runs the
  * watchdog looks after, stage logs and stage leases.
  */
-const HISTORY_CAP_MS = 400 * 86_400_000;
+export const DEFAULT_RUN_RETENTION_MS = 400 * 86_400_000;
 const LOG_MAX_LINES = 5000;
 
 export class RunRepo {
-  constructor(private readonly store: Store) {}
+  /** `retentionMs` (RUN_RETENTION_DAYS): a stage log outlives its last line by as long as a run is kept. */
+  constructor(
+    private readonly store: Store,
+    private readonly retentionMs = DEFAULT_RUN_RETENTION_MS,
+  ) {}
 
-  private runKey(id: string): string {
+  runKey(id: string): string {
     return this.store.key('pipelines', 'run', id);
   }
 
@@ -21,9 +25,7 @@ export class RunRepo {
 
   async create(doc: RunDoc): Promise<void> {
     await this.store.setJson(this.runKey(doc.id), doc);
-    await this.store.zAdd(this.store.key('pipelines', 'runs', 'all'), doc.createdAt, doc.id);
-    await this.store.zAdd(this.store.key('pipelines', 'runs', 'pipeline', doc.pipeline), doc.createdAt, doc.id);
-    await this.store.zAdd(this.store.key('pipelines', 'runs', 'service', doc.service), doc.createdAt, doc.id);
+    for (const index of this.indexKeys(doc)) await this.store.zAdd(index, doc.createdAt, doc.id);
     await this.store.setAdd(this.activeKey(), doc.id);
   }
 
@@ -83,18 +85,39 @@ export class RunRepo {
 
   /** Sequence for thread notes on a run (their outbox keys must differ). */
   nextNote(runId: string): Promise<number> {
-    return this.store.incr(this.store.key('pipelines', 'notes', runId));
+    return this.store.incr(this.notesKey(runId));
   }
 
   async appendLog(runId: string, stageId: string, lines: string[]): Promise<void> {
     if (!lines.length) return;
-    const key = this.store.key('pipelines', 'log', runId, stageId);
+    const key = this.logKey(runId, stageId);
     await this.store.listPush(key, lines, LOG_MAX_LINES);
-    await this.store.expire(key, HISTORY_CAP_MS);
+    await this.store.expire(key, this.retentionMs);
+  }
+
+  logKey(runId: string, stageId: string): string {
+    return this.store.key('pipelines', 'log', runId, stageId);
+  }
+
+  notesKey(runId: string): string {
+    return this.store.key('pipelines', 'notes', runId);
+  }
+
+  /** Every history index a run is listed in (all runs, its pipeline's, its service's), by creation time. */
+  indexKeys(doc: Pick<RunDoc, 'pipeline' | 'service'>): string[] {
+    return [
+      this.allIndexKey(),
+      this.store.key('pipelines', 'runs', 'pipeline', doc.pipeline),
+      this.store.key('pipelines', 'runs', 'service', doc.service),
+    ];
+  }
+
+  allIndexKey(): string {
+    return this.store.key('pipelines', 'runs', 'all');
   }
 
   async log(runId: string, stageId: string, last = LOG_MAX_LINES): Promise<string[]> {
-    return this.store.listRange(this.store.key('pipelines', 'log', runId, stageId), -last, -1);
+    return this.store.listRange(this.logKey(runId, stageId), -last, -1);
   }
 
   // ------------------------------------------------------------------ stage leases
