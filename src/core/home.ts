@@ -20,7 +20,12 @@ const PUBLISHED_TTL_MS = 24 * 3_600_000;
 interface Flight {
   done: Promise<void>;
   dirty: boolean;
+  /** The next pass publishes even unchanged blocks (Slack has no Home to show for this user). */
+  force: boolean;
 }
+
+/** What is remembered of a published Home: a hash of its blocks. */
+export const homeFingerprint = (blocks: Block[]): string => createHash('sha256').update(JSON.stringify(blocks)).digest('base64url');
 
 /**
  * The App Home tab: each module contributes sections (pending approvals, the plan board); the
@@ -63,22 +68,27 @@ export class HomeService {
   /**
    * Brings the user's Home up to date. While a pass runs for this user, further calls only mark
    * it dirty and share one follow-up pass, so a burst of N changes costs at most two renders.
+   * `force` publishes even when the fingerprint matches: a user opening a Home tab Slack holds
+   * nothing for (its event carries no view) must see it, whatever the store remembers.
    */
-  refresh(userId: string): Promise<void> {
+  refresh(userId: string, opts: { force?: boolean } = {}): Promise<void> {
     const running = this.flights.get(userId);
     if (running) {
       running.dirty = true;
+      running.force ||= opts.force === true;
       return running.done;
     }
-    const flight: Flight = { done: Promise.resolve(), dirty: true };
+    const flight: Flight = { done: Promise.resolve(), dirty: true, force: opts.force === true };
     this.flights.set(userId, flight);
     flight.done = (async () => {
       let failure: unknown;
       try {
         while (flight.dirty) {
+          const force = flight.force;
           flight.dirty = false;
+          flight.force = false;
           try {
-            await this.publishIfChanged(userId);
+            await this.publishIfChanged(userId, force);
             failure = undefined;
           } catch (err) {
             failure = err;
@@ -92,12 +102,12 @@ export class HomeService {
     return flight.done;
   }
 
-  private async publishIfChanged(userId: string): Promise<void> {
+  private async publishIfChanged(userId: string, force: boolean): Promise<void> {
     const blocks = await this.render(userId);
-    const hash = createHash('sha256').update(JSON.stringify(blocks)).digest('base64url');
+    const hash = homeFingerprint(blocks);
     const key = this.store?.key('home', 'published', userId);
     // Unreadable fingerprint: publish anyway (a Home must not go stale because Redis hiccupped).
-    const last = key ? await this.store!.getJson<string>(key).catch(() => null) : null;
+    const last = key && !force ? await this.store!.getJson<string>(key).catch(() => null) : null;
     if (last === hash) return;
     await this.chat.publishHome(userId, blocks);
     if (key) await this.store!.setJson(key, hash, { ttlMs: this.publishedTtlMs });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeFingerprint } from '../../src/core/home.js';
 import { ACTION_APPROVE } from '../../src/domain/approvals/render.js';
 import { loadWorkspaceSeed } from '../../src/local-slack/index.js';
 import type { WorkspaceSeed } from '../../src/local-slack/types.js';
@@ -106,5 +107,16 @@ describe('approval fan-out within the Slack API budget', () => {
     // Opening the Home publishes when the content changed: the requester's progress after a vote.
     await h.slack.appHomeOpened(watcher);
     await h.slack.waitFor(() => homeShows(watcher, id));
+  });
+
+  it('publishes the Home of a user who opens it while Slack holds none, whatever the store remembers', async () => {
+    // As after a reinstall, or a dev workspace restarted on the same Redis: a fingerprint, no Home.
+    const user = 'U0GRACE';
+    expect(h.slack.homeView(user)).toBeUndefined();
+    const { store } = h.app.ctx;
+    await store.setJson(store.key('home', 'published', user), homeFingerprint(await h.app.ctx.home.render(user)));
+    await h.slack.appHomeOpened(user);
+    const home = await h.slack.waitFor(() => h.slack.homeView(user));
+    expect(JSON.stringify(home.blocks)).toContain('This tab shows what waits for you');
   });
 });
