@@ -48,6 +48,9 @@ describe('approval fan-out within the Slack API budget', () => {
     const id = await startRun(h, REQUESTER, '/pipeline run gated-release --env production');
     const opened = await waitCopies(h, id, FAN, /^Approval needed/);
     for (const u of FAN) expect(hasButtons(opened.dms[u])).toBe(true);
+    // A DM is not updated per vote, so it names what is needed and where progress shows, not a count.
+    expect(opened.dms[FAN[0]!]!.text).toMatch(/2 approvals needed\.$/);
+    expect(JSON.stringify(opened.dms[FAN[0]!]!.blocks)).toContain('The run thread and <#C0APPROVALS> show the progress');
     await h.slack.waitFor(() => [REQUESTER, ...FAN].every((u) => homeShows(u, id)), { timeoutMs: 15_000 });
 
     // First vote, from a DM copy: the live request (thread and approval channel) shows progress.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   actions,
+  channelLink,
   context,
   escapeMrkdwn,
   fields,
@@ -105,7 +106,8 @@ const needed = (n: number): string => `${n} approval${n === 1 ? '' : 's'} needed
 function pendingDmLine(g: Gate): string {
   return (
     `:hourglass_flowing_sand: *Waiting for approval*: ${needed(g.policy.required)}. ` +
-    'The run thread shows the progress; this message is updated once the request is decided.'
+    `${g.policy.channel ? `The run thread and ${channelLink(g.policy.channel)} show` : 'The run thread shows'} the progress; ` +
+    'this message is updated once the request is decided.'
   );
 }
 
