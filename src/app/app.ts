@@ -132,7 +132,7 @@ async function assemble(
     access,
     audit: new AuditLog(store, clock),
     events: new QueuedEventBus(jobs, clock),
-    home: new HomeService(chat, log),
+    home: new HomeService(chat, log, store),
     clock,
     log,
     configDir: settings.CONFIG_DIR,

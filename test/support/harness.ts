@@ -5,7 +5,7 @@ import { loadSettings, type Settings } from '../../src/config/settings.js';
 import type { ModuleFactory } from '../../src/core/module.js';
 import { silentLogger, type Clock, type Logger } from '../../src/core/ports/runtime.js';
 import { loadWorkspaceSeed, startLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
-import type { Ephemeral } from '../../src/local-slack/types.js';
+import type { Ephemeral, WorkspaceSeed } from '../../src/local-slack/types.js';
 import { cleanupPrefix, REDIS_URL } from './redis.js';
 
 /**
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** The bot's clock (retention tests move it); the system clock when left out. */
   clock?: Clock;
+  /** The local workspace's people, groups and channels; config/workspace.yml when not given. */
+  seed?: WorkspaceSeed;
 }
 
 export interface Harness {
@@ -51,7 +53,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const prefix = `t-${o.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${randomBytes(4).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const token = `xoxb-test-${randomBytes(6).toString('hex')}`;
-  const slack = await startLocalSlack({ seed: loadWorkspaceSeed('config/workspace.yml'), signingSecret, botToken: token, ...BOT });
+  const slack = await startLocalSlack({
+    seed: o.seed ?? loadWorkspaceSeed('config/workspace.yml'),
+    signingSecret,
+    botToken: token,
+    ...BOT,
+  });
   const settings = loadSettings({
     // Commands run by stages inherit only these (Settings.COMMAND_ENV), as in production.
     PATH: process.env.PATH,

@@ -181,7 +181,9 @@ export function createBoltTransport(o: BoltTransportOptions): BoltTransport {
     if ((event as { tab?: string }).tab && (event as { tab?: string }).tab !== 'home') return;
     const eventId = (body as { event_id?: string }).event_id ?? randomUUID();
     // Its own de-dup name, so a module listening to app_home_opened as well is not taken for a retry.
-    await o.interactions.event('home-tab', eventId, () => o.home.refresh(event.user));
+    // No view in the event: Slack holds no Home for this user, so publish whatever was remembered.
+    const force = !(event as { view?: unknown }).view;
+    await o.interactions.event('home-tab', eventId, () => o.home.refresh(event.user, { force }));
   });
 
   for (const h of o.events) {

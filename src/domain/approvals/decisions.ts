@@ -3,7 +3,7 @@ import type { AuditOutcome } from '../../core/audit.js';
 import type { AppContext } from '../../core/module.js';
 import { servicesOf } from '../services.js';
 import { approvalsNeeded, hasVoted, isDecided, stageOutcomeOf, type Gate } from './gate.js';
-import { dmCopyKey, GateStore, JOB_SETTLE, settleJobId, SYSTEM_ACTOR, channelCopyKey } from './gates.js';
+import { channelCopyKey, dmCopyKey, GateStore, isLiveCopy, JOB_SETTLE, settleJobId, SYSTEM_ACTOR } from './gates.js';
 import { decisionNote, reminderText, requestContent } from './render.js';
 
 export type VoteRequest = { kind: 'approve'; comment?: string } | { kind: 'reject'; reason: string };
@@ -81,8 +81,11 @@ export class Decisions {
     if (outcome.decided) {
       await this.ctx.jobs.enqueue(JOB_SETTLE, { gateId }, { id: settleJobId(gateId) });
     } else {
-      await this.refreshCopies(g);
-      await this.refreshHomes(g);
+      // Progress shows on the live request only; DM copies wait for the decision. Of the Homes,
+      // only the voter's (the request leaves their list) and the requester's (their progress line)
+      // change in substance; the others' counts catch up when opened or at the decision.
+      await this.refreshCopies(g, 'live');
+      await this.refreshHomes(g, [actor.userId, g.requestedBy]);
     }
     if (req.kind === 'reject') {
       return {
@@ -192,12 +195,16 @@ export class Decisions {
     await this.refreshHomes(g);
   }
 
-  /** Every copy of the request shows the same state; decided copies lose their buttons. */
-  async refreshCopies(g: Gate): Promise<void> {
-    const content = requestContent(g);
+  /**
+   * Brings copies up to date: the live ones (thread, approval channel) on each vote, every copy
+   * once the gate is decided, when they all show the outcome and lose their buttons.
+   */
+  async refreshCopies(g: Gate, which: 'live' | 'all' = 'all'): Promise<void> {
     for (const key of g.messageKeys) {
+      const live = isLiveCopy(g.id, key);
+      if (which === 'live' && !live) continue;
       try {
-        await this.ctx.chat.update(key, content);
+        await this.ctx.chat.update(key, requestContent(g, live ? 'live' : 'dm'));
       } catch (err) {
         // A copy that was never posted (the stage stopped between saving the gate and posting).
         this.ctx.log.warn({ gate: g.id, key, err: (err as Error).message }, 'approval copy not updated');
@@ -205,8 +212,9 @@ export class Decisions {
     }
   }
 
-  async refreshHomes(g: Gate): Promise<void> {
-    const people = new Set([g.requestedBy, ...g.approvers, ...g.approvals.map((a) => a.user), ...g.rejections.map((r) => r.user)]);
+  /** Homes of everyone the gate concerns (or of `only`); unchanged Homes are not re-published. */
+  async refreshHomes(g: Gate, only?: string[]): Promise<void> {
+    const people = new Set(only ?? [g.requestedBy, ...g.approvers, ...g.approvals.map((a) => a.user), ...g.rejections.map((r) => r.user)]);
     for (const u of people) {
       await this.ctx.home.refresh(u).catch((err: Error) => this.ctx.log.warn({ user: u, err: err.message }, 'home refresh failed'));
     }

@@ -28,6 +28,8 @@ export const settleJobId = (gateId: string): string => `settle-${gateId}`;
 export const threadCopyKey = (gateId: string): string => `appr-${gateId}-thread`;
 export const channelCopyKey = (gateId: string): string => `appr-${gateId}-chan`;
 export const dmCopyKey = (gateId: string, user: string): string => `appr-${gateId}-dm-${user}`;
+/** The copies updated on every vote (the one live request); DM copies change only on the decision. */
+export const isLiveCopy = (gateId: string, key: string): boolean => key === threadCopyKey(gateId) || key === channelCopyKey(gateId);
 
 /** A link safe to put in mrkdwn as `<url>` (nothing that could close it or add a label). */
 export const isPlainUrl = (v: string): boolean => /^https?:\/\/[^\s<>|]+$/.test(v);
@@ -165,7 +167,8 @@ export class GateStore {
     const content = requestContent(gate);
     await this.ctx.chat.post({ channel: run.channel, threadKey: run.messageKey, key: threadCopyKey(id), ...content });
     if (gate.policy.channel) await this.ctx.chat.post({ channel: gate.policy.channel, key: channelCopyKey(id), ...content });
-    for (const u of gate.approvers) await this.ctx.chat.post({ channel: u, key: dmCopyKey(id, u), ...content });
+    const dm = requestContent(gate, 'dm');
+    for (const u of gate.approvers) await this.ctx.chat.post({ channel: u, key: dmCopyKey(id, u), ...dm });
     if (gate.status !== 'pending') {
       // A retry of a stage whose gate was decided meanwhile: make sure the decision is carried out.
       await this.ctx.jobs.enqueue(JOB_SETTLE, { gateId: id }, { id: settleJobId(id) });

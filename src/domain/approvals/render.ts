@@ -3,6 +3,7 @@ import {
   actions,
   type Block,
   type ButtonSpec,
+  channelLink,
   context,
   escapeMrkdwn,
   fields,
@@ -94,8 +95,27 @@ export function gateButtons(g: Gate): ButtonSpec[] {
   ];
 }
 
+/**
+ * Which copy is rendered. The run thread and the approval channel are the live request, updated
+ * on every vote. A DM is posted once and updated only when the gate is decided (each update of
+ * 20 DMs per vote would spend the `chat.update` budget), so while pending it states what is
+ * needed rather than a count that would go stale.
+ */
+export type CopyKind = 'live' | 'dm';
+
+const needed = (n: number): string => `${n} approval${n === 1 ? '' : 's'} needed`;
+
+function pendingDmLine(g: Gate): string {
+  return (
+    `:hourglass_flowing_sand: *Waiting for approval*: ${needed(g.policy.required)}. ` +
+    `${g.policy.channel ? `The run thread and ${channelLink(g.policy.channel)} show` : 'The run thread shows'} the progress; ` +
+    'this message is updated once the request is decided.'
+  );
+}
+
 /** The full request, as posted in the thread, the approval channel and each DM. */
-export function requestContent(g: Gate): MessageContent {
+export function requestContent(g: Gate, kind: CopyKind = 'live'): MessageContent {
+  const dmPending = kind === 'dm' && g.status === 'pending';
   const blocks: Block[] = [
     md(
       `:shield: *Approval ${g.status === 'pending' ? 'needed' : 'request'}*: ` +
@@ -110,11 +130,11 @@ export function requestContent(g: Gate): MessageContent {
   ];
   const changes = [g.changes ? escapeMrkdwn(g.changes) : '', ...g.links.map((l) => link(l))].filter(Boolean);
   if (changes.length) blocks.push(md(`*Changes*\n${changes.join('\n')}`));
-  blocks.push(context(policyLine(g)), md(statusLine(g)));
+  blocks.push(context(policyLine(g)), md(dmPending ? pendingDmLine(g) : statusLine(g)));
   if (g.status === 'pending') blocks.push(actions(gateButtons(g), `approval-${g.id}`));
   const text =
     `${g.status === 'pending' ? 'Approval needed' : `Approval ${g.status}`}: ${gateTitle(g)} (requested by ${mention(g.requestedBy)}). ${
-      g.status === 'pending' ? `${g.approvals.length} of ${g.policy.required} approvals.` : ''
+      dmPending ? `${needed(g.policy.required)}.` : g.status === 'pending' ? `${g.approvals.length} of ${g.policy.required} approvals.` : ''
     }`.trim();
   return { text, blocks };
 }
