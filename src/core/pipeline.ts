@@ -2,6 +2,7 @@ import { AccessControl, type Actor } from './access.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
 import { errorReply } from './commands/error-reply.js';
 import { requiredRole, type Permission, type Reply } from './commands/spec.js';
+import { UnavailableError } from './errors.js';
 import type { Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
 
@@ -73,8 +74,19 @@ export class EdgePipeline {
           ...(rule ? { rule } : {}),
           requestId: req.requestId,
         })
-        .catch((err: Error) => this.deps.log.error({ err: err.message }, 'audit write failed'));
+        .catch((err: Error) =>
+          this.deps.log.error({ err: err.message }, 'audit write failed (kept in memory, appended when storage is back)'),
+        );
     };
+    // Every request needs the store: while it is away, say so at once (nothing ran, so nothing
+    // changed) rather than after the client's reconnect retries with a generic error. The audit
+    // entry waits in memory and is appended when the store is back.
+    if (this.deps.store.health?.().available() === false) {
+      const { reply, outcome } = errorReply(new UnavailableError(), req.requestId, this.deps.log);
+      this.deps.log.warn({ requestId: req.requestId, action: req.action }, 'request refused: storage unavailable');
+      await audit(outcome, 'storage:unavailable');
+      return { kind: 'failed', reply };
+    }
     try {
       const decoded = await req.decode();
       const actor = await this.deps.access.actor(req.userId);
