@@ -23,6 +23,23 @@ export interface ExecutorOptions {
 
 /** How long an interrupted stage's work gets to end (the shell runner's kill grace is 2 s). */
 const STOP_SETTLE_MS = 5000;
+/**
+ * How long a finished stage keeps its outcome waiting for the store (a Redis restart or failover
+ * takes seconds). The lease is kept (re-claimed if it lapsed) all that time, so the watchdog does
+ * not take the stage over; past this the process gives up and the watchdog decides as for a dead worker.
+ */
+const RECORD_PATIENCE_MS = 10 * 60_000;
+/** Log lines kept in memory while the store is away; beyond that the oldest are dropped (and said so). */
+const MAX_UNFLUSHED_LINES = 5000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The lease keeper's state: `lost` once another worker owns the stage; `stop` ends the renewals. */
+interface Lease {
+  lost: boolean;
+  busy: boolean;
+  stop(): void;
+}
 
 /** A guard refused the stage before it started: it fails with the guard's reason. */
 class GuardStopped extends Error {
@@ -52,7 +69,7 @@ export class StageExecutor {
   private stopping = false;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log' | 'secrets'>,
+    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log' | 'secrets' | 'store'>,
     private readonly repo: RunRepo,
     private readonly orch: Orchestrator,
     private readonly announce: Announcer,
@@ -127,14 +144,23 @@ export class StageExecutor {
   }
 
   private async execute(doc: RunDoc, stage: StageState, owner: string, controller: AbortController): Promise<void> {
-    const { signal } = controller;
     const secrets = new Set<string>();
     let buffer: string[] = [];
+    // Lines that could not be written (the store is away) are kept, in order, for the next flush.
     const flush = async () => {
+      if (!buffer.length) return;
       const lines = buffer;
       buffer = [];
-      await this.repo.appendLog(doc.id, stage.id, lines);
+      try {
+        await this.repo.appendLog(doc.id, stage.id, lines);
+      } catch (err) {
+        buffer = [...lines, ...buffer];
+        if (buffer.length > MAX_UNFLUSHED_LINES)
+          buffer = ['[earlier lines dropped: storage was unavailable]', ...buffer.slice(-MAX_UNFLUSHED_LINES)];
+        throw err;
+      }
     };
+    const storeUp = () => this.ctx.store.health?.().available() !== false;
     const log = async (line: string) => {
       const stamp = new Date(this.ctx.clock.now()).toISOString().slice(11, 19);
       buffer.push(
@@ -142,13 +168,35 @@ export class StageExecutor {
           .split('\n')
           .map((l) => `[${stamp}] ${l}`),
       );
-      if (buffer.length >= 50) await flush();
+      // A stage's work never fails because its log could not be written: the lines wait.
+      if (buffer.length >= 50 && storeUp()) await flush().catch(() => undefined);
     };
-    const flusher = setInterval(() => void flush().catch(() => undefined), 250);
+    const flusher = setInterval(() => void (storeUp() ? flush().catch(() => undefined) : undefined), 250);
+    // The lease is kept until the outcome is recorded (not only while the work runs), so a result
+    // waiting for the store is not mistaken for a dead worker's.
+    const lease: Lease = { lost: false, busy: false, stop: () => clearInterval(beat) };
     const beat = setInterval(
-      () => void this.heartbeat(doc.id, stage.id, owner, controller),
+      () => void this.heartbeat(doc, stage, owner, controller, lease),
       Math.max(20, Math.floor(this.opts.leaseMs / 3)),
     );
+    try {
+      await this.runAndRecord(doc, stage, owner, controller, lease, { log, flush, secrets });
+    } finally {
+      lease.stop();
+      clearInterval(flusher);
+    }
+  }
+
+  private async runAndRecord(
+    doc: RunDoc,
+    stage: StageState,
+    owner: string,
+    controller: AbortController,
+    lease: Lease,
+    io: { log: (line: string) => Promise<void>; flush: () => Promise<void>; secrets: Set<string> },
+  ): Promise<void> {
+    const { signal } = controller;
+    const { log, flush, secrets } = io;
     const timer = setTimeout(() => controller.abort(new Interrupt('timeout')), stage.timeoutMs);
     let checkpoint = stage.checkpoint;
     let outcome: StageOutcome | undefined;
@@ -199,8 +247,6 @@ export class StageExecutor {
         await log(err.message);
       } else error = err;
     } finally {
-      clearInterval(beat);
-      clearInterval(flusher);
       clearTimeout(timer);
     }
     const why = signal.aborted && signal.reason instanceof Interrupt ? signal.reason.why : undefined;
@@ -228,8 +274,8 @@ export class StageExecutor {
               : 'lease lost: another worker took over',
       );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
-    await flush();
-    if (why === 'lease-lost') return;
+    if (why === 'lease-lost') return void (await flush().catch(() => undefined));
+    await this.untilStored(flush, 'stage log', doc.id, stage.id, lease);
     if (why === 'shutdown') {
       const after = await this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
@@ -241,7 +287,36 @@ export class StageExecutor {
       if (after) await this.announce.refresh(after);
       return;
     }
-    await this.record(doc, stage, owner, why, outcome && maskDeep(outcome, secrets), error, secrets);
+    await this.record(doc, stage, owner, lease, why, outcome && maskDeep(outcome, secrets), error, secrets);
+  }
+
+  /**
+   * Runs a write until the store takes it. While the store is away nothing is sent (commands would
+   * only queue behind a dead connection); once it is back the write is tried, and a failure is
+   * retried with backoff. Gives up only when another worker owns the stage or after RECORD_PATIENCE_MS.
+   */
+  private async untilStored<T>(write: () => Promise<T>, what: string, runId: string, stageId: string, lease: Lease): Promise<T> {
+    const deadline = Date.now() + RECORD_PATIENCE_MS;
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      const health = this.ctx.store.health?.();
+      let failure: unknown = new Error('storage unavailable');
+      if (!health || health.available()) {
+        try {
+          return await write();
+        } catch (err) {
+          failure = err;
+          if (attempt === 1 || attempt % 20 === 0)
+            this.ctx.log.warn(
+              { runId, stageId, what, attempt, err: (err as Error).message },
+              'stage write failed: retrying until storage takes it',
+            );
+        }
+      }
+      if (lease.lost || Date.now() > deadline) throw failure;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 1000);
+    }
   }
 
   /**
@@ -255,13 +330,32 @@ export class StageExecutor {
     return stop;
   }
 
-  private async heartbeat(runId: string, stageId: string, owner: string, controller: AbortController): Promise<void> {
-    if (controller.signal.aborted) return;
+  /**
+   * Renews the lease while the stage runs and until its outcome is recorded. While the store is
+   * away nobody can renew, so the lease may lapse: when the store is back and nobody else claimed
+   * it, the worker claims it again; the stage document then tells whether the stage is still the
+   * generation it runs (the watchdog bumps it when it takes a stage over), else the work stops.
+   */
+  private async heartbeat(doc: RunDoc, stage: StageState, owner: string, controller: AbortController, lease: Lease): Promise<void> {
+    const runId = doc.id;
+    const stageId = stage.id;
+    if (lease.lost || lease.busy || this.ctx.store.health?.().available() === false) return;
+    lease.busy = true;
     try {
-      if (!(await this.repo.renewLease(runId, stageId, owner, this.opts.leaseMs))) controller.abort(new Interrupt('lease-lost'));
-      else if ((await this.repo.get(runId))?.cancelRequested) controller.abort(new Interrupt('cancel'));
+      let held = await this.repo.renewLease(runId, stageId, owner, this.opts.leaseMs);
+      if (!held && (held = await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs)))
+        this.ctx.log.warn({ runId, stageId }, 'stage lease had lapsed (storage was away?) and nobody took it: claimed again');
+      const current = held ? await this.repo.get(runId) : null;
+      const s = current?.stages.find((x) => x.id === stageId);
+      if (!held || !s || s.gen !== stage.gen) {
+        if (held) await this.repo.releaseLease(runId, stageId, owner);
+        lease.lost = true;
+        controller.abort(new Interrupt('lease-lost'));
+      } else if (current?.cancelRequested && !controller.signal.aborted) controller.abort(new Interrupt('cancel'));
     } catch (err) {
       this.ctx.log.warn({ runId, stageId, err: (err as Error).message }, 'stage heartbeat failed');
+    } finally {
+      lease.busy = false;
     }
   }
 
@@ -269,6 +363,7 @@ export class StageExecutor {
     doc: RunDoc,
     stage: StageState,
     owner: string,
+    lease: Lease,
     why: Why | undefined,
     outcome: StageOutcome | undefined,
     error: unknown,
@@ -277,44 +372,49 @@ export class StageExecutor {
     const now = this.ctx.clock.now();
     let retryIn = 0;
     let note = '';
-    const after = await this.repo.update(doc.id, (d) =>
-      patchStage(d, stage.id, stage.gen, 'executing', (s) => {
-        retryIn = 0;
-        const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
-        if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
-        if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
-        if (outcome?.status === 'waiting') {
-          if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
-          return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
-        }
-        if (outcome)
+    // The outcome is kept until the store takes it (a Redis restart or failover): giving up here
+    // would let the lease lapse and the watchdog run the stage again or fail it as "worker stopped".
+    const write = () =>
+      this.repo.update(doc.id, (d) =>
+        patchStage(d, stage.id, stage.gen, 'executing', (s) => {
+          retryIn = 0;
+          const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
+          if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
+          if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
+          if (outcome?.status === 'waiting') {
+            if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
+            return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
+          }
+          if (outcome)
+            return {
+              ...s,
+              ...done,
+              status: outcome.status,
+              summary: outcome.summary,
+              link: outcome.link ?? s.link,
+              details: outcome.details,
+            };
+          const message = safeMessage(error, secrets);
+          if (!isPermanent(error) && s.attempt < s.maxAttempts) {
+            retryIn = s.backoffMs * 2 ** (s.attempt - 1);
+            return {
+              ...s,
+              phase: 'queued',
+              gen: s.gen + 1,
+              queuedAt: now + retryIn,
+              summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
+            };
+          }
           return {
             ...s,
             ...done,
-            status: outcome.status,
-            summary: outcome.summary,
-            link: outcome.link ?? s.link,
-            details: outcome.details,
+            status: 'failed',
+            summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
           };
-        const message = safeMessage(error, secrets);
-        if (!isPermanent(error) && s.attempt < s.maxAttempts) {
-          retryIn = s.backoffMs * 2 ** (s.attempt - 1);
-          return {
-            ...s,
-            phase: 'queued',
-            gen: s.gen + 1,
-            queuedAt: now + retryIn,
-            summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
-          };
-        }
-        return {
-          ...s,
-          ...done,
-          status: 'failed',
-          summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
-        };
-      }),
-    );
+        }),
+      );
+    const after = await this.untilStored(write, 'stage outcome', doc.id, stage.id, lease);
+    lease.stop();
     await this.repo.releaseLease(doc.id, stage.id, owner);
     const s = after?.stages.find((x) => x.id === stage.id);
     if (!after || !s || s.gen < stage.gen) return;
