@@ -13,6 +13,7 @@ import { maskSecrets } from './placeholders.js';
 import { logBlock, safeMrkdwn } from './render.js';
 import type { RunRepo } from './repo.js';
 import { isPermanent, maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
+import { StageLease } from './stage-lease.js';
 
 export interface ExecutorOptions {
   /** Stage lease: renewed every third of it while the stage runs; a dead worker's lease expires. */
@@ -23,23 +24,8 @@ export interface ExecutorOptions {
 
 /** How long an interrupted stage's work gets to end (the shell runner's kill grace is 2 s). */
 const STOP_SETTLE_MS = 5000;
-/**
- * How long a finished stage keeps its outcome waiting for the store (a Redis restart or failover
- * takes seconds). The lease is kept (re-claimed if it lapsed) all that time, so the watchdog does
- * not take the stage over; past this the process gives up and the watchdog decides as for a dead worker.
- */
-const RECORD_PATIENCE_MS = 10 * 60_000;
 /** Log lines kept in memory while the store is away; beyond that the oldest are dropped (and said so). */
 const MAX_UNFLUSHED_LINES = 5000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** The lease keeper's state: `lost` once another worker owns the stage; `stop` ends the renewals. */
-interface Lease {
-  lost: boolean;
-  busy: boolean;
-  stop(): void;
-}
 
 /** A guard refused the stage before it started: it fails with the guard's reason. */
 class GuardStopped extends Error {
@@ -174,10 +160,15 @@ export class StageExecutor {
     const flusher = setInterval(() => void (storeUp() ? flush().catch(() => undefined) : undefined), 250);
     // The lease is kept until the outcome is recorded (not only while the work runs), so a result
     // waiting for the store is not mistaken for a dead worker's.
-    const lease: Lease = { lost: false, busy: false, stop: () => clearInterval(beat) };
-    const beat = setInterval(
-      () => void this.heartbeat(doc, stage, owner, controller, lease),
-      Math.max(20, Math.floor(this.opts.leaseMs / 3)),
+    const lease = new StageLease(
+      { repo: this.repo, store: this.ctx.store, log: this.ctx.log, leaseMs: this.opts.leaseMs },
+      { runId: doc.id, stageId: stage.id, gen: stage.gen, owner },
+      {
+        lost: () => controller.abort(new Interrupt('lease-lost')),
+        cancelRequested: () => {
+          if (!controller.signal.aborted) controller.abort(new Interrupt('cancel'));
+        },
+      },
     );
     try {
       await this.runAndRecord(doc, stage, owner, controller, lease, { log, flush, secrets });
@@ -192,7 +183,7 @@ export class StageExecutor {
     stage: StageState,
     owner: string,
     controller: AbortController,
-    lease: Lease,
+    lease: StageLease,
     io: { log: (line: string) => Promise<void>; flush: () => Promise<void>; secrets: Set<string> },
   ): Promise<void> {
     const { signal } = controller;
@@ -275,7 +266,7 @@ export class StageExecutor {
       );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
     if (why === 'lease-lost') return void (await flush().catch(() => undefined));
-    await this.untilStored(flush, 'stage log', doc.id, stage.id, lease);
+    await lease.untilStored(flush, 'stage log');
     if (why === 'shutdown') {
       const after = await this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
@@ -291,35 +282,6 @@ export class StageExecutor {
   }
 
   /**
-   * Runs a write until the store takes it. While the store is away nothing is sent (commands would
-   * only queue behind a dead connection); once it is back the write is tried, and a failure is
-   * retried with backoff. Gives up only when another worker owns the stage or after RECORD_PATIENCE_MS.
-   */
-  private async untilStored<T>(write: () => Promise<T>, what: string, runId: string, stageId: string, lease: Lease): Promise<T> {
-    const deadline = Date.now() + RECORD_PATIENCE_MS;
-    let delay = 100;
-    for (let attempt = 1; ; attempt++) {
-      const health = this.ctx.store.health?.();
-      let failure: unknown = new Error('storage unavailable');
-      if (!health || health.available()) {
-        try {
-          return await write();
-        } catch (err) {
-          failure = err;
-          if (attempt === 1 || attempt % 20 === 0)
-            this.ctx.log.warn(
-              { runId, stageId, what, attempt, err: (err as Error).message },
-              'stage write failed: retrying until storage takes it',
-            );
-        }
-      }
-      if (lease.lost || Date.now() > deadline) throw failure;
-      await sleep(delay);
-      delay = Math.min(delay * 2, 1000);
-    }
-  }
-
-  /**
    * A deploying stage (one that needs another: the gate and what follows it) asks the guards
    * before it starts. A stage resuming a remote run it already started is not stopped halfway.
    */
@@ -330,40 +292,11 @@ export class StageExecutor {
     return stop;
   }
 
-  /**
-   * Renews the lease while the stage runs and until its outcome is recorded. While the store is
-   * away nobody can renew, so the lease may lapse: when the store is back and nobody else claimed
-   * it, the worker claims it again; the stage document then tells whether the stage is still the
-   * generation it runs (the watchdog bumps it when it takes a stage over), else the work stops.
-   */
-  private async heartbeat(doc: RunDoc, stage: StageState, owner: string, controller: AbortController, lease: Lease): Promise<void> {
-    const runId = doc.id;
-    const stageId = stage.id;
-    if (lease.lost || lease.busy || this.ctx.store.health?.().available() === false) return;
-    lease.busy = true;
-    try {
-      let held = await this.repo.renewLease(runId, stageId, owner, this.opts.leaseMs);
-      if (!held && (held = await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs)))
-        this.ctx.log.warn({ runId, stageId }, 'stage lease had lapsed (storage was away?) and nobody took it: claimed again');
-      const current = held ? await this.repo.get(runId) : null;
-      const s = current?.stages.find((x) => x.id === stageId);
-      if (!held || !s || s.gen !== stage.gen) {
-        if (held) await this.repo.releaseLease(runId, stageId, owner);
-        lease.lost = true;
-        controller.abort(new Interrupt('lease-lost'));
-      } else if (current?.cancelRequested && !controller.signal.aborted) controller.abort(new Interrupt('cancel'));
-    } catch (err) {
-      this.ctx.log.warn({ runId, stageId, err: (err as Error).message }, 'stage heartbeat failed');
-    } finally {
-      lease.busy = false;
-    }
-  }
-
   private async record(
     doc: RunDoc,
     stage: StageState,
     owner: string,
-    lease: Lease,
+    lease: StageLease,
     why: Why | undefined,
     outcome: StageOutcome | undefined,
     error: unknown,
@@ -413,7 +346,7 @@ export class StageExecutor {
           };
         }),
       );
-    const after = await this.untilStored(write, 'stage outcome', doc.id, stage.id, lease);
+    const after = await lease.untilStored(write, 'stage outcome');
     lease.stop();
     await this.repo.releaseLease(doc.id, stage.id, owner);
     const s = after?.stages.find((x) => x.id === stage.id);
