@@ -43,14 +43,13 @@ export class AuditLog {
   }
 
   /**
-   * Appends one entry. While the store is unavailable the entry waits in memory (at once, no
-   * round trip) and is appended when the store is back; a failed append waits the same way, then
-   * the error is passed on.
+   * Appends one entry. A failed append waits in memory and is appended when the store is back,
+   * then the error is passed on. With `whenStoreIsBack` (a request refused because the store is
+   * away) the entry waits in memory at once while the store is unavailable, without a round trip.
    */
-  async record(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<void> {
+  async record(entry: Omit<AuditEntry, 'at'> & { at?: number }, opts: { whenStoreIsBack?: boolean } = {}): Promise<void> {
     const full: AuditEntry = { ...entry, at: entry.at ?? this.clock.now() };
-    const health = this.store.health?.();
-    if (health && !health.available()) return this.keep(full);
+    if (opts.whenStoreIsBack && this.store.health?.().available() === false) return this.keep(full);
     try {
       await this.append(full);
     } catch (err) {

@@ -17,10 +17,8 @@ export class RedisHealth implements StorageHealth {
     private readonly redis: RedisConnection,
     private readonly now: () => number = () => Date.now(),
   ) {
-    if (redis.status !== 'ready') {
-      this.down = true;
-      this.lastDownAt = this.now();
-    }
+    // Not connected yet is not an outage (nothing was lost): only a failed or closed connection is.
+    this.down = redis.status !== 'ready';
     const lost = () => {
       this.down = true;
       this.lastDownAt = this.now();
@@ -31,7 +29,7 @@ export class RedisHealth implements StorageHealth {
     redis.on('ready', () => {
       if (!this.down) return;
       this.down = false;
-      this.lastDownAt = this.now();
+      if (this.lastDownAt !== undefined) this.lastDownAt = this.now();
       for (const fn of this.listeners) fn();
     });
   }
@@ -43,6 +41,26 @@ export class RedisHealth implements StorageHealth {
   unavailableWithin(ms: number): boolean {
     if (!this.available()) return true;
     return this.lastDownAt !== undefined && this.now() - this.lastDownAt < ms;
+  }
+
+  whenAvailable(maxMs: number): Promise<boolean> {
+    if (this.available()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        this.redis.off('reconnecting', onRetry);
+        this.redis.off('end', onRetry);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      // ioredis schedules the next reconnect only after an attempt failed.
+      const onRetry = () => done(false);
+      const timer = setTimeout(() => done(this.available()), maxMs);
+      this.redis.on('ready', onReady);
+      this.redis.on('reconnecting', onRetry);
+      this.redis.on('end', onRetry);
+    });
   }
 
   onAvailable(fn: () => void): void {

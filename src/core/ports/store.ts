@@ -72,6 +72,12 @@ export interface StorageHealth {
   available(): boolean;
   /** True when the store is unavailable now or was at some moment in the last `ms`. */
   unavailableWithin(ms: number): boolean;
+  /**
+   * For a request arriving while the store is unavailable: resolves true as soon as it is available
+   * again, false once the client's next try to reach it failed (or after `maxMs`). A failover that
+   * has just ended is then not refused; a store that is down is refused within one reconnect delay.
+   */
+  whenAvailable(maxMs: number): Promise<boolean>;
   /** Called each time the store becomes available again after it was not. */
   onAvailable(fn: () => void): void;
 }
