@@ -22,19 +22,72 @@ export interface AuditEntry {
 }
 
 const MAX_ENTRIES = 1_000_000;
+/** Entries kept in memory while the store is away; older ones beyond this are counted, not kept. */
+const MAX_PENDING = 1000;
 
 export class AuditLog {
+  /** Entries written while the store was unavailable, appended when it is back (lost if the process dies first). */
+  private pending: AuditEntry[] = [];
+  private dropped = 0;
+  private flushing = false;
+
   constructor(
     private readonly store: Store,
     private readonly clock: { now(): number } = { now: () => Date.now() },
-  ) {}
+  ) {
+    store.health?.().onAvailable(() => void this.flushPending());
+  }
 
   private get streamKey(): string {
     return this.store.key('audit');
   }
 
-  async record(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<void> {
+  /**
+   * Appends one entry. A failed append waits in memory and is appended when the store is back,
+   * then the error is passed on. With `whenStoreIsBack` (a request refused because the store is
+   * away) the entry waits in memory at once while the store is unavailable, without a round trip.
+   */
+  async record(entry: Omit<AuditEntry, 'at'> & { at?: number }, opts: { whenStoreIsBack?: boolean } = {}): Promise<void> {
     const full: AuditEntry = { ...entry, at: entry.at ?? this.clock.now() };
+    if (opts.whenStoreIsBack && this.store.health?.().available() === false) return this.keep(full);
+    try {
+      await this.append(full);
+    } catch (err) {
+      this.keep(full);
+      throw err;
+    }
+  }
+
+  /** Appends what waited in memory, oldest first; stops (keeping the rest) at the first failure. */
+  async flushPending(): Promise<void> {
+    if (this.flushing || (!this.pending.length && !this.dropped)) return;
+    this.flushing = true;
+    try {
+      if (this.dropped) {
+        const detail = `${this.dropped} audit entries were dropped while storage was unavailable (memory bound ${MAX_PENDING})`;
+        await this.append({ at: this.clock.now(), actor: 'switchyard', action: 'audit.dropped', outcome: 'error', detail });
+        this.dropped = 0;
+      }
+      while (this.pending.length) {
+        await this.append(this.pending[0]!);
+        this.pending.shift();
+      }
+    } catch {
+      // Still away: the next reconnect flushes the rest.
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private keep(entry: AuditEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length > MAX_PENDING) {
+      this.pending.shift();
+      this.dropped++;
+    }
+  }
+
+  private async append(full: AuditEntry): Promise<void> {
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(full)) {
       // The audit trail is plain text (exported, read by people): no outbound markers in it.

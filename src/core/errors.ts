@@ -88,3 +88,13 @@ export class PermanentJobError extends Error {
 export function isSwitchyardError(err: unknown): err is SwitchyardError {
   return err instanceof SwitchyardError;
 }
+
+/**
+ * The store (Redis) cannot be reached right now (a restart, a failover): the request was refused
+ * before it changed anything, so trying again once it is back is safe.
+ */
+export class UnavailableError extends SwitchyardError {
+  constructor() {
+    super('upstream', 'Storage (Redis) is unavailable: nothing was changed. Try again in a moment.');
+  }
+}

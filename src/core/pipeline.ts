@@ -2,8 +2,15 @@ import { AccessControl, type Actor } from './access.js';
 import type { AuditLog, AuditOutcome } from './audit.js';
 import { errorReply } from './commands/error-reply.js';
 import { requiredRole, type Permission, type Reply } from './commands/spec.js';
+import { UnavailableError } from './errors.js';
 import type { Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
+
+/**
+ * How long a request that finds the store away waits for the client's next reconnect attempt
+ * before it is refused: the reconnect delay is capped at 3 s (adapters/redis/connection.ts).
+ */
+const STORE_PATIENCE_MS = 3500;
 
 /** A Slack retry comes within minutes; an hour of memory covers it with room to spare. */
 const DEDUPE_MS = 60 * 60_000;
@@ -59,22 +66,37 @@ export class EdgePipeline {
 
   async run<P, R>(req: EdgeRequest<P, R>): Promise<EdgeResult<R>> {
     let noted: { target?: string; detail?: string } = {};
-    const audit = (outcome: AuditOutcome, rule?: string) => {
+    const audit = (outcome: AuditOutcome, rule?: string, whenStoreIsBack = false) => {
       const target = noted.target ?? req.target;
       const detail = noted.detail ?? req.detail;
       return this.deps.audit
-        .record({
-          actor: req.userId,
-          action: req.action,
-          outcome,
-          ...(req.channelId ? { channel: req.channelId } : {}),
-          ...(target ? { target } : {}),
-          ...(detail ? { detail } : {}),
-          ...(rule ? { rule } : {}),
-          requestId: req.requestId,
-        })
-        .catch((err: Error) => this.deps.log.error({ err: err.message }, 'audit write failed'));
+        .record(
+          {
+            actor: req.userId,
+            action: req.action,
+            outcome,
+            ...(req.channelId ? { channel: req.channelId } : {}),
+            ...(target ? { target } : {}),
+            ...(detail ? { detail } : {}),
+            ...(rule ? { rule } : {}),
+            requestId: req.requestId,
+          },
+          { whenStoreIsBack },
+        )
+        .catch((err: Error) =>
+          this.deps.log.error({ err: err.message }, 'audit write failed (kept in memory, appended when storage is back)'),
+        );
     };
+    // Every request needs the store: while it is away, say so (nothing ran, so nothing changed)
+    // after the client's next reconnect attempt rather than after all its retries with a generic
+    // error. The audit entry waits in memory and is appended when the store is back.
+    const health = this.deps.store.health?.();
+    if (health && !health.available() && !(await health.whenAvailable(STORE_PATIENCE_MS))) {
+      const { reply, outcome } = errorReply(new UnavailableError(), req.requestId, this.deps.log);
+      this.deps.log.warn({ requestId: req.requestId, action: req.action }, 'request refused: storage unavailable');
+      await audit(outcome, 'storage:unavailable', true);
+      return { kind: 'failed', reply };
+    }
     try {
       const decoded = await req.decode();
       const actor = await this.deps.access.actor(req.userId);

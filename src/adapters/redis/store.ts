@@ -13,9 +13,10 @@
  */
 import type { RedisConnection } from './connection.js';
 
-import { ABORT, type Store, type StreamEntry } from '../../core/ports/store.js';
+import { ABORT, type StorageHealth, type Store, type StreamEntry } from '../../core/ports/store.js';
 
 import { silentLogger, type Logger } from '../../core/ports/runtime.js';
+import { RedisHealth } from './health.js';
 import { ReplicaWait } from './replica-wait.js';
 import { CAS_LUA, EXTEND_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
 
@@ -300,6 +301,13 @@ export class RedisStore implements Store {
     if (opts.count !== undefined) args.push('COUNT', positiveInt(opts.count, 'count'));
     const raw = await this.redis.call(opts.rev ? 'XREVRANGE' : 'XRANGE', ...args);
     return toStreamEntries(raw as RawStreamEntry[]);
+  }
+
+  private healthProbe: RedisHealth | undefined;
+
+  /** The connection's state, without a round trip (see health.ts). */
+  health(): StorageHealth {
+    return (this.healthProbe ??= new RedisHealth(this.redis));
   }
 
   /** False when the connection is not ready or PING does not answer within a second. */

@@ -66,7 +66,7 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   const orch = new Orchestrator(ctx, repo, lock, announce, o.processes, guards);
   const executor = new StageExecutor(ctx, repo, orch, announce, kinds, { leaseMs, maxInflight: o.maxInflight ?? 50 }, guards);
   const engine = new PipelineEngine(ctx, repo, lock, orch, executor, announce, kinds);
-  const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000 }, o.processes);
+  const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000, leaseMs }, o.processes);
   services.provide('pipelines', engine);
 
   return {

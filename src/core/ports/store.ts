@@ -60,4 +60,26 @@ export interface Store {
 
   /** True when the backing store answers. */
   ping(): Promise<boolean>;
+
+  /** The connection's state, known without a round trip (absent on stores that cannot tell). */
+  health?(): StorageHealth;
+}
+
+/**
+ * Whether the store can be reached right now, from the connection's own state: during an outage a
+ * request is refused at once instead of waiting through the client's reconnect retries.
+ */
+export interface StorageHealth {
+  /** False while the connection is down (closed, reconnecting, not ready yet). */
+  available(): boolean;
+  /** True when the store is unavailable now or was at some moment in the last `ms`. */
+  unavailableWithin(ms: number): boolean;
+  /**
+   * For a request arriving while the store is unavailable: resolves true as soon as it is available
+   * again, false once the client's next try to reach it failed (or after `maxMs`). A failover that
+   * has just ended is then not refused; a store that is down is refused within one reconnect delay.
+   */
+  whenAvailable(maxMs: number): Promise<boolean>;
+  /** Called each time the store becomes available again after it was not. */
+  onAvailable(fn: () => void): void;
 }

@@ -13,6 +13,7 @@ import { maskSecrets } from './placeholders.js';
 import { logBlock, safeMrkdwn } from './render.js';
 import type { RunRepo } from './repo.js';
 import { isPermanent, maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
+import { StageLease } from './stage-lease.js';
 
 export interface ExecutorOptions {
   /** Stage lease: renewed every third of it while the stage runs; a dead worker's lease expires. */
@@ -23,6 +24,8 @@ export interface ExecutorOptions {
 
 /** How long an interrupted stage's work gets to end (the shell runner's kill grace is 2 s). */
 const STOP_SETTLE_MS = 5000;
+/** Log lines kept in memory while the store is away; beyond that the oldest are dropped (and said so). */
+const MAX_UNFLUSHED_LINES = 5000;
 
 /** A guard refused the stage before it started: it fails with the guard's reason. */
 class GuardStopped extends Error {
@@ -52,7 +55,7 @@ export class StageExecutor {
   private stopping = false;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log' | 'secrets'>,
+    private readonly ctx: Pick<AppContext, 'jobs' | 'services' | 'clock' | 'log' | 'secrets' | 'store'>,
     private readonly repo: RunRepo,
     private readonly orch: Orchestrator,
     private readonly announce: Announcer,
@@ -127,14 +130,23 @@ export class StageExecutor {
   }
 
   private async execute(doc: RunDoc, stage: StageState, owner: string, controller: AbortController): Promise<void> {
-    const { signal } = controller;
     const secrets = new Set<string>();
     let buffer: string[] = [];
+    // Lines that could not be written (the store is away) are kept, in order, for the next flush.
     const flush = async () => {
+      if (!buffer.length) return;
       const lines = buffer;
       buffer = [];
-      await this.repo.appendLog(doc.id, stage.id, lines);
+      try {
+        await this.repo.appendLog(doc.id, stage.id, lines);
+      } catch (err) {
+        buffer = [...lines, ...buffer];
+        if (buffer.length > MAX_UNFLUSHED_LINES)
+          buffer = ['[earlier lines dropped: storage was unavailable]', ...buffer.slice(-MAX_UNFLUSHED_LINES)];
+        throw err;
+      }
     };
+    const storeUp = () => this.ctx.store.health?.().available() !== false;
     const log = async (line: string) => {
       const stamp = new Date(this.ctx.clock.now()).toISOString().slice(11, 19);
       buffer.push(
@@ -142,13 +154,40 @@ export class StageExecutor {
           .split('\n')
           .map((l) => `[${stamp}] ${l}`),
       );
-      if (buffer.length >= 50) await flush();
+      // A stage's work never fails because its log could not be written: the lines wait.
+      if (buffer.length >= 50 && storeUp()) await flush().catch(() => undefined);
     };
-    const flusher = setInterval(() => void flush().catch(() => undefined), 250);
-    const beat = setInterval(
-      () => void this.heartbeat(doc.id, stage.id, owner, controller),
-      Math.max(20, Math.floor(this.opts.leaseMs / 3)),
+    const flusher = setInterval(() => void (storeUp() ? flush().catch(() => undefined) : undefined), 250);
+    // The lease is kept until the outcome is recorded (not only while the work runs), so a result
+    // waiting for the store is not mistaken for a dead worker's.
+    const lease = new StageLease(
+      { repo: this.repo, store: this.ctx.store, log: this.ctx.log, leaseMs: this.opts.leaseMs },
+      { runId: doc.id, stageId: stage.id, gen: stage.gen, owner },
+      {
+        lost: () => controller.abort(new Interrupt('lease-lost')),
+        cancelRequested: () => {
+          if (!controller.signal.aborted) controller.abort(new Interrupt('cancel'));
+        },
+      },
     );
+    try {
+      await this.runAndRecord(doc, stage, owner, controller, lease, { log, flush, secrets });
+    } finally {
+      lease.stop();
+      clearInterval(flusher);
+    }
+  }
+
+  private async runAndRecord(
+    doc: RunDoc,
+    stage: StageState,
+    owner: string,
+    controller: AbortController,
+    lease: StageLease,
+    io: { log: (line: string) => Promise<void>; flush: () => Promise<void>; secrets: Set<string> },
+  ): Promise<void> {
+    const { signal } = controller;
+    const { log, flush, secrets } = io;
     const timer = setTimeout(() => controller.abort(new Interrupt('timeout')), stage.timeoutMs);
     let checkpoint = stage.checkpoint;
     let outcome: StageOutcome | undefined;
@@ -199,8 +238,6 @@ export class StageExecutor {
         await log(err.message);
       } else error = err;
     } finally {
-      clearInterval(beat);
-      clearInterval(flusher);
       clearTimeout(timer);
     }
     const why = signal.aborted && signal.reason instanceof Interrupt ? signal.reason.why : undefined;
@@ -228,8 +265,8 @@ export class StageExecutor {
               : 'lease lost: another worker took over',
       );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
-    await flush();
-    if (why === 'lease-lost') return;
+    if (why === 'lease-lost') return void (await flush().catch(() => undefined));
+    await lease.untilStored(flush, 'stage log');
     if (why === 'shutdown') {
       const after = await this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
@@ -241,7 +278,7 @@ export class StageExecutor {
       if (after) await this.announce.refresh(after);
       return;
     }
-    await this.record(doc, stage, owner, why, outcome && maskDeep(outcome, secrets), error, secrets);
+    await this.record(doc, stage, owner, lease, why, outcome && maskDeep(outcome, secrets), error, secrets);
   }
 
   /**
@@ -255,20 +292,11 @@ export class StageExecutor {
     return stop;
   }
 
-  private async heartbeat(runId: string, stageId: string, owner: string, controller: AbortController): Promise<void> {
-    if (controller.signal.aborted) return;
-    try {
-      if (!(await this.repo.renewLease(runId, stageId, owner, this.opts.leaseMs))) controller.abort(new Interrupt('lease-lost'));
-      else if ((await this.repo.get(runId))?.cancelRequested) controller.abort(new Interrupt('cancel'));
-    } catch (err) {
-      this.ctx.log.warn({ runId, stageId, err: (err as Error).message }, 'stage heartbeat failed');
-    }
-  }
-
   private async record(
     doc: RunDoc,
     stage: StageState,
     owner: string,
+    lease: StageLease,
     why: Why | undefined,
     outcome: StageOutcome | undefined,
     error: unknown,
@@ -277,44 +305,49 @@ export class StageExecutor {
     const now = this.ctx.clock.now();
     let retryIn = 0;
     let note = '';
-    const after = await this.repo.update(doc.id, (d) =>
-      patchStage(d, stage.id, stage.gen, 'executing', (s) => {
-        retryIn = 0;
-        const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
-        if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
-        if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
-        if (outcome?.status === 'waiting') {
-          if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
-          return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
-        }
-        if (outcome)
+    // The outcome is kept until the store takes it (a Redis restart or failover): giving up here
+    // would let the lease lapse and the watchdog run the stage again or fail it as "worker stopped".
+    const write = () =>
+      this.repo.update(doc.id, (d) =>
+        patchStage(d, stage.id, stage.gen, 'executing', (s) => {
+          retryIn = 0;
+          const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
+          if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
+          if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
+          if (outcome?.status === 'waiting') {
+            if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
+            return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
+          }
+          if (outcome)
+            return {
+              ...s,
+              ...done,
+              status: outcome.status,
+              summary: outcome.summary,
+              link: outcome.link ?? s.link,
+              details: outcome.details,
+            };
+          const message = safeMessage(error, secrets);
+          if (!isPermanent(error) && s.attempt < s.maxAttempts) {
+            retryIn = s.backoffMs * 2 ** (s.attempt - 1);
+            return {
+              ...s,
+              phase: 'queued',
+              gen: s.gen + 1,
+              queuedAt: now + retryIn,
+              summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
+            };
+          }
           return {
             ...s,
             ...done,
-            status: outcome.status,
-            summary: outcome.summary,
-            link: outcome.link ?? s.link,
-            details: outcome.details,
+            status: 'failed',
+            summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
           };
-        const message = safeMessage(error, secrets);
-        if (!isPermanent(error) && s.attempt < s.maxAttempts) {
-          retryIn = s.backoffMs * 2 ** (s.attempt - 1);
-          return {
-            ...s,
-            phase: 'queued',
-            gen: s.gen + 1,
-            queuedAt: now + retryIn,
-            summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
-          };
-        }
-        return {
-          ...s,
-          ...done,
-          status: 'failed',
-          summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
-        };
-      }),
-    );
+        }),
+      );
+    const after = await lease.untilStored(write, 'stage outcome');
+    lease.stop();
     await this.repo.releaseLease(doc.id, stage.id, owner);
     const s = after?.stages.find((x) => x.id === stage.id);
     if (!after || !s || s.gen < stage.gen) return;

@@ -10,6 +10,12 @@ import type { RunRepo } from './repo.js';
 
 export const WATCHDOG_JOB = 'pipeline.watchdog';
 const MAX_RESUMES = 5;
+/**
+ * After the store was away, how much longer than a lease a lapsed lease is not taken as a dead
+ * worker: the other processes' connections come back up to 3 s apart (the reconnect delay's cap,
+ * adapters/redis/connection.ts), then their heartbeat (a third of a lease) claims the lease again.
+ */
+const OUTAGE_MARGIN_MS = 5000;
 
 /**
  * Looks after unfinished runs: at worker start-up and then every few seconds (a job scheduler,
@@ -23,12 +29,13 @@ const MAX_RESUMES = 5;
  */
 export class Watchdog {
   constructor(
-    private readonly ctx: Pick<AppContext, 'clock' | 'log'>,
+    private readonly ctx: Pick<AppContext, 'clock' | 'log' | 'store'>,
     private readonly repo: RunRepo,
     private readonly lock: DeployLock,
     private readonly orch: Orchestrator,
     private readonly announce: Announcer,
-    private readonly opts: { requeueAfterMs: number },
+    /** `leaseMs`: the executor's stage lease (15 s when left out). */
+    private readonly opts: { requeueAfterMs: number; leaseMs?: number },
     private readonly procs?: StageProcesses,
   ) {}
 
@@ -74,9 +81,20 @@ export class Watchdog {
     const holder = await this.lock.acquire(doc.service, doc.env, doc.id, this.ctx.clock.now());
     if (holder !== doc.id) this.ctx.log.error({ runId: doc.id, holder }, 'running run does not hold its deploy lock');
     let touched = false;
+    // A lease lapses when nobody can renew it, and nobody can while the store is away: a lapse
+    // seen within a lease (plus a margin) of an outage says nothing about the worker, which
+    // claims its lease again (executor heartbeat) once its connection is back.
+    const outage = this.ctx.store.health?.().unavailableWithin((this.opts.leaseMs ?? 15_000) + OUTAGE_MARGIN_MS) ?? false;
     for (const s of doc.stages) {
       if (s.status !== 'running') continue;
       if (s.phase === 'executing' && !(await this.repo.leaseHeld(doc.id, s.id))) {
+        if (outage) {
+          this.ctx.log.info(
+            { runId: doc.id, stageId: s.id },
+            'stage lease lapsed around a storage outage: giving its worker time to claim it again',
+          );
+          continue;
+        }
         // Its worker is gone, but the command it started may not be: running the stage again, or
         // failing it (which ends the run and frees the lock), waits until that command is dead.
         if (await this.procs?.mayRun(doc.id, s.id)) {
