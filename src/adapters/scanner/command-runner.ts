@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { SECRET_SETTINGS } from '../../config/settings.js';
 import { UpstreamError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { CommandRequest, CommandResult, CommandRunner } from '../../domain/inspect/ports.js';
@@ -16,24 +17,9 @@ const REPORT = '{report}';
  * command is third-party code that may print or ship its environment. The runner is given
  * Settings.COMMAND_ENV (an allow-list: PATH, HOME, locale, plus COMMAND_ENV_PASSTHROUGH such as
  * KUBECONFIG or cloud credentials); these names are stripped again as a second line of defence.
+ * The settings' own list of secrets, not a copy: a copy had drifted and missed the newer ones.
  */
-const OWN_SECRETS = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'VAULT_TOKEN',
-  'VAULT_ROLE_ID',
-  'VAULT_SECRET_ID',
-  'CONSUL_HTTP_TOKEN',
-  'ALERTMANAGER_TOKEN',
-  'HELPDESK_SECRET',
-  'HELPDESK_WEBHOOK_SECRET',
-  'GITHUB_TOKEN',
-  'GITLAB_TRIGGER_TOKEN',
-  'GITLAB_TOKEN',
-  'JENKINS_API_TOKEN',
-  'REDIS_URL',
-];
+const OWN_SECRETS = [...SECRET_SETTINGS, 'VAULT_ROLE_ID', 'REDIS_URL'];
 
 export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
