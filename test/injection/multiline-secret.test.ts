@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { injectionModuleWith } from '../../src/app/wire-injection.js';
-import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { waitFor } from '../support/redis.js';
-import { arrayLogger, expectNoLeaks, makeSecrets, startSources } from './support.js';
+import { arrayLogger, expectNoLeaks, makeSecrets, startInjectionPipelines, startSources } from './support.js';
 
 /**
  * From the failure's side: a PEM key from Vault echoed by a stage used to be stored in the stage
@@ -26,15 +24,7 @@ describe('a multi-line secret echoed by a stage', () => {
       db_password: secrets.prodDbPassword,
       tls_key: pem,
     });
-    h = await startHarness({
-      name: 'config-pem',
-      log,
-      modules: [
-        injectionModuleWith(),
-        makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 }),
-      ],
-      env: { ...src.env, CONFIG_CACHE_MS: '200' },
-    });
+    h = await startInjectionPipelines('config-pem', src, log);
   });
   afterAll(async () => {
     await h?.close();

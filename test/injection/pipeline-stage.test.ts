@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { injectionModuleWith } from '../../src/app/wire-injection.js';
-import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
 import { waitFor } from '../support/redis.js';
-import { arrayLogger, expectNoLeaks, makeSecrets, startSources } from './support.js';
+import { arrayLogger, expectNoLeaks, makeSecrets, startInjectionPipelines, startSources } from './support.js';
 
 // `${{ inject.* }}` resolved into a running shell stage by the real pipelines module, from the
 // loopback Vault and Consul and the landing zone; the secret reaches the process but its log
@@ -16,15 +14,7 @@ describe('injection into a running pipeline stage', () => {
 
   beforeAll(async () => {
     src = await startSources(secrets);
-    h = await startHarness({
-      name: 'config-pipeline',
-      log,
-      modules: [
-        injectionModuleWith(),
-        makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 }),
-      ],
-      env: { ...src.env, CONFIG_CACHE_MS: '200' },
-    });
+    h = await startInjectionPipelines('config-pipeline', src, log);
   });
   afterAll(async () => {
     await h?.close();

@@ -4,7 +4,9 @@ import { expect } from 'vitest';
 import type { Logger } from '../../src/core/ports/runtime.js';
 import { FakeConsul } from '../fakes/consul.js';
 import { FakeVault } from '../fakes/vault.js';
-import type { Harness } from '../support/harness.js';
+import { injectionModuleWith } from '../../src/app/wire-injection.js';
+import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
+import { startHarness, type Harness } from '../support/harness.js';
 import { escapeGlob, REDIS_URL } from '../support/redis.js';
 
 /** A logger that keeps every line (as JSON) so tests can look for leaked secrets. */
@@ -141,3 +143,16 @@ export async function expectNoLeaks(
 }
 
 export const FINGERPRINT = /•••• `([0-9a-f]{6})`/;
+
+/** A bot with the real injection and pipelines modules, reading the loopback Vault and Consul. */
+export function startInjectionPipelines(name: string, src: Awaited<ReturnType<typeof startSources>>, log: ReturnType<typeof arrayLogger>) {
+  return startHarness({
+    name,
+    log,
+    modules: [
+      injectionModuleWith(),
+      makePipelinesModule({ workflowsDir: 'test/injection/workflows', leaseMs: 900, watchdogMs: 300, requeueAfterMs: 5000, pollMs: 40 }),
+    ],
+    env: { ...src.env, CONFIG_CACHE_MS: '200' },
+  });
+}

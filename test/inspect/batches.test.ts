@@ -7,6 +7,7 @@ import { createPlanModule } from '../../src/app/modules/plan.js';
 import type { PlanItem } from '../../src/domain/plan/model.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture } from './support.js';
+import { waitFor } from '../support/redis.js';
 
 // Issue #12 §7: Trivy and SARIF findings show their advisory id (linked where the report gives a
 // URL), and a scan's new findings are one post and one plan item, kept in step as they are fixed
@@ -209,13 +210,3 @@ describe('scan batches: advisory ids, one post and one plan item per service and
     expect(await planned('ledger')).toHaveLength(1);
   });
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -5,6 +5,7 @@ import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import type { Logger } from '../../src/core/ports/runtime.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture } from './support.js';
+import { waitFor } from '../support/redis.js';
 
 // Issue #12 §6 and §7: a scheduled inspection that cannot run says so in its channel once (not
 // once per run, not again after a restart or from another worker) and once more when it recovers;
@@ -130,14 +131,4 @@ async function inspectDrift(h: Harness, env: string): Promise<{ text: string }> 
     await waitFor(async () => !(await h.app.ctx.store.exists(lock)) || undefined, 30_000);
   }
   throw new Error(`the drift inspection of ${env} was skipped five times`);
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

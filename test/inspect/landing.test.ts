@@ -6,6 +6,7 @@ import { createPlanModule } from '../../src/app/modules/plan.js';
 import { FindingStore, type FindingRecord } from '../../src/domain/inspect/finding-store.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture, runIdOf, waitRun } from './support.js';
+import { waitFor } from '../support/redis.js';
 
 // Landing-zone inspections through the local Slack workspace: a job scheduler every 250 ms runs
 // the drift inspector against a real pipeline deploy and an inventory command (`cat` of a file the
@@ -141,16 +142,6 @@ describe('landing-zone inspections', () => {
     expect(name.text).toContain('Unknown inspector `grype`');
   });
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function waitRecord(h: Harness, id: string, ok: (r: FindingRecord) => boolean): Promise<FindingRecord> {
   return waitFor(async () => {

@@ -1,11 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../adapters/redis-processes.js';
 import { cleanupPrefix, REDIS_URL, waitFor } from '../support/redis.js';
 
 /**
@@ -16,15 +16,6 @@ import { cleanupPrefix, REDIS_URL, waitFor } from '../support/redis.js';
 mkdirSync('.switchyard', { recursive: true });
 const out = mkdtempSync(join('.switchyard', 'build-test-'));
 const prefix = `t-build-${randomBytes(4).toString('hex')}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the built artefact', () => {
   afterAll(async () => {

@@ -38,7 +38,7 @@ export async function cleanupPrefix(redis: Redis, prefix: string): Promise<numbe
 }
 
 /** Polls `probe` until it returns a truthy value (returned) or `timeoutMs` passes (throws). */
-export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
