@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/module.js';
 import type { JobContext, JobProcessor } from '../../core/ports/jobs.js';
-import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 import type { StageKind, StageOutcome } from '../contracts.js';
 import type { Announcer } from './announce.js';
@@ -12,8 +11,11 @@ import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
 import { maskSecrets } from './placeholders.js';
 import { logBlock, safeMrkdwn } from './render.js';
 import type { RunRepo } from './repo.js';
-import { isPermanent, maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
+import { maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
 import { StageLease } from './stage-lease.js';
+import { patchStage, settleStage, type StopReason } from './stage-outcome.js';
+
+export { patchStage } from './stage-outcome.js';
 
 export interface ExecutorOptions {
   /** Stage lease: renewed every third of it while the stage runs; a dead worker's lease expires. */
@@ -34,7 +36,7 @@ class GuardStopped extends Error {
   }
 }
 
-type Why = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
+type Why = StopReason;
 class Interrupt extends Error {
   constructor(readonly why: Why) {
     super(`stage interrupted: ${why}`);
@@ -310,40 +312,9 @@ export class StageExecutor {
     const write = () =>
       this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => {
-          retryIn = 0;
-          const done = { phase: undefined, finishedAt: now, checkpoint: undefined };
-          if (why === 'cancel') return { ...s, ...done, status: 'cancelled', summary: 'cancelled' };
-          if (why === 'timeout') return { ...s, ...done, status: 'failed', summary: `timed out after ${formatDuration(s.timeoutMs)}` };
-          if (outcome?.status === 'waiting') {
-            if (s.resolution) return { ...s, ...done, ...s.resolution, resolution: undefined };
-            return { ...s, status: 'waiting', phase: undefined, ...(outcome.summary ? { summary: outcome.summary } : {}) };
-          }
-          if (outcome)
-            return {
-              ...s,
-              ...done,
-              status: outcome.status,
-              summary: outcome.summary,
-              link: outcome.link ?? s.link,
-              details: outcome.details,
-            };
-          const message = safeMessage(error, secrets);
-          if (!isPermanent(error) && s.attempt < s.maxAttempts) {
-            retryIn = s.backoffMs * 2 ** (s.attempt - 1);
-            return {
-              ...s,
-              phase: 'queued',
-              gen: s.gen + 1,
-              queuedAt: now + retryIn,
-              summary: `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`,
-            };
-          }
-          return {
-            ...s,
-            ...done,
-            status: 'failed',
-            summary: s.maxAttempts > 1 && !isPermanent(error) ? `${message} (after ${s.attempt} attempts)` : message,
-          };
+          const next = settleStage(s, { why, outcome, error, secrets, now });
+          retryIn = next.retryIn;
+          return next.stage;
         }),
       );
     const after = await lease.untilStored(write, 'stage outcome');
@@ -363,22 +334,6 @@ export class StageExecutor {
     const advanced = await this.orch.advance(doc.id);
     if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
   }
-}
-
-/** Applies `fn` to a stage only while it is still the generation (and phase) the caller owns. */
-export function patchStage(
-  d: RunDoc,
-  stageId: string,
-  gen: number,
-  phase: 'queued' | 'executing',
-  fn: (s: StageState) => StageState,
-): RunDoc | typeof ABORT {
-  const i = d.stages.findIndex((s) => s.id === stageId);
-  const s = d.stages[i];
-  if (!s || s.gen !== gen || s.status !== 'running' || s.phase !== phase) return ABORT;
-  const stages = [...d.stages];
-  stages[i] = fn(s);
-  return { ...d, stages };
 }
 
 /** Waits for `p` at most `ms`; the timer is cleared as soon as `p` settles. */
