@@ -9,7 +9,7 @@ import type { ActionHandler, ViewHandler } from '../../src/core/module.js';
 import type { RunInfo } from '../../src/domain/contracts.js';
 import { gateButtons } from '../../src/domain/approvals/render.js';
 import type { Gate } from '../../src/domain/approvals/gate.js';
-import { renderSummary } from '../../src/domain/incidents/summary.js';
+import { renderSummary } from '../../src/surfaces/incidents/render.js';
 import type { Incident } from '../../src/domain/incidents/model.js';
 import { gateContent } from '../../src/domain/inspect/render.js';
 import type { RunDoc } from '../../src/domain/pipelines/model.js';

@@ -1,18 +1,21 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
 import { DEPLOY_GUARDS, servicesOf } from '../../domain/services.js';
-import { incidentCommand } from '../../../commands/incident.js';
 import { alertmanagerRoute } from '../../domain/incidents/alertmanager.js';
 import { loadIncidentsConfig, type IncidentsConfig } from '../../domain/incidents/config.js';
 import { JOB, type IncidentDeps, type IncidentSettings } from '../../domain/incidents/deps.js';
 import { incidentDeployGuard, runSubscriptions } from '../../domain/incidents/deploy.js';
 import type { HelpdeskNotifier } from '../../domain/incidents/helpdesk-port.js';
 import { helpdeskRoute } from '../../domain/incidents/helpdesk-inbound.js';
-import { incidentActions, incidentEvents, incidentShortcuts, incidentViews } from '../../domain/incidents/interactions.js';
+import { incidentEvents } from '../../domain/incidents/interactions.js';
 import { incidentJobs } from '../../domain/incidents/jobs.js';
 import { IncidentReads } from '../../domain/incidents/queries.js';
 import { IncidentRepo } from '../../domain/incidents/repo.js';
 import { IncidentService } from '../../domain/incidents/service.js';
+import { incidentActions, incidentShortcuts } from '../../surfaces/incidents/actions.js';
+import { incidentCommand } from '../../surfaces/incidents/commands.js';
+import { incidentPresenter } from '../../surfaces/incidents/render.js';
+import { incidentViews } from '../../surfaces/incidents/views.js';
 
 export interface IncidentsModuleOptions {
   /** Defaults to `<configDir>/incidents.yml`; tests point at their own file. */
@@ -35,7 +38,7 @@ export interface IncidentsModuleOptions {
 export function createIncidentsModule(ctx: AppContext, opts: IncidentsModuleOptions = {}): Module {
   const cfg = opts.config ?? loadIncidentsConfig(opts.configFile ?? join(ctx.configDir, 'incidents.yml'));
   const repo = new IncidentRepo(ctx.store);
-  const d: IncidentDeps = { ctx, settings: opts.settings ?? {}, repo, cfg, helpdesk: opts.helpdesk };
+  const d: IncidentDeps = { ctx, settings: opts.settings ?? {}, repo, cfg, helpdesk: opts.helpdesk, presenter: incidentPresenter };
   const svc = new IncidentService(d);
   const reads = new IncidentReads(repo, ctx.clock);
   const openFor = (service: string) => reads.openDocs({ service });

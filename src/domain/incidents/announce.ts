@@ -1,8 +1,6 @@
-import { channelLink, type MessageContent } from '../../core/blocks.js';
 import { audienceFor } from './config.js';
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';
-import { formatUpdate } from './notify.js';
 
 /**
  * The live announcement: one message per audience channel (stakeholders, related teams, NOC, help
@@ -18,14 +16,6 @@ export function announcementChannels(d: IncidentDeps, inc: Incident): string[] {
   const a = audienceFor(d.cfg, inc.services, inc.severity);
   const all = [...a.stakeholders, ...a.related, ...a.noc, ...a.helpdesk, ...(d.cfg.announce_channel ? [d.cfg.announce_channel] : [])];
   return [...new Set(all)].filter((c) => c !== inc.channel);
-}
-
-export function renderAnnouncement(inc: Incident): MessageContent {
-  const declarer = /^[UW][A-Z0-9]+$/.test(inc.declaredBy) ? inc.declaredBy : undefined;
-  const what = inc.description ?? inc.title;
-  const { blocks } = formatUpdate(inc, 'declared', what, declarer);
-  const where = inc.channel ? ` · ${channelLink(inc.channel)}` : inc.setup.failed ? ' · no incident channel' : ' · channel being set up';
-  return { text: `${inc.id} incident declared: ${what}`.slice(0, 2500) + ` (${inc.severity} · ${inc.status}${where})`, blocks };
 }
 
 /**
@@ -44,7 +34,7 @@ export async function syncAnnouncements(d: IncidentDeps, id: string): Promise<st
   });
   const inc = res?.after ?? now;
   const already = new Set(res ? (res.before.announcedTo ?? []) : (inc.announcedTo ?? []));
-  const content = renderAnnouncement(inc);
+  const content = d.presenter.announcement(inc);
   for (const channel of inc.announcedTo ?? []) {
     const key = announcementKey(id, channel);
     await d.ctx.chat.post({ channel, key, ...content }); // a no-op where it was posted

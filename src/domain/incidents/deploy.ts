@@ -7,7 +7,7 @@ import { servicesOf } from '../services.js';
 import type { IncidentDeps } from './deps.js';
 import { isOpen, normalizeIncidentId, type Incident } from './model.js';
 import { scheduleRefresh } from './notify.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 
 const DAY_MS = 24 * 3600_000;
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../core/module.js';
 import type { IncidentsConfig } from './config.js';
 import type { HelpdeskNotifier } from './helpdesk-port.js';
+import type { IncidentPresenter } from './presenter.js';
 import type { IncidentRepo } from './repo.js';
 
 /** The settings incidents reads (its wiring in src/app declares them; no other setting reaches it). */
@@ -19,6 +20,8 @@ export interface IncidentDeps {
   cfg: IncidentsConfig;
   /** Absent when HELPDESK_WEBHOOK_URL is not set. */
   helpdesk: HelpdeskNotifier | undefined;
+  /** How messages look (src/surfaces/incidents/render.ts); the domain says only what they show. */
+  presenter: IncidentPresenter;
 }
 
 /** Job names of the incidents module (queue `incident`). */

@@ -1,105 +1,13 @@
-import { anyone } from '../../core/commands/spec.js';
-import { defineShortcut } from '../../core/edges.js';
-import type { ActionHandler, ShortcutHandler, SlackEventHandler, ViewHandler } from '../../core/module.js';
-import { SEVERITIES, type Severity } from './config.js';
-import { LEAD_POLICY, RESPOND_POLICY } from './authorize.js';
+import type { SlackEventHandler } from '../../core/module.js';
+import { mention } from '../../core/outbound.js';
 import type { IncidentDeps } from './deps.js';
-import { rollBack } from './deploy.js';
-import { DECLARE_FORM, RESOLVE_FORM, resolveModal } from './modals.js';
-import { parseFollowUps, resolveIncident } from './resolve.js';
 import type { IncidentService } from './service.js';
-import { ACK, ROLLBACK, SEVERITY, STATUS } from './summary.js';
-import { mention } from '../../core/blocks.js';
 
-/** Buttons on the summary, the declare/resolve modals, reactions, joins and the message shortcut. */
-export function incidentActions(d: IncidentDeps, svc: IncidentService): ActionHandler[] {
-  return [
-    ACK.handler({
-      permission: RESPOND_POLICY,
-      async handle(ctx) {
-        const { incident, first } = await svc.acknowledge(ctx.value, ctx.actor);
-        return {
-          text: first
-            ? `You acknowledged ${incident.id}; escalation is stopped.`
-            : `${incident.id} was already acknowledged by ${mention(incident.ackedBy)}.`,
-        };
-      },
-    }),
-    STATUS.handler({
-      permission: RESPOND_POLICY,
-      async handle(ctx) {
-        const { id, status } = ctx.value;
-        if (status === 'resolved') {
-          const inc = await svc.require(id);
-          await svc.authorize(inc, ctx.actor, 'resolve');
-          if (!ctx.triggerId) return { text: `Resolve with \`/incident resolve "summary" --id ${id}\`.` };
-          await d.ctx.chat.openModal(ctx.triggerId, resolveModal(inc.id, inc.title));
-          return;
-        }
-        const inc = await svc.setStatus(id, status, ctx.actor);
-        return { text: `${inc.id} is now *${inc.status}*.` };
-      },
-    }),
-    SEVERITY.handler({
-      permission: RESPOND_POLICY,
-      async handle(ctx) {
-        const inc = await svc.setSeverity(ctx.value.id, ctx.value.severity, ctx.actor);
-        return { text: `${inc.id} is now *${inc.severity}*.` };
-      },
-    }),
-    ROLLBACK.handler({
-      permission: 'deployer',
-      async handle(ctx) {
-        const { id, runId } = ctx.value;
-        const inc = await svc.require(id);
-        const { run, target } = await rollBack(d, inc, runId, ctx.actor, ctx.channelId ?? inc.channel ?? ctx.actor.userId, ctx.triggerId);
-        return {
-          text: `Rollback started: run \`${run.id}\` deploys \`${target.ref}\` (before \`${runId}\`), through the same pipeline and gates.`,
-        };
-      },
-    }),
-  ];
-}
-
-export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandler[] {
-  return [
-    DECLARE_FORM.handler({
-      permission: anyone('every member may declare an incident'),
-      async handle(ctx) {
-        const { title, services, description } = ctx.values;
-        const severity = ctx.values.severity as Severity;
-        const errors: Record<string, string> = {};
-        if (!title) errors.title = 'Give the incident a title.';
-        if (!SEVERITIES.includes(severity)) errors.severity = `Pick one of ${SEVERITIES.join(', ')}.`;
-        const unknown = services.filter((s) => !d.cfg.services[s]);
-        if (unknown.length) errors.services = `Unknown: ${unknown.join(', ')}`;
-        if (Object.keys(errors).length) return { errors };
-        const { incident, created } = await svc.declare({
-          title,
-          severity,
-          services,
-          ...(description ? { description } : {}),
-          source: 'slack',
-          declaredBy: ctx.actor.userId,
-          // The trigger that opened the modal: a resubmitted form declares once.
-          dedupe: { source: 'slack', key: ctx.metadata.trigger ?? ctx.viewId },
-        });
-        await ctx.respond({
-          text: created
-            ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.`
-            : `${incident.id} was already declared from this form.`,
-        });
-      },
-    }),
-    RESOLVE_FORM.handler({
-      permission: LEAD_POLICY,
-      async handle(ctx) {
-        await resolveIncident(d, svc, ctx.metadata.id, ctx.values.resolution, parseFollowUps(ctx.values.followups), ctx.actor);
-      },
-    }),
-  ];
-}
-
+/**
+ * The Slack events incidents listens to: a reaction that puts a message on the timeline, a join.
+ * They show nothing but a plain line; the buttons, forms and the message shortcut are in
+ * src/surfaces/incidents (actions.ts, views.ts), wired by src/app/modules/incidents.ts.
+ */
 export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEventHandler[] {
   return [
     {
@@ -146,29 +54,5 @@ export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEven
         });
       },
     },
-  ];
-}
-
-export function incidentShortcuts(d: IncidentDeps, svc: IncidentService): ShortcutHandler[] {
-  return [
-    defineShortcut({
-      id: 'incident.note_from_message',
-      permission: anyone('a timeline note tells nobody; anyone helping may add one'),
-      async handle(ctx) {
-        const id = await d.repo.byChannel(ctx.channelId);
-        if (!id) {
-          const open = (await d.repo.openIds()).sort();
-          await ctx.respond({
-            text:
-              "This channel belongs to no incident. Use the shortcut in an incident's channel" +
-              `${open.length ? ` (open: ${open.join(', ')})` : ''}.`,
-          });
-          return;
-        }
-        const author = ctx.message.user ? `${mention(ctx.message.user)}: ` : '';
-        await svc.addNote(id, `${author}${ctx.message.text}`, ctx.actor.userId, { channel: ctx.channelId, ts: ctx.message.ts });
-        await ctx.respond({ text: `Added to the ${id} timeline.` });
-      },
-    }),
   ];
 }

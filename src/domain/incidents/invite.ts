@@ -1,4 +1,4 @@
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import type { InviteResult } from '../../core/ports/chat.js';
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';

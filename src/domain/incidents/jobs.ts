@@ -1,4 +1,4 @@
-import { channelLink, md, mention } from '../../core/blocks.js';
+import { channelLink, mention } from '../../core/outbound.js';
 import { PermanentJobError, UpstreamError } from '../../core/errors.js';
 import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import { syncAnnouncements } from './announce.js';
@@ -10,7 +10,7 @@ import { inviteResponders } from './invite.js';
 import { isOpen } from './model.js';
 import { armEscalation, armReminder, describeTimer, escalationLevels, needsFallback, resolveResponders } from './notify.js';
 import { permanentCode, setupProcessor } from './setup.js';
-import { renderSummary, summaryKey, topicOf } from './summary.js';
+import { summaryKey, topicOf } from './summary.js';
 
 /** The slow Slack work, as jobs: set-up (setup.ts), refresh, reminders, escalation, help desk. */
 
@@ -36,7 +36,7 @@ function refreshProcessor(d: IncidentDeps): JobProcessor {
           d.ctx.log.warn({ incident: inc.id, error }, 'Slack refused the incident topic; the summary still shows the state');
         }
       }
-      await d.ctx.chat.update(summaryKey(inc.id), renderSummary(inc, await recentDeploys(d, inc)));
+      await d.ctx.chat.update(summaryKey(inc.id), d.presenter.summary(inc, await recentDeploys(d, inc)));
       return 'refreshed';
     },
   });
@@ -52,7 +52,7 @@ function remindProcessor(d: IncidentDeps): JobProcessor {
       const who = inc.roles.commander ? `${mention(inc.roles.commander)}` : 'Responders';
       const text = `:bell: ${who}: no update on ${inc.id} for ${every}. Post one with \`/incident update "what we know"\`.`;
       if (inc.channel)
-        await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-remind-${inc.reminderGen}`, text, blocks: [md(text)] });
+        await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-remind-${inc.reminderGen}`, ...d.presenter.note(text) });
       if (inc.roles.commander)
         await d.ctx.chat.post({ channel: inc.roles.commander, key: `inc-${inc.id}-remind-dm-${inc.reminderGen}`, text });
       await armReminder(d, inc.id);
@@ -106,7 +106,7 @@ function escalateProcessor(d: IncidentDeps): JobProcessor {
       const text =
         `:rotating_light: Nobody acknowledged ${inc.id} within ${waited}: ` +
         `escalation level ${level} paged: ${names}${via}.${refused}${lost}`;
-      if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, text, blocks: [md(text)] });
+      if (inc.channel) await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-esc-${level}`, ...d.presenter.note(text) });
       const how = inc.channel
         ? `join ${channelLink(inc.channel)} and press Acknowledge`
         : `it has no channel (set-up failed): acknowledge with \`/incident ack --id ${inc.id}\``;

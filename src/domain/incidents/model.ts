@@ -1,6 +1,6 @@
 import type { IncidentSummary } from '../contracts.js';
 import type { Severity } from './config.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 
 /** The incident document kept in Redis (one JSON value per incident). */
 export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;

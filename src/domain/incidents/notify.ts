@@ -1,4 +1,3 @@
-import { channelLink, context, escapeMrkdwn, md, mention } from '../../core/blocks.js';
 import { UpstreamError } from '../../core/errors.js';
 import { formatDuration } from '../../core/time.js';
 import { audienceFor, type Responders } from './config.js';
@@ -6,41 +5,15 @@ import { JOB, jobId, type IncidentDeps } from './deps.js';
 import type { HelpdeskEvent } from './helpdesk-port.js';
 import { HELPDESK_JOB, type HelpdeskJob } from './helpdesk-job.js';
 import { enqueueJob } from '../../core/ports/jobs.js';
-import { SEVERITY_EMOJI, isOpen, type Incident } from './model.js';
+import { isOpen, type Incident } from './model.js';
+import type { BroadcastKind } from './presenter.js';
 import { ESCALATE_JOB, REFRESH_JOB, REMIND_JOB } from './job-defs.js';
 
 /**
  * Telling people: status updates to every audience, the help desk webhook, and the two timers
  * (update reminder, acknowledge escalation). Posts go through the durable outbox with keys, so a
- * retried caller posts each message once.
+ * retried caller posts each message once. How each message looks is the presenter's (deps.presenter).
  */
-export type BroadcastKind = 'declared' | 'update' | 'resolved';
-
-const TITLE: Record<BroadcastKind, string> = { declared: 'Incident declared', update: 'Status update', resolved: 'Resolved' };
-
-export function formatUpdate(
-  inc: Incident,
-  kind: BroadcastKind,
-  text: string,
-  actor?: string,
-): { text: string; blocks: ReturnType<typeof md>[] } {
-  const head = `${SEVERITY_EMOJI[inc.severity]} *${inc.id} · ${inc.severity} · ${inc.status}* — ${escapeMrkdwn(inc.title)}`;
-  const meta = [
-    `*${TITLE[kind]}*${actor ? ` by ${mention(actor)}` : ''}`,
-    `Services: ${inc.services.join(', ') || 'none'}`,
-    `Commander: ${inc.roles.commander ? mention(inc.roles.commander) : 'unassigned'}`,
-    // Until set-up creates it, say so: the live announcement is edited to link it.
-    ...(inc.channel
-      ? [`Channel: ${channelLink(inc.channel)}`]
-      : kind !== 'declared'
-        ? []
-        : inc.setup.failed
-          ? ['Channel: none (set-up failed)']
-          : ['Channel: being set up']),
-  ].join(' · ');
-  const body = escapeMrkdwn(text);
-  return { text: `${inc.id} ${TITLE[kind].toLowerCase()}: ${text}`.slice(0, 3000), blocks: [md(head), md(body), context(meta)] };
-}
 
 /** The incident channel, stakeholders (and related teams), NOC and help desk channels for it. */
 export function broadcastChannels(d: IncidentDeps, inc: Incident, kind: BroadcastKind): string[] {
@@ -58,7 +31,7 @@ export async function broadcast(
   text: string,
   actor?: string,
 ): Promise<string[]> {
-  const content = formatUpdate(inc, kind, text, actor);
+  const content = d.presenter.update(inc, kind, text, actor);
   const channels = broadcastChannels(d, inc, kind);
   for (const channel of channels) {
     await d.ctx.chat.post({ channel, key: `inc-${inc.id}-${kind}-${seq}-${channel}`, ...content });
@@ -69,7 +42,7 @@ export async function broadcast(
 /** A line in the incident channel (no-op until the channel exists: the summary shows the state). */
 export async function channelNote(d: IncidentDeps, inc: Incident, key: string, text: string): Promise<void> {
   if (!inc.channel) return;
-  await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-${key}`, text, blocks: [md(text)] });
+  await d.ctx.chat.post({ channel: inc.channel, key: `inc-${inc.id}-${key}`, ...d.presenter.note(text) });
 }
 
 export async function notifyHelpdesk(d: IncidentDeps, inc: Incident, event: HelpdeskEvent['event'], message?: string): Promise<void> {

@@ -3,7 +3,7 @@ import { EVENTS } from '../contracts.js';
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';
 import { broadcast, notifyHelpdesk, scheduleRefresh } from './notify.js';
-import { postmortemMarkdown, postmortemMessages } from './postmortem.js';
+import { postmortemMarkdown } from './postmortem.js';
 import type { IncidentService } from './service.js';
 
 /** Follow-ups typed one per line (a leading `-`, `*` or `[ ]` is dropped). */
@@ -39,7 +39,7 @@ export async function resolveIncident(
   if (inc.channel) {
     // The whole draft: a long one continues in the thread of the first message.
     const head = `inc-${id}-postmortem`;
-    for (const [i, m] of postmortemMessages(id, markdown).entries()) {
+    for (const [i, m] of d.presenter.postmortem(id, markdown).entries()) {
       const text = i ? m.text : `Postmortem draft for ${id} (Markdown, also kept by Switchyard: \`/incident show ${id} --postmortem\`)`;
       await d.ctx.chat.post({
         channel: inc.channel,

@@ -27,7 +27,7 @@ import {
   oncallOf,
   scheduleRefresh,
 } from './notify.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { SETUP_JOB } from './job-defs.js';
 
 export interface DeclareInput {

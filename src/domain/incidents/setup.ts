@@ -1,4 +1,4 @@
-import { md, mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { ConflictError, PermanentJobError, UpstreamError } from '../../core/errors.js';
 import type { InviteResult } from '../../core/ports/chat.js';
 import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
@@ -10,7 +10,7 @@ import { recentDeploys } from './deploy.js';
 import { inviteResponders, refusalText } from './invite.js';
 import type { Incident } from './model.js';
 import { needsFallback, oncallOf, resolveResponders } from './notify.js';
-import { purposeOf, renderSummary, summaryKey, topicOf } from './summary.js';
+import { purposeOf, summaryKey, topicOf } from './summary.js';
 
 const MAX_NAME_ATTEMPTS = 30;
 
@@ -77,7 +77,7 @@ async function failLoudly(d: IncidentDeps, id: string, what: string, error: stri
     `:warning: ${id} is declared, but Switchyard could not ${what} (Slack answered \`${error}\`). ` +
     `Responders were not gathered: fix the app's access, then \`/incident show ${id}\`.`;
   const target = inc.channel ?? (/^[UW][A-Z0-9]+$/.test(inc.declaredBy) ? inc.declaredBy : d.cfg.announce_channel);
-  if (target) await d.ctx.chat.post({ channel: target, key: `inc-${id}-setup-failed`, text, blocks: [md(text)] });
+  if (target) await d.ctx.chat.post({ channel: target, key: `inc-${id}-setup-failed`, ...d.presenter.note(text) });
   await syncAnnouncements(d, id);
 }
 
@@ -149,8 +149,8 @@ async function noteGaps(d: IncidentDeps, inc: Incident): Promise<void> {
   if (!inc.channel || gaps.length <= noted) return;
   const text = `:warning: Set-up of ${inc.id} finished with gaps:\n${gaps.join('\n')}`;
   const key = `inc-${inc.id}-setup-gaps`;
-  await d.ctx.chat.post({ channel: inc.channel, key, text, blocks: [md(text)] });
-  if (noted) await d.ctx.chat.update(key, { text, blocks: [md(text)] });
+  await d.ctx.chat.post({ channel: inc.channel, key, ...d.presenter.note(text) });
+  if (noted) await d.ctx.chat.update(key, d.presenter.note(text));
   await record(d, inc.id, (c) => ((c.setup.noted ?? 0) >= gaps.length ? null : { ...c, setup: { ...c.setup, noted: gaps.length } }));
 }
 
@@ -183,12 +183,12 @@ async function runSetup(d: IncidentDeps, id: string): Promise<string> {
   inc = await invite(d, (await d.repo.get(id)) ?? inc);
   if (!inc.setup.summaryPosted) {
     const rendered = inc.version;
-    await d.ctx.chat.post({ channel, key: summaryKey(id), ...renderSummary(inc, await recentDeploys(d, inc)) });
+    await d.ctx.chat.post({ channel, key: summaryKey(id), ...d.presenter.summary(inc, await recentDeploys(d, inc)) });
     await d.ctx.chat.pin(summaryKey(id));
     await syncAnnouncements(d, id); // the announcements can link the channel now
     inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, summaryPosted: true, ready: true } }));
     // A change that landed while the summary was being posted skipped its refresh: catch up.
-    if (inc.version !== rendered + 1) await d.ctx.chat.update(summaryKey(id), renderSummary(inc, await recentDeploys(d, inc)));
+    if (inc.version !== rendered + 1) await d.ctx.chat.update(summaryKey(id), d.presenter.summary(inc, await recentDeploys(d, inc)));
   }
   await noteGaps(d, inc);
   return 'ready';

@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
-import { arg, optional, typedDefault } from '../src/core/commands/args.js';
-import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
-import { LEAD_POLICY, RESPOND_POLICY } from '../src/domain/incidents/authorize.js';
-import { NotFoundError, UsageError } from '../src/core/errors.js';
-import { formatDuration } from '../src/core/time.js';
-import { SEVERITIES, type Severity } from '../src/domain/incidents/config.js';
-import type { IncidentDeps } from '../src/domain/incidents/deps.js';
-import { declareModal, resolveModal } from '../src/domain/incidents/modals.js';
-import { ROLE_LABEL, SEVERITY_EMOJI, who, type Incident, type IncidentRole } from '../src/domain/incidents/model.js';
-import { formatMetrics, type IncidentReads } from '../src/domain/incidents/queries.js';
-import { showPostmortem } from '../src/domain/incidents/postmortem.js';
-import { parseFollowUps, resolveIncident } from '../src/domain/incidents/resolve.js';
-import type { IncidentService } from '../src/domain/incidents/service.js';
-import { fmtTime } from '../src/domain/incidents/summary.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention } from '../../core/blocks.js';
+import { arg, optional, typedDefault } from '../../core/commands/args.js';
+import { anyone, defineCommand, sub, type CommandSpec } from '../../core/commands/spec.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
+import { formatDuration } from '../../core/time.js';
+import { LEAD_POLICY, RESPOND_POLICY } from '../../domain/incidents/authorize.js';
+import { SEVERITIES, type Severity } from '../../domain/incidents/config.js';
+import type { IncidentDeps } from '../../domain/incidents/deps.js';
+import { ROLE_LABEL, SEVERITY_EMOJI, who, type Incident, type IncidentRole } from '../../domain/incidents/model.js';
+import { formatMetrics, type IncidentReads } from '../../domain/incidents/queries.js';
+import { parseFollowUps, resolveIncident } from '../../domain/incidents/resolve.js';
+import type { IncidentService } from '../../domain/incidents/service.js';
+import { fmtTime } from '../../domain/incidents/summary.js';
+import { showPostmortem } from './render-postmortem.js';
+import { declareModal, resolveModal } from './views.js';
 
 /**
  * `/incident`: declare, coordinate and close incidents. Most subcommands act on the incident of the channel they are typed in,

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import type { Block } from '../../core/blocks.js';
+import { anyone } from '../../core/commands/spec.js';
 import { defineView, formList, formText, json } from '../../core/edges.js';
+import type { ViewHandler } from '../../core/module.js';
 import type { ModalView } from '../../core/ports/chat.js';
-import { SEVERITIES, type IncidentsConfig } from './config.js';
+import { LEAD_POLICY } from '../../domain/incidents/authorize.js';
+import { SEVERITIES, type IncidentsConfig, type Severity } from '../../domain/incidents/config.js';
+import type { IncidentDeps } from '../../domain/incidents/deps.js';
+import { parseFollowUps, resolveIncident } from '../../domain/incidents/resolve.js';
+import type { IncidentService } from '../../domain/incidents/service.js';
 
 export const DECLARE_VIEW = 'incident.declare';
 export const RESOLVE_VIEW = 'incident.resolve';
@@ -60,4 +66,44 @@ export function resolveModal(incidentId: string, title: string): ModalView {
       input('followups', 'Follow-ups (one per line)', { type: 'plain_text_input', multiline: true, max_length: 3000 }, true),
     ],
   });
+}
+
+/** What the two forms do when submitted. */
+export function incidentViews(d: IncidentDeps, svc: IncidentService): ViewHandler[] {
+  return [
+    DECLARE_FORM.handler({
+      permission: anyone('every member may declare an incident'),
+      async handle(ctx) {
+        const { title, services, description } = ctx.values;
+        const severity = ctx.values.severity as Severity;
+        const errors: Record<string, string> = {};
+        if (!title) errors.title = 'Give the incident a title.';
+        if (!SEVERITIES.includes(severity)) errors.severity = `Pick one of ${SEVERITIES.join(', ')}.`;
+        const unknown = services.filter((s) => !d.cfg.services[s]);
+        if (unknown.length) errors.services = `Unknown: ${unknown.join(', ')}`;
+        if (Object.keys(errors).length) return { errors };
+        const { incident, created } = await svc.declare({
+          title,
+          severity,
+          services,
+          ...(description ? { description } : {}),
+          source: 'slack',
+          declaredBy: ctx.actor.userId,
+          // The trigger that opened the modal: a resubmitted form declares once.
+          dedupe: { source: 'slack', key: ctx.metadata.trigger ?? ctx.viewId },
+        });
+        await ctx.respond({
+          text: created
+            ? `Declared ${incident.id} (${incident.severity}): ${incident.title}. Its channel is being set up.`
+            : `${incident.id} was already declared from this form.`,
+        });
+      },
+    }),
+    RESOLVE_FORM.handler({
+      permission: LEAD_POLICY,
+      async handle(ctx) {
+        await resolveIncident(d, svc, ctx.metadata.id, ctx.values.resolution, parseFollowUps(ctx.values.followups), ctx.actor);
+      },
+    }),
+  ];
 }
