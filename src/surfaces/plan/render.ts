@@ -1,5 +1,5 @@
 import { context, escapeMrkdwn, link, md, mention, type MessageContent, sections } from '../../core/blocks.js';
-import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from './model.js';
+import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from '../../domain/plan/model.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
 export function formatDate(at: number): string {

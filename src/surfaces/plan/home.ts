@@ -4,11 +4,11 @@ import { actions, context, escapeMrkdwn, md, type Block, type ButtonSpec } from 
 import type { HomeService, HomeSection } from '../../core/home.js';
 import type { ActionHandler } from '../../core/module.js';
 import type { Clock } from '../../core/ports/runtime.js';
-import { ITEM_POLICY } from './authorize.js';
-import type { PlanConfig } from './config.js';
-import { iterationLine } from './format.js';
-import type { PlanItem, PlanState } from './model.js';
-import type { PlanService } from './service.js';
+import { ITEM_POLICY } from '../../domain/plan/authorize.js';
+import type { PlanConfig } from '../../domain/plan/config.js';
+import { iterationLine } from './render.js';
+import type { PlanItem, PlanState } from '../../domain/plan/model.js';
+import type { PlanService } from '../../domain/plan/service.js';
 
 /** Board columns, in the order a person works them, and the moves offered from each. */
 const COLUMNS: Array<{

@@ -13,9 +13,9 @@ import {
 } from '../../core/blocks.js';
 import { compact, defineAction, defineView, formText, json } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
-import type { FindingRecord } from './finding-store.js';
-import { isAccepted } from './finding-store.js';
-import { bySeverityDesc, countBySeverity, SEVERITIES, type Finding, type InspectorResult, type Verdict } from './types.js';
+import type { FindingRecord } from '../../domain/inspect/finding-store.js';
+import { isAccepted } from '../../domain/inspect/finding-store.js';
+import { bySeverityDesc, countBySeverity, SEVERITIES, type Finding, type InspectorResult, type Verdict } from '../../domain/inspect/types.js';
 
 /** Slack texts of inspectors: compact verdicts in a run's thread, findings in team channels. */
 export const VERDICT_ICON: Record<Verdict, string> = { pass: ':white_check_mark:', warn: ':warning:', fail: ':x:' };
