@@ -5,7 +5,14 @@ import { ConfigError, NotFoundError } from '../../core/errors.js';
 import type { PipelineService } from '../../domain/contracts.js';
 import type { Fingerprinter } from '../../domain/injection/fingerprint.js';
 import { injectKeys, substituteInject } from '../../domain/injection/placeholders.js';
-import { downAbove, SOURCE_LABEL, type InjectionService, type LayerReading, type Resolution, type Resolved } from '../../domain/injection/resolver.js';
+import {
+  downAbove,
+  SOURCE_LABEL,
+  type InjectionService,
+  type LayerReading,
+  type Resolution,
+  type Resolved,
+} from '../../domain/injection/resolver.js';
 
 /**
  * The answers of `/config`: every value a person sees goes through `shown()`, which masks

@@ -27,7 +27,7 @@ const OPEN_STATES: ReadonlySet<PlanState> = new Set(['backlog', 'next', 'doing']
 /**
  * `/plan`: items and iterations from chat. Anyone may add items; changing one is for its owner, its
  * service's team or `planner`, and iterations for `planner` (src/domain/plan/authorize.ts). Changes
- * are posted for the team to see (announce.ts); every use is audited.
+ * are posted for the team to see (src/domain/plan/announce.ts); every use is audited.
  */
 export function planCommand(deps: PlanCommandDeps): CommandSpec {
   const { plan } = deps;
