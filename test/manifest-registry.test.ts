@@ -29,6 +29,12 @@ describe('manifest.yml matches the command registry', () => {
     }
   });
 
+  it('lists every served command with all its subcommands in /switchyard help (generated from the same registry)', async () => {
+    const help = (await h.command('U0GRACE', 'C0GENERAL', '/switchyard help')).text;
+    for (const spec of h.app.commands.specs())
+      expect(help, `/${spec.name}`).toContain(`\`/${spec.name}\`: ${spec.description} (${spec.subcommands.map((s) => s.name).join(', ')})`);
+  });
+
   it('shows only examples in help that the parser accepts', () => {
     let checked = 0;
     for (const spec of h.app.commands.specs()) {

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { switchyardCommand } from '../../commands/switchyard.js';
+import { switchyardCommand } from '../surfaces/switchyard/commands.js';
 import { eventDeliveryProcessor, EVENT_JOB, type Subscription } from '../core/events.js';
 import type { AppContext, Module } from '../core/module.js';
 import type { Metrics } from '../adapters/metrics.js';

@@ -39,8 +39,8 @@ const DECISION_AUDITS = [
   'src/core/audit.ts', // the log itself
   'src/core/pipeline.ts', // the one entry per command, button, modal and shortcut
   'src/core/routes.ts', // the one entry per webhook delivery (defineRoute)
-  'commands/config.ts', // reveals of secret values, each with what was shown
-  'commands/inspect.ts', // accepting a finding until a date
+  'src/surfaces/injection/commands.ts', // reveals of secret values, each with what was shown
+  'src/surfaces/inspect/commands.ts', // accepting a finding until a date
   'src/domain/approvals/decisions.ts', // votes and refusals with the gate policy
   'src/domain/approvals/freeze-guard.ts', // freeze overrides
   'src/domain/incidents/deploy.ts', // rollbacks and freeze passes, with the run they started

@@ -11,7 +11,7 @@ import { gateButtons } from '../../src/domain/approvals/render.js';
 import type { Gate } from '../../src/domain/approvals/gate.js';
 import { renderSummary } from '../../src/surfaces/incidents/render.js';
 import type { Incident } from '../../src/domain/incidents/model.js';
-import { gateContent } from '../../src/domain/inspect/render.js';
+import { gateContent } from '../../src/surfaces/inspect/render.js';
 import type { RunDoc } from '../../src/domain/pipelines/model.js';
 import { renderRun } from '../../src/domain/pipelines/render.js';
 

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { configCommand } from '../../../commands/config.js';
 import { loadYamlFile } from '../../core/config/yaml-file.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
@@ -11,7 +10,8 @@ import { LandingZoneSource } from '../../domain/injection/landing-zone.js';
 import { injectKeys } from '../../domain/injection/placeholders.js';
 import { InjectionService } from '../../domain/injection/resolver.js';
 import type { ConfigSource } from '../../domain/injection/source.js';
-import { ConfigViews } from '../../domain/injection/views.js';
+import { configCommand } from '../../surfaces/injection/commands.js';
+import { ConfigViews } from '../../surfaces/injection/render.js';
 
 export interface InjectionModuleOptions {
   /** Vault and Consul adapters; a source left out makes its layers `skipped`. */

@@ -1,4 +1,3 @@
-import { inspectCommand } from '../../../commands/inspect.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { Schedule } from '../../core/ports/jobs.js';
 import { servicesOf, STAGE_KINDS } from '../../domain/services.js';
@@ -8,10 +7,14 @@ import { FindingStore } from '../../domain/inspect/finding-store.js';
 import { GateStore } from '../../domain/inspect/gate.js';
 import { InspectionHealth } from '../../domain/inspect/health.js';
 import { JOB_LANDING, landingProcessor, LandingZone } from '../../domain/inspect/landing.js';
-import { closeGatesOnRunEnd, JOB_SETTLE, overrideActions, overrideViews, settleProcessor } from '../../domain/inspect/override.js';
+import { closeGatesOnRunEnd, GateDecisions, JOB_SETTLE, settleProcessor } from '../../domain/inspect/override.js';
 import type { CommandRunner, RunLogSource } from '../../domain/inspect/ports.js';
 import type { RunnerDeps } from '../../domain/inspect/runner.js';
 import { inspectStageKind } from '../../domain/inspect/stage.js';
+import { overrideActions } from '../../surfaces/inspect/actions.js';
+import { inspectCommand } from '../../surfaces/inspect/commands.js';
+import { inspectPresenter } from '../../surfaces/inspect/render.js';
+import { overrideViews } from '../../surfaces/inspect/views.js';
 
 export interface InspectModuleOptions {
   /** Runs scanner and inventory commands, reads report files (src/adapters/scanner). */
@@ -37,10 +40,12 @@ export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): M
   const findings = new FindingStore(ctx.store);
   const gates = new GateStore(ctx.store);
   const now = () => ctx.clock.now();
-  const announcer = new Announcer(ctx, findings, now);
-  const lz = new LandingZone(ctx, deps, findings, announcer, new InspectionHealth(ctx, now));
+  const present = inspectPresenter;
+  const announcer = new Announcer(ctx, findings, now, present);
+  const lz = new LandingZone(ctx, deps, findings, announcer, new InspectionHealth(ctx, now, present));
+  const decisions = new GateDecisions(ctx, gates);
   servicesOf(ctx).provide('findings', { batch: (scanId) => announcer.batches.snapshot(scanId, now()) });
-  servicesOf(ctx).add(STAGE_KINDS, inspectStageKind(ctx, deps, gates));
+  servicesOf(ctx).add(STAGE_KINDS, inspectStageKind(ctx, deps, gates, present));
 
   const knownEnvs = (): string[] => {
     const pipelines = servicesOf(ctx).maybe('pipelines');
@@ -52,11 +57,11 @@ export function createInspectModule(ctx: AppContext, o: InspectModuleOptions): M
   return {
     name: 'inspect',
     commands: [inspectCommand({ config, findings, announcer, jobs: ctx.jobs, audit: ctx.audit, now, knownEnvs })],
-    actions: overrideActions(ctx, gates),
-    views: overrideViews(ctx, gates),
-    jobs: [landingProcessor(ctx, lz), settleProcessor(ctx, gates)],
+    actions: overrideActions(ctx, decisions),
+    views: overrideViews(decisions),
+    jobs: [landingProcessor(ctx, lz), settleProcessor(ctx, gates, present)],
     enqueues: [JOB_LANDING, JOB_SETTLE],
-    subscriptions: [closeGatesOnRunEnd(ctx, gates)],
+    subscriptions: [closeGatesOnRunEnd(ctx, gates, present)],
     /** One job scheduler per environment; schedulers of environments removed from the file are removed too. */
     async startWorker() {
       const registry = ctx.store.key('inspect', 'schedulers');

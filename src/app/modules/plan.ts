@@ -1,17 +1,19 @@
 import { join } from 'node:path';
-import { planCommand } from '../../../commands/plan.js';
 import type { AppContext, Module } from '../../core/module.js';
 import { servicesOf } from '../../domain/services.js';
 import { PlanAnnouncer } from '../../domain/plan/announce.js';
 import { PlanPolicy } from '../../domain/plan/authorize.js';
 import { loadPlanConfig, type PlanConfig } from '../../domain/plan/config.js';
-import { planHomeSection, planMoveActions } from '../../domain/plan/home.js';
 import { Iterations } from '../../domain/plan/iterations.js';
 import { PlanRepo } from '../../domain/plan/repo.js';
 import { PlanService } from '../../domain/plan/service.js';
-import { addFromMessage } from '../../domain/plan/shortcut.js';
 import { planSubscriptions } from '../../domain/plan/subscriptions.js';
 import { loadTeams, type Teams } from '../../domain/plan/teams.js';
+import { planMoveActions } from '../../surfaces/plan/actions.js';
+import { planCommand } from '../../surfaces/plan/commands.js';
+import { planHomeSection } from '../../surfaces/plan/home.js';
+import { planPresenter } from '../../surfaces/plan/render.js';
+import { addFromMessage } from '../../surfaces/plan/shortcut.js';
 
 export interface PlanModuleOptions {
   /** Defaults to `<configDir>/plan.yml`; tests pass their own file. */
@@ -34,12 +36,24 @@ export function createPlanModule(ctx: AppContext, opts: PlanModuleOptions = {}):
   const policy = new PlanPolicy(opts.teams ?? loadTeams(join(ctx.configDir, 'teams.yml')), (g) => ctx.access.groupMembers(g));
   const plan = new PlanService(repo, iterations, { clock: ctx.clock, audit: ctx.audit, services, cfg, policy });
   services.provide('plan', plan);
-  const announce = new PlanAnnouncer(ctx.chat, policy);
+  const announce = new PlanAnnouncer(ctx.chat, policy, planPresenter);
   const fromMessage = addFromMessage({ plan, repo, chat: ctx.chat, announce });
   return {
     name: 'plan',
     commands: [
-      planCommand({ plan, iterations, repo, services, chat: ctx.chat, audit: ctx.audit, clock: ctx.clock, policy, cfg, announce }),
+      planCommand({
+        plan,
+        iterations,
+        repo,
+        services,
+        chat: ctx.chat,
+        audit: ctx.audit,
+        clock: ctx.clock,
+        policy,
+        cfg,
+        announce,
+        present: planPresenter,
+      }),
     ],
     actions: planMoveActions(plan, ctx.home),
     shortcuts: [fromMessage.shortcut],

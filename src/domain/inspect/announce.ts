@@ -3,7 +3,7 @@ import type { ChatMessages } from '../../core/ports/chat.js';
 import { EVENTS } from '../contracts.js';
 import { BatchStore, type ScanBatch } from './batches.js';
 import { isAccepted, type FindingRecord, type FindingStore, type ReconcileResult } from './finding-store.js';
-import { batchContent, findingContent, findingKey, scanKey } from './render.js';
+import type { InspectPresenter } from './presenter.js';
 
 /**
  * How landing-zone findings reach people: the new findings of one inspection on one service are
@@ -16,6 +16,10 @@ import { batchContent, findingContent, findingKey, scanKey } from './render.js';
  */
 type Ctx = Pick<AppContext, 'events' | 'log'> & { chat: ChatMessages };
 
+/** Message keys of a finding's own post (before batches) and of a batch's post: stored messages depend on them. */
+export const findingKey = (id: string): string => `finding-${id}`;
+export const scanKey = (scanId: string): string => `scan-${scanId}`;
+
 export class Announcer {
   readonly batches: BatchStore;
 
@@ -23,6 +27,7 @@ export class Announcer {
     private readonly ctx: Ctx & Pick<AppContext, 'store'>,
     private readonly findings: FindingStore,
     private readonly now: () => number,
+    private readonly present: Pick<InspectPresenter, 'batch' | 'finding'>,
   ) {
     this.batches = new BatchStore(ctx.store, findings);
   }
@@ -78,7 +83,7 @@ export class Announcer {
       await this.ctx.chat.post({
         channel: batch.channel,
         key: scanKey(scanId),
-        ...batchContent(batch, await this.batches.records(batch), this.now()),
+        ...this.present.batch(batch, await this.batches.records(batch), this.now()),
       });
     } else {
       this.ctx.log.warn({ scan: scanId, service: batch.service }, 'no channel for new findings: set channels.default in inspectors.yml');
@@ -92,7 +97,7 @@ export class Announcer {
     const batch = await this.batches.bump(scanId);
     if (!batch) return;
     if (batch.channel) {
-      await this.ctx.chat.update(scanKey(scanId), batchContent(batch, await this.batches.records(batch), this.now()));
+      await this.ctx.chat.update(scanKey(scanId), this.present.batch(batch, await this.batches.records(batch), this.now()));
       await this.ctx.chat.post({
         channel: batch.channel,
         threadKey: scanKey(scanId),
@@ -114,7 +119,7 @@ export class Announcer {
 
   private async legacyNote(rec: FindingRecord, now: number, key: string, text: string): Promise<void> {
     if (!rec.channel) return;
-    await this.ctx.chat.update(findingKey(rec.id), findingContent(rec, now));
+    await this.ctx.chat.update(findingKey(rec.id), this.present.finding(rec, now));
     await this.ctx.chat.post({ channel: rec.channel, threadKey: findingKey(rec.id), key: `${findingKey(rec.id)}-${key}`, text });
   }
 }

@@ -1,4 +1,4 @@
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { ABORT, type Store } from '../../core/ports/store.js';
 import type { StageOutcomeDone } from '../contracts.js';
 import type { Verdict } from './types.js';

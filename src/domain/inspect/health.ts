@@ -1,8 +1,7 @@
-import { escapeMrkdwn, mdMessage } from '../../core/blocks.js';
 import type { AppContext } from '../../core/module.js';
 import type { ChatMessages } from '../../core/ports/chat.js';
 import { ABORT } from '../../core/ports/store.js';
-import { formatDuration } from '../../core/time.js';
+import type { InspectPresenter } from './presenter.js';
 
 /**
  * Whether each part of a landing-zone inspection can run: the inventory of an environment, a
@@ -35,6 +34,7 @@ export class InspectionHealth {
   constructor(
     private readonly ctx: Ctx,
     private readonly now: () => number,
+    private readonly present: Pick<InspectPresenter, 'cannotRun' | 'cannotRunEnded' | 'recovered'>,
   ) {}
 
   private key(s: HealthSubject): string {
@@ -58,11 +58,8 @@ export class InspectionHealth {
         'a landing-zone inspection cannot run and there is no channel to tell: set channels.default in inspectors.yml',
       );
     } else {
-      const text =
-        `:warning: *Inspection cannot run:* ${escapeMrkdwn(s.label)}: ${escapeMrkdwn(rec.reason ?? reason).slice(0, 500)}. ` +
-        'Until it works again nothing there is inspected and its findings stay as they are. ' +
-        'I will say here when it recovers.';
-      await this.ctx.chat.post({ channel: s.channel, key: this.msgKey(s, rec.since), ...mdMessage(text) });
+      const content = this.present.cannotRun(s.label, rec.reason ?? reason);
+      await this.ctx.chat.post({ channel: s.channel, key: this.msgKey(s, rec.since), ...content });
     }
     await this.markTold(s, 'failing', rec.since);
   }
@@ -78,18 +75,8 @@ export class InspectionHealth {
     if (!rec || rec.state !== 'ok' || rec.told || rec.failedSince === undefined) return;
     if (s.channel) {
       const down = this.msgKey(s, rec.failedSince);
-      await this.ctx.chat.update(
-        down,
-        mdMessage(
-          `:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(s.label)}~ ` +
-            `Recovered after ${formatDuration(rec.since - rec.failedSince)}.`,
-        ),
-      );
-      await this.ctx.chat.post({
-        channel: s.channel,
-        key: `${down}-recovered`,
-        ...mdMessage(`:white_check_mark: *Inspection recovered:* ${escapeMrkdwn(s.label)} runs again.`),
-      });
+      await this.ctx.chat.update(down, this.present.cannotRunEnded(s.label, rec.since - rec.failedSince));
+      await this.ctx.chat.post({ channel: s.channel, key: `${down}-recovered`, ...this.present.recovered(s.label) });
     }
     await this.markTold(s, 'ok', rec.since);
   }

@@ -1,14 +1,13 @@
-import { mention } from '../../core/blocks.js';
 import { AccessControl, type Actor } from '../../core/access.js';
-import { policy } from '../../core/commands/spec.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError } from '../../core/errors.js';
-import type { ActionHandler, AppContext, ViewHandler } from '../../core/module.js';
+import type { AppContext } from '../../core/module.js';
+import { mention } from '../../core/outbound.js';
 import type { JobProcessor } from '../../core/ports/jobs.js';
 import { EVENTS, type RunInfo } from '../contracts.js';
 import type { Subscription } from '../../core/events.js';
 import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf, type GateDoc } from './gate.js';
-import { FAIL, gateContent, OVERRIDE, OVERRIDE_FORM, overrideModal } from './render.js';
+import type { InspectPresenter } from './presenter.js';
 import { gateMessageKey } from './stage.js';
 
 /**
@@ -48,72 +47,67 @@ async function refuse(ctx: AppContext, actor: Actor, action: string, target: str
   );
 }
 
-export function overrideActions(ctx: AppContext, gates: GateStore): ActionHandler[] {
-  return [
-    OVERRIDE.handler({
-      permission: policy('an eligible approver of the run (mayOverride)'),
-      async handle(a) {
-        const { runId, stageId } = a.value;
-        const { gate, run } = await waitingGate(ctx, gates, runId, stageId);
-        const e = await mayOverride(ctx, a.actor, run);
-        if (!e.ok) return refuse(ctx, a.actor, 'inspect.override', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver');
-        if (!a.triggerId) throw new InvalidStateError('Slack sent no trigger id, so the reason form cannot open; press the button again.');
-        await ctx.chat.openModal(a.triggerId, overrideModal(runId, stageId, gate.summary));
-      },
-    }),
-    FAIL.handler({
-      permission: policy('whoever started the run, or an eligible approver of it'),
-      async handle(a) {
-        const { runId, stageId } = a.value;
-        const { run } = await waitingGate(ctx, gates, runId, stageId);
-        if (a.actor.userId !== run.triggeredBy) {
-          const e = await mayOverride(ctx, a.actor, run);
-          if (!e.ok)
-            return refuse(
-              ctx,
-              a.actor,
-              'inspect.fail-run',
-              `${runId}/${stageId}`,
-              e.rule ?? 'not an eligible approver or the person who started the run',
-            );
-        }
-        const decided = await gates.decide(runId, stageId, 'failed', { by: a.actor.userId, at: ctx.clock.now() });
-        if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
-        await ctx.audit.record({ actor: a.actor.userId, action: 'inspect.fail-run', outcome: 'ok', target: `${runId}/${stageId}` });
-        await ctx.jobs.enqueue(JOB_SETTLE, { runId, stageId }, { id: `settle-${runId}-${stageId}` });
-        return { text: `Run \`${runId}\` will be failed at \`${stageId}\`.` };
-      },
-    }),
-  ];
-}
+/**
+ * The decisions behind the gate's buttons and form (src/surfaces/inspect): each checks the gate
+ * still waits and the person may decide, takes the decision once, audits it and leaves settling
+ * it on the run to a retried job.
+ */
+export class GateDecisions {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly gates: GateStore,
+  ) {}
 
-export function overrideViews(ctx: AppContext, gates: GateStore): ViewHandler[] {
-  return [
-    OVERRIDE_FORM.handler({
-      permission: policy('an eligible approver of the run (mayOverride)'),
-      async handle(v) {
-        const meta = v.metadata;
-        const reason = v.values.reason;
-        const { run } = await waitingGate(ctx, gates, meta.runId, meta.stageId);
-        const e = await mayOverride(ctx, v.actor, run);
-        if (!e.ok) return refuse(ctx, v.actor, 'inspect.override', `${meta.runId}/${meta.stageId}`, e.rule ?? 'not an eligible approver');
-        const decided = await gates.decide(meta.runId, meta.stageId, 'overridden', { by: v.actor.userId, reason, at: ctx.clock.now() });
-        if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
-        await ctx.audit.record({
-          actor: v.actor.userId,
-          action: 'inspect.override',
-          outcome: 'ok',
-          target: `${meta.runId}/${meta.stageId}`,
-          detail: reason,
-        });
-        await ctx.jobs.enqueue(JOB_SETTLE, { runId: meta.runId, stageId: meta.stageId }, { id: `settle-${meta.runId}-${meta.stageId}` });
-      },
-    }),
-  ];
+  /** Before the override form opens: the gate waits and `actor` may override it. Returns it (the form shows its summary). */
+  async checkOverride(actor: Actor, runId: string, stageId: string): Promise<GateDoc> {
+    const { gate, run } = await waitingGate(this.ctx, this.gates, runId, stageId);
+    const e = await mayOverride(this.ctx, actor, run);
+    if (!e.ok) return refuse(this.ctx, actor, 'inspect.override', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver');
+    return gate;
+  }
+
+  /** Whoever started the run, or an eligible approver, fails it at the gate. */
+  async failRun(actor: Actor, runId: string, stageId: string): Promise<void> {
+    const { ctx, gates } = this;
+    const { run } = await waitingGate(ctx, gates, runId, stageId);
+    if (actor.userId !== run.triggeredBy) {
+      const e = await mayOverride(ctx, actor, run);
+      if (!e.ok)
+        return refuse(
+          ctx,
+          actor,
+          'inspect.fail-run',
+          `${runId}/${stageId}`,
+          e.rule ?? 'not an eligible approver or the person who started the run',
+        );
+    }
+    const decided = await gates.decide(runId, stageId, 'failed', { by: actor.userId, at: ctx.clock.now() });
+    if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
+    await ctx.audit.record({ actor: actor.userId, action: 'inspect.fail-run', outcome: 'ok', target: `${runId}/${stageId}` });
+    await ctx.jobs.enqueue(JOB_SETTLE, { runId, stageId }, { id: `settle-${runId}-${stageId}` });
+  }
+
+  /** An eligible approver overrides the failed inspection, saying why it is safe. */
+  async override(actor: Actor, runId: string, stageId: string, reason: string): Promise<void> {
+    const { ctx, gates } = this;
+    const { run } = await waitingGate(ctx, gates, runId, stageId);
+    const e = await mayOverride(ctx, actor, run);
+    if (!e.ok) return refuse(ctx, actor, 'inspect.override', `${runId}/${stageId}`, e.rule ?? 'not an eligible approver');
+    const decided = await gates.decide(runId, stageId, 'overridden', { by: actor.userId, reason, at: ctx.clock.now() });
+    if (!decided) throw new ConflictError('This inspection was decided a moment ago.');
+    await ctx.audit.record({
+      actor: actor.userId,
+      action: 'inspect.override',
+      outcome: 'ok',
+      target: `${runId}/${stageId}`,
+      detail: reason,
+    });
+    await ctx.jobs.enqueue(JOB_SETTLE, { runId, stageId }, { id: `settle-${runId}-${stageId}` });
+  }
 }
 
 /** Applies a decided gate to the run: stage resolved, decision noted in the thread, buttons replaced. Idempotent. */
-export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor {
+export function settleProcessor(ctx: AppContext, gates: GateStore, present: Pick<InspectPresenter, 'gate'>): JobProcessor {
   return {
     name: JOB_SETTLE,
     attempts: 8,
@@ -124,7 +118,7 @@ export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor
       if (gate.status === 'closed') return;
       const pipelines = servicesOf(ctx).get('pipelines');
       const state = { status: gate.status, by: gate.decision.by, ...(gate.decision.reason ? { reason: gate.decision.reason } : {}) };
-      const content = gateContent(gate.runId, gate.stageId, state);
+      const content = present.gate(gate.runId, gate.stageId, state);
       await pipelines.resolveWaitingStage(gate.runId, gate.stageId, outcomeOf(gate));
       if (await ctx.store.claim(ctx.store.key('inspect', 'decision-noted', gate.runId, gate.stageId), 14 * 86_400_000)) {
         await pipelines.noteOnRun(gate.runId, content.text);
@@ -136,7 +130,7 @@ export function settleProcessor(ctx: AppContext, gates: GateStore): JobProcessor
 }
 
 /** A run that ends while its inspection gate waits (cancelled) closes the gate: its buttons go away. */
-export function closeGatesOnRunEnd(ctx: AppContext, gates: GateStore): Subscription {
+export function closeGatesOnRunEnd(ctx: AppContext, gates: GateStore, present: Pick<InspectPresenter, 'gate'>): Subscription {
   return {
     name: 'inspect.close-gates',
     type: EVENTS.runFinished,
@@ -145,7 +139,7 @@ export function closeGatesOnRunEnd(ctx: AppContext, gates: GateStore): Subscript
       const run = await servicesOf(ctx).maybe('pipelines')?.getRun(runId);
       for (const s of run?.stages.filter((x) => x.kind === 'inspect') ?? []) {
         const closed = await gates.decide(runId, s.id, 'closed', { by: 'switchyard', at: ctx.clock.now() });
-        if (closed) await ctx.chat.update(gateMessageKey(runId, s.id), gateContent(runId, s.id, { status: 'closed', by: 'switchyard' }));
+        if (closed) await ctx.chat.update(gateMessageKey(runId, s.id), present.gate(runId, s.id, { status: 'closed', by: 'switchyard' }));
       }
     },
   };

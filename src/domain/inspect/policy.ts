@@ -1,4 +1,4 @@
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { z } from 'zod';
 import type { FreezeQueries, IncidentQueries, RunInfo } from '../contracts.js';
 import { SEVERITIES, type Finding, type InspectorResult, type Verdict } from './types.js';

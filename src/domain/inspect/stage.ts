@@ -3,7 +3,7 @@ import type { AppContext } from '../../core/module.js';
 import type { StageContext, StageKind, StageOutcome } from '../contracts.js';
 import { servicesOf } from '../services.js';
 import { GateStore, outcomeOf } from './gate.js';
-import { gateContent, verdictText } from './render.js';
+import type { InspectPresenter } from './presenter.js';
 import { runPipelineInspector, type RunnerDeps } from './runner.js';
 import { bySeverityDesc, countBySeverity, worst, type InspectorResult, type Verdict } from './types.js';
 
@@ -59,7 +59,12 @@ function detailsOf(verdict: Verdict, results: readonly InspectorResult[]): Recor
   };
 }
 
-export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateStore): StageKind {
+export function inspectStageKind(
+  ctx: AppContext,
+  deps: RunnerDeps,
+  gates: GateStore,
+  present: Pick<InspectPresenter, 'verdictNote' | 'gate'>,
+): StageKind {
   const schema = inspectSettingsSchema(deps.config);
   return {
     kind: 'inspect',
@@ -103,7 +108,7 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
 
       // The thread note is claimed once per run and stage: a redelivered stage job does not repeat it.
       if (await ctx.store.claim(ctx.store.key('inspect', 'noted', run.id, sc.stage.id), NOTED_TTL_MS)) {
-        await pipelines.noteOnRun(run.id, verdictText(sc.stage.id, verdict, results));
+        await pipelines.noteOnRun(run.id, present.verdictNote(sc.stage.id, verdict, results));
       }
       if (verdict !== 'fail') return { status: 'succeeded', summary, details };
 
@@ -112,7 +117,7 @@ export function inspectStageKind(ctx: AppContext, deps: RunnerDeps, gates: GateS
         channel: run.channel,
         threadKey: run.messageKey,
         key: gateMessageKey(run.id, sc.stage.id),
-        ...gateContent(run.id, sc.stage.id, { status: 'waiting' }),
+        ...present.gate(run.id, sc.stage.id, { status: 'waiting' }),
       });
       return { status: 'waiting', summary: `${summary} · waiting for an override` };
     },

@@ -1,7 +1,7 @@
-import { escapeMrkdwn, md, mention } from '../../core/blocks.js';
 import type { ChatMessages } from '../../core/ports/chat.js';
 import type { PlanPolicy } from './authorize.js';
 import type { PlanItem } from './model.js';
+import type { PlanPresenter } from './presenter.js';
 
 /**
  * What the team sees of `/plan` changes: the invoker gets the ephemeral answer, and the change is
@@ -13,6 +13,7 @@ export class PlanAnnouncer {
   constructor(
     private readonly chat: ChatMessages,
     private readonly policy: PlanPolicy,
+    private readonly present: Pick<PlanPresenter, 'change' | 'assigned'>,
   ) {}
 
   channelFor(item: PlanItem, typedIn: string): string {
@@ -21,17 +22,21 @@ export class PlanAnnouncer {
 
   async changed(item: PlanItem, typedIn: string, actor: string, what: string): Promise<string> {
     const channel = this.channelFor(item, typedIn);
-    const text = `${what} (${mention(actor)})`;
-    await this.chat.post({ channel, key: `plan-${item.id}-h${item.history.length}-${item.updatedAt}`, text, blocks: [md(text)] });
+    await this.chat.post({
+      channel,
+      key: `plan-${item.id}-h${item.history.length}-${item.updatedAt}`,
+      ...this.present.change(what, actor),
+    });
     return channel;
   }
 
   /** DMs the new owner, unless they gave it to themselves. */
   async assigned(item: PlanItem, owner: string, actor: string): Promise<void> {
     if (owner === actor) return;
-    const text =
-      `:bust_in_silhouette: ${mention(actor)} assigned you *${item.id}* ${escapeMrkdwn(item.title)}` +
-      `${item.service ? ` (\`${escapeMrkdwn(item.service)}\`)` : ''}, ${item.state}. \`/plan show ${item.id}\``;
-    await this.chat.post({ channel: owner, key: `plan-${item.id}-owner-${owner}-${item.updatedAt}`, text, blocks: [md(text)] });
+    await this.chat.post({
+      channel: owner,
+      key: `plan-${item.id}-owner-${owner}-${item.updatedAt}`,
+      ...this.present.assigned(item, actor),
+    });
   }
 }

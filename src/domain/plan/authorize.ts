@@ -1,5 +1,5 @@
 import { AccessControl, type Actor } from '../../core/access.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { policy } from '../../core/commands/spec.js';
 import { ForbiddenError } from '../../core/errors.js';
 import type { PlanItem } from './model.js';

@@ -9,7 +9,8 @@ import { REPEAT_CLOSE_MINUTES, type PlanConfig } from './config.js';
 import type { Iterations } from './iterations.js';
 import type { Iteration } from './model.js';
 import type { PlanRepo } from './repo.js';
-import { renderSummary, summarize, type IterationSummary } from './summary.js';
+import type { PlanPresenter } from './presenter.js';
+import { summarize, type IterationSummary } from './summary.js';
 
 export interface CloseDeps {
   iterations: Iterations;
@@ -20,6 +21,7 @@ export interface CloseDeps {
   policy: PlanPolicy;
   clock: Clock;
   cfg: PlanConfig;
+  present: Pick<PlanPresenter, 'iterationSummary'>;
 }
 
 export interface CloseRequest {
@@ -56,7 +58,11 @@ export async function closeIteration(deps: CloseDeps, o: CloseRequest): Promise<
   });
   if (!resumed && o.closes !== 'start') await deps.repo.setLastClose({ closed: closed.id, next: next.id, at: deps.clock.now(), actor });
   const summary = await summarize(deps, { closed, next, closedAt: closed.closedAt ?? next.startAt });
-  await deps.chat.post({ channel: o.channel, key: `plan-summary-${closed.id}`, ...renderSummary(summary, closed.closedBy ?? actor) });
+  await deps.chat.post({
+    channel: o.channel,
+    key: `plan-summary-${closed.id}`,
+    ...deps.present.iterationSummary(summary, closed.closedBy ?? actor),
+  });
   await deps.iterations.save({ ...closed, counts: summary.counts });
   await deps.audit.record({
     actor,

@@ -19,7 +19,7 @@ import {
   type ShippedMarker,
 } from './model.js';
 import type { PlanRepo } from './repo.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 
 export interface CreateOptions {
   state?: 'backlog' | 'next';

@@ -1,9 +1,7 @@
-import { context, escapeMrkdwn, header, md, mention, type MessageContent } from '../../core/blocks.js';
 import type { IncidentSummary } from '../contracts.js';
 import type { Services } from '../services.js';
 import { type Iteration, type IterationCounts, type PlanItem } from './model.js';
 import type { PlanRepo, SeenIncident } from './repo.js';
-import { formatDate } from './format.js';
 
 export interface IncidentHit {
   id: string;
@@ -80,64 +78,4 @@ async function incidentHits(
 
 function within(at: number, from: number, to: number): boolean {
   return at >= from && at <= to;
-}
-
-const line = (i: PlanItem) => `*${i.id}* ${escapeMrkdwn(i.title)}`;
-
-function listed(title: string, items: string[], max = 15): string {
-  if (!items.length) return '';
-  const more = items.length > max ? `\n…and ${items.length - max} more` : '';
-  return `*${title}*\n${items
-    .slice(0, max)
-    .map((t) => `• ${t}`)
-    .join('\n')}${more}`;
-}
-
-export function renderSummary(s: IterationSummary, closedBy: string): MessageContent {
-  const c = s.counts;
-  const tally =
-    `Done: *${c.done}* · Shipped: *${c.shipped}* · Rolled over: *${c.rolledOver}* · ` +
-    `Dropped: *${c.dropped}* · Incidents: *${c.incidents}*`;
-  const text =
-    `${s.iteration.name} closed. Done ${c.done}, shipped ${c.shipped}, ` +
-    `rolled over ${c.rolledOver} to ${s.next.name}, dropped ${c.dropped}, incidents ${c.incidents}.`;
-  const sections = [
-    listed(
-      'Shipped',
-      s.shipped.map(
-        (i) =>
-          `${line(i)} — run \`${i.shipped!.runId}\`` +
-          `${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`,
-      ),
-    ),
-    listed('Done, not shipped by a run', s.done.filter((i) => !i.shipped).map(line)),
-    listed(
-      `Rolled over to ${s.next.name}`,
-      s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, ${mention(i.owner)}` : ''})`),
-    ),
-    listed(
-      'Dropped',
-      s.dropped.map((i) => `${line(i)}${i.dropReason ? ` — ${escapeMrkdwn(i.dropReason)}` : ''}`),
-    ),
-    listed(
-      'Incidents that hit the iteration',
-      s.incidents.map(
-        (i) =>
-          `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}` +
-          `${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`,
-      ),
-    ),
-  ].filter(Boolean);
-  return {
-    text,
-    blocks: [
-      header(`${s.iteration.name} closed`),
-      md(tally),
-      ...sections.map((t) => md(t)),
-      context(
-        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · ` +
-          `closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
-      ),
-    ],
-  };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AuditLog } from '../src/core/audit.js';
-import { defineCommand, sub, type CommandContext, type CommandSpec } from '../src/core/commands/spec.js';
-import type { ConfigViews } from '../src/domain/injection/views.js';
+import type { AuditLog } from '../../core/audit.js';
+import { defineCommand, sub, type CommandContext, type CommandSpec } from '../../core/commands/spec.js';
+import type { ConfigViews } from './render.js';
 
 /**
  * `/config`: where each service's environment values come from. Everyone sees secrets masked

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import type { AuditLog } from '../src/core/audit.js';
-import { escapeMrkdwn, mention, sections, mdMessage } from '../src/core/blocks.js';
-import { arg, optional } from '../src/core/commands/args.js';
-import { defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
-import { InvalidStateError, NotFoundError, UsageError } from '../src/core/errors.js';
-import { enqueueJob, type JobQueue } from '../src/core/ports/jobs.js';
-import { formatDuration, parseDuration } from '../src/core/time.js';
-import type { InspectConfig } from '../src/domain/inspect/config.js';
-import type { Announcer } from '../src/domain/inspect/announce.js';
-import type { FindingStore } from '../src/domain/inspect/finding-store.js';
-import { LANDING_JOB, type LandingRequest } from '../src/domain/inspect/landing.js';
-import { findingListLine } from '../src/domain/inspect/render.js';
+import type { AuditLog } from '../../core/audit.js';
+import { escapeMrkdwn, mention, sections, mdMessage } from '../../core/blocks.js';
+import { arg, optional } from '../../core/commands/args.js';
+import { defineCommand, sub, type CommandSpec } from '../../core/commands/spec.js';
+import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
+import { enqueueJob, type JobQueue } from '../../core/ports/jobs.js';
+import { formatDuration, parseDuration } from '../../core/time.js';
+import type { InspectConfig } from '../../domain/inspect/config.js';
+import type { Announcer } from '../../domain/inspect/announce.js';
+import type { FindingStore } from '../../domain/inspect/finding-store.js';
+import { LANDING_JOB, type LandingRequest } from '../../domain/inspect/landing.js';
+import { findingListLine } from './render.js';
 
 export interface InspectCommandDeps {
   config: InspectConfig;

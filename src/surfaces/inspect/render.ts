@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   actions,
   context,
@@ -11,11 +10,19 @@ import {
   type Block,
   type MessageContent,
 } from '../../core/blocks.js';
-import { compact, defineAction, defineView, formText, json } from '../../core/edges.js';
 import { formatDuration } from '../../core/time.js';
-import type { FindingRecord } from './finding-store.js';
-import { isAccepted } from './finding-store.js';
-import { bySeverityDesc, countBySeverity, SEVERITIES, type Finding, type InspectorResult, type Verdict } from './types.js';
+import type { FindingRecord } from '../../domain/inspect/finding-store.js';
+import { isAccepted } from '../../domain/inspect/finding-store.js';
+import type { GateState, InspectPresenter } from '../../domain/inspect/presenter.js';
+import {
+  bySeverityDesc,
+  countBySeverity,
+  SEVERITIES,
+  type Finding,
+  type InspectorResult,
+  type Verdict,
+} from '../../domain/inspect/types.js';
+import { FAIL, OVERRIDE } from './actions.js';
 
 /** Slack texts of inspectors: compact verdicts in a run's thread, findings in team channels. */
 export const VERDICT_ICON: Record<Verdict, string> = { pass: ':white_check_mark:', warn: ':warning:', fail: ':x:' };
@@ -27,23 +34,6 @@ const SEV_ICON: Record<string, string> = {
   info: ':white_circle:',
 };
 export const TOP_FINDINGS = 3;
-
-export const ACTION_OVERRIDE = 'inspect.override';
-export const ACTION_FAIL = 'inspect.fail-run';
-export const VIEW_OVERRIDE = 'inspect.override';
-export const MIN_REASON = 10;
-
-/** Override… and Fail run carry `r42|scan` (run and stage); the override form carries them as JSON. */
-const runStage = { runId: z.string().regex(/^r\d+$/), stageId: z.string().min(1).max(100) };
-export const OVERRIDE = defineAction({ id: ACTION_OVERRIDE, value: compact(runStage) });
-export const FAIL = defineAction({ id: ACTION_FAIL, value: compact(runStage) });
-export const OVERRIDE_FORM = defineView({
-  id: VIEW_OVERRIDE,
-  metadata: json(z.object(runStage)),
-  values: z.object({
-    reason: formText.refine((s) => s.length >= MIN_REASON, `Say why it is safe to continue (at least ${MIN_REASON} characters).`),
-  }),
-});
 
 export function countsText(findings: readonly Finding[]): string {
   const c = countBySeverity(findings);
@@ -97,11 +87,7 @@ export function verdictText(stageId: string, verdict: Verdict, results: readonly
 }
 
 /** The blocking message under a failed inspection: who may override, and the two buttons. */
-export function gateContent(
-  runId: string,
-  stageId: string,
-  state: { status: 'waiting' } | { status: 'overridden' | 'failed' | 'closed'; by: string; reason?: string },
-): MessageContent {
+export function gateContent(runId: string, stageId: string, state: GateState): MessageContent {
   const value = { runId, stageId };
   if (state.status === 'waiting') {
     const text =
@@ -140,29 +126,7 @@ export function gateContent(
   return mdMessage(text);
 }
 
-export function overrideModal(runId: string, stageId: string, summary: string) {
-  return OVERRIDE_FORM.modal({
-    title: 'Override inspection',
-    submit: 'Override',
-    close: 'Cancel',
-    metadata: { runId, stageId },
-    blocks: [
-      md(`Run \`${runId}\`, stage \`${stageId}\` failed:\n${summary}`.slice(0, 2900)),
-      {
-        type: 'input',
-        block_id: 'reason',
-        label: { type: 'plain_text', text: 'Why is it safe to continue?' },
-        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 10, max_length: 500 },
-      },
-    ],
-  });
-}
-
 // ---------------------------------------------------------------- landing-zone findings
-export function findingKey(id: string): string {
-  return `finding-${id}`;
-}
-
 export function findingContent(r: FindingRecord, now: number): MessageContent {
   const state =
     r.status === 'fixed'
@@ -206,10 +170,6 @@ export function findingListLine(r: FindingRecord, now: number): string {
 }
 
 // ---------------------------------------------------------------- scan batches
-export function scanKey(scanId: string): string {
-  return `scan-${scanId}`;
-}
-
 /** One line per finding of a batch post: severity, advisory id (linked), finding id, title, place, state. */
 export function batchLine(r: FindingRecord, scanId: string, now: number): string {
   const id = `${ruleRef(r.ruleId, r.url)} \`${r.id}\``;
@@ -259,3 +219,28 @@ export function batchContent(
 }
 
 const asFinding = (r: FindingRecord): Finding => ({ id: r.ruleId, severity: r.severity, title: r.title });
+
+// ---------------------------------------------------------------- landing-zone health
+export const cannotRunContent = (label: string, reason: string): MessageContent =>
+  mdMessage(
+    `:warning: *Inspection cannot run:* ${escapeMrkdwn(label)}: ${escapeMrkdwn(reason).slice(0, 500)}. ` +
+      'Until it works again nothing there is inspected and its findings stay as they are. ' +
+      'I will say here when it recovers.',
+  );
+
+export const cannotRunEndedContent = (label: string, downMs: number): MessageContent =>
+  mdMessage(`:white_check_mark: ~Inspection cannot run: ${escapeMrkdwn(label)}~ Recovered after ${formatDuration(downMs)}.`);
+
+export const recoveredContent = (label: string): MessageContent =>
+  mdMessage(`:white_check_mark: *Inspection recovered:* ${escapeMrkdwn(label)} runs again.`);
+
+/** The inspect capability's presenter port (src/domain/inspect/presenter.ts), as Slack shows it. */
+export const inspectPresenter: InspectPresenter = {
+  verdictNote: verdictText,
+  gate: gateContent,
+  finding: findingContent,
+  batch: batchContent,
+  cannotRun: cannotRunContent,
+  cannotRunEnded: cannotRunEndedContent,
+  recovered: recoveredContent,
+};

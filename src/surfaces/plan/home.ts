@@ -1,20 +1,17 @@
-import { z } from 'zod';
-import { defineAction, text, type ActionDef } from '../../core/edges.js';
 import { actions, context, escapeMrkdwn, md, type Block, type ButtonSpec } from '../../core/blocks.js';
-import type { HomeService, HomeSection } from '../../core/home.js';
-import type { ActionHandler } from '../../core/module.js';
+import type { HomeSection } from '../../core/home.js';
 import type { Clock } from '../../core/ports/runtime.js';
-import { ITEM_POLICY } from './authorize.js';
-import type { PlanConfig } from './config.js';
-import { iterationLine } from './format.js';
-import type { PlanItem, PlanState } from './model.js';
-import type { PlanService } from './service.js';
+import type { PlanConfig } from '../../domain/plan/config.js';
+import { MOVE, type MoveTarget } from './actions.js';
+import { iterationLine } from './render.js';
+import type { PlanItem, PlanState } from '../../domain/plan/model.js';
+import type { PlanService } from '../../domain/plan/service.js';
 
 /** Board columns, in the order a person works them, and the moves offered from each. */
 const COLUMNS: Array<{
   state: PlanState;
   title: string;
-  moves: Array<{ to: (typeof MOVE_TARGETS)[number]; text: string; style?: 'primary' }>;
+  moves: Array<{ to: MoveTarget; text: string; style?: 'primary' }>;
 }> = [
   {
     state: 'doing',
@@ -42,14 +39,6 @@ const COLUMNS: Array<{
   },
   { state: 'done', title: 'Done', moves: [{ to: 'doing', text: 'Reopen' }] },
 ];
-
-/** Button action ids: `plan.to.<state>`, value = item id. */
-export const MOVE_ACTION_PREFIX = 'plan.to.';
-const MOVE_TARGETS = ['backlog', 'next', 'doing', 'done'] as const;
-const itemId = text(z.string().regex(/^PLAN-\d+$/));
-const MOVE = Object.fromEntries(
-  MOVE_TARGETS.map((to) => [to, defineAction({ id: `${MOVE_ACTION_PREFIX}${to}`, value: itemId })]),
-) as Record<(typeof MOVE_TARGETS)[number], ActionDef<string>>;
 
 export const HOME_ORDER = 40;
 
@@ -96,24 +85,4 @@ export function planHomeSection(plan: PlanService, cfg: PlanConfig, clock: Clock
       return blocks;
     },
   };
-}
-
-/**
- * One button per target state; a press moves the item and re-publishes the presser's Home. The
- * move goes through the same policy as `/plan move` (PlanService checks it).
- */
-export function planMoveActions(plan: PlanService, home: HomeService): ActionHandler[] {
-  return MOVE_TARGETS.map((to) =>
-    MOVE[to].handler({
-      permission: ITEM_POLICY,
-      async handle(ctx) {
-        try {
-          await plan.move(ctx.value, to, ctx.actor);
-        } finally {
-          // Even a refused move (already moved elsewhere) should leave the board showing the truth.
-          await home.refresh(ctx.actor.userId);
-        }
-      },
-    }),
-  );
 }

@@ -6,10 +6,10 @@ import { defineShortcut, defineView, formText, text } from '../../core/edges.js'
 import { UsageError } from '../../core/errors.js';
 import type { ShortcutHandler, ViewHandler } from '../../core/module.js';
 import type { ChatViews } from '../../core/ports/chat.js';
-import { KINDS, messagePermalink, parseKind, parseService, type PlanKind } from './model.js';
-import type { PlanAnnouncer } from './announce.js';
-import type { MessageDraft, PlanRepo } from './repo.js';
-import type { PlanService } from './service.js';
+import { KINDS, messagePermalink, parseKind, parseService, type PlanKind } from '../../domain/plan/model.js';
+import type { PlanAnnouncer } from '../../domain/plan/announce.js';
+import type { MessageDraft, PlanRepo } from '../../domain/plan/repo.js';
+import type { PlanService } from '../../domain/plan/service.js';
 
 /** Callback id of the "Add to plan" message shortcut (manifest.yml) and of its modal. */
 export const ADD_FROM_MESSAGE = 'plan.add_from_message';

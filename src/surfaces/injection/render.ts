@@ -2,10 +2,17 @@ import { stringify } from 'yaml';
 import { escapeMrkdwn, md, sections } from '../../core/blocks.js';
 import type { Reply } from '../../core/commands/spec.js';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
-import type { PipelineService } from '../contracts.js';
-import type { Fingerprinter } from './fingerprint.js';
-import { injectKeys, substituteInject } from './placeholders.js';
-import { downAbove, SOURCE_LABEL, type InjectionService, type LayerReading, type Resolution, type Resolved } from './resolver.js';
+import type { PipelineService } from '../../domain/contracts.js';
+import type { Fingerprinter } from '../../domain/injection/fingerprint.js';
+import { injectKeys, substituteInject } from '../../domain/injection/placeholders.js';
+import {
+  downAbove,
+  SOURCE_LABEL,
+  type InjectionService,
+  type LayerReading,
+  type Resolution,
+  type Resolved,
+} from '../../domain/injection/resolver.js';
 
 /**
  * The answers of `/config`: every value a person sees goes through `shown()`, which masks

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
-import { arg, optional } from '../src/core/commands/args.js';
-import { anyone, defineCommand, sub, type CommandSpec } from '../src/core/commands/spec.js';
-import { ITEM_POLICY, ITERATION_POLICY } from '../src/domain/plan/authorize.js';
-import { NotFoundError, UsageError } from '../src/core/errors.js';
-import type { ChatDirectory, ChatMessages } from '../src/core/ports/chat.js';
-import type { Clock } from '../src/core/ports/runtime.js';
-import type { PlanAnnouncer } from '../src/domain/plan/announce.js';
-import { alreadyClosed, closeIteration, type CloseDeps } from '../src/domain/plan/closing.js';
-import { iterationLine, renderItem, renderList } from '../src/domain/plan/format.js';
-import { STATES, parseKind, parsePriority, parseService, parseState, type PlanState } from '../src/domain/plan/model.js';
-import type { PlanService } from '../src/domain/plan/service.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention } from '../../core/blocks.js';
+import { arg, optional } from '../../core/commands/args.js';
+import { anyone, defineCommand, sub, type CommandSpec } from '../../core/commands/spec.js';
+import { ITEM_POLICY, ITERATION_POLICY } from '../../domain/plan/authorize.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
+import type { ChatDirectory, ChatMessages } from '../../core/ports/chat.js';
+import type { Clock } from '../../core/ports/runtime.js';
+import type { PlanAnnouncer } from '../../domain/plan/announce.js';
+import { alreadyClosed, closeIteration, type CloseDeps } from '../../domain/plan/closing.js';
+import { iterationLine, renderItem, renderList } from './render.js';
+import { STATES, parseKind, parsePriority, parseService, parseState, type PlanState } from '../../domain/plan/model.js';
+import type { PlanService } from '../../domain/plan/service.js';
 
 export interface PlanCommandDeps extends CloseDeps {
   plan: PlanService;
@@ -27,7 +27,7 @@ const OPEN_STATES: ReadonlySet<PlanState> = new Set(['backlog', 'next', 'doing']
 /**
  * `/plan`: items and iterations from chat. Anyone may add items; changing one is for its owner, its
  * service's team or `planner`, and iterations for `planner` (src/domain/plan/authorize.ts). Changes
- * are posted for the team to see (announce.ts); every use is audited.
+ * are posted for the team to see (src/domain/plan/announce.ts); every use is audited.
  */
 export function planCommand(deps: PlanCommandDeps): CommandSpec {
   const { plan } = deps;

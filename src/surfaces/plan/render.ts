@@ -1,5 +1,7 @@
-import { context, escapeMrkdwn, link, md, mention, type MessageContent, sections } from '../../core/blocks.js';
-import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from './model.js';
+import { context, escapeMrkdwn, header, link, md, mention, type MessageContent, sections } from '../../core/blocks.js';
+import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from '../../domain/plan/model.js';
+import type { PlanPresenter } from '../../domain/plan/presenter.js';
+import type { IterationSummary } from '../../domain/plan/summary.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
 export function formatDate(at: number): string {
@@ -91,3 +93,81 @@ export function renderList(items: PlanItem[], title: string, max = 40): MessageC
 function safeText(text: string): string {
   return escapeMrkdwn(text).replace(/&lt;([@#][UWC][A-Z0-9]+)(\|[^&]*)?&gt;/g, '<$1$2>');
 }
+
+// ---------------------------------------------------------------- iteration summary
+const line = (i: PlanItem) => `*${i.id}* ${escapeMrkdwn(i.title)}`;
+
+function listed(title: string, items: string[], max = 15): string {
+  if (!items.length) return '';
+  const more = items.length > max ? `\n…and ${items.length - max} more` : '';
+  return `*${title}*\n${items
+    .slice(0, max)
+    .map((t) => `• ${t}`)
+    .join('\n')}${more}`;
+}
+
+export function renderSummary(s: IterationSummary, closedBy: string): MessageContent {
+  const c = s.counts;
+  const tally =
+    `Done: *${c.done}* · Shipped: *${c.shipped}* · Rolled over: *${c.rolledOver}* · ` +
+    `Dropped: *${c.dropped}* · Incidents: *${c.incidents}*`;
+  const text =
+    `${s.iteration.name} closed. Done ${c.done}, shipped ${c.shipped}, ` +
+    `rolled over ${c.rolledOver} to ${s.next.name}, dropped ${c.dropped}, incidents ${c.incidents}.`;
+  const lists = [
+    listed(
+      'Shipped',
+      s.shipped.map(
+        (i) =>
+          `${line(i)} — run \`${i.shipped!.runId}\`` +
+          `${i.shipped!.pipeline ? ` (${escapeMrkdwn(i.shipped!.pipeline)} → ${i.shipped!.env})` : ` (${i.shipped!.env})`}`,
+      ),
+    ),
+    listed('Done, not shipped by a run', s.done.filter((i) => !i.shipped).map(line)),
+    listed(
+      `Rolled over to ${s.next.name}`,
+      s.rolled.map((i) => `${line(i)} (${i.state}${i.owner ? `, ${mention(i.owner)}` : ''})`),
+    ),
+    listed(
+      'Dropped',
+      s.dropped.map((i) => `${line(i)}${i.dropReason ? ` — ${escapeMrkdwn(i.dropReason)}` : ''}`),
+    ),
+    listed(
+      'Incidents that hit the iteration',
+      s.incidents.map(
+        (i) =>
+          `\`${i.id}\`${i.severity ? ` ${i.severity}` : ''}` +
+          `${i.title ? ` ${escapeMrkdwn(i.title)}` : ''}${i.status ? ` (${i.status})` : ''}`,
+      ),
+    ),
+  ].filter(Boolean);
+  return {
+    text,
+    blocks: [
+      header(`${s.iteration.name} closed`),
+      md(tally),
+      ...lists.map((t) => md(t)),
+      context(
+        `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · ` +
+          `closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
+      ),
+    ],
+  };
+}
+
+/** A change as the team channel shows it, crediting who made it. */
+export function changeContent(what: string, actor: string): MessageContent {
+  const text = `${what} (${mention(actor)})`;
+  return { text, blocks: [md(text)] };
+}
+
+/** The DM to an item's new owner. */
+export function assignedContent(item: PlanItem, actor: string): MessageContent {
+  const text =
+    `:bust_in_silhouette: ${mention(actor)} assigned you *${item.id}* ${escapeMrkdwn(item.title)}` +
+    `${item.service ? ` (\`${escapeMrkdwn(item.service)}\`)` : ''}, ${item.state}. \`/plan show ${item.id}\``;
+  return { text, blocks: [md(text)] };
+}
+
+/** Planning's presenter port (src/domain/plan/presenter.ts), as Slack shows it. */
+export const planPresenter: PlanPresenter = { change: changeContent, assigned: assignedContent, iterationSummary: renderSummary };
