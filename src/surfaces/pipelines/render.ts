@@ -6,7 +6,11 @@ import type { RunPresenter } from '../../domain/pipelines/presenter.js';
 import { safeMrkdwn } from '../../domain/pipelines/run-text.js';
 import { CANCEL } from './actions.js';
 
-/** How a run looks in Slack: one message kept current, plus short lines for its thread and DMs. */
+/**
+ * How a run looks in Slack: one message kept current (renderRun, with its Cancel button while it
+ * runs), plus short lines for its thread and DMs. `runPresenter` below is what the domain's
+ * Announcer is given; `/pipeline` (commands.ts) reuses the lines.
+ */
 
 export const RUN_ICON: Record<RunStatus, string> = {
   queued: ':double_vertical_bar:',
