@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFingerprint } from '../../src/core/home.js';
-import { ACTION_APPROVE } from '../../src/domain/approvals/render.js';
+import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
 import { loadWorkspaceSeed } from '../../src/local-slack/index.js';
 import type { WorkspaceSeed } from '../../src/local-slack/types.js';
 import { startHarness, type Harness } from '../support/harness.js';

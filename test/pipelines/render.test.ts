@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mention, toSlackText } from '../../src/core/outbound.js';
-import { safeMrkdwn as escape } from '../../src/domain/pipelines/render.js';
+import { safeMrkdwn as escape } from '../../src/domain/pipelines/run-text.js';
 
 /** What Slack receives: the render, then the outbound boundary. */
 const safeMrkdwn = (text: string) => toSlackText(escape(text));

@@ -7,9 +7,13 @@ import { DEPLOY_GUARDS, servicesOf, STAGE_KINDS } from '../../domain/services.js
 import { Decisions } from '../../domain/approvals/decisions.js';
 import { freezeGuard, freezeQueries } from '../../domain/approvals/freeze-guard.js';
 import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from '../../domain/approvals/gates.js';
-import { approvalActions, approvalsHome, approvalsSubcommand, approvalViews } from '../../domain/approvals/interactions.js';
 import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from '../../domain/approvals/policy.js';
 import { maskSecrets } from '../../core/mask.js';
+import { approvalActions } from '../../surfaces/approvals/actions.js';
+import { approvalsSubcommand } from '../../surfaces/approvals/commands.js';
+import { approvalsHome } from '../../surfaces/approvals/home.js';
+import { gatePresenter } from '../../surfaces/approvals/render.js';
+import { approvalViews } from '../../surfaces/approvals/views.js';
 
 /**
  * Deployment approvals: the `approval` stage kind (a gate with Approve / Reject buttons in the
@@ -102,8 +106,8 @@ function approverCheck(ctx: AppContext, gates: GateStore): ApproverCheck {
 
 export function createApprovalsModule(ctx: AppContext, o: ApprovalsOptions = {}): Module {
   const file = loadYamlFile(o.policyFile ?? join(ctx.configDir, 'approvals.yml'), approvalsFileSchema);
-  const gates = new GateStore(ctx, file);
-  const decisions = new Decisions(ctx, gates);
+  const gates = new GateStore(ctx, file, gatePresenter);
+  const decisions = new Decisions(ctx, gates, gatePresenter);
   const services = servicesOf(ctx);
   services.add(STAGE_KINDS, approvalStageKind(file, gates, decisions));
   services.add(DEPLOY_GUARDS, freezeGuard(ctx, file));

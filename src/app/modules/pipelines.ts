@@ -1,4 +1,6 @@
-import { pipelineCancelButton, pipelineCommand } from '../../../commands/pipeline.js';
+import { pipelineCancelButton } from '../../surfaces/pipelines/actions.js';
+import { pipelineCommand } from '../../surfaces/pipelines/commands.js';
+import { runPresenter } from '../../surfaces/pipelines/render.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { StageKind } from '../../domain/contracts.js';
@@ -61,7 +63,7 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   const repo = new RunRepo(ctx.store, policy.runRetentionDays * 86_400_000);
   const retention = new Retention(ctx, repo, policy);
   const lock = new DeployLock(ctx.store);
-  const announce = new Announcer(ctx);
+  const announce = new Announcer(ctx, runPresenter);
   const guards = new RunGuards(ctx);
   const orch = new Orchestrator(ctx, repo, lock, announce, o.processes, guards);
   const executor = new StageExecutor(ctx, repo, orch, announce, kinds, { leaseMs, maxInflight: o.maxInflight ?? 50 }, guards);

@@ -4,7 +4,7 @@ import type { AppContext } from '../../core/module.js';
 import { servicesOf } from '../services.js';
 import { approvalsNeeded, hasVoted, isDecided, stageOutcomeOf, type Gate } from './gate.js';
 import { channelCopyKey, dmCopyKey, GateStore, isLiveCopy, JOB_SETTLE, settleJobId, SYSTEM_ACTOR } from './gates.js';
-import { decisionNote, reminderText, requestContent } from './render.js';
+import type { GatePresenter } from './presenter.js';
 
 export type VoteRequest = { kind: 'approve'; comment?: string } | { kind: 'reject'; reason: string };
 export type Refusal = { ok: false; rule: string; message: string };
@@ -20,6 +20,7 @@ export class Decisions {
   constructor(
     private readonly ctx: AppContext,
     private readonly gates: GateStore,
+    private readonly show: GatePresenter,
   ) {}
 
   private async audit(actor: string, action: string, outcome: AuditOutcome, gate: Gate, extra?: string): Promise<void> {
@@ -132,7 +133,7 @@ export class Decisions {
     const g = await this.gates.get(gateId);
     if (!g || g.status !== 'pending') return;
     const left = Math.max(0, g.expiresAt - this.ctx.clock.now());
-    const text = reminderText(g, left);
+    const text = this.show.reminder(g, left);
     for (const u of g.approvers) {
       if (hasVoted(g, u)) continue;
       await this.ctx.chat.post({ channel: u, threadKey: dmCopyKey(g.id, u), key: `appr-${g.id}-remind-${beforeMs}-${u}`, text });
@@ -169,7 +170,7 @@ export class Decisions {
             : `rejected by ${g.rejections.at(-1)?.user ?? '?'}`,
         );
       }
-      if (g.status !== 'cancelled') await pipelines.noteOnRun(g.runId, decisionNote(g));
+      if (g.status !== 'cancelled') await pipelines.noteOnRun(g.runId, this.show.decisionNote(g));
     }
     if (g.status !== 'cancelled') {
       const { status, summary } = stageOutcomeOf(g);
@@ -204,7 +205,7 @@ export class Decisions {
       const live = isLiveCopy(g.id, key);
       if (which === 'live' && !live) continue;
       try {
-        await this.ctx.chat.update(key, requestContent(g, live ? 'live' : 'dm'));
+        await this.ctx.chat.update(key, this.show.request(g, live ? 'live' : 'dm'));
       } catch (err) {
         // A copy that was never posted (the stage stopped between saving the gate and posting).
         this.ctx.log.warn({ gate: g.id, key, err: (err as Error).message }, 'approval copy not updated');

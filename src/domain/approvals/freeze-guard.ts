@@ -1,10 +1,10 @@
 import { AccessControl } from '../../core/access.js';
-import { escapeMrkdwn, mention } from '../../core/blocks.js';
+import { escapeUntrusted, mention } from '../../core/outbound.js';
 import type { AppContext } from '../../core/module.js';
 import type { DeployGuard, FreezeQueries, GuardVerdict } from '../contracts.js';
 import { activeFreezeOf } from './freeze.js';
 import type { ApprovalsFile } from './policy.js';
-import { when } from './render.js';
+import { when } from './when.js';
 
 const OVERRIDE_DEDUPE_MS = 60_000;
 
@@ -37,7 +37,7 @@ export function freezeGuard(ctx: AppContext, file: ApprovalsFile): DeployGuard {
       const reason = req.overrideReason?.trim();
       if (reason && AccessControl.has(req.actor, 'admin')) {
         await announceOverride(ctx, file, { ...req, reason, freezeName: freeze.name });
-        return { allowed: true, reason: `${what}; overridden by ${mention(req.actor.userId)}: ${escapeMrkdwn(reason)}` };
+        return { allowed: true, reason: `${what}; overridden by ${mention(req.actor.userId)}: ${escapeUntrusted(reason)}` };
       }
       if (reason) {
         await ctx.audit.record({
@@ -77,7 +77,7 @@ async function announceOverride(
     key: `freeze-override-${n}`,
     text:
       `:rotating_light: ${mention(o.actor.userId)} overrode the change freeze \`${o.freezeName}\` ` +
-      `to deploy *${escapeMrkdwn(o.service)}* (\`${o.pipeline}\`) to *${escapeMrkdwn(o.env)}*. ` +
-      `Reason: “${escapeMrkdwn(o.reason)}”`,
+      `to deploy *${escapeUntrusted(o.service)}* (\`${o.pipeline}\`) to *${escapeUntrusted(o.env)}*. ` +
+      `Reason: “${escapeUntrusted(o.reason)}”`,
   });
 }

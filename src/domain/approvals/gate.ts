@@ -1,4 +1,4 @@
-import { escapeMrkdwn, mention } from '../../core/blocks.js';
+import { escapeUntrusted, mention } from '../../core/outbound.js';
 import type { ResolvedPolicy } from './policy.js';
 
 /**
@@ -130,7 +130,7 @@ export function stageOutcomeOf(gate: Gate): { status: 'succeeded' | 'failed'; su
       return { status: 'succeeded', summary: `Approved by ${by(gate.approvals.map((a) => a.user))} (policy ${gate.policy.name})` };
     case 'rejected': {
       const r = gate.rejections[gate.rejections.length - 1];
-      return { status: 'failed', summary: `Rejected by ${r ? `${mention(r.user)}: ${escapeMrkdwn(r.reason)}` : 'an approver'}` };
+      return { status: 'failed', summary: `Rejected by ${r ? `${mention(r.user)}: ${escapeUntrusted(r.reason)}` : 'an approver'}` };
     }
     case 'expired':
       return {

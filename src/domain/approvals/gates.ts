@@ -5,7 +5,7 @@ import { ABORT } from '../../core/ports/store.js';
 import type { RunInfo, StageContext, StageOutcome } from '../contracts.js';
 import { applyVote, cancelGate, expireGate, hasVoted, type Gate, type VoteInput, type VoteResult } from './gate.js';
 import { checkEligibility, resolvePolicy, type ApprovalsFile, type Eligibility, type ResolvedPolicy } from './policy.js';
-import { requestContent } from './render.js';
+import type { GatePresenter } from './presenter.js';
 
 /**
  * Gates in Redis: one JSON document per gate (decided with `store.update`, so concurrent presses
@@ -40,6 +40,7 @@ export class GateStore {
   constructor(
     private readonly ctx: AppContext,
     readonly file: ApprovalsFile,
+    private readonly show: GatePresenter,
   ) {}
 
   private key(id: string): string {
@@ -164,10 +165,10 @@ export class GateStore {
     await this.ctx.store.setAdd(this.runKey(run.id), id);
     await this.ctx.store.expire(this.runKey(run.id), GATE_TTL_MS);
 
-    const content = requestContent(gate);
+    const content = this.show.request(gate, 'live');
     await this.ctx.chat.post({ channel: run.channel, threadKey: run.messageKey, key: threadCopyKey(id), ...content });
     if (gate.policy.channel) await this.ctx.chat.post({ channel: gate.policy.channel, key: channelCopyKey(id), ...content });
-    const dm = requestContent(gate, 'dm');
+    const dm = this.show.request(gate, 'dm');
     for (const u of gate.approvers) await this.ctx.chat.post({ channel: u, key: dmCopyKey(id, u), ...dm });
     if (gate.status !== 'pending') {
       // A retry of a stage whose gate was decided meanwhile: make sure the decision is carried out.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AccessControl, type Actor } from '../../core/access.js';
-import { mention, subteam } from '../../core/blocks.js';
+import { mention, subteam } from '../../core/outbound.js';
 import { parseDuration } from '../../core/time.js';
 import { freezeSchema } from './freeze.js';
 

@@ -9,7 +9,7 @@ import type { BuiltinStageContext } from './kinds/common.js';
 import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
 import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
 import { maskSecrets } from './placeholders.js';
-import { logBlock, safeMrkdwn } from './render.js';
+import { logBlock, safeMrkdwn } from './run-text.js';
 import type { RunRepo } from './repo.js';
 import { maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
 import { StageLease } from './stage-lease.js';

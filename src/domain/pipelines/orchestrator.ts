@@ -7,7 +7,7 @@ import type { DeployLock } from './lock.js';
 import type { StageProcesses } from './ports.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
 import type { RunRepo } from './repo.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 
 export const STAGE_JOB = 'pipeline.stage';
 

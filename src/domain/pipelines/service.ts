@@ -1,5 +1,5 @@
 import { AccessControl, type Actor } from '../../core/access.js';
-import { mention } from '../../core/blocks.js';
+import { mention } from '../../core/outbound.js';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';

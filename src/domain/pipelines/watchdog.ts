@@ -1,7 +1,7 @@
 import type { AppContext } from '../../core/module.js';
 import { isTerminal, type RunDoc, type StageState } from './model.js';
 import type { Announcer } from './announce.js';
-import { safeMrkdwn } from './render.js';
+import { safeMrkdwn } from './run-text.js';
 import { patchStage } from './executor.js';
 import type { DeployLock } from './lock.js';
 import type { Orchestrator } from './orchestrator.js';

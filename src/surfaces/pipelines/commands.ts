@@ -1,38 +1,18 @@
 import { z } from 'zod';
-import { channelLink, escapeMrkdwn, mdMessage, mention } from '../src/core/blocks.js';
-import type { Actor } from '../src/core/access.js';
-import { arg, optional } from '../src/core/commands/args.js';
-import { defineCommand, policy, sub, type CommandSpec, type Reply } from '../src/core/commands/spec.js';
-import type { ActionHandler } from '../src/core/module.js';
-import { NotFoundError } from '../src/core/errors.js';
-import type { RunDoc } from '../src/domain/pipelines/model.js';
-import { CANCEL, logBlock, RUN_ICON, runDuration, safeMrkdwn, stageLine } from '../src/domain/pipelines/render.js';
-import { envRole, parseParamWords } from '../src/domain/pipelines/rules.js';
-import type { PipelineEngine } from '../src/domain/pipelines/service.js';
+import { channelLink, escapeMrkdwn, mdMessage, mention } from '../../core/blocks.js';
+import { arg, optional } from '../../core/commands/args.js';
+import { defineCommand, policy, sub, type CommandSpec } from '../../core/commands/spec.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { RunDoc } from '../../domain/pipelines/model.js';
+import { envRole, parseParamWords } from '../../domain/pipelines/rules.js';
+import { logBlock, safeMrkdwn } from '../../domain/pipelines/run-text.js';
+import type { PipelineEngine } from '../../domain/pipelines/service.js';
+import { CANCEL_POLICY, cancelRun } from './actions.js';
+import { RUN_ICON, runDuration, stageLine } from './render.js';
 
-// Who may run, retry or cancel depends on the pipeline and environment: the engine decides (rules.ts).
+// Who may run or retry depends on the pipeline and environment: the engine decides (rules.ts).
 const RUN_POLICY = policy('the role its environment names in `/pipeline list` (anyone where it names none)');
-const CANCEL_POLICY = policy('whoever started the run, or the role its environment names');
 const runId = arg.runId('run id, e.g. r42');
-
-async function cancelRun(engine: PipelineEngine, run: string, actor: Actor): Promise<Reply> {
-  const d = await engine.cancel(run, actor);
-  const running = d.stages.filter((s) => s.status === 'running').map((s) => s.id);
-  const text =
-    d.status === 'cancelled'
-      ? `:no_entry_sign: Run *${d.id}* is cancelled.`
-      : `:no_entry_sign: Cancelling run *${d.id}*: stopping ${running.join(', ') || 'its stages'}.` +
-        ` The run message shows when it has stopped.`;
-  return { text };
-}
-
-/**
- * The Cancel button on a run's message: the same checks and answer as `/pipeline cancel` (the edge pipeline decodes the run id
- * and audits the press).
- */
-export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
-  return CANCEL.handler({ permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) });
-}
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
 export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {

@@ -1,15 +1,16 @@
-import { z } from 'zod';
-import { defineAction, text } from '../../core/edges.js';
-import { escapeUntrusted } from '../../core/outbound.js';
-import { actions, context, escapeMrkdwn, fields, header, link, md, mention, type MessageContent } from '../../core/blocks.js';
+import { actions, context, escapeMrkdwn, fields, header, link, md, mdMessage, mention, type MessageContent } from '../../core/blocks.js';
 import { formatDuration } from '../../core/time.js';
-import type { RunStatus, StageStatus } from '../contracts.js';
-import { isTerminal, type RunDoc, type StageState } from './model.js';
+import type { RunStatus, StageStatus } from '../../domain/contracts.js';
+import { isTerminal, type RunDoc, type StageState } from '../../domain/pipelines/model.js';
+import type { RunPresenter } from '../../domain/pipelines/presenter.js';
+import { safeMrkdwn } from '../../domain/pipelines/run-text.js';
+import { CANCEL } from './actions.js';
 
-/** How a run looks in Slack: one message kept current, plus short lines for its thread and DMs. */
-/** The run message's Cancel button (value: the run id); the press is checked and handled as `/pipeline cancel`. */
-export const CANCEL = defineAction({ id: 'pipeline.cancel', value: text(z.string().regex(/^r\d+$/)) });
-export const CANCEL_ACTION = CANCEL.id;
+/**
+ * How a run looks in Slack: one message kept current (renderRun, with its Cancel button while it
+ * runs), plus short lines for its thread and DMs. `runPresenter` below is what the domain's
+ * Announcer is given; `/pipeline` (commands.ts) reuses the lines.
+ */
 
 export const RUN_ICON: Record<RunStatus, string> = {
   queued: ':double_vertical_bar:',
@@ -29,13 +30,6 @@ const STAGE_ICON: Record<StageStatus, string> = {
   cancelled: ':no_entry_sign:',
   skipped: ':fast_forward:',
 };
-
-/**
- * Summaries and reasons as mrkdwn: nothing in them can ping a channel or forge a link; the bot's
- * own mentions (`cancelled by @bob`, built with mention()) stay mentions, and text a stage kind
- * already escaped (an approver's reason) is not escaped twice.
- */
-export const safeMrkdwn = escapeUntrusted;
 
 export function stageDuration(s: StageState, now: number): string {
   if (!s.startedAt) return '';
@@ -113,7 +107,5 @@ export function finalLine(doc: RunDoc, now: number): string {
   );
 }
 
-export function logBlock(lines: string[]): string {
-  const text = lines.join('\n').replace(/```/g, "'''");
-  return text ? `\`\`\`${text.slice(-2500)}\`\`\`` : '_(no output)_';
-}
+/** The Slack side of the RunPresenter port, wired by src/app/modules/pipelines.ts. */
+export const runPresenter: RunPresenter = { runCard: renderRun, finalLine, note: mdMessage };
