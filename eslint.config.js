@@ -7,19 +7,19 @@
 //
 //   domain   = src/core/**, src/domain/**  -> no Slack/queue/Redis/Vault/HTTP libraries,
 //                                            no src/adapters, src/app, src/local-slack,
-//                                            no surface (commands/, src/surfaces) and no src/config
-//   commands = commands/**                 -> talk to ports and domain services only: no transport
+//                                            no surface (src/surfaces) and no src/config;
+//                                            src/domain also no Block Kit (src/core/blocks, edges)
+//   surfaces = src/surfaces/**             -> talk to ports and domain services only: no transport
 //                                            libraries, src/adapters, src/app, src/local-slack, src/config
 //   src/local-slack/**                     -> stand-alone Slack fake: nothing from src/core,
-//                                            src/domain, src/adapters, src/app, commands
+//                                            src/domain, src/adapters, src/app, src/surfaces
 //
 // Relative specifiers are matched with globs of the form `../**/<layer>/**` (a layer can only be
 // reached by leaving the current folder), plus `src/<layer>/**` forms for non-relative spellings.
 // A sub-folder of your own layer named like another layer (e.g. src/core/x/app/) reached via
 // `../` would be a false positive: rename it rather than weakening the rule.
-// src/core has folders named commands/ and config/, so the surface and config rules cannot use such
-// globs: they match the exact number of `../` that leaves the file's depth (one config block per
-// depth, see `byDepth`). test/lint/layering.test.ts proves every rule fires and a clean file passes.
+// src/core has a folder named config/, so the config rule cannot use such globs: it matches the exact
+// number of `../` that leaves the file's depth (one config block per depth, see `byDepth`). test/lint/layering.test.ts proves every rule fires and a clean file passes.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -56,8 +56,12 @@ const transportAndLayers = ({ transportRule, layerRule, why, layers }) => ({
 });
 
 /** Areas of the repository root and of src/ that a layer may not reach, named in the rule message. */
-const SURFACE = { root: ['commands'], src: ['surfaces'] };
+const SURFACE = { root: [], src: ['surfaces'] };
 const CONFIG = { root: [], src: ['config'] };
+/** Core's Block Kit builders and edge specs: surfaces use them, the domain never does. */
+const BLOCK_KIT_MODULES = '(?:^|/)core/(?:blocks|edges)(?:\\.js)?$';
+/** Block and element types of Block Kit (a `type:` property with one of these is a block built by hand). */
+const BLOCK_KIT_TYPES = ['section', 'actions', 'header', 'divider', 'input', 'modal', 'home', 'button', 'mrkdwn', 'plain_text'];
 
 /**
  * A regex for imports that reach `areas` from a file `depth` folders below the repository root: the
@@ -85,6 +89,18 @@ const byDepth = ({ name, prefixes, from, options }) =>
     files: prefixes.map((p) => `${p}/${'*/'.repeat(extra)}*`),
     rules: { 'no-restricted-imports': ['error', options(from + extra)] },
   }));
+
+/** `x as unknown as T` and `<T><unknown>x`: see the switchyard/no-double-cast block. */
+const NO_DOUBLE_CAST = [
+  {
+    selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
+    message: '[no-double-cast] No `as unknown as` in src/: declare the payload (defineEvent, defineJob, zod).',
+  },
+  {
+    selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
+    message: '[no-double-cast] No `<T><unknown>` in src/: declare the payload (defineEvent, defineJob, zod).',
+  },
+];
 
 /** Globals for plain Node.js scripts/config files (.js/.mjs/.cjs). TypeScript files do not need them. */
 const nodeGlobals = {
@@ -160,69 +176,88 @@ export default tseslint.config(
   // be avoided is a single `as` in a narrowly typed helper with a comment saying why.
   {
     name: 'switchyard/no-double-cast',
-    files: ['src/**', 'commands/**'],
+    files: ['src/**'],
     rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `as unknown as` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
-        },
-        {
-          selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-          message: '[no-double-cast] No `<T><unknown>` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
-        },
-      ],
+      'no-restricted-syntax': ['error', ...NO_DOUBLE_CAST],
     },
   },
 
   // ---- layering ---------------------------------------------------------------------------
+  ...['src/core', 'src/domain'].flatMap((area) =>
+    byDepth({
+      name: `switchyard/layering/${area.slice(4)}`,
+      prefixes: [area],
+      from: 2,
+      options: (depth) => {
+        const o = transportAndLayers({
+          transportRule: 'domain-no-transport',
+          layerRule: 'domain-no-adapters',
+          why: 'Domain code (src/core, src/domain) must stay transport-free.',
+          layers: ['adapters', 'app', 'local-slack'],
+        });
+        o.patterns.push(
+          {
+            regex: areaRegex(SURFACE, depth),
+            caseSensitive: true,
+            message:
+              '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (src/surfaces):' +
+              ' the surface imports the domain, and src/app wires both.',
+          },
+          {
+            regex: areaRegex(CONFIG, depth),
+            caseSensitive: true,
+            message:
+              '[layering: domain-no-config] Domain code (src/core, src/domain) may not import src/config:' +
+              ' a module receives the settings its wiring in src/app declares (withSettings).',
+          },
+        );
+        if (area === 'src/domain')
+          o.patterns.push({
+            regex: BLOCK_KIT_MODULES,
+            caseSensitive: true,
+            message:
+              '[layering: domain-no-blocks] src/domain says what to show, not how Slack formats it: no Block Kit builders' +
+              ' (src/core/blocks) or edge specs (src/core/edges). Ask the capability presenter port (src/domain/<cap>/presenter.ts);' +
+              ' src/surfaces/<cap> implements it. Types: src/core/message-types.',
+          });
+        return o;
+      },
+    }),
+  ),
+  // Block Kit written by hand is formatting too: the domain hands data to its presenter instead.
+  {
+    name: 'switchyard/layering/domain-no-block-literals',
+    files: ['src/domain/**'],
+    rules: {
+      // Repeats NO_DOUBLE_CAST: a later block's options for a rule replace the earlier block's.
+      'no-restricted-syntax': [
+        'error',
+        ...NO_DOUBLE_CAST,
+        {
+          selector: `Property[key.name='type'] > Literal[value=/^(${BLOCK_KIT_TYPES.join('|')})$/]`,
+          message:
+            '[layering: domain-no-blocks] No Block Kit in src/domain: return data and let the presenter port' +
+            ' (implemented in src/surfaces/<cap>) build the blocks.',
+        },
+      ],
+    },
+  },
   ...byDepth({
-    name: 'switchyard/layering/domain',
-    prefixes: ['src/core', 'src/domain'],
+    name: 'switchyard/layering/surfaces',
+    prefixes: ['src/surfaces'],
     from: 2,
     options: (depth) => {
       const o = transportAndLayers({
-        transportRule: 'domain-no-transport',
-        layerRule: 'domain-no-adapters',
-        why: 'Domain code (src/core, src/domain) must stay transport-free.',
-        layers: ['adapters', 'app', 'local-slack'],
-      });
-      o.patterns.push(
-        {
-          regex: areaRegex(SURFACE, depth),
-          caseSensitive: true,
-          message:
-            '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (commands/, src/surfaces):' +
-            ' the surface imports the domain, and src/app wires both.',
-        },
-        {
-          regex: areaRegex(CONFIG, depth),
-          caseSensitive: true,
-          message:
-            '[layering: domain-no-config] Domain code (src/core, src/domain) may not import src/config:' +
-            ' a module receives the settings its wiring in src/app declares (withSettings).',
-        },
-      );
-      return o;
-    },
-  }),
-  ...byDepth({
-    name: 'switchyard/layering/commands',
-    prefixes: ['commands'],
-    from: 1,
-    options: (depth) => {
-      const o = transportAndLayers({
-        transportRule: 'commands-through-ports',
-        layerRule: 'commands-through-ports',
-        why: 'Commands (commands/**) talk to ports and domain services only.',
+        transportRule: 'surfaces-through-ports',
+        layerRule: 'surfaces-through-ports',
+        why: 'Surfaces (src/surfaces/**) talk to ports and domain services only.',
         layers: ['adapters', 'app', 'local-slack'],
       });
       o.patterns.push({
         regex: areaRegex(CONFIG, depth),
         caseSensitive: true,
         message:
-          '[layering: commands-through-ports] Commands (commands/**) may not import src/config:' +
+          '[layering: surfaces-through-ports] Surfaces (src/surfaces/**) may not import src/config:' +
           ' settings reach a module through its wiring in src/app.',
       });
       return o;
@@ -237,13 +272,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              // top-level commands/ is at least two levels up from src/local-slack/*; a folder of the fake
-              // itself named commands/ (../commands/ from a sub-folder) stays allowed.
-              group: [...layerGlobs(['core', 'domain', 'adapters', 'app']), '../../**/commands/**'],
+              group: layerGlobs(['core', 'domain', 'adapters', 'app', 'surfaces']),
               caseSensitive: true,
               message:
                 '[layering: local-slack-standalone] src/local-slack is a stand-alone Slack fake:' +
-                ' it may not import from src/core, src/domain, src/adapters, src/app or commands.',
+                ' it may not import from src/core, src/domain, src/adapters, src/app or src/surfaces.',
             },
           ],
         },

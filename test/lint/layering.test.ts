@@ -8,17 +8,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // The layering rules, seen from the side of code that breaks them: each fixture (laid out like the
 // repository under test/lint/fixtures) must be rejected by ESLint AND dependency-cruiser with the
 // project's own configs, naming the rule; the clean fixture, which uses src/core's own commands/
-// and config/ folders, must pass both (no false positive from the look-alike names).
+// and config/ folders and the message types, must pass both (no false positive from the look-alike names).
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/lint/fixtures');
 
 const REJECTED: Array<{ file: string; rule: string }> = [
-  { file: 'src/domain/probe/domain-imports-commands.ts', rule: 'domain-no-surface' },
-  { file: 'src/core/core-imports-commands.ts', rule: 'domain-no-surface' },
+  { file: 'src/domain/probe/domain-imports-surface.ts', rule: 'domain-no-surface' },
+  { file: 'src/core/core-imports-surface.ts', rule: 'domain-no-surface' },
+  { file: 'src/domain/probe/domain-imports-blocks.ts', rule: 'domain-no-blocks' },
   { file: 'src/domain/probe/domain-imports-config.ts', rule: 'domain-no-config' },
   { file: 'src/core/core-imports-config.ts', rule: 'domain-no-config' },
   { file: 'src/domain/probe/domain-imports-app.ts', rule: 'domain-no-adapters' },
-  { file: 'commands/imports-config.ts', rule: 'commands-through-ports' },
+  { file: 'src/surfaces/pipelines/imports-config.ts', rule: 'surfaces-through-ports' },
+  { file: 'src/surfaces/pipelines/imports-adapter.ts', rule: 'surfaces-through-ports' },
 ];
 const CLEAN = 'src/domain/probe/clean.ts';
 
@@ -64,6 +66,13 @@ describe('the layering rules fire', () => {
     expect(violations[0]).toMatch(new RegExp(`^${rule}: `));
   });
 
+  it('ESLint rejects Block Kit written by hand in src/domain, naming domain-no-blocks', async () => {
+    const messages = await eslintMessages(eslint, 'src/domain/probe/domain-builds-blocks.ts');
+    // Two literals: the section and its mrkdwn text object.
+    expect(messages).toHaveLength(2);
+    for (const m of messages) expect(m).toMatch(/^no-restricted-syntax: \[layering: domain-no-blocks\]/);
+  });
+
   it('both pass the clean fixture, which imports src/core/commands and src/core/config', async () => {
     expect(await eslintMessages(eslint, CLEAN)).toEqual([]);
     // Only the clean file's own edges count: it imports a rejected fixture to prove local imports pass.
@@ -71,6 +80,6 @@ describe('the layering rules fire', () => {
   });
 
   it('the fixtures stay out of the normal lint run', async () => {
-    expect(await eslint.isPathIgnored(join(FIXTURES, 'src/domain/probe/domain-imports-commands.ts'))).toBe(true);
+    expect(await eslint.isPathIgnored(join(FIXTURES, 'src/domain/probe/domain-imports-surface.ts'))).toBe(true);
   });
 });
