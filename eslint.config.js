@@ -19,7 +19,8 @@
 // A sub-folder of your own layer named like another layer (e.g. src/core/x/app/) reached via
 // `../` would be a false positive: rename it rather than weakening the rule.
 // src/core has a folder named config/, so the config rule cannot use such globs: it matches the exact
-// number of `../` that leaves the file's depth (one config block per depth, see `byDepth`). test/lint/layering.test.ts proves every rule fires and a clean file passes.
+// number of `../` that leaves the file's depth (one config block per depth, see `byDepth`).
+// test/lint/layering.test.ts proves every rule fires and a clean file passes.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
