@@ -14,6 +14,8 @@ import { classify, isInviteeError, perUserErrors, toDomainError } from './web-er
  * RateLimitedError, which defers a job, re-queues a stage and tells a person Slack is busy.
  */
 const MAX_INLINE_WAIT_MS = 2_000;
+/** Redis may still report a hold we just slept out as a few ms long: not worth a deferral. */
+const CLOCK_TOLERANCE_MS = 50;
 /** Invite answers that mean the user is in the channel (or is the bot itself): not a failure. */
 const ALREADY_THERE = new Set(['already_in_channel', 'cant_invite_self']);
 
@@ -65,7 +67,7 @@ export class SlackChat implements ChatPort {
           this.log.warn({ method, retryAfterMs: waitMs }, 'Slack rate limited');
         }
       }
-      if (waited + waitMs > inlineMs) {
+      if (waited + waitMs > inlineMs + (waited > 0 ? CLOCK_TOLERANCE_MS : 0)) {
         throw new RateLimitedError('Slack', `busy right now (${method} is rate limited); try again in about ${seconds(waitMs)}`, waitMs);
       }
       this.metrics.rateLimitWaitSeconds.inc({ method }, waitMs / 1000);
