@@ -67,10 +67,11 @@ export class SlackChat implements ChatPort {
           this.log.warn({ method, retryAfterMs: waitMs }, 'Slack rate limited');
         }
       }
+      // Counted whether sat out here or by the deferred job: the alert on waiting sees both.
+      this.metrics.rateLimitWaitSeconds.inc({ method }, waitMs / 1000);
       if (waited + waitMs > inlineMs + (waited > 0 ? CLOCK_TOLERANCE_MS : 0)) {
         throw new RateLimitedError('Slack', `busy right now (${method} is rate limited); try again in about ${seconds(waitMs)}`, waitMs);
       }
-      this.metrics.rateLimitWaitSeconds.inc({ method }, waitMs / 1000);
       waited += waitMs;
       await new Promise((r) => setTimeout(r, waitMs));
     }
