@@ -25,6 +25,7 @@ import { SecretRegistry } from '../core/mask.js';
 import { SafeChat } from '../core/safe-chat.js';
 import { adoptOutboundMark, outboundMark } from '../core/outbound.js';
 import { Outbox } from '../adapters/slack/outbox.js';
+import { SlackBudget } from '../adapters/slack/rate-budget.js';
 import type { Settings } from '../config/settings.js';
 import { coreModule } from './core-module.js';
 import { settingsFor } from './module-settings.js';
@@ -123,7 +124,8 @@ async function assemble(
   });
   // Every module talks to Slack through the outbound boundary (escaping and masking, once).
   const secrets = new SecretRegistry();
-  const chat = new SafeChat(new SlackChat(client, new Outbox(store, jobs), metrics, log.child({ component: 'slack' })), secrets);
+  const budget = new SlackBudget(store, { limiter: settings.SLACK_RATE_LIMITER, retryAfterScale: settings.SLACK_RETRY_AFTER_SCALE });
+  const chat = new SafeChat(new SlackChat(client, new Outbox(store, jobs), metrics, log.child({ component: 'slack' }), budget), secrets);
   const access = new AccessControl(loadYamlFile(join(settings.CONFIG_DIR, 'access.yml'), accessFileSchema), chat, store);
   const ctx: AppContext = {
     store,
@@ -143,7 +145,7 @@ async function assemble(
 
   let subscriptions: Subscription[] = [];
   const modules: Module[] = [
-    coreModule(ctx, { client, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions }),
+    coreModule(ctx, { client, budget, intervalMs: settings.SLACK_CHANNEL_INTERVAL_MS, metrics, subscriptions: () => subscriptions }),
   ];
   // Each module gets the settings it declared and nothing else (see module-settings.ts).
   for (const factory of o.modules) modules.push(factory(ctx, settingsFor(factory, settings)));

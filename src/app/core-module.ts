@@ -4,12 +4,13 @@ import { eventDeliveryProcessor, EVENT_JOB, type Subscription } from '../core/ev
 import type { AppContext, Module } from '../core/module.js';
 import type { Metrics } from '../adapters/metrics.js';
 import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
+import type { SlackBudget } from '../adapters/slack/rate-budget.js';
 import { mention } from '../core/blocks.js';
 
 /** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
 export function coreModule(
   ctx: AppContext,
-  o: { client: WebClient; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] },
+  o: { client: WebClient; budget: SlackBudget; intervalMs: number; metrics: Metrics; subscriptions: () => Subscription[] },
 ): Module {
   return {
     name: 'core',
@@ -36,6 +37,7 @@ export function coreModule(
         store: ctx.store,
         jobs: ctx.jobs,
         client: o.client,
+        budget: o.budget,
         intervalMs: o.intervalMs,
         metrics: o.metrics,
         log: ctx.log.child({ component: 'outbox' }),

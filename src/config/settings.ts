@@ -37,6 +37,10 @@ export const settingsSchema = z
       .optional(),
     /** Minimum spacing of messages posted to one channel (Slack allows about 1 per second). */
     SLACK_CHANNEL_INTERVAL_MS: ms(1100),
+    /** `tiers`: Tier 2 and 3 Web API methods keep to their floor per minute, shared by all processes. */
+    SLACK_RATE_LIMITER: z.enum(['tiers', 'off']).default('tiers'),
+    /** Multiplies Slack's Retry-After (keep 1; tests shrink it to exercise long waits quickly). */
+    SLACK_RETRY_AFTER_SCALE: z.coerce.number().positive().max(1).default(1),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     REDIS_URL: z

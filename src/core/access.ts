@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError, RateLimitedError } from './errors.js';
 import type { ChatDirectory } from './ports/chat.js';
 import type { Store } from './ports/store.js';
 
@@ -80,8 +80,24 @@ export class AccessControl {
     return Object.keys(this.file.roles).sort();
   }
 
+  /**
+   * The roles of the person behind a request, checked before anything runs. When Slack is too
+   * busy to answer a group lookup (a 429 with a long Retry-After) the request stops here, so the
+   * person is told that nothing was changed and when to try again.
+   */
   async actor(userId: string): Promise<Actor> {
-    return { userId, roles: await this.rolesOf(userId) };
+    try {
+      return { userId, roles: await this.rolesOf(userId) };
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      const s = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+      throw new RateLimitedError(
+        'Slack',
+        `busy right now, so your roles could not be checked: nothing was changed. Try again in about ${s} s.`,
+        err.retryAfterMs,
+        err,
+      );
+    }
   }
 
   /**

@@ -67,6 +67,19 @@ export class UpstreamError extends SwitchyardError {
   }
 }
 
+/**
+ * The backend asked us to slow down (Slack's 429 with Retry-After, or the bot's own share of a rate
+ * limit is used up): nothing failed, the call must wait `retryAfterMs`. A job is deferred that long
+ * and a stage queued again, neither counted as a failed attempt.
+ */
+export class RateLimitedError extends UpstreamError {
+  readonly retryAfterMs: number;
+  constructor(source: string, message: string, retryAfterMs: number, cause?: unknown) {
+    super(source, message, { retryable: true, cause });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** A configuration file or setting is invalid; the message names the file/variable and the path. */
 export class ConfigError extends SwitchyardError {
   constructor(message: string, hints: string[] = []) {

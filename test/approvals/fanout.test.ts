@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFingerprint } from '../../src/core/home.js';
 import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
-import { loadWorkspaceSeed } from '../../src/local-slack/index.js';
-import type { WorkspaceSeed } from '../../src/local-slack/types.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { FAN, seedWithFanout } from './fanout-seed.js';
 import { approvalModules, copies, hasButtons, press, startRun, waitCopies, waitRunStatus } from './support.js';
 
 // The Slack API budget of one gate, counted on the wire: a 2-of-20 production gate used to make
 // 47 chat.update and 63 views.publish. Twenty approvers in a group added to the local workspace.
-const FAN = Array.from({ length: 20 }, (_, i) => `U0FAN${String(i + 1).padStart(2, '0')}`);
 const REQUESTER = 'U0BOB';
-
-function seedWithFanout(): WorkspaceSeed {
-  const seed = loadWorkspaceSeed('config/workspace.yml');
-  const people = FAN.map((id) => ({ id, name: id.toLowerCase(), real_name: `Approver ${id}`, email: `${id.toLowerCase()}@example.com` }));
-  return {
-    ...seed,
-    users: [...seed.users, ...people],
-    usergroups: [...seed.usergroups, { id: 'S0FANOUT', handle: 'fanout-approvers', name: 'Fan-out approvers', users: FAN }],
-  };
-}
 
 describe('approval fan-out within the Slack API budget', () => {
   let h: Harness;

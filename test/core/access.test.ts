@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Metrics } from '../../src/adapters/metrics.js';
-import { createRedis } from '../../src/adapters/redis/connection.js';
-import { RedisStore } from '../../src/adapters/redis/store.js';
-import { SlackChat } from '../../src/adapters/slack/chat.js';
+import type { RedisStore } from '../../src/adapters/redis/store.js';
 import { AccessControl, accessFileSchema, type GroupCacheOptions } from '../../src/core/access.js';
 import { loadYamlFile } from '../../src/core/config/yaml-file.js';
-import { silentLogger } from '../../src/core/ports/runtime.js';
-import { loadWorkspaceSeed, startLocalSlack, type LocalSlack } from '../../src/local-slack/index.js';
-import { BOT, startHarness, type Harness } from '../support/harness.js';
-import { cleanupPrefix, REDIS_URL, testPrefix, waitFor } from '../support/redis.js';
+import type { LocalSlack } from '../../src/local-slack/index.js';
+import { startSlackProcesses, type SlackProcesses } from '../fakes/slack-processes.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/redis.js';
 
 // usergroups.users.list is Tier 2 (about 20 a minute). From the failure's side: a burst of
 // commands on a cold cache, two processes asking at once, a lookup holder that dies, and an
@@ -47,41 +41,24 @@ describe('group lookups through the bot', () => {
 });
 
 describe('group lookups shared by processes', () => {
-  const token = 'xoxb-test-access';
   const file = loadYamlFile('config/access.yml', accessFileSchema);
+  let procs: SlackProcesses;
   let slack: LocalSlack;
-  const conns: Redis[] = [];
-  const prefixes: string[] = [];
 
   beforeAll(async () => {
-    slack = await startLocalSlack({
-      seed: loadWorkspaceSeed('config/workspace.yml'),
-      signingSecret: randomBytes(8).toString('hex'),
-      botToken: token,
-      ...BOT,
-    });
+    procs = await startSlackProcesses();
+    slack = procs.slack;
   });
   afterAll(async () => {
-    for (const p of prefixes) await cleanupPrefix(conns[0]!, p);
-    await Promise.all(conns.map((c) => c.quit()));
-    await slack?.close();
+    await procs?.close();
   });
 
   /** One "process": its own Redis connection, store, Slack client and AccessControl. */
   function proc(prefix: string, opts: GroupCacheOptions = {}): { access: AccessControl; store: RedisStore } {
-    const redis = createRedis(REDIS_URL, { name: 'test-access', log: silentLogger });
-    conns.push(redis);
-    const store = new RedisStore(redis, prefix);
-    const client = new WebClient(token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    // Only usergroupMembers is used here; the outbox is not involved.
-    const chat = new SlackChat(client, undefined as never, new Metrics(), silentLogger);
+    const { chat, store } = procs.proc(prefix);
     return { access: new AccessControl(file, chat, store, opts), store };
   }
-  const freshPrefix = (name: string) => {
-    const p = testPrefix(name);
-    prefixes.push(p);
-    return p;
-  };
+  const freshPrefix = (name: string) => procs.freshPrefix(name);
 
   it('two processes asking for roles at once make one lookup per group', async () => {
     const prefix = freshPrefix('access-two');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentJobError } from '../../src/core/errors.js';
+import { PermanentJobError, RateLimitedError } from '../../src/core/errors.js';
 import type { StageState } from '../../src/domain/pipelines/model.js';
 import { settleStage } from '../../src/domain/pipelines/stage-outcome.js';
 
@@ -47,6 +47,14 @@ describe('settleStage', () => {
     const { stage } = settle({ outcome: { status: 'waiting' } }, decided);
     expect(stage).toMatchObject({ status: 'succeeded', summary: 'Approved', finishedAt: now });
     expect(stage.resolution).toBeUndefined();
+  });
+
+  it('waits out a rate limit on the same attempt, even the last one', () => {
+    const busy = new RateLimitedError('Slack', 'busy right now (usergroups.users.list is rate limited)', 45_000);
+    const { stage, retryIn } = settle({ error: busy }, { ...running, attempt: 3 });
+    expect(retryIn).toBe(45_000);
+    expect(stage).toMatchObject({ status: 'running', phase: 'queued', gen: 5, queuedAt: now + 45_000, carryAttempt: true, attempt: 3 });
+    expect(stage.summary).toBe('Slack: busy right now (usergroups.users.list is rate limited); trying again in 45s (not a failed attempt)');
   });
 
   it('queues a retry with exponential backoff and a new generation, masking the error', () => {

@@ -26,6 +26,7 @@ const settings = loadSettings({
   PORT: '0',
   HOST: '127.0.0.1',
   SLACK_CHANNEL_INTERVAL_MS: '0',
+  SLACK_RATE_LIMITER: 'off',
   LOG_LEVEL: 'silent',
 });
 const app = await createSwitchyard({

@@ -68,6 +68,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     PORT: '0',
     HOST: '127.0.0.1',
     SLACK_CHANNEL_INTERVAL_MS: '0',
+    // The local Slack has no rate limits; tests of the shared limiter turn it on.
+    SLACK_RATE_LIMITER: 'off',
     LOG_LEVEL: 'silent',
     // A stop interrupts running stages at once (as restarts in tests expect); drain tests set it.
     SHUTDOWN_GRACE_MS: '0',

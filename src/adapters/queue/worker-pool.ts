@@ -6,6 +6,7 @@
  * Error mapping inside a job:
  *  - PermanentJobError      -> UnrecoverableError (failed at once, whatever `attempts` says)
  *  - ctx.defer(ms)          -> job.moveToDelayed + DelayedError (re-runs later, no attempt used)
+ *  - RateLimitedError       -> the same, by its retryAfterMs (the backend said wait: not a failure)
  *  - anything else          -> retried with the job's backoff until its attempts are used up
  *
  * close() is graceful: each worker stops taking jobs and waits for its running ones; then a
@@ -14,7 +15,7 @@
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 
-import { PermanentJobError } from '../../core/errors.js';
+import { PermanentJobError, RateLimitedError } from '../../core/errors.js';
 import { queueOf, type JobContext, type JobData, type JobProcessor } from '../../core/ports/jobs.js';
 import { silentLogger, type Logger } from '../../core/ports/runtime.js';
 import { createRedis, type RedisConnection } from '../redis/connection.js';
@@ -153,6 +154,7 @@ export class WorkerPool {
     try {
       return await processor.process(job.data as JobData, ctx);
     } catch (err) {
+      if (err instanceof RateLimitedError) return ctx.defer(err.retryAfterMs);
       if (err instanceof PermanentJobError || (err instanceof Error && err.name === 'PermanentJobError')) {
         throw new UnrecoverableError(err.message);
       }

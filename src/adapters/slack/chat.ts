@@ -1,19 +1,28 @@
 import type { WebClient } from '@slack/web-api';
 import type { Block, MessageContent } from '../../core/blocks.js';
+import { RateLimitedError } from '../../core/errors.js';
 import type { ChatPort, ChatUser, InviteResult, MessageRef, ModalView, PostMessage } from '../../core/ports/chat.js';
 import type { Logger } from '../../core/ports/runtime.js';
 import type { Metrics } from '../metrics.js';
 import type { Outbox } from './outbox.js';
+import type { SlackBudget } from './rate-budget.js';
 import { classify, isInviteeError, perUserErrors, toDomainError } from './web-errors.js';
 
-const MAX_INLINE_RATE_WAITS = 3;
-const MAX_INLINE_WAIT_MS = 30_000;
+/**
+ * Longest wait a direct call sits out in place (all waits of one call together). A person may be
+ * waiting on the answer, and a job holds a worker slot meanwhile: anything longer is thrown as a
+ * RateLimitedError, which defers a job, re-queues a stage and tells a person Slack is busy.
+ */
+const MAX_INLINE_WAIT_MS = 2_000;
+/** Redis may still report a hold we just slept out as a few ms long: not worth a deferral. */
+const CLOCK_TOLERANCE_MS = 50;
 /** Invite answers that mean the user is in the channel (or is the bot itself): not a failure. */
 const ALREADY_THERE = new Set(['already_in_channel', 'cant_invite_self']);
 
 /**
  * ChatPort over the Slack Web API. Channel messages go through the durable outbox; everything
- * else is a direct call that waits out a 429 (a few times) and otherwise fails with a coded error.
+ * else is a direct call within the method's workspace-wide budget (rate-budget.ts) that waits out
+ * a short 429 and otherwise fails with a coded error.
  */
 export class SlackChat implements ChatPort {
   constructor(
@@ -21,6 +30,7 @@ export class SlackChat implements ChatPort {
     private readonly outbox: Outbox,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly budget: SlackBudget,
   ) {}
 
   post(msg: PostMessage): Promise<void> {
@@ -40,21 +50,30 @@ export class SlackChat implements ChatPort {
   }
 
   private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const f = classify(err);
-        this.metrics.slackApiErrors.inc({ method, error: f.error });
-        if (f.kind === 'rate_limited' && attempt < MAX_INLINE_RATE_WAITS && (f.retryAfterMs ?? 0) <= MAX_INLINE_WAIT_MS) {
+    const inlineMs = this.budget.inlineWaitMs(MAX_INLINE_WAIT_MS);
+    for (let waited = 0; ;) {
+      let waitMs = await this.budget.take(method);
+      if (waitMs > 0) {
+        this.metrics.rateLimitWaits.inc({ method, reason: 'workspace_budget' });
+      } else {
+        try {
+          return await fn();
+        } catch (err) {
+          const f = classify(err);
+          this.metrics.slackApiErrors.inc({ method, error: f.error });
+          if (f.kind !== 'rate_limited') throw toDomainError(method, f, err);
+          waitMs = await this.budget.rateLimited(method, f.retryAfterMs);
           this.metrics.rateLimitWaits.inc({ method, reason: 'retry_after' });
-          this.metrics.rateLimitWaitSeconds.inc({ method }, (f.retryAfterMs ?? 1000) / 1000);
-          this.log.warn({ method, retryAfterMs: f.retryAfterMs }, 'Slack rate limited; waiting');
-          await new Promise((r) => setTimeout(r, f.retryAfterMs));
-          continue;
+          this.log.warn({ method, retryAfterMs: waitMs }, 'Slack rate limited');
         }
-        throw toDomainError(method, f, err);
       }
+      // Counted whether sat out here or by the deferred job: the alert on waiting sees both.
+      this.metrics.rateLimitWaitSeconds.inc({ method }, waitMs / 1000);
+      if (waited + waitMs > inlineMs + (waited > 0 ? CLOCK_TOLERANCE_MS : 0)) {
+        throw new RateLimitedError('Slack', `busy right now (${method} is rate limited); try again in about ${seconds(waitMs)}`, waitMs);
+      }
+      waited += waitMs;
+      await new Promise((r) => setTimeout(r, waitMs));
     }
   }
 
@@ -188,6 +207,10 @@ export class SlackChat implements ChatPort {
   async publishHome(user: string, blocks: Block[]): Promise<void> {
     await this.call('views.publish', () => this.client.views.publish({ user_id: user, view: { type: 'home', blocks: blocks as never } }));
   }
+}
+
+function seconds(ms: number): string {
+  return `${Math.max(1, Math.ceil(ms / 1000))} s`;
 }
 
 /** The Slack failure behind an error `call` threw (it wraps the Web API error as its cause). */

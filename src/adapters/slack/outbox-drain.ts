@@ -5,6 +5,7 @@ import type { Logger } from '../../core/ports/runtime.js';
 import type { Store } from '../../core/ports/store.js';
 import type { Metrics } from '../metrics.js';
 import { ChannelQueues, DOC_TTL_MS, OUTBOX_JOB, pushAndArm, type Entry, type OutboxDoc } from './outbox-queue.js';
+import type { SlackBudget } from './rate-budget.js';
 import { classify, isPermanent } from './web-errors.js';
 
 /**
@@ -35,10 +36,12 @@ export interface OutboxDeps {
   intervalMs: number;
   metrics: Metrics;
   log: Logger;
+  /** Workspace-wide budgets of chat.update and pins.add, and 429 holds shared with direct calls. */
+  budget: SlackBudget;
 }
 
 export function outboxProcessor(deps: OutboxDeps): JobProcessor {
-  const { store, client, metrics, log, intervalMs } = deps;
+  const { store, client, metrics, log, intervalMs, budget } = deps;
   const queues = new ChannelQueues(store);
   const docKey = (key: string) => store.key('msg', key);
   const setDoc = (key: string, patch: (cur: OutboxDoc) => OutboxDoc) =>
@@ -51,7 +54,7 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
       const f = classify(err);
       metrics.slackApiErrors.inc({ method, error: f.error });
       if (f.kind === 'rate_limited') {
-        const ms = f.retryAfterMs ?? 1000;
+        const ms = await budget.rateLimited(method, f.retryAfterMs);
         metrics.rateLimitWaits.inc({ method, reason: 'retry_after' });
         metrics.rateLimitWaitSeconds.inc({ method }, ms / 1000);
         log.warn({ method, channel, retryAfterMs: ms }, 'Slack rate limited; holding the channel');
@@ -65,11 +68,19 @@ export function outboxProcessor(deps: OutboxDeps): JobProcessor {
     }
   }
 
-  /** Time to wait before `method` may go to `channel`; counts a pace wait in the metrics. */
+  /**
+   * Time to wait before `method` may go to `channel` (its pace and 429 holds), then within the
+   * method's workspace-wide budget; 0 means go, and the call is counted in that budget.
+   */
   async function slot(channel: string, method: string, paced: boolean): Promise<number> {
     const ms = await queues.waitMs(channel, method, paced && intervalMs > 0);
-    if (ms > 0) metrics.rateLimitWaits.inc({ method, reason: 'channel_pace' });
-    return ms;
+    if (ms > 0) {
+      metrics.rateLimitWaits.inc({ method, reason: 'channel_pace' });
+      return ms;
+    }
+    const shared = await budget.take(method);
+    if (shared > 0) metrics.rateLimitWaits.inc({ method, reason: 'workspace_budget' });
+    return shared;
   }
 
   /** chat.postMessage of the doc's latest content; records ts. Used for posts and re-posts. */

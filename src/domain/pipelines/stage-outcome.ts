@@ -1,3 +1,4 @@
+import { RateLimitedError } from '../../core/errors.js';
 import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 import type { StageOutcome } from '../contracts.js';
@@ -52,6 +53,12 @@ export function settleStage(
     });
   }
   const message = safeMessage(error, o.secrets);
+  if (error instanceof RateLimitedError) {
+    // The backend said wait (Slack's Retry-After): the same attempt runs again once that has passed.
+    const retryIn = Math.max(1, error.retryAfterMs);
+    const summary = `${message}; trying again in ${formatDuration(retryIn)} (not a failed attempt)`;
+    return { stage: { ...s, phase: 'queued', gen: s.gen + 1, queuedAt: now + retryIn, carryAttempt: true, summary }, retryIn };
+  }
   if (!isPermanent(error) && s.attempt < s.maxAttempts) {
     const retryIn = s.backoffMs * 2 ** (s.attempt - 1);
     const summary = `attempt ${s.attempt} of ${s.maxAttempts} failed: ${message}; retrying in ${formatDuration(retryIn)}`;
