@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLocalServer } from './http.js';
 import { manifestBotScopes } from './scopes.js';
+import { SocketModeServer } from './socket-mode.js';
 import { Workspace } from './state.js';
 import type { ApiCall, Bookmark, Channel, Ephemeral, Failure, LocalSlackOptions, Message, User, View } from './types.js';
 
 export class LocalSlackBase extends EventEmitter {
   protected readonly ws: Workspace;
   protected readonly server: Server;
+  protected readonly socketMode: SocketModeServer;
   protected botUrl: string | undefined;
   private baseUrl = '';
   private readonly failures = new Map<string, Failure[]>();
@@ -34,7 +36,10 @@ export class LocalSlackBase extends EventEmitter {
       baseUrl: () => this.baseUrl,
       takeFailure: (m) => this.takeFailure(m),
       scopes: () => this.granted,
+      openConnection: (token) => this.socketMode.open(token),
     });
+    const { appToken, botToken, appId = 'A0LOCALAPP' } = opts;
+    this.socketMode = new SocketModeServer({ server: this.server, appToken, botToken, appId, baseUrl: () => this.baseUrl });
   }
 
   /** Start listening on 127.0.0.1 (startLocalSlack does this for you). */
@@ -212,6 +217,7 @@ export class LocalSlackBase extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.socketMode.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

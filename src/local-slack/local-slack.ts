@@ -41,6 +41,16 @@ export type PressButtonInput =
 export type EventResult = Delivery & { eventId: string };
 
 export class LocalSlack extends LocalSlackBase {
+  /** Open Socket Mode connections of the bot; while there is one, requests travel over it instead of HTTP. */
+  get socketConnections(): number {
+    return this.socketMode.connections;
+  }
+
+  /** Slack's connection refresh: a `disconnect` message, after which the app opens a new connection. */
+  refreshSocketMode(): void {
+    this.socketMode.refresh();
+  }
+
   private requireChannel(ref: string): Channel {
     const ch = this.ws.channel(ref) ?? (/^[UW]/.test(ref) && this.ws.user(ref) ? this.ws.imFor(ref) : undefined);
     if (!ch) throw new Error(`local-slack: unknown channel ${ref}`);
@@ -64,6 +74,8 @@ export class LocalSlack extends LocalSlackBase {
     json: boolean,
     extra: { retryNum?: number; retryReason?: string; timestamp?: number; signature?: string } = {},
   ) {
+    // A bot connected over Socket Mode gets the same bodies as envelopes (no signature there).
+    if (this.socketMode.connections > 0) return this.socketMode.deliver(body, json, extra);
     return deliver({
       url: this.botUrl,
       signingSecret: this.opts.signingSecret,
