@@ -79,7 +79,7 @@ describe.each(['http', 'socket'] as const)('core scenarios over %s', (transport)
   });
 });
 
-describe('Socket Mode connection refresh', () => {
+describe('Socket Mode connection refresh and restart', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ name: 'transports-refresh', transport: 'socket' });
@@ -95,6 +95,15 @@ describe('Socket Mode connection refresh', () => {
       timeoutMs: 20_000,
       message: 'the bot never reconnected after the refresh',
     });
+    const res = await h.command('U0GRACE', 'C0GENERAL', '/switchyard help');
+    expect(res.text).toContain('/switchyard');
+  });
+
+  it('closes its connection when stopped and opens a new one when started again', async () => {
+    const opened = h.slack.calls('apps.connections.open').length;
+    await h.restart(); // the harness waits for the old connection to close
+    expect(h.slack.socketConnections).toBe(1);
+    expect(h.slack.calls('apps.connections.open')).toHaveLength(opened + 1);
     const res = await h.command('U0GRACE', 'C0GENERAL', '/switchyard help');
     expect(res.text).toContain('/switchyard');
   });

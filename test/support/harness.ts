@@ -132,6 +132,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     async stopBot() {
       await app?.stop();
       app = undefined;
+      // Bolt's Socket Mode stop does not wait for the close handshake: a restart must not send to the old connection.
+      if (appToken) await slack.waitFor(() => slack.socketConnections === 0, { message: 'the Socket Mode connection stayed open' });
     },
     startBot,
     async close() {
