@@ -96,6 +96,20 @@ describe('the local workspace speaks Socket Mode', () => {
     expect(await sent).toMatchObject({ status: 200, body: '' });
   });
 
+  it('spreads envelopes over the open connections (several web processes), each delivered once', async () => {
+    const second = await connect(String((await openConnection(slack, APP_TOKEN)).url));
+    expect(await second.next()).toMatchObject({ type: 'hello', num_connections: 2 });
+    const sends = [1, 2].map((n) => slack.sendEvent({ type: 'app_mention', user: 'U0GRACE', channel: 'C0GENERAL', text: `n${n}` }));
+    const got = [await link.next(), await second.next()];
+    expect(got.map((e) => (e.payload as { event: { text: string } }).event.text).sort()).toEqual(['n1', 'n2']);
+    for (const [i, l] of [link, second].entries()) l.ws.send(JSON.stringify({ envelope_id: got[i]!.envelope_id }));
+    expect((await Promise.all(sends)).map((r) => r.status)).toEqual([200, 200]);
+    const closed = new Promise((r) => second.ws.once('close', r));
+    second.ws.close(1000);
+    await closed;
+    await slack.waitFor(() => slack.socketConnections === 1);
+  });
+
   it('asks for a refresh with a disconnect message; without a connection, requests go over HTTP again', async () => {
     slack.refreshSocketMode();
     expect(await link.next()).toMatchObject({ type: 'disconnect', reason: 'refresh_requested' });
