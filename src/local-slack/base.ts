@@ -38,8 +38,14 @@ export class LocalSlackBase extends EventEmitter {
       scopes: () => this.granted,
       openConnection: (token) => this.socketMode.open(token),
     });
-    const { appToken, botToken, appId = 'A0LOCALAPP' } = opts;
-    this.socketMode = new SocketModeServer({ server: this.server, appToken, botToken, appId, baseUrl: () => this.baseUrl });
+    const { appToken, botToken } = opts;
+    this.socketMode = new SocketModeServer({
+      server: this.server,
+      appToken,
+      botToken,
+      appId: this.ws.o.appId,
+      baseUrl: () => this.baseUrl,
+    });
   }
 
   /** Start listening on 127.0.0.1 (startLocalSlack does this for you). */
