@@ -76,6 +76,16 @@ export class LocalSlackBase extends EventEmitter {
     return this.opts.botUserId;
   }
 
+  /** Open Socket Mode connections of the bot; while there is one, requests travel over it instead of HTTP. */
+  get socketConnections(): number {
+    return this.socketMode.connections;
+  }
+
+  /** Slack's connection refresh: a `disconnect` message, after which the app opens a new connection. */
+  refreshSocketMode(): void {
+    this.socketMode.refresh();
+  }
+
   setBotUrl(url: string): void {
     this.botUrl = url;
   }

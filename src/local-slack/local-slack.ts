@@ -41,16 +41,6 @@ export type PressButtonInput =
 export type EventResult = Delivery & { eventId: string };
 
 export class LocalSlack extends LocalSlackBase {
-  /** Open Socket Mode connections of the bot; while there is one, requests travel over it instead of HTTP. */
-  get socketConnections(): number {
-    return this.socketMode.connections;
-  }
-
-  /** Slack's connection refresh: a `disconnect` message, after which the app opens a new connection. */
-  refreshSocketMode(): void {
-    this.socketMode.refresh();
-  }
-
   private requireChannel(ref: string): Channel {
     const ch = this.ws.channel(ref) ?? (/^[UW]/.test(ref) && this.ws.user(ref) ? this.ws.imFor(ref) : undefined);
     if (!ch) throw new Error(`local-slack: unknown channel ${ref}`);
