@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLocalServer } from './http.js';
 import { manifestBotScopes } from './scopes.js';
+import { SocketModeServer } from './socket-mode.js';
 import { Workspace } from './state.js';
 import type { ApiCall, Bookmark, Channel, Ephemeral, Failure, LocalSlackOptions, Message, User, View } from './types.js';
 
 export class LocalSlackBase extends EventEmitter {
   protected readonly ws: Workspace;
   protected readonly server: Server;
+  protected readonly socketMode: SocketModeServer;
   protected botUrl: string | undefined;
   private baseUrl = '';
   private readonly failures = new Map<string, Failure[]>();
@@ -34,6 +36,15 @@ export class LocalSlackBase extends EventEmitter {
       baseUrl: () => this.baseUrl,
       takeFailure: (m) => this.takeFailure(m),
       scopes: () => this.granted,
+      openConnection: (token) => this.socketMode.open(token),
+    });
+    const { appToken, botToken } = opts;
+    this.socketMode = new SocketModeServer({
+      server: this.server,
+      appToken,
+      botToken,
+      appId: this.ws.o.appId,
+      baseUrl: () => this.baseUrl,
     });
   }
 
@@ -63,6 +74,16 @@ export class LocalSlackBase extends EventEmitter {
 
   get botUserId(): string {
     return this.opts.botUserId;
+  }
+
+  /** Open Socket Mode connections of the bot; while there is one, requests travel over it instead of HTTP. */
+  get socketConnections(): number {
+    return this.socketMode.connections;
+  }
+
+  /** Slack's connection refresh: a `disconnect` message, after which the app opens a new connection. */
+  refreshSocketMode(): void {
+    this.socketMode.refresh();
   }
 
   setBotUrl(url: string): void {
@@ -212,6 +233,7 @@ export class LocalSlackBase extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.socketMode.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -25,6 +25,8 @@ export interface ServerDeps {
   takeFailure: (method: string) => Failure | undefined;
   /** Scopes granted to the bot token, sent as `x-oauth-scopes` on every authenticated answer. */
   scopes: () => readonly string[];
+  /** apps.connections.open, called with the app-level token rather than the bot token (Socket Mode). */
+  openConnection: (token: string | undefined) => Record<string, unknown>;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -82,6 +84,7 @@ async function handleApi(deps: ServerDeps, method: string, req: IncomingMessage,
 
   const auth = req.headers.authorization;
   const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+  if (method === 'apps.connections.open') return send(res, 200, deps.openConnection(token));
   if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
   if (token !== deps.botToken) return send(res, 200, { ok: false, error: 'invalid_auth' });
   const granted = scopeHeaders(deps.scopes());

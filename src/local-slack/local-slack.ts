@@ -64,6 +64,8 @@ export class LocalSlack extends LocalSlackBase {
     json: boolean,
     extra: { retryNum?: number; retryReason?: string; timestamp?: number; signature?: string } = {},
   ) {
+    // A bot connected over Socket Mode gets the same bodies as envelopes (no signature there).
+    if (this.socketMode.connections > 0) return this.socketMode.deliver(body, json, extra);
     return deliver({
       url: this.botUrl,
       signingSecret: this.opts.signingSecret,

@@ -155,6 +155,8 @@ export interface LocalSlackOptions {
   seed: WorkspaceSeed;
   signingSecret: string;
   botToken: string;
+  /** App-level token (xapp-…): with it the workspace also serves Socket Mode (apps.connections.open). */
+  appToken?: string;
   botUserId: string;
   botId: string;
   /** 0/undefined = random free port on 127.0.0.1 */

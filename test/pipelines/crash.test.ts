@@ -1,40 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { REDIS_URL } from '../support/redis.js';
+import { spawnBot } from '../support/bot-spawn.js';
 import { companionsModule, runIdOf, testPipelines, threadTexts, waitRunText } from './support.js';
 
 const WORKFLOWS = 'test/pipelines/crash-workflows';
-
-/** A bot in its own process (test/support/bot-process.ts) joined to the harness. */
-function spawnBot(h: Harness, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/bot-process.ts'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...env,
-      SWITCHYARD_TEST_WIRING: JSON.stringify({ ...h.wiring, redisUrl: REDIS_URL, workflowsDir: WORKFLOWS }),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`bot process did not start: ${out}`)), 25_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /port (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`bot process exited (${code}): ${out}`)));
-  });
-}
 
 /** Whether a live (not zombie) process is left in the group: PID 1 here may not reap orphans. */
 function groupAlive(pgid: number): boolean {
@@ -83,7 +57,7 @@ describe('a worker killed during a shell stage (kill -9)', () => {
     async () => {
       // Only the bot process serves and works while the first deploy starts.
       await h.stopBot();
-      const spawned = await spawnBot(h, { TMPDIR: dir });
+      const spawned = await spawnBot(h, { workflowsDir: WORKFLOWS, env: { TMPDIR: dir } });
       bot = spawned.child;
       h.slack.setBotUrl(`http://127.0.0.1:${spawned.port}/slack/events`);
       const first = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run crash-deploy --env staging')).text);

@@ -1,6 +1,6 @@
-import { createSwitchyard } from '../../src/app/app.js';
+import { createSwitchyard, type Role } from '../../src/app/app.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { silentLogger } from '../../src/core/ports/runtime.js';
+import { silentLogger, type Logger } from '../../src/core/ports/runtime.js';
 import { companionsModule, testPipelines } from '../pipelines/support.js';
 import { BOT } from './harness.js';
 
@@ -16,7 +16,21 @@ const w = JSON.parse(process.env.SWITCHYARD_TEST_WIRING ?? '{}') as {
   apiUrl: string;
   redisUrl: string;
   workflowsDir: string;
+  /** 'all' when not given; a rolling-restart test runs workers alone. */
+  role?: Role;
+  /** The pipelines' stage lease (testPipelines' short default when not given). */
+  leaseMs?: number;
+  /** Print log messages as `log <level> <msg>` lines, for the test to wait on what the bot decides (draining). */
+  logToStdout?: boolean;
 };
+
+function stdoutLogger(): Logger {
+  const line =
+    (level: string) =>
+    (_fields: object, msg = '') =>
+      void process.stdout.write(`log ${level} ${msg}\n`);
+  return { debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error'), child: () => stdoutLogger() };
+}
 const settings = loadSettings({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
@@ -31,10 +45,10 @@ const settings = loadSettings({
 });
 const app = await createSwitchyard({
   settings,
-  role: 'all',
+  role: w.role ?? 'all',
   slack: { token: w.token, signingSecret: w.signingSecret, apiUrl: w.apiUrl, ...BOT },
-  modules: [testPipelines({ workflowsDir: w.workflowsDir }), companionsModule],
-  log: silentLogger,
+  modules: [testPipelines({ workflowsDir: w.workflowsDir, ...(w.leaseMs ? { leaseMs: w.leaseMs } : {}) }), companionsModule],
+  log: w.logToStdout ? stdoutLogger() : silentLogger,
 });
 await app.start();
 process.stdout.write(`port ${app.port()}\n`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createSwitchyard, type Switchyard } from '../../src/app/app.js';
+import { createSwitchyard, type Role, type Switchyard } from '../../src/app/app.js';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
 import type { ModuleFactory } from '../../src/core/module.js';
 import { silentLogger, type Clock, type Logger } from '../../src/core/ports/runtime.js';
@@ -24,6 +24,10 @@ export interface HarnessOptions {
   clock?: Clock;
   /** The local workspace's people, groups and channels; config/workspace.yml when not given. */
   seed?: WorkspaceSeed;
+  /** How Slack reaches the bot: signed HTTP (default) or Socket Mode (an app token, no signing secret). */
+  transport?: 'http' | 'socket';
+  /** The bot's role; 'all' (web and worker in this process) when not given. */
+  role?: Role;
 }
 
 export interface Harness {
@@ -53,7 +57,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const prefix = `t-${o.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${randomBytes(4).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const token = `xoxb-test-${randomBytes(6).toString('hex')}`;
+  const appToken = o.transport === 'socket' ? `xapp-1-A0LOCALAPP-${randomBytes(6).toString('hex')}` : undefined;
   const slack = await startLocalSlack({
+    ...(appToken ? { appToken } : {}),
     seed: o.seed ?? loadWorkspaceSeed('config/workspace.yml'),
     signingSecret,
     botToken: token,
@@ -78,8 +84,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const build = () =>
     createSwitchyard({
       settings,
-      role: 'all',
-      slack: { token, signingSecret, apiUrl: slack.apiUrl, ...BOT },
+      role: o.role ?? 'all',
+      slack: { token, ...(appToken ? { appToken } : { signingSecret }), apiUrl: slack.apiUrl, ...BOT },
       modules: o.modules ?? [],
       log: o.log ?? silentLogger,
       ...(o.clock ? { clock: o.clock } : {}),
@@ -128,6 +134,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     async stopBot() {
       await app?.stop();
       app = undefined;
+      // Bolt's Socket Mode stop does not wait for the close handshake: a restart must not send to the old connection.
+      if (appToken) await slack.waitFor(() => slack.socketConnections === 0, { message: 'the Socket Mode connection stayed open' });
     },
     startBot,
     async close() {
