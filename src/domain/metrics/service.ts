@@ -1,0 +1,56 @@
+import { computeDora, type DoraReport } from './dora.js';
+import type { MetricsScope, MetricsSource } from './source.js';
+
+/** The four keys over a window and over the window before it, for one scope. */
+export interface DeliveryReport {
+  scope: MetricsScope;
+  /** The window as typed (`30d`), for the answer's heading. */
+  windowText: string;
+  current: DoraReport;
+  previous: DoraReport;
+}
+
+export interface DeliveryMetricsOptions {
+  /** An incident, rollback or fix this long after a deploy counts against it (default 24 h). */
+  failureWindowMs: number;
+  now(): number;
+}
+
+/** The `metrics` service: what `/switchyard metrics`, the weekly digest, the Home and `/metrics` read. */
+export class DeliveryMetrics {
+  constructor(
+    private readonly source: MetricsSource,
+    private readonly o: DeliveryMetricsOptions,
+  ) {}
+
+  async report(q: { windowMs: number; windowText: string; scope?: MetricsScope; to?: number }): Promise<DeliveryReport> {
+    const scope = q.scope ?? {};
+    const to = q.to ?? this.o.now();
+    const from = to - q.windowMs;
+    const previousFrom = from - q.windowMs;
+    // Runs are indexed by their start: a deploy finished in the window may have started a little
+    // before it, and a signal early in the window may count against a deploy before it.
+    const readFrom = previousFrom - this.o.failureWindowMs - 7 * 86_400_000;
+    const deploys = await this.source.deploys(readFrom, scope);
+    const teamServices = scope.team ? new Set(deploys.map((d) => d.service)) : undefined;
+    const incidents = await this.source.incidents(readFrom, scope, teamServices);
+    const options = { failureWindowMs: this.o.failureWindowMs };
+    return {
+      scope,
+      windowText: q.windowText,
+      current: computeDora(deploys, incidents, { from, to }, options),
+      previous: computeDora(deploys, incidents, { from: previousFrom, to: from }, options),
+    };
+  }
+
+  /** Team channels that deployed to production in the window: each gets a digest. */
+  async teams(sinceMs: number): Promise<string[]> {
+    const deploys = await this.source.deploys(sinceMs);
+    return [...new Set(deploys.map((d) => d.team))].sort();
+  }
+
+  /** Services deploying to production (for per-service gauges). */
+  services(): string[] {
+    return [...new Set(this.source.productionPipelines().map((p) => p.service))].sort();
+  }
+}
