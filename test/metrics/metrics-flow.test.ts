@@ -104,6 +104,14 @@ describe('delivery metrics from real runs and incidents', () => {
     expect(other.text).toContain('Change failure rate: – (0 of 0) · _no data_');
   });
 
+  it('exports the figures per production service on /metrics for Prometheus', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${h.app.port()}/metrics`)).text();
+    expect(text).toContain('switchyard_dora_deploys{service="checkout"} 3');
+    expect(text).toMatch(/switchyard_dora_change_failure_ratio\{service="checkout"\} 0\.66/);
+    expect(text).toContain('switchyard_dora_time_to_restore_seconds{service="checkout"} 1800');
+    expect(text).toMatch(/switchyard_dora_lead_time_seconds\{service="checkout"\} \d/);
+  });
+
   it.each([
     ['/switchyard metrics --since 2h', '--since must be between 1d and 366d'],
     ['/switchyard metrics --service nope', 'No pipeline deploys `nope` to production'],

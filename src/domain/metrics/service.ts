@@ -17,7 +17,21 @@ export interface DeliveryMetricsOptions {
 }
 
 /** The `metrics` service: what `/switchyard metrics`, the weekly digest, the Home and `/metrics` read. */
+/** One service's figures for the `/metrics` gauges. */
+export interface ServiceFigures {
+  service: string;
+  deploys: number;
+  leadMs: number | null;
+  failureRate: number | null;
+  restoreMs: number | null;
+}
+
+const GAUGE_TTL_MS = 5 * 60_000;
+
 export class DeliveryMetrics {
+  private cached: { at: number; rows: ServiceFigures[] } | undefined;
+  private pending: Promise<ServiceFigures[]> | undefined;
+
   constructor(
     private readonly source: MetricsSource,
     private readonly o: DeliveryMetricsOptions,
@@ -41,6 +55,31 @@ export class DeliveryMetrics {
       current: computeDora(deploys, incidents, { from, to }, options),
       previous: computeDora(deploys, incidents, { from: previousFrom, to: from }, options),
     };
+  }
+
+  /**
+   * Per-service figures over the last 30 days for Prometheus: computed at most every 5 minutes
+   * (a scrape every 15 s must not read every run each time), one computation at a time.
+   */
+  async perService(): Promise<ServiceFigures[]> {
+    const now = this.o.now();
+    if (this.cached && now - this.cached.at < GAUGE_TTL_MS) return this.cached.rows;
+    this.pending ??= (async () => {
+      const rows: ServiceFigures[] = [];
+      for (const service of this.services()) {
+        const r = (await this.report({ windowMs: 30 * 86_400_000, windowText: '30d', scope: { service }, to: now })).current;
+        rows.push({
+          service,
+          deploys: r.deploys,
+          leadMs: r.leadTime.medianMs,
+          failureRate: r.changeFailure.rate,
+          restoreMs: r.restore.medianMs,
+        });
+      }
+      this.cached = { at: now, rows };
+      return rows;
+    })().finally(() => (this.pending = undefined));
+    return this.pending;
   }
 
   /** Team channels that deployed to production in the window: each gets a digest. */
