@@ -14,6 +14,7 @@ import { queueOf } from '../core/ports/jobs.js';
 import { systemClock, type Clock, type Logger } from '../core/ports/runtime.js';
 import { HttpServer } from '../adapters/http/server.js';
 import { Metrics } from '../adapters/metrics.js';
+import { SlackFiles } from '../adapters/slack/files.js';
 import { servicesOf } from '../domain/services.js';
 import { BullmqJobQueue } from '../adapters/queue/bullmq-queue.js';
 import { WorkerPool } from '../adapters/queue/worker-pool.js';
@@ -130,6 +131,7 @@ async function assemble(
     store,
     jobs,
     chat,
+    files: new SlackFiles(client, chat.filter),
     access,
     audit: new AuditLog(store, clock),
     events: new QueuedEventBus(jobs, clock),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
+import type { ChartRenderer } from '../../domain/metrics/chart.js';
 import { loadMetricsConfig, type MetricsConfig } from '../../domain/metrics/config.js';
 import { DIGEST_SCHEDULER, DIGEST_TEAM, DIGEST_TICK, digestProcessors } from '../../domain/metrics/digest.js';
 import { DeliveryMetrics } from '../../domain/metrics/service.js';
@@ -15,6 +16,8 @@ export interface MetricsModuleOptions {
   productionEnvs?: readonly string[];
   /** Where a change started when better known than the run's trigger (a commit's time). */
   changeClock?: ChangeClock;
+  /** Draws the digest's chart; without one the digest is text only. */
+  chart?: ChartRenderer;
 }
 
 /**
@@ -35,7 +38,15 @@ export function createMetricsModule(ctx: AppContext, o: MetricsModuleOptions = {
   services.provide('metrics', metrics);
   return {
     name: 'metrics',
-    jobs: digestProcessors({ metrics, presenter: metricsPresenter, chat: ctx.chat, jobs: ctx.jobs, clock: ctx.clock }),
+    jobs: digestProcessors({
+      metrics,
+      presenter: metricsPresenter,
+      chat: ctx.chat,
+      jobs: ctx.jobs,
+      clock: ctx.clock,
+      store: ctx.store,
+      ...(o.chart ? { charts: { renderer: o.chart, files: ctx.files } } : {}),
+    }),
     enqueues: [DIGEST_TICK.name, DIGEST_TEAM.name],
     async startWorker() {
       if (cfg.digest.enabled) await ctx.jobs.schedule(DIGEST_SCHEDULER, DIGEST_TICK.name, {}, { cron: cfg.digest.cron, tz: cfg.digest.tz });

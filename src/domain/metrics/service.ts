@@ -1,3 +1,5 @@
+import type { WeekFigures } from './chart.js';
+import { weekOf } from './week.js';
 import { computeDora, type DoraReport } from './dora.js';
 import type { MetricsScope, MetricsSource } from './source.js';
 
@@ -27,6 +29,7 @@ export interface ServiceFigures {
 }
 
 const GAUGE_TTL_MS = 5 * 60_000;
+const WEEK_MS = 7 * 86_400_000;
 
 export class DeliveryMetrics {
   private cached: { at: number; rows: ServiceFigures[] } | undefined;
@@ -80,6 +83,29 @@ export class DeliveryMetrics {
       return rows;
     })().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  /** The last `weeks` whole and current weeks (Monday to Monday, UTC), oldest first, for a chart. */
+  async weekly(weeks: number, scope: MetricsScope = {}, to = this.o.now()): Promise<WeekFigures[]> {
+    const firstMonday = Date.parse(weekOf(to)) - (weeks - 1) * WEEK_MS;
+    const readFrom = firstMonday - this.o.failureWindowMs - WEEK_MS;
+    const deploys = await this.source.deploys(readFrom, scope);
+    const teamServices = scope.team ? new Set(deploys.map((d) => d.service)) : undefined;
+    const incidents = await this.source.incidents(readFrom, scope, teamServices);
+    const out: WeekFigures[] = [];
+    for (let i = 0; i < weeks; i++) {
+      const from = firstMonday + i * WEEK_MS;
+      const r = computeDora(deploys, incidents, { from, to: from + WEEK_MS }, { failureWindowMs: this.o.failureWindowMs });
+      const hours = (ms: number | null) => (ms === null ? null : Math.round((ms / 3_600_000) * 10) / 10);
+      out.push({
+        week: new Date(from).toISOString().slice(0, 10),
+        deploys: r.deploys,
+        failed: r.changeFailure.failed.length,
+        leadHours: hours(r.leadTime.medianMs),
+        restoreHours: hours(r.restore.medianMs),
+      });
+    }
+    return out;
   }
 
   /** Team channels that deployed to production in the window: each gets a digest. */
