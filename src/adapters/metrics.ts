@@ -44,6 +44,46 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The four delivery metrics per production service over the last 30 days (src/domain/metrics). */
+  readonly doraDeploys = new Gauge({
+    name: 'switchyard_dora_deploys',
+    help: 'Successful production deploys in the last 30 days, by service',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  readonly doraLeadTime = new Gauge({
+    name: 'switchyard_dora_lead_time_seconds',
+    help: 'Median lead time for changes over the last 30 days, by service (absent without deploys)',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  readonly doraChangeFailure = new Gauge({
+    name: 'switchyard_dora_change_failure_ratio',
+    help: 'Share of production deploys over the last 30 days that failed (incident, rollback or fix), by service',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  readonly doraRestore = new Gauge({
+    name: 'switchyard_dora_time_to_restore_seconds',
+    help: 'Median time to restore service over the last 30 days, by service (absent without resolved incidents)',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  /** Sets the delivery gauges from per-service figures; a figure without data is left out, not zero. */
+  setDelivery(
+    rows: Array<{ service: string; deploys: number; leadMs: number | null; failureRate: number | null; restoreMs: number | null }>,
+  ): void {
+    for (const g of [this.doraDeploys, this.doraLeadTime, this.doraChangeFailure, this.doraRestore]) g.reset();
+    for (const r of rows) {
+      const labels = { service: r.service };
+      this.doraDeploys.set(labels, r.deploys);
+      if (r.leadMs !== null) this.doraLeadTime.set(labels, r.leadMs / 1000);
+      if (r.failureRate !== null) this.doraChangeFailure.set(labels, r.failureRate);
+      if (r.restoreMs !== null) this.doraRestore.set(labels, r.restoreMs / 1000);
+    }
+  }
+
   constructor(opts: { defaults?: boolean } = {}) {
     if (opts.defaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -14,6 +14,8 @@ import { queueOf } from '../core/ports/jobs.js';
 import { systemClock, type Clock, type Logger } from '../core/ports/runtime.js';
 import { HttpServer } from '../adapters/http/server.js';
 import { Metrics } from '../adapters/metrics.js';
+import { SlackFiles } from '../adapters/slack/files.js';
+import { servicesOf } from '../domain/services.js';
 import { BullmqJobQueue } from '../adapters/queue/bullmq-queue.js';
 import { WorkerPool } from '../adapters/queue/worker-pool.js';
 import { createRedis, redisTargetOf, type RedisConnection } from '../adapters/redis/connection.js';
@@ -131,6 +133,7 @@ async function assemble(
     store,
     jobs,
     chat,
+    files: new SlackFiles(client, chat.filter),
     access,
     audit: new AuditLog(store, clock),
     events: new QueuedEventBus(jobs, clock),
@@ -212,6 +215,8 @@ async function assemble(
     ready: () => store.ping(),
     beforeMetrics: async () => {
       for (const q of queueNames) metrics.queueDepth.set({ queue: q }, await jobs.depth(q));
+      const delivery = servicesOf(ctx).maybe('metrics');
+      if (delivery) metrics.setDelivery(await delivery.perService());
     },
   });
 

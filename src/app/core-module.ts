@@ -6,6 +6,8 @@ import type { Metrics } from '../adapters/metrics.js';
 import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
 import type { SlackBudget } from '../adapters/slack/rate-budget.js';
 import { mention } from '../core/blocks.js';
+import { servicesOf } from '../domain/services.js';
+import { metricsSubcommand } from '../surfaces/metrics/commands.js';
 
 /** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
 export function coreModule(
@@ -14,7 +16,14 @@ export function coreModule(
 ): Module {
   return {
     name: 'core',
-    commands: [switchyardCommand({ access: ctx.access, audit: ctx.audit, now: () => ctx.clock.now() })],
+    commands: [
+      switchyardCommand({
+        access: ctx.access,
+        audit: ctx.audit,
+        now: () => ctx.clock.now(),
+        extra: [metricsSubcommand({ metrics: () => servicesOf(ctx).maybe('metrics') })],
+      }),
+    ],
     enqueues: [OUTBOX_JOB, EVENT_JOB],
     events: [
       {

@@ -36,6 +36,7 @@ export function registeredStageKinds(settings: Readonly<Settings>, modules: read
     store: unreachable('store'),
     jobs: unreachable('jobs'),
     chat: unreachable('chat'),
+    files: unreachable('files'),
     access: unreachable('access'),
     audit: unreachable('audit'),
     events: unreachable('events'),

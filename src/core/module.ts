@@ -4,6 +4,7 @@ import type { Access, CommandSpec, Reply, SubcommandSpec } from './commands/spec
 import type { EventBus, Subscription } from './events.js';
 import type { HomeSection, HomeService } from './home.js';
 import type { ChatPort } from './ports/chat.js';
+import type { ChatFiles } from './ports/files.js';
 import type { JobProcessor, JobQueue } from './ports/jobs.js';
 import type { Clock, Logger } from './ports/runtime.js';
 import type { Store } from './ports/store.js';
@@ -21,6 +22,8 @@ export interface AppContext {
   store: Store;
   jobs: JobQueue;
   chat: ChatPort;
+  /** Sharing files (charts) into channels: Slack's external upload, through the outbound boundary. */
+  files: ChatFiles;
   access: AccessControl;
   audit: AuditLog;
   events: EventBus;

@@ -183,6 +183,8 @@ export interface IncidentSummary {
 export interface IncidentQueries {
   openIncidents(filter?: { service?: string }): Promise<IncidentSummary[]>;
   get(id: string): Promise<IncidentSummary | null>;
+  /** Incidents declared (or opened by an alert) at or after `sinceMs`, open or resolved, newest first. */
+  declaredSince(sinceMs: number): Promise<IncidentSummary[]>;
   /** Adds an entry to an incident's timeline (e.g. a fix deployment started). */
   addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void>;
 }

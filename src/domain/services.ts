@@ -11,6 +11,7 @@ import type {
   PlanWriter,
   StageKind,
 } from './contracts.js';
+import type { DeliveryMetrics } from './metrics/service.js';
 
 /** The services each capability offers, by name. */
 export interface ServiceMap {
@@ -21,6 +22,7 @@ export interface ServiceMap {
   approvers: ApproverCheck;
   plan: PlanWriter;
   findings: FindingQueries;
+  metrics: DeliveryMetrics;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

@@ -5,6 +5,7 @@ import { parse as parseQs } from 'node:querystring';
 import { chatMethods } from './api-chat.js';
 import type { Handler } from './api-chat.js';
 import { conversationMethods } from './api-conversations.js';
+import { fileMethods, handleDownload, handleUpload } from './api-files.js';
 import { miscMethods } from './api-misc.js';
 import { applyResponse } from './respond.js';
 import { scopeHeaders } from './scopes.js';
@@ -88,7 +89,7 @@ async function handleApi(deps: ServerDeps, method: string, req: IncomingMessage,
   if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
   if (token !== deps.botToken) return send(res, 200, { ok: false, error: 'invalid_auth' });
   const granted = scopeHeaders(deps.scopes());
-  const handler = METHODS[method];
+  const handler = METHODS[method] ?? fileMethods(deps.baseUrl)[method];
   if (!handler) return send(res, 200, { ok: false, error: 'unknown_method', req_method: method }, granted);
 
   const failure = deps.takeFailure(method);
@@ -138,9 +139,13 @@ export function createLocalServer(deps: ServerDeps): Server {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const hook = /^\/response\/([a-f0-9]+)$/.exec(url.pathname);
+    const upload = /^\/upload\/(F[A-F0-9]+)$/.exec(url.pathname);
+    const download = /^\/files\/(F[A-F0-9]+)(?:\/[^/]*)?$/.exec(url.pathname);
     let work: Promise<void>;
     if (api?.[1] && (req.method === 'POST' || req.method === 'GET')) work = handleApi(deps, api[1], req, res, url);
     else if (hook?.[1] && req.method === 'POST') work = handleResponseUrl(deps, hook[1], req, res);
+    else if (upload?.[1] && req.method === 'POST') work = handleUpload(deps.ws, upload[1], req, res);
+    else if (download?.[1] && req.method === 'GET') work = Promise.resolve(handleDownload(deps.ws, download[1], res));
     else if (url.pathname === '/' && req.method === 'GET') work = Promise.resolve(send(res, 200, `local slack: ${deps.ws.team.name}\n`));
     else work = Promise.resolve(send(res, 404, 'not found'));
     work.catch((err: unknown) => {

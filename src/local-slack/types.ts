@@ -1,3 +1,4 @@
+import type { LocalFile } from './api-files.js';
 // Shapes used by the local Slack workspace. Wire objects follow Slack's field names so that a
 // Bolt app sees what it would see from slack.com; a few fake-only fields are marked as such.
 
@@ -93,6 +94,8 @@ export interface Message {
   reactions?: Reaction[];
   /** fake-only: set by chat.delete / delete_original. */
   deleted?: boolean;
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: LocalFile[];
 }
 
 export interface Ephemeral {

@@ -73,6 +73,7 @@ export function wireMessage(m: Message): Record<string, unknown> {
   if (m.edited) out.edited = { user: m.user, ts: m.edited_ts ?? m.ts };
   if (m.reply_count) Object.assign(out, { reply_count: m.reply_count, reply_users: m.reply_users, latest_reply: m.latest_reply });
   if (m.reactions?.length) out.reactions = m.reactions;
+  if (m.files?.length) out.files = m.files;
   return out;
 }
 

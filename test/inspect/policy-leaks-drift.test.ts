@@ -87,7 +87,12 @@ describe('policy rules', () => {
       { id: 'INC-7', title: 'checkout 500s', severity: 'SEV1', status: 'investigating', services: ['checkout'], declaredAt: 0 },
       { id: 'INC-8', title: 'slow images', severity: 'SEV3', status: 'investigating', services: ['checkout'], declaredAt: 0 },
     ];
-    const queries = { openIncidents: async () => incidents, get: async () => null, addTimelineEntry: async () => {} };
+    const queries = {
+      openIncidents: async () => incidents,
+      get: async () => null,
+      declaredSince: async () => incidents,
+      addTimelineEntry: async () => {},
+    };
     const freezes = { activeFreeze: async () => ({ name: 'black-friday' }) };
     const r = await evaluatePolicy('policy', policy, {
       run: run({ ref: 'v1.0.0' }),

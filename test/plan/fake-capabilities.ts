@@ -59,6 +59,7 @@ export class FakeWorld {
       const incidents: IncidentQueries = {
         openIncidents: async () => [...this.incidents.values()].filter((i) => i.status !== 'resolved'),
         get: async (id) => this.incidents.get(id) ?? null,
+        declaredSince: async (since) => [...this.incidents.values()].filter((i) => i.declaredAt >= since),
         addTimelineEntry: async () => {},
       };
       servicesOf(ctx).provide('pipelines', pipelines as PipelineService);

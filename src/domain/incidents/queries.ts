@@ -27,6 +27,10 @@ export class IncidentReads implements IncidentQueries {
     return inc ? toSummary(inc) : null;
   }
 
+  async declaredSince(sinceMs: number): Promise<IncidentSummary[]> {
+    return (await this.repo.getMany(await this.repo.recentIds({ sinceMs }))).map(toSummary);
+  }
+
   async addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void> {
     const norm = normalizeIncidentId(id);
     if (!norm || !(await this.repo.get(norm))) return;
