@@ -12,18 +12,10 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler } from './api-chat.js';
 import type { Workspace } from './state.js';
-import { ApiError } from './types.js';
+import { ApiError, type LocalFile } from './types.js';
 import { json, need, str } from './wire.js';
 
-export interface LocalFile {
-  id: string;
-  name: string;
-  title: string;
-  mimetype: string;
-  size: number;
-  alt_txt?: string;
-  url_private: string;
-}
+export type { LocalFile } from './types.js';
 
 interface Upload {
   file: LocalFile;

@@ -1,4 +1,3 @@
-import type { LocalFile } from './api-files.js';
 // Shapes used by the local Slack workspace. Wire objects follow Slack's field names so that a
 // Bolt app sees what it would see from slack.com; a few fake-only fields are marked as such.
 
@@ -183,4 +182,15 @@ export class ApiError extends Error {
   ) {
     super(code);
   }
+}
+
+/** A file shared with files.completeUploadExternal (src/local-slack/api-files.ts). */
+export interface LocalFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
+  alt_txt?: string;
+  url_private: string;
 }
