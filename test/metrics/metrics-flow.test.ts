@@ -3,9 +3,10 @@ import { createSwitchyard, type Switchyard } from '../../src/app/app.js';
 import { incidentsModuleWith } from '../../src/app/wire-incidents.js';
 import { VegaDeliveryChart } from '../../src/adapters/charts/delivery-chart.js';
 import { createMetricsModule } from '../../src/app/modules/metrics.js';
+import { createPlanModule } from '../../src/app/modules/plan.js';
 import type { ModuleFactory } from '../../src/core/module.js';
 import { silentLogger } from '../../src/core/ports/runtime.js';
-import { DIGEST_TICK, weekOf } from '../../src/domain/metrics/digest.js';
+import { DIGEST_TEAM, DIGEST_TICK, weekOf } from '../../src/domain/metrics/digest.js';
 import type { RunDoc } from '../../src/domain/pipelines/model.js';
 import { testConfig } from '../incidents/support.js';
 import { runIdOf, testPipelines, waitRunText } from '../pipelines/support.js';
@@ -26,6 +27,7 @@ describe('delivery metrics from real runs and incidents', () => {
   const modules: ModuleFactory[] = [
     testPipelines({ workflowsDir: 'test/metrics/workflows' }),
     incidentsModuleWith({ config: testConfig() }),
+    (ctx) => createPlanModule(ctx),
     (ctx) =>
       createMetricsModule(ctx, {
         config: { failureWindow: { ms: D, text: '24h' }, digest: { enabled: false, cron: '0 9 * * 1', tz: 'UTC' } },
@@ -54,6 +56,9 @@ describe('delivery metrics from real runs and incidents', () => {
     h = await startHarness({ name: 'metrics-flow', modules, clock: { now: () => Date.now() + shift } });
     shift = -45 * D;
     ids.p1 = await deploy('production');
+    shift = -25 * D;
+    // The first iteration starts here, so its close below spans the three recent deploys.
+    expect((await h.command('U0BOB', 'C0DEPLOYS', '/plan iteration start "Delivery test" --days 30')).text).toContain('Delivery test');
     shift = -20 * D;
     ids.d1 = await deploy('production');
     shift = -20 * D + 2 * H;
@@ -115,6 +120,18 @@ describe('delivery metrics from real runs and incidents', () => {
     expect(text).toMatch(/switchyard_dora_lead_time_seconds\{service="checkout"\} \d/);
   });
 
+  it("puts the iteration's four keys into the iteration-close summary", async () => {
+    const closed = await h.command('U0BOB', 'C0DEPLOYS', '/plan iteration close');
+    expect(closed.status).toBe(200);
+    const summary = await h.slack.waitFor(() => h.slack.messages('C0DEPLOYS').find((m) => m.text.startsWith('Delivery test closed')), {
+      message: 'no iteration summary',
+    });
+    const text = JSON.stringify(summary.blocks);
+    expect(text).toMatch(/Delivery this iteration:\* 3 production deploys \(medium\)/);
+    expect(text).toMatch(/change failure 67 % \(low\)/);
+    expect(text).toMatch(/time to restore 30m( \d+s)? \(elite\)/);
+  });
+
   it.each([
     ['/switchyard metrics --since 2h', '--since must be between 1d and 366d'],
     ['/switchyard metrics --service nope', 'No pipeline deploys `nope` to production'],
@@ -143,10 +160,9 @@ describe('delivery metrics from real runs and incidents', () => {
       message: 'no digest in the team channel',
     });
     expect(digest.text).toContain('team');
-    // Give a duplicate every chance to arrive: both workers' queues drained, the outbox idle.
-    await h.slack.waitFor(async () => (await h.app.ctx.jobs.depth('metrics.digest-team')) === 0 || undefined, {
-      message: 'digest jobs left',
-    });
+    // The team's post is one job (its id names the team and the week): once it has settled, nothing more comes.
+    const teamJob = `digest-C0CHECKOUT-${weekOf(Date.now())}`;
+    expect(await jobSettled(h, DIGEST_TEAM.name, teamJob)).toBe('completed');
     await h.slack.waitFor(async () => (await h.app.ctx.jobs.depth('slack.outbox')) === 0 || undefined, { message: 'outbox busy' });
     expect(h.slack.messages('C0CHECKOUT').filter((m) => m.text.startsWith('Weekly delivery digest'))).toHaveLength(1);
     // The chart arrives as an uploaded PNG (getUploadURLExternal, the bytes, completeUploadExternal), once.

@@ -1,4 +1,5 @@
 import type { IncidentSummary } from '../contracts.js';
+import type { DoraReport } from '../metrics/dora.js';
 import type { Services } from '../services.js';
 import { type Iteration, type IterationCounts, type PlanItem } from './model.js';
 import type { PlanRepo, SeenIncident } from './repo.js';
@@ -19,6 +20,8 @@ export interface IterationSummary {
   dropped: PlanItem[];
   incidents: IncidentHit[];
   counts: IterationCounts;
+  /** The four delivery metrics over the iteration, when the metrics capability runs. */
+  delivery?: DoraReport;
 }
 
 /**
@@ -50,7 +53,17 @@ export async function summarize(
     dropped: dropped.length,
     incidents: incidents.length,
   };
-  return { iteration: o.closed, next: o.next, done, shipped, rolled, dropped, incidents, counts };
+  const delivery = await deliveryOver(deps.services, o.closed.startAt, o.closedAt);
+  return { iteration: o.closed, next: o.next, done, shipped, rolled, dropped, incidents, counts, ...(delivery ? { delivery } : {}) };
+}
+
+/** The organisation's four keys over the iteration; a close never fails because metrics could not be read. */
+async function deliveryOver(services: Services, from: number, to: number): Promise<DoraReport | undefined> {
+  const metrics = services.maybe('metrics');
+  if (!metrics || to <= from) return undefined;
+  const days = Math.max(1, Math.round((to - from) / 86_400_000));
+  const r = await metrics.report({ windowMs: to - from, windowText: `${days}d`, to }).catch(() => undefined);
+  return r?.current;
 }
 
 async function incidentHits(

@@ -2,6 +2,8 @@ import { context, escapeMrkdwn, header, link, md, mention, type MessageContent, 
 import { DAY_MS, type Iteration, type PlanItem, type PlanLink } from '../../domain/plan/model.js';
 import type { PlanPresenter } from '../../domain/plan/presenter.js';
 import type { IterationSummary } from '../../domain/plan/summary.js';
+import type { DoraReport } from '../../domain/metrics/dora.js';
+import { formatDuration } from '../../core/time.js';
 
 /** `2024-05-14` (UTC): iterations are whole days, and one format reads the same in every tz. */
 export function formatDate(at: number): string {
@@ -147,12 +149,25 @@ export function renderSummary(s: IterationSummary, closedBy: string): MessageCon
       header(`${s.iteration.name} closed`),
       md(tally),
       ...lists.map((t) => md(t)),
+      ...(s.delivery ? [md(deliveryLine(s.delivery))] : []),
       context(
         `${formatDate(s.iteration.startAt)} – ${formatDate(s.iteration.closedAt ?? s.iteration.endAt)} · ` +
           `closed by ${mention(closedBy)} · now current: *${escapeMrkdwn(s.next.name)}* until ${formatDate(s.next.endAt)}`,
       ),
     ],
   };
+}
+
+/** The iteration's four keys in one line (the organisation's; `/switchyard metrics` has the detail). */
+export function deliveryLine(r: DoraReport): string {
+  const band = (b: string | null) => (b ? ` (${b})` : ' (no data)');
+  const dur = (ms: number | null) => (ms === null ? '–' : formatDuration(ms));
+  const rate = r.changeFailure.rate === null ? '–' : `${Math.round(r.changeFailure.rate * 100)} %`;
+  return (
+    `*Delivery this iteration:* ${r.deploys} production deploys${band(r.frequencyBand)} · ` +
+    `lead time ${dur(r.leadTime.medianMs)}${band(r.leadTime.band)} · change failure ${rate}${band(r.changeFailure.band)} · ` +
+    `time to restore ${dur(r.restore.medianMs)}${band(r.restore.band)}`
+  );
 }
 
 /** A change as the team channel shows it, crediting who made it. */
