@@ -132,6 +132,22 @@ describe('delivery metrics from real runs and incidents', () => {
     expect(text).toMatch(/time to restore 30m( \d+s)? \(elite\)/);
   });
 
+  it("shows a person their team's figures on the App Home, and nothing to someone on no team", async () => {
+    await h.slack.appHomeOpened('U0BOB');
+    const home = await h.slack.waitFor(
+      () => {
+        const text = JSON.stringify(h.slack.homeView('U0BOB')?.blocks ?? []);
+        return text.includes("Your team's delivery") ? text : undefined;
+      },
+      { message: 'no delivery section on the Home' },
+    );
+    expect(home).toContain('3 production deploys');
+    expect(home).toMatch(/Change failure rate\*\\n67 %/);
+    await h.slack.appHomeOpened('U0FRANK');
+    await h.slack.waitFor(() => h.slack.homeView('U0FRANK'), { message: 'no Home for frank' });
+    expect(JSON.stringify(h.slack.homeView('U0FRANK')?.blocks)).not.toContain("Your team's delivery");
+  });
+
   it.each([
     ['/switchyard metrics --since 2h', '--since must be between 1d and 366d'],
     ['/switchyard metrics --service nope', 'No pipeline deploys `nope` to production'],

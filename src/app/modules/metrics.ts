@@ -6,6 +6,8 @@ import { DIGEST_SCHEDULER, DIGEST_TEAM, DIGEST_TICK, digestProcessors } from '..
 import { DeliveryMetrics } from '../../domain/metrics/service.js';
 import { MetricsSource, type ChangeClock } from '../../domain/metrics/source.js';
 import { loadPlanConfig } from '../../domain/plan/config.js';
+import { loadTeams, type Teams } from '../../domain/plan/teams.js';
+import { metricsHomeSection } from '../../surfaces/metrics/home.js';
 import { servicesOf } from '../../domain/services.js';
 import { metricsPresenter } from '../../surfaces/metrics/render.js';
 
@@ -16,6 +18,8 @@ export interface MetricsModuleOptions {
   productionEnvs?: readonly string[];
   /** Where a change started when better known than the run's trigger (a commit's time). */
   changeClock?: ChangeClock;
+  /** Teams by service (the Home shows a person their team's figures); `<configDir>/teams.yml` when left out. */
+  teams?: Teams;
   /** Draws the digest's chart; without one the digest is text only. */
   chart?: ChartRenderer;
 }
@@ -36,8 +40,18 @@ export function createMetricsModule(ctx: AppContext, o: MetricsModuleOptions = {
   });
   const metrics = new DeliveryMetrics(source, { failureWindowMs: cfg.failureWindow.ms, now: () => ctx.clock.now() });
   services.provide('metrics', metrics);
+  const teams = o.teams ?? loadTeams(join(ctx.configDir, 'teams.yml'));
+  const servicesOfUser = async (userId: string) => {
+    const out: string[] = [];
+    for (const [service, team] of Object.entries(teams)) {
+      if (team.users.includes(userId)) out.push(service);
+      else for (const g of team.groups) if ((await ctx.access.groupMembers(g)).includes(userId)) out.push(service);
+    }
+    return [...new Set(out)];
+  };
   return {
     name: 'metrics',
+    home: [metricsHomeSection({ perService: () => metrics.perService(), servicesOf: servicesOfUser })],
     jobs: digestProcessors({
       metrics,
       presenter: metricsPresenter,
