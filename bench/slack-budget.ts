@@ -176,6 +176,7 @@ export const bench: Bench = async () => {
       continue;
     }
     const floor = TIER_FLOOR_PER_MINUTE[tier];
+    const dmCopies = round((gated20.dmUpdates * SCALE.gatedRuns) / 60);
     results.push({
       name: `at scale: ${method} (Tier ${tier}, floor ${floor}/min)`,
       value: round(perMinute / floor),
@@ -183,7 +184,7 @@ export const bench: Bench = async () => {
       goal: { op: '<=', value: 0.5 },
       note:
         method === 'chat.update'
-          ? `${round(perMinute)} calls/min, ${round((gated20.dmUpdates * SCALE.gatedRuns) / 60)} of them DM copies updated at a gate's decision`
+          ? `${round(perMinute)} calls/min, ${dmCopies} of them DM copies updated at a gate's decision`
           : `${round(perMinute)} calls/min`,
     });
   }

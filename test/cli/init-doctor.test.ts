@@ -161,7 +161,7 @@ describe('npm run doctor', () => {
   it('passes on the shipped configuration against the local workspace', async () => {
     const ls = await workspace();
     const res = await doctor(ls);
-    expect(res.stdout).toContain('ok    slack scopes: all 17 scopes of the manifest are granted');
+    expect(res.stdout).toContain('ok    slack scopes: all 18 scopes of the manifest are granted');
     expect(res.stdout).toContain('ok    channel C0NOC: #noc, the bot is a member');
     expect(res.stdout).toContain('ok    user U0FRANK: @frank');
     expect(res.stdout).toContain('ok    group S0APPROVERS: 2 member(s)');

@@ -27,7 +27,7 @@ export function metricsSubcommand(deps: { metrics(): DeliveryMetrics | undefined
     examples: [
       '/switchyard metrics',
       '/switchyard metrics --service checkout --since 90d',
-      '/switchyard metrics --team #payments --failures',
+      '/switchyard metrics --team C0PAYMENTS --failures',
     ],
     permission: null,
     readOnly: true,
