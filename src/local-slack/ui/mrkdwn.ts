@@ -22,9 +22,23 @@ export function unescapeSlack(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/** Slack's names for emoji newer than node-emoji's data (emojilib 2), or that Slack names its own way. */
+const SLACK_NAMES: Record<string, string> = {
+  large_green_circle: '🟢',
+  large_orange_circle: '🟠',
+  large_yellow_circle: '🟡',
+  large_purple_circle: '🟣',
+  large_brown_circle: '🟤',
+  large_red_square: '🟥',
+  large_green_square: '🟩',
+  large_yellow_square: '🟨',
+  double_vertical_bar: '⏸️',
+  octagonal_sign: '🛑',
+};
+
 /** `:white_check_mark:` -> ✅ (unknown names stay as typed). Input and output are HTML-escaped text. */
 export function emojify(escaped: string): string {
-  return escaped.replace(/:([a-z0-9_+-]+):/g, (all, name: string) => emojiFor(name) ?? all);
+  return escaped.replace(/:([a-z0-9_+-]+):/g, (all, name: string) => SLACK_NAMES[name] ?? emojiFor(name) ?? all);
 }
 
 const SAFE_URL = /^(https?:|mailto:)/i;
