@@ -21,6 +21,13 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: deploys', () =
     screenshotOnFailure(s.page, 'deploy-staging');
     const bob = person(s.page, s.ui.url);
     await bob.visit('U0BOB', 'C0DEPLOYS');
+    await s.page.fill('#message-input', '/pi');
+    const hint = s.page.locator('#autocomplete .completion', { hasText: '/pipeline' });
+    expect(await hint.innerText()).toContain('run <name> [--env E]'); // the manifest's usage hint
+    await s.page.press('#message-input', 'Tab');
+    await s.page.type('#message-input', 'ru');
+    await s.page.locator('#autocomplete .completion', { hasText: '/pipeline run' }).click();
+    expect(await s.page.inputValue('#message-input')).toBe('/pipeline run ');
     await bob.type('/pipeline run demo-deploy --env staging');
     await bob.message('Only visible to you', 'Started run').waitFor();
     const card = bob.message('demo-deploy', '→ staging');
