@@ -94,14 +94,18 @@ export function formatMessage(slack: LocalSlack, screen: Screen, m: Message): st
 
 /**
  * chat.update of a message: one line naming it ("(12) edited: …" with its first changed line), not
- * a reprint; nothing when what it shows did not change. `history` shows it whole.
+ * a reprint; nothing when only elapsed times changed. `history` shows it whole.
  */
 export function formatEdit(slack: LocalSlack, screen: Screen, m: Message): string | undefined {
-  const n = numberFor(screen, `${m.channel}:${m.ts}`, { channel: m.channel, ts: m.ts });
-  const before = screen.shown.get(n);
+  const seen = screen.numbers.get(`${m.channel}:${m.ts}`);
+  const before = seen === undefined ? undefined : screen.shown.get(seen);
+  if (before === undefined) return formatMessage(slack, screen, m); // first seen in this session: shown whole, once
+  const n = seen!;
   const content = messageBody(slack, screen, n, m);
   screen.shown.set(n, content);
-  if (before === content) return undefined;
+  // A waiting run card is edited as its clock ticks: an edit that only moves elapsed times is not news.
+  const clockless = (t: string) => t.replace(/\b\d+(ms|s|m|h|d)\b/g, '…');
+  if (clockless(before) === clockless(content)) return undefined;
   const old = new Set((before ?? '').split('\n'));
   const changed = content.split('\n').find((l) => !old.has(l) && l.trim()) ?? content.split('\n')[0] ?? '';
   return `(${n}) edited in ${channelLabel(slack, slack.channel(m.channel), m.channel)}: ${changed.trim()}`;

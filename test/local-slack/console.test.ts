@@ -153,6 +153,12 @@ describe('console', () => {
     await update('*Acknowledged* by erin');
     await c.waitOut('(1) edited in #incidents: *Acknowledged* by erin');
     expect(c.out().match(/== SEV2: Checkout latency ==/g)).toHaveLength(1);
+    await update('*Acknowledged* by erin · 5s');
+    await c.waitOut('(1) edited in #incidents: *Acknowledged* by erin · 5s');
+    await update('*Acknowledged* by erin · 6s'); // only its clock moved: not printed
+    c.type('help');
+    await c.waitOut('Type as a Slack user:');
+    expect(c.out()).not.toContain('erin · 6s');
 
     // Only the current user's view: another person's ephemeral and a channel erin is not in stay out.
     slack.workspace.addEphemeral({ channel: 'C0INCIDENTS', user: 'U0ALICE', text: 'for alice only', via: 'chat.postEphemeral' });
