@@ -26,7 +26,9 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: deploys', () =
     expect(await hint.innerText()).toContain('run <name> [--env E]'); // the manifest's usage hint
     await s.page.press('#message-input', 'Tab');
     await s.page.type('#message-input', 'ru');
-    await s.page.locator('#autocomplete .completion', { hasText: '/pipeline run' }).click();
+    const run = s.page.locator('#autocomplete .completion', { hasText: '/pipeline run' });
+    expect(await run.innerText()).toMatch(/\/pipeline run\s+<name> \[--env E\] \[--ref R\]$/);
+    await run.click();
     expect(await s.page.inputValue('#message-input')).toBe('/pipeline run ');
     await bob.type('/pipeline run demo-deploy --env staging');
     await bob.message('Only visible to you', 'Started run').waitFor();

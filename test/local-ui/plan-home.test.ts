@@ -23,6 +23,10 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: shortcuts and 
     await bob.type('Flaky checkout test needs a retry');
     const msg = bob.message('Bob Builder', 'Flaky checkout test');
     await msg.hover();
+    await msg.locator('[data-tool="react"]').click();
+    await s.page.locator('.popup button', { hasText: '✅' }).click();
+    await msg.locator('.reaction.mine', { hasText: '✅ 1' }).waitFor();
+    await msg.hover();
     await msg.locator('[data-tool="shortcuts"]').click();
     await s.page.locator('.popup button', { hasText: 'Add to plan' }).click();
     const form = bob.modal.filter({ hasText: 'Add to plan' });

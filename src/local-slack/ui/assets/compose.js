@@ -19,5 +19,14 @@ export function completions(commands, text) {
   if (!cmd || /\s/.test(rest)) return [];
   return cmd.subcommands
     .filter((s) => s.startsWith(rest) && s !== rest)
-    .map((s) => ({ label: `${cmd.command} ${s}`, hint: cmd.usage, insert: `${cmd.command} ${s} ` }));
+    .map((s) => ({ label: `${cmd.command} ${s}`, hint: usageOf(cmd.usage, s), insert: `${cmd.command} ${s} ` }));
+}
+
+/** The part of a usage hint about one subcommand: `status|logs <run>` -> `<run>` for logs. */
+function usageOf(usage, sub) {
+  for (const alt of usage.split(/\s\|\s/)) {
+    const [head = '', ...args] = alt.trim().split(/\s+/);
+    if (head.split('|').includes(sub)) return args.join(' ');
+  }
+  return '';
 }
