@@ -8,6 +8,7 @@ export function pageHtml(): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'">
 <title>Switchyard · local Slack</title>
 <link rel="stylesheet" href="/app.css">
+<link rel="stylesheet" href="/blocks.css">
 </head>
 <body>
 <div id="app">

@@ -31,7 +31,7 @@ export interface LocalUi {
 /** Events of LocalSlack after which what someone sees may have changed. */
 const CHANGES = ['message', 'update', 'delete', 'ephemeral', 'view', 'home', 'view_closed', 'member_joined', 'channel', 'call'];
 
-const ASSETS = ['app.js', 'compose.js', 'forms.js', 'app.css'];
+const ASSETS = ['app.js', 'compose.js', 'forms.js', 'view.js', 'app.css', 'blocks.css'];
 
 function asset(name: string): string {
   const here = fileURLToPath(new URL(`./assets/${name}`, import.meta.url));

@@ -4,6 +4,7 @@
 /* global document, window, EventSource, localStorage */
 import { completions } from './compose.js';
 import { collectValues, showErrors } from './forms.js';
+import { fromHtml, patchList, renderHeader, renderModal, renderSidebar } from './view.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(window.location.search);
@@ -38,129 +39,6 @@ async function act(what, body) {
   return out;
 }
 
-function fromHtml(html) {
-  const t = document.createElement('template');
-  t.innerHTML = html; // server-rendered: every text in it was HTML-escaped first
-  return t.content.firstElementChild;
-}
-
-/** Keeps the nodes of items whose HTML did not change, so an edited message changes in place. */
-function patchList(container, items) {
-  const nearBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 80;
-  const old = new Map([...container.children].map((n) => [n.dataset.key, n]));
-  let prev = null;
-  for (const item of items) {
-    let node = old.get(item.key);
-    if (!node || node.dataset.html !== item.html) {
-      const fresh = fromHtml(item.html);
-      fresh.dataset.key = item.key;
-      fresh.dataset.html = item.html;
-      if (node) node.replaceWith(fresh);
-      node = fresh;
-    }
-    old.delete(item.key);
-    const want = prev ? prev.nextSibling : container.firstChild;
-    if (want !== node) container.insertBefore(node, want);
-    prev = node;
-  }
-  for (const n of old.values()) n.remove();
-  if (nearBottom) container.scrollTop = container.scrollHeight;
-}
-
-function sideItem(item, active, onClick) {
-  const li = document.createElement('li');
-  const a = document.createElement('a');
-  a.href = '#';
-  a.className = `side-item${active ? ' active' : ''}${item.unread ? ' unread' : ''}`;
-  a.dataset.id = item.id;
-  a.textContent = item.label.startsWith('#') ? `${item.private ? '🔒 ' : '# '}${item.label.slice(1)}` : item.label;
-  if (item.unread) {
-    const badge = document.createElement('span');
-    badge.className = 'unread-badge';
-    badge.textContent = String(item.unread);
-    a.append(badge);
-  }
-  a.addEventListener('click', (e) => {
-    e.preventDefault();
-    onClick();
-  });
-  li.append(a);
-  return li;
-}
-
-function renderSidebar(s) {
-  const pick = (id) => () => {
-    ui.channel = id;
-    ui.home = false;
-    ui.thread = undefined;
-    localStorage.setItem('switchyard.channel', id);
-    void load();
-  };
-  $('channel-list').replaceChildren(...s.channels.map((c) => sideItem(c, !ui.home && c.id === ui.channel, pick(c.id))));
-  $('dm-list').replaceChildren(...s.dms.map((c) => sideItem(c, !ui.home && c.id === ui.channel, pick(c.id))));
-  $('home-link').classList.toggle('active', ui.home);
-  const sw = $('user-switch');
-  if (sw.options.length !== s.people.length) {
-    sw.replaceChildren(
-      ...s.people.map((p) => {
-        const o = document.createElement('option');
-        o.value = p.id;
-        o.textContent = `${p.realName} (@${p.name})${p.title ? ` · ${p.title}` : ''}`;
-        return o;
-      }),
-    );
-  }
-  sw.value = s.me.id;
-}
-
-function renderHeader(s) {
-  const h = $('channel-header');
-  if (ui.home || !s.channel) {
-    h.innerHTML = '';
-    const b = document.createElement('b');
-    b.textContent = ui.home ? 'Switchyard · Home' : 'Pick a channel';
-    h.append(b);
-    return;
-  }
-  const c = s.channel;
-  const title = document.createElement('b');
-  title.className = 'channel-title';
-  title.textContent = c.label;
-  const meta = fromHtml(
-    `<span class="channel-meta"><span class="members">👤 ${c.members}</span>` +
-      `<span class="pins" title="Pinned messages">📌 ${c.pins.length}</span></span>`,
-  );
-  const topic = fromHtml(`<div class="topic">${c.topic || c.purpose}</div>`);
-  const parts = [title, meta, topic];
-  if (c.pins.length) parts.push(fromHtml(`<div class="pin-list">${c.pins.map((p) => `<div>📌 ${p.html}</div>`).join('')}</div>`));
-  if (c.bookmarks.length)
-    parts.push(fromHtml(`<div class="bookmarks">${c.bookmarks.map((b) => `<span>🔖 ${b.html}</span>`).join('')}</div>`));
-  h.replaceChildren(...parts);
-}
-
-function renderModal(m) {
-  const layer = $('modal-layer');
-  if (!m) {
-    ui.modal = undefined;
-    layer.hidden = true;
-    layer.replaceChildren();
-    return;
-  }
-  if (ui.modal && ui.modal.id === m.id && ui.modal.hash === m.hash) return; // keep what the person typed
-  ui.modal = m;
-  layer.replaceChildren(
-    fromHtml(
-      `<div class="modal" role="dialog" aria-modal="true" data-view-id="${m.id}">` +
-        `<header><h2>${m.title}</h2><button class="tool" data-modal="close" aria-label="Close">✕</button></header>` +
-        `<form class="modal-body">${m.html}</form>` +
-        `<footer><button class="btn" data-modal="close">${m.close}</button>` +
-        (m.submit ? `<button class="btn primary" data-modal="submit">${m.submit}</button>` : '') +
-        `</footer></div>`,
-    ),
-  );
-  layer.hidden = false;
-}
-
 async function load() {
   const q = new URLSearchParams({ user: ui.user });
   if (ui.home) q.set('home', '1');
@@ -173,8 +51,14 @@ async function load() {
     return load();
   }
   ui.people = s.people;
-  renderSidebar(s);
-  renderHeader(s);
+  renderSidebar(s, ui, (id) => {
+    ui.channel = id;
+    ui.home = false;
+    ui.thread = undefined;
+    localStorage.setItem('switchyard.channel', id);
+    void load();
+  });
+  renderHeader(s, ui);
   $('messages').hidden = ui.home;
   $('composer').hidden = ui.home;
   $('home').hidden = !ui.home;
@@ -190,7 +74,7 @@ async function load() {
   } else patchList($('messages'), s.messages);
   $('thread').hidden = !s.thread;
   if (s.thread) patchList($('thread-messages'), s.thread.messages);
-  renderModal(s.modal);
+  renderModal(s.modal, ui);
   document.body.dataset.user = s.me.id;
 }
 
