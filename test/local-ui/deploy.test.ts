@@ -39,6 +39,15 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: deploys', () =
     expect(text).toContain('(edited)');
     expect(text).toMatch(/deploy\s+shell\s+succeeded/);
     expect(text).toMatch(/approve\s+approval\s+skipped/);
+
+    // Its thread opens in the side panel; a reply stays there, out of the channel.
+    await card.locator('.replies').click();
+    const thread = s.page.locator('#thread-messages');
+    await thread.locator('.msg', { hasText: 'succeeded after' }).waitFor();
+    await s.page.fill('#thread-input', 'nice, thanks');
+    await s.page.press('#thread-input', 'Enter');
+    await thread.locator('.msg', { hasText: 'nice, thanks' }).waitFor();
+    expect(await bob.message('nice, thanks').count()).toBe(0);
   });
 
   it('gates production on two approvers: the requester is refused, Carol and Dave approve from #approvals', async () => {

@@ -71,6 +71,23 @@ describe('the page server', () => {
     expect((await screen('U0CAROL', 'C0GENERAL')).channels.find((c) => c.label === '#deploys')?.unread).toBe(0);
   });
 
+  it('drops a deleted message and marks a pinned one', async () => {
+    const gone = slack.workspace.addMessage({ channel: 'C0GENERAL', user: 'U0BOT', text: 'soon deleted', bot: true });
+    const kept = slack.workspace.addMessage({ channel: 'C0GENERAL', user: 'U0BOT', text: 'pinned one', bot: true });
+    const call = (method: string, args: Record<string, string>) =>
+      fetch(`${slack.apiUrl}${method}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-ui', 'content-type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+    await call('chat.delete', { channel: 'C0GENERAL', ts: gone.ts });
+    await call('pins.add', { channel: 'C0GENERAL', timestamp: kept.ts });
+    const s = await screen('U0ALICE', 'C0GENERAL');
+    expect(s.messages.map((m) => m.html).join('')).not.toContain('soon deleted');
+    expect(s.messages.find((m) => m.html.includes('pinned one'))?.html).toContain('📌 Pinned');
+    expect(s.channel?.pins.map((p) => p.html)).toEqual(['pinned one']);
+  });
+
   it('refuses another Host name (DNS rebinding) and actions not sent as JSON (cross-site forms)', async () => {
     expect(await raw({ method: 'GET', path: '/ui/state?user=U0ALICE', host: 'evil.example' })).toBe(403);
     const form = 'user=U0ALICE&channel=C0GENERAL&text=hi';
