@@ -30,7 +30,8 @@ function buttonHtml(el: Obj, blockId: string, ctx: BlockContext): string {
   const url = typeof el.url === 'string' && /^https?:/i.test(el.url) ? ` data-url="${attr(el.url)}"` : '';
   return (
     `<span class="button-wrap"><button class="btn${style}" data-press data-action-id="${attr(el.action_id)}" ` +
-    `data-block-id="${attr(blockId)}"${value}${url}>${textHtml(el.text, ctx)}${url ? ' ↗' : ''}</button>${confirmHtml(el.confirm, ctx)}</span>`
+    `data-block-id="${attr(blockId)}"${value}${url}>${textHtml(el.text, ctx)}${url ? ' ↗' : ''}</button>` +
+    `${confirmHtml(el.confirm, ctx)}</span>`
   );
 }
 

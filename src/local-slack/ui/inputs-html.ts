@@ -61,7 +61,8 @@ function control(el: Obj, data: string, label: string, ctx: BlockContext): strin
       opts
         .map(
           (o) =>
-            `<label><input type="${input}" name="${name}" value="${attr(o.value)}"${initial.has(o.value) ? ' checked' : ''}> ${o.label}</label>`,
+            `<label><input type="${input}" name="${name}" value="${attr(o.value)}"` +
+            `${initial.has(o.value) ? ' checked' : ''}> ${o.label}</label>`,
         )
         .join('') +
       `</div>`

@@ -5,7 +5,8 @@ export function pageHtml(): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'">
+<meta http-equiv="Content-Security-Policy"
+  content="default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'">
 <title>Switchyard · local Slack</title>
 <link rel="stylesheet" href="/app.css">
 <link rel="stylesheet" href="/blocks.css">

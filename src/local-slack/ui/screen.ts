@@ -95,7 +95,8 @@ function messageHtml(slack: LocalSlack, me: string, m: Message, o: { inThread: b
   const reactions = (m.reactions ?? [])
     .map((r) => {
       const mine = r.users.includes(me) ? ' mine' : '';
-      return `<button class="reaction${mine}" data-react="${escapeHtml(r.name)}" title=":${escapeHtml(r.name)}:">${plainToHtml(`:${r.name}:`)} ${r.count}</button>`;
+      const name = escapeHtml(r.name);
+      return `<button class="reaction${mine}" data-react="${name}" title=":${name}:">${plainToHtml(`:${r.name}:`)} ${r.count}</button>`;
     })
     .join('');
   const replies =
