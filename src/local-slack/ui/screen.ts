@@ -62,6 +62,9 @@ export function blockContext(slack: LocalSlack, errors?: Record<string, string>)
   };
 }
 
+/** Messages shown of a channel or thread. */
+const SHOWN = 200;
+
 const time = (ts: string) => new Date(Number(ts) * 1000).toISOString().slice(11, 16);
 const plain = (t: unknown) =>
   t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? (t as { text: string }).text : '';
@@ -146,7 +149,11 @@ function timeline(slack: LocalSlack, user: string, ch: Channel, threadTs?: strin
     ...msgs.map((m) => ({ ts: m.ts, key: `m${m.ts}`, html: () => messageHtml(slack, user, m, { inThread, pinned: pins.has(m.ts) }) })),
     ...ephs.map((e) => ({ ts: e.ts, key: `e${e.ts}`, html: () => ephemeralHtml(slack, e) })),
   ];
-  return items.sort((a, b) => Number(a.ts) - Number(b.ts)).map((i) => ({ key: i.key, html: i.html() }));
+  // The latest ones, as Slack's client loads a channel: rendering a long history on every change is waste.
+  return items
+    .sort((a, b) => Number(a.ts) - Number(b.ts))
+    .slice(-SHOWN)
+    .map((i) => ({ key: i.key, html: i.html() }));
 }
 
 function viewHtml(slack: LocalSlack, v: View, errors?: Record<string, string>): string {

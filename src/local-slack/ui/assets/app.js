@@ -39,12 +39,17 @@ async function act(what, body) {
   return out;
 }
 
+let asked = 0;
+let drawn = 0;
 async function load() {
   const q = new URLSearchParams({ user: ui.user });
   if (ui.home) q.set('home', '1');
   else q.set('channel', ui.channel);
   if (ui.thread && !ui.home) q.set('thread', ui.thread);
+  const mine = ++asked;
   const s = await (await fetch(`/ui/state?${q}`)).json();
+  if (mine < drawn) return; // a later answer is already drawn: never draw an older screen over it
+  drawn = mine;
   if (s.error) return toast(s.error);
   if (!ui.home && !s.channel && s.channels[0]) {
     ui.channel = s.channels[0].id;
