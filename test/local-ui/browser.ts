@@ -9,7 +9,10 @@ import { startLocalUi } from '../../src/local-slack/ui/server.js';
 import type { LocalUi } from '../../src/local-slack/ui/server.js';
 import type { Harness } from '../support/harness.js';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+/** CHROMIUM_PATH, when set, is the only candidate (so a missing browser can be tried out). */
+const CANDIDATES = process.env.CHROMIUM_PATH
+  ? [process.env.CHROMIUM_PATH]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 export const chromiumPath = CANDIDATES.find((p): p is string => Boolean(p && existsSync(p)));
 

@@ -71,7 +71,7 @@ describe('the page server', () => {
     expect((await screen('U0CAROL', 'C0GENERAL')).channels.find((c) => c.label === '#deploys')?.unread).toBe(0);
   });
 
-  it('drops a deleted message and marks a pinned one', async () => {
+  it('drops a deleted message, marks a pinned one and lists pins and bookmarks in the header', async () => {
     const gone = slack.workspace.addMessage({ channel: 'C0GENERAL', user: 'U0BOT', text: 'soon deleted', bot: true });
     const kept = slack.workspace.addMessage({ channel: 'C0GENERAL', user: 'U0BOT', text: 'pinned one', bot: true });
     const call = (method: string, args: Record<string, string>) =>
@@ -82,10 +82,14 @@ describe('the page server', () => {
       });
     await call('chat.delete', { channel: 'C0GENERAL', ts: gone.ts });
     await call('pins.add', { channel: 'C0GENERAL', timestamp: kept.ts });
+    await call('bookmarks.add', { channel_id: 'C0GENERAL', title: 'Runbook <b>', type: 'link', link: 'https://runbooks.example/checkout' });
     const s = await screen('U0ALICE', 'C0GENERAL');
     expect(s.messages.map((m) => m.html).join('')).not.toContain('soon deleted');
     expect(s.messages.find((m) => m.html.includes('pinned one'))?.html).toContain('📌 Pinned');
     expect(s.channel?.pins.map((p) => p.html)).toEqual(['pinned one']);
+    expect(s.channel?.bookmarks.map((b) => b.html)).toEqual([
+      '<a href="https://runbooks.example/checkout" target="_blank" rel="noopener noreferrer">Runbook &lt;b&gt;</a>',
+    ]);
   });
 
   it('refuses another Host name (DNS rebinding) and actions not sent as JSON (cross-site forms)', async () => {
