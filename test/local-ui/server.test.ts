@@ -61,6 +61,10 @@ describe('the page server', () => {
     expect(eph?.html).toContain('Only visible to you');
   });
 
+  it('shows the first person to a browser that remembers someone no longer in the workspace', async () => {
+    expect((await screen('U0GONE', 'C0GENERAL')).me.id).toBe('U0ALICE');
+  });
+
   it('counts unread messages until the person opens the channel', async () => {
     slack.postAsUser('U0BOB', 'C0DEPLOYS', 'first');
     slack.postAsUser('U0BOB', 'C0DEPLOYS', 'second');

@@ -142,11 +142,14 @@ export async function startLocalUi(slack: LocalSlack, o: LocalUiOptions): Promis
       if (req.method === 'GET' && url.pathname === '/ui/app') return send(res, 200, surface);
       if (req.method === 'GET' && url.pathname === '/ui/state') {
         const q = url.searchParams;
+        // A person remembered by the browser but gone from workspace.yml: show the first person instead.
+        const asked = q.get('user') ?? '';
+        const user = slack.user(asked) ? asked : (slack.users().find((u) => !u.is_bot)?.id ?? asked);
         const channel = q.get('channel') ?? undefined;
         const thread = q.get('thread') ?? undefined;
         const screen = screenFor(
           slack,
-          { user: q.get('user') ?? '', ...(channel ? { channel } : {}), ...(thread ? { thread } : {}), home: q.get('home') === '1' },
+          { user, ...(channel ? { channel } : {}), ...(thread ? { thread } : {}), home: q.get('home') === '1' },
           marks,
           since,
         );

@@ -51,6 +51,7 @@ async function load() {
   if (mine < drawn) return; // a later answer is already drawn: never draw an older screen over it
   drawn = mine;
   if (s.error) return toast(s.error);
+  ui.user = s.me.id; // the server may show someone else than asked (a person gone from workspace.yml)
   if (!ui.home && !s.channel && s.channels[0]) {
     ui.channel = s.channels[0].id;
     return load();
