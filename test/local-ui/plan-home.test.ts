@@ -41,6 +41,17 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: shortcuts and 
     expect(await home.innerText()).toContain('Hello @bob');
   });
 
+  it('sends app_mention for a message naming the app, whose answer comes in the thread', async () => {
+    screenshotOnFailure(s.page, 'app-mention');
+    const bob = person(s.page, s.ui.url);
+    await bob.visit('U0BOB', 'C0GENERAL');
+    await bob.type('hey @bot what can you do?'); // the test workspace names its app "bot"
+    const msg = bob.message('Bob Builder', 'what can you do?');
+    expect(await msg.locator('.mention').innerText()).toBe('@bot');
+    await msg.locator('.replies', { hasText: '1 reply' }).click();
+    await s.page.locator('#thread-messages .msg', { hasText: 'I work through slash commands' }).waitFor();
+  });
+
   it('shows each person their own Home: an approver sees the request waiting for them', async () => {
     screenshotOnFailure(s.page, 'home-approver');
     const p = person(s.page, s.ui.url);
