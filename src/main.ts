@@ -7,7 +7,14 @@ import { MODULES } from './app/modules.js';
 import { ensureRedis } from './app/private-redis.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { ConfigError } from './core/errors.js';
-import { loadWorkspaceSeed, runConsole, startLocalSlack, type LocalSlack } from './local-slack/index.js';
+import {
+  loadWorkspaceSeed,
+  runConsole,
+  startLocalExtras,
+  startLocalSlack,
+  type LocalExtras,
+  type LocalSlack,
+} from './local-slack/index.js';
 
 /**
  * Entry point: `tsx src/main.ts all|web|worker`.
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
   settings = { ...settings, REDIS_URL: redis.url };
 
   let slack: LocalSlack | undefined;
+  let extras: LocalExtras | undefined;
   let app: Switchyard | undefined;
   try {
     let creds: SlackCredentials;
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
         botName: 'switchyard',
         ...LOCAL_BOT,
       });
+      extras = await startLocalExtras(slack, { dataDir: settings.DATA_DIR, uiPort: settings.LOCAL_UI_PORT });
       creds = { token, signingSecret, apiUrl: slack.apiUrl, ...LOCAL_BOT };
       settings = { ...settings, HOST: '127.0.0.1', SLACK_CHANNEL_INTERVAL_MS: 0 };
     } else {
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
     const localSlack = slack;
     await failAfterRedis(err instanceof ConfigError ? err.message : `Start-up failed: ${(err as Error).message}`, async () => {
       await half?.stop().catch(() => undefined);
+      await extras?.close().catch(() => undefined);
       await localSlack?.close().catch(() => undefined);
       await stopPrivateRedis(redis.child);
     });
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, graceMs: settings.SHUTDOWN_GRACE_MS }, 'shutting down: draining running stages');
     await started.stop();
+    await extras?.close();
     await slack?.close();
     await stopPrivateRedis(redis.child);
     process.exit(0);
@@ -105,7 +116,10 @@ async function main(): Promise<void> {
     slack.setBotUrl(`http://127.0.0.1:${started.port()}/slack/events`);
     process.stdout.write(
       `Switchyard is running against a local Slack workspace (logs: ${logFile}; Redis: ${new URL(settings.REDIS_URL).host}).\n` +
-        `Type a slash command such as /switchyard help, "help" for the console's own commands, /quit to leave.\n`,
+        `Type a slash command such as /switchyard help, "help" for the console's own commands, /quit to leave.\n` +
+        ('url' in extras!.page
+          ? `Open ${extras!.page.url} in a browser: the same workspace as a Slack-like page.\n`
+          : `! ${extras!.page.error}\n`),
     );
     await runConsole(slack, { input: process.stdin, output: process.stdout, user: 'U0ALICE', channel: 'C0GENERAL' });
     await shutdown('console closed');

@@ -43,6 +43,8 @@ export const settingsSchema = z
     SLACK_RETRY_AFTER_SCALE: z.coerce.number().positive().max(1).default(1),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    /** `npm start` without Slack credentials: the local workspace's browser page, on 127.0.0.1 (0 = a free port). */
+    LOCAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')

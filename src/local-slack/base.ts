@@ -72,6 +72,11 @@ export class LocalSlackBase extends EventEmitter {
     return `${this.baseUrl}api/`;
   }
 
+  /** The workspace's state itself: for the browser page (ui/) and persistence (persist.ts) of this folder. */
+  get workspace(): Workspace {
+    return this.ws;
+  }
+
   get botUserId(): string {
     return this.opts.botUserId;
   }

@@ -1,6 +1,6 @@
 // A terminal console: a person types as a Slack user of the local workspace and sees what the bot does.
 import { createInterface } from 'node:readline';
-import { channelLabel, formatEphemeral, formatMessage, formatView, newScreen } from './console-view.js';
+import { channelLabel, formatEdit, formatEphemeral, formatMessage, formatView, newScreen } from './console-view.js';
 import type { Screen } from './console-view.js';
 import type { LocalSlack } from './local-slack.js';
 import type { RenderedInput } from './render.js';
@@ -19,7 +19,7 @@ const HELP = `Type as a Slack user:
   /command args...      send a slash command (e.g. /incident declare sev2 "Checkout latency")
   any text              post a message (mention the bot with @bot to send app_mention)
   as <user>             switch user (handle or id)          in #channel | in dm   switch channel
-  press <n>             press button n                      react <emoji> <n>     react to message (n)
+  press <n>.<b>         press button b of item (n): [12.1]  react <emoji> <n>     react to message (n)
   reply <n> <text>      reply in the thread of message (n)  home                  open the App Home tab
   fill <n> <value>      fill modal input n (select: option number, value or label; multi: a,b)
   submit | cancel       submit or close the open modal
@@ -37,23 +37,38 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
   const print = (s: string) => o.output.write(`${s}\n`);
   const name = (id: string) => slack.user(id)?.name ?? id;
   const where = () => channelLabel(slack, slack.channel(channel), channel);
+  /** What the current user sees: the channels they are in and their own DM with the app. */
+  const sees = (channelId: string) => {
+    const ch = slack.channel(channelId);
+    return Boolean(ch && ch.members.includes(user) && (!ch.is_im || ch.user === user));
+  };
 
   const subscriptions: [string, (x: unknown) => void][] = [];
   const on = <T>(event: string, fn: (x: T) => void) => subscriptions.push([event, fn as (x: unknown) => void]);
   const listeners = {
     message: (m: Message) => {
-      if (!(echoing && m.user === user && !m.bot_id)) print(formatMessage(slack, screen, m));
+      if (sees(m.channel) && !(echoing && m.user === user && !m.bot_id)) print(formatMessage(slack, screen, m));
     },
-    update: (m: Message) => print(formatMessage(slack, screen, m, ' (edited)')),
-    delete: (m: Message) => print(`${channelLabel(slack, slack.channel(m.channel), m.channel)}: message ${m.ts} deleted`),
-    ephemeral: (e: Ephemeral) => print(formatEphemeral(slack, screen, e)),
+    update: (m: Message) => {
+      const line = sees(m.channel) ? formatEdit(slack, screen, m) : undefined;
+      if (line) print(line);
+    },
+    delete: (m: Message) => {
+      const n = screen.numbers.get(`${m.channel}:${m.ts}`);
+      if (sees(m.channel)) print(`${channelLabel(slack, slack.channel(m.channel), m.channel)}: message ${n ? `(${n})` : m.ts} deleted`);
+    },
+    ephemeral: (e: Ephemeral) => {
+      if (e.user === user) print(formatEphemeral(slack, screen, e));
+    },
     view: (v: View) => {
-      if (v.open) print(formatView(slack, screen, v));
+      if (v.open && v.user === user) print(formatView(slack, screen, v));
     },
-    home: (v: View) => print(formatView(slack, screen, v)),
+    home: (v: View) => {
+      if (v.user === user) print(formatView(slack, screen, v));
+    },
     view_closed: (v: View) => {
       if (screen.modal?.viewId === v.id) delete screen.modal;
-      print(`└ modal ${v.id} closed`);
+      if (v.user === user) print(`└ modal ${v.id} closed`);
     },
     view_errors: (e: { errors?: Record<string, string> }) =>
       print(
@@ -61,9 +76,9 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
           .map(([k, v]) => `${k}: ${v}`)
           .join('; ')}`,
       ),
-    member_joined: (e: { channel: string; user: string }) =>
-      print(`@${name(e.user)} was added to ${channelLabel(slack, slack.channel(e.channel), e.channel)}`),
-    channel: (c: { name: string }) => print(`channel #${c.name} was created`),
+    member_joined: (e: { channel: string; user: string }) => {
+      if (sees(e.channel)) print(`@${name(e.user)} was added to ${channelLabel(slack, slack.channel(e.channel), e.channel)}`);
+    },
   };
   for (const [event, fn] of Object.entries(listeners)) on(event, fn as (x: never) => void);
   for (const [event, fn] of subscriptions) slack.on(event, fn);
@@ -115,11 +130,14 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
     } else if (cmd === 'in') {
       const ch = arg === 'dm' ? slack.dmChannel(user) : slack.channel(arg);
       if (!ch) throw new Error(`unknown channel ${arg}`);
+      if (!sees(ch.id)) throw new Error(`@${name(user)} is not in ${channelLabel(slack, ch, ch.id)}`);
       channel = ch.id;
       print(`@${name(user)} is now in ${where()}`);
     } else if (cmd === 'press') {
-      const b = screen.buttons[Number(rest[0]) - 1];
-      if (!b) throw new Error(`no button ${rest[0] ?? ''} (${screen.buttons.length} shown)`);
+      const at = /^(\d+)\.(\d+)$/.exec(rest[0] ?? '');
+      if (!at) throw new Error('say which message and which of its buttons: press 12.1 presses [12.1 …]');
+      const b = screen.buttons.get(Number(at[1]))?.[Number(at[2]) - 1];
+      if (!b) throw new Error(`no button ${rest[0] ?? ''} (buttons show as [12.1 Approve])`);
       if (b.url) print(`(opens ${b.url})`);
       const res =
         b.kind === 'view'
@@ -173,7 +191,7 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
       print(`-- ${where()} (${msgs.length} messages) --`);
       for (const m of msgs) print(formatMessage(slack, screen, m));
     } else if (cmd === 'channels') {
-      for (const c of slack.channels().filter((x) => !x.is_im)) {
+      for (const c of slack.channels().filter((x) => !x.is_im && x.members.includes(user))) {
         print(
           `${c.id === channel ? '*' : ' '} #${c.name}${c.is_private ? ' (private)' : ''}${c.is_archived ? ' (archived)' : ''}` +
             ` ${c.members.length} members${c.topic.value ? ` · ${c.topic.value}` : ''}`,
@@ -197,7 +215,9 @@ export async function runConsole(slack: LocalSlack, o: ConsoleOptions): Promise<
   }
 
   print(`Local Slack console: you are @${name(user)} in ${where()}. Type "help".`);
-  const rl = createInterface({ input: o.input, terminal: false });
+  // In a terminal: line editing and a history (arrow keys) of what was typed.
+  const tty = (o.input as { isTTY?: boolean }).isTTY === true;
+  const rl = createInterface({ input: o.input, ...(tty ? { output: o.output, terminal: true, historySize: 500 } : { terminal: false }) });
   try {
     for await (const raw of rl) {
       const line = raw.trim();

@@ -4,6 +4,8 @@ export { LocalSlack, startLocalSlack } from './local-slack.js';
 export type { EventResult, PressButtonInput, SlashCommandInput } from './local-slack.js';
 export { loadWorkspaceSeed, parseWorkspaceSeed, DEFAULT_SEED_FILE } from './seed.js';
 export { runConsole } from './console.js';
+export { startLocalExtras } from './local-app.js';
+export type { LocalExtras } from './local-app.js';
 export type { ConsoleOptions } from './console.js';
 export { renderBlocks, formatText } from './render.js';
 export type { RenderOptions, RenderedButton, RenderedInput } from './render.js';

@@ -36,6 +36,8 @@ export interface RenderOptions {
   values?: Record<string, string>;
   /** Prefix for every line (default ""). */
   indent?: string;
+  /** Put before each button's number: "12." shows "[12.1 Approve]" (the console's message.button address). */
+  buttonPrefix?: string;
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -79,7 +81,7 @@ function element(el: unknown, blockId: string, opts: RenderOptions): string {
         ...(typeof el.value === 'string' ? { value: el.value } : {}),
         ...(url ? { url } : {}),
       });
-      return `[${n} ${label}${url ? ' ↗' : ''}]`;
+      return `[${opts.buttonPrefix ?? ''}${n} ${label}${url ? ' ↗' : ''}]`;
     }
     case 'image':
       return `[image: ${String(el.alt_text ?? '')}]`;

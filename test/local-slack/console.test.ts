@@ -121,7 +121,7 @@ describe('console', () => {
     const c = startConsole();
     await c.waitOut('you are @alice in #incidents');
     c.type('/incident declare sev2 "Checkout latency" --service checkout');
-    await c.waitOut('[1 Acknowledge] [2 Resolve]');
+    await c.waitOut('[1.1 Acknowledge] [1.2 Resolve]');
     expect(commands).toEqual(['declare sev2 "Checkout latency" --service checkout']);
     expect(c.out()).toMatch(/\(1\) #incidents · switchyard \(app\) · \d\d:\d\d:\d\d\n {2}== SEV2: Checkout latency ==/);
     expect(c.out()).toContain('== SEV2: Checkout latency ==');
@@ -129,6 +129,8 @@ describe('console', () => {
     c.type('as erin');
     await c.waitOut('you are @erin');
     c.type('press 1');
+    await c.waitOut('! say which message and which of its buttons: press 12.1');
+    c.type('press 1.1');
     await c.waitOut('acknowledged by @erin');
     expect(actions).toEqual([{ action: 'ack', value: 'inc-1', user: 'U0ERIN' }]);
     expect(c.out()).toContain('only visible to @erin');
@@ -137,8 +139,36 @@ describe('console', () => {
     await slack.waitFor(() => slack.messages('C0INCIDENTS').at(-1)?.reactions?.length);
     expect(slack.messages('C0INCIDENTS').at(-1)?.reactions).toEqual([{ name: 'eyes', users: ['U0ERIN'], count: 1 }]);
 
-    c.type('press 9');
-    await c.waitOut('! no button 9');
+    c.type('press 9.1');
+    await c.waitOut('! no button 9.1');
+
+    // An edit is one line naming the message, not a reprint of it.
+    const card = slack.messages('C0INCIDENTS').find((m) => m.text === 'Incident declared')!;
+    const update = (text: string) =>
+      fetch(`${slack.apiUrl}chat.update`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-c', 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C0INCIDENTS', ts: card.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }),
+      });
+    await update('*Acknowledged* by erin');
+    await c.waitOut('(1) edited in #incidents: *Acknowledged* by erin');
+    expect(c.out().match(/== SEV2: Checkout latency ==/g)).toHaveLength(1);
+    await update('*Acknowledged* by erin · 5s');
+    await c.waitOut('(1) edited in #incidents: *Acknowledged* by erin · 5s');
+    await update('*Acknowledged* by erin · 6s'); // only its clock moved: not printed
+    c.type('help');
+    await c.waitOut('Type as a Slack user:');
+    expect(c.out()).not.toContain('erin · 6s');
+
+    // Only the current user's view: another person's ephemeral and a channel erin is not in stay out.
+    slack.workspace.addEphemeral({ channel: 'C0INCIDENTS', user: 'U0ALICE', text: 'for alice only', via: 'chat.postEphemeral' });
+    slack.postAsUser('U0ALICE', 'C0STAKE', 'stakeholders only');
+    c.type('history');
+    await c.waitOut(/-- #incidents \(\d+ messages\) --/);
+    expect(c.out()).not.toContain('for alice only');
+    expect(c.out()).not.toContain('stakeholders only');
+    c.type('in #stakeholders');
+    await c.waitOut('! @erin is not in #stakeholders');
     c.type('/quit');
     await c.done;
   });
