@@ -5,9 +5,18 @@ import { injectionModule } from './wire-injection.js';
 import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
 import { planModule } from './wire-plan.js';
+import { runbooksModule } from './modules/runbooks.js';
 
 /**
  * Every capability the production bot runs. Order does not matter for correctness: modules find
  * each other through the service registry at call time and validate in init() once all are built.
  */
-export const MODULES: ModuleFactory[] = [pipelinesModule, approvalsModule, injectionModule, incidentsModule, planModule, inspectModule];
+export const MODULES: ModuleFactory[] = [
+  pipelinesModule,
+  approvalsModule,
+  injectionModule,
+  incidentsModule,
+  planModule,
+  inspectModule,
+  runbooksModule,
+];
