@@ -54,21 +54,32 @@ export async function until(h: Harness, id: string, pred: (r: RunbookRun) => boo
 
 export const stepIs = (step: string, status: string) => (r: RunbookRun) => r.steps.find((s) => s.id === step)?.status === status;
 
-/** Presses the run message's button with this action id (Done, Skip, Run) as `user`, once the message shows it. */
+/**
+ * Presses the run message's button with this action id (Done, Skip, Run) as `user`, once the
+ * message shows it for the run's current step (updates reach Slack through the outbox).
+ */
 export async function press(h: Harness, user: string, channel: string, id: string, actionId: string) {
-  const { m, el } = await waitForButton(h, channel, id, actionId);
+  const run = await runOf(h, id);
+  const current = run?.steps.find((s) => s.status === 'ready')?.id;
+  const { m, el } = await waitForButton(h, channel, id, actionId, current);
   return h.slack.pressButton({ user, channel, ts: m.ts, actionId: el.action_id, ...(el.value !== undefined ? { value: el.value } : {}) });
 }
 
-/** The run message once it carries a button with this action id (updates reach Slack through the outbox). */
-export function waitForButton(h: Harness, channel: string, id: string, actionId: string): Promise<{ m: Message; el: Element }> {
+/** The run message once it carries a button with this action id (for `step`, when given). */
+export function waitForButton(
+  h: Harness,
+  channel: string,
+  id: string,
+  actionId: string,
+  step?: string,
+): Promise<{ m: Message; el: Element }> {
   return h.slack.waitFor(
     () => {
       const m = h.slack.messages(channel).find((x) => x.text.includes(`(${id})`));
-      const el = m && buttonsOf(m).find((e) => e.action_id.split('#')[0] === actionId);
+      const el = m && buttonsOf(m).find((e) => e.action_id.split('#')[0] === actionId && (!step || e.value === `${id}|${step}`));
       return m && el ? { m, el } : undefined;
     },
-    { message: `no ${actionId} button on ${id}` },
+    { message: `no ${actionId} button on ${id}${step ? ` for ${step}` : ''}` },
   );
 }
 
@@ -76,8 +87,14 @@ export function waitForButton(h: Harness, channel: string, id: string, actionId:
 export async function submitForm(h: Harness, user: string, channel: string, id: string, actionId: string, values: Record<string, string>) {
   const before = new Set(h.slack.views().map((v) => v.id));
   await press(h, user, channel, id, actionId);
-  const view = await h.slack.waitFor(() => h.slack.views().find((v) => !before.has(v.id) && v.open && v.user === user), {
-    message: `no ${actionId} form opened`,
-  });
+  const view = await h.slack
+    .waitFor(() => h.slack.views().find((v) => !before.has(v.id) && v.open && v.user === user), { message: `no ${actionId} form opened` })
+    .catch((err: Error) => {
+      const said = h.slack
+        .ephemerals(user)
+        .slice(-2)
+        .map((e) => e.text);
+      throw new Error(`${err.message}; ${user} was told: ${said.join(' / ')}`);
+    });
   return h.slack.submitView({ user, viewId: view.id, values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: v }])) });
 }
