@@ -2,7 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companionsModule, SECRET, testPipelines } from '../pipelines/support.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { buttonsOf, DRILL_HASH, press, runIdIn, runOf, stepIs, submitForm, testRunbooks, until, waitForButton } from './support.js';
+import {
+  buttonsOf,
+  DRILL_HASH,
+  press,
+  pressAndHear,
+  runIdIn,
+  runOf,
+  stepIs,
+  submitForm,
+  testRunbooks,
+  until,
+  waitForButton,
+} from './support.js';
 
 // A runbook run through the local workspace's wire: a manual step with a value, an automated step
 // (with an injected secret, masked), a condition, a confirmed step, a pipeline step it waits for,
@@ -109,14 +121,7 @@ describe('running a runbook', () => {
     expect(refused.text).toContain('`noc`');
     const id = runIdIn((await h.command('U0ERIN', 'C0NOC', '/runbook run ops-drill')).text);
     await until(h, id, stepIs('look', 'ready'), 'look ready');
-    const before = h.slack.ephemerals('U0GRACE').length;
-    await press(h, 'U0GRACE', 'C0NOC', id, 'runbook.skip');
-    const answer = await h.slack.waitFor(() =>
-      h.slack
-        .ephemerals('U0GRACE')
-        .slice(before)
-        .find((e) => e.text.includes('You may not')),
-    );
+    const answer = await pressAndHear(h, 'U0GRACE', 'C0NOC', id, 'runbook.skip', 'You may not');
     expect(answer.text).toContain(`act on runbook run ${id}`);
     expect(h.slack.views().filter((v) => v.open && v.user === 'U0GRACE')).toEqual([]);
     expect((await runOf(h, id))!.steps[0]!.status).toBe('ready');
@@ -137,5 +142,31 @@ describe('running a runbook', () => {
     const run = await until(h, id, stepIs('verify', 'ready'), 'verify ready');
     expect(run.steps.find((s) => s.id === 'rollback')).toMatchObject({ status: 'skipped', reason: 'condition not met: look value > 5' });
     expect(run.steps.find((s) => s.id === 'restart')).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('lists runs waiting on a user in their App Home, not in the Home of someone the runbook does not allow', async () => {
+    const id = runIdIn((await h.command('U0ERIN', 'C0NOC', '/runbook run ops-drill')).text);
+    await until(h, id, stepIs('look', 'ready'), 'look ready');
+    await h.slack.appHomeOpened('U0ERIN');
+    const home = await h.slack.waitFor(() => {
+      const v = h.slack.homeView('U0ERIN');
+      return v && JSON.stringify(v.blocks).includes(`*${id}* Ops drill — next: *Look at the dashboard*`) ? v : undefined;
+    });
+    expect(JSON.stringify(home.blocks)).toContain('Runbook runs waiting on you');
+    await h.slack.appHomeOpened('U0GRACE');
+    const grace = await h.slack.waitFor(() => h.slack.homeView('U0GRACE'));
+    expect(JSON.stringify(grace.blocks)).not.toContain(id);
+  });
+
+  it('keeps a pipeline step waiting for another press when the pipeline refuses the presser', async () => {
+    const id = runIdIn((await h.command('U0FRANK', 'C0NOC', '/runbook run slow-rollback')).text);
+    await until(h, id, stepIs('rollback', 'ready'), 'rollback ready');
+    const refusal = await pressAndHear(h, 'U0FRANK', 'C0NOC', id, 'runbook.run', 'deployer');
+    expect(refusal.text).not.toContain('Started step');
+    expect((await runOf(h, id))!.steps[0]).toMatchObject({ status: 'ready' });
+    await press(h, 'U0ALICE', 'C0NOC', id, 'runbook.run');
+    const run = await until(h, id, (r) => r.status === 'completed', 'completed after the admin pressed Run');
+    expect(run.steps[0]).toMatchObject({ status: 'succeeded', by: 'U0ALICE' });
+    expect(run.steps[0]!.summary).toMatch(/^pipeline run r\d+ succeeded$/);
   });
 });

@@ -65,6 +65,22 @@ export async function press(h: Harness, user: string, channel: string, id: strin
   return h.slack.pressButton({ user, channel, ts: m.ts, actionId: el.action_id, ...(el.value !== undefined ? { value: el.value } : {}) });
 }
 
+/** Presses as `press` does and waits for the answer to the presser that contains `words`. */
+export async function pressAndHear(h: Harness, user: string, channel: string, id: string, actionId: string, words: string) {
+  const before = h.slack.ephemerals(user).length;
+  await press(h, user, channel, id, actionId);
+  return h.slack.waitFor(
+    () =>
+      h.slack
+        .ephemerals(user)
+        .slice(before)
+        .find((e) => e.text.includes(words)),
+    {
+      message: `${user} was not told "${words}"`,
+    },
+  );
+}
+
 /** The run message once it carries a button with this action id (for `step`, when given). */
 export function waitForButton(
   h: Harness,

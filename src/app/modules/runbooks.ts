@@ -3,6 +3,7 @@ import { subscribe } from '../../core/events.js';
 import type { AppContext, Module, ModuleFactory } from '../../core/module.js';
 import { EVENTS } from '../../domain/contracts.js';
 import { servicesOf, stageKinds } from '../../domain/services.js';
+import { RunbookCatalog } from '../../domain/runbooks/catalog.js';
 import { RunbookEvidence } from '../../domain/runbooks/evidence.js';
 import { STEP_JOB, stepJobProcessor } from '../../domain/runbooks/jobs.js';
 import { validateRunbookFiles } from '../../domain/runbooks/load.js';
@@ -15,6 +16,8 @@ import { runbookActions } from '../../surfaces/runbooks/actions.js';
 import { runbookCommand } from '../../surfaces/runbooks/commands.js';
 import { runbookPresenter } from '../../surfaces/runbooks/render.js';
 import { runbookViews } from '../../surfaces/runbooks/views.js';
+import { runbookHome } from '../../surfaces/runbooks/home.js';
+import { runsWaitingOn } from '../../domain/runbooks/waiting.js';
 import { GitRunbookHistory } from '../../adapters/git/runbook-history.js';
 
 export interface RunbooksOptions {
@@ -41,7 +44,8 @@ export function createRunbooksModule(ctx: AppContext, o: RunbooksOptions = {}): 
   const services = servicesOf(ctx);
   const repo = new RunbookRunRepo(ctx.store);
   const evidence = new RunbookEvidence({ audit: ctx.audit, services, log: ctx.log });
-  const svc = new RunbookService({ ctx, repo, presenter: runbookPresenter, history: o.history ?? NO_HISTORY, evidence, dir });
+  const catalog = new RunbookCatalog(o.history ?? NO_HISTORY);
+  const svc = new RunbookService({ ctx, repo, presenter: runbookPresenter, catalog, evidence, dir });
   const pipelineSteps = new PipelineSteps(ctx, repo, svc);
   svc.usePipelineSteps(pipelineSteps);
   const kinds = () => new Map(stageKinds(services).map((k) => [k.kind, k]));
@@ -53,21 +57,22 @@ export function createRunbooksModule(ctx: AppContext, o: RunbooksOptions = {}): 
     views: runbookViews(svc),
     jobs: [stepJobProcessor({ store: ctx.store, services, repo, svc, kinds, rememberSecrets: (v) => ctx.secrets.remember(v) })],
     enqueues: [STEP_JOB.name],
+    home: [runbookHome((userId) => runsWaitingOn({ repo, access: ctx.access }, userId))],
     subscriptions: [
       subscribe(EVENTS.runFinished, 'runbooks.pipeline-step', (e) => pipelineSteps.finished(e.data.runId, e.data.status)),
       subscribe(EVENTS.incidentDeclared, 'runbooks.offer', (e) =>
-        offerRunbooks({ services, chat: ctx.chat, presenter: runbookPresenter, runbooks: () => svc.all() }, e.data),
+        offerRunbooks({ services, chat: ctx.chat, presenter: runbookPresenter, runbooks: () => catalog.all() }, e.data),
       ),
     ],
     async init() {
       const pipelines = services.maybe('pipelines');
-      svc.setRunbooks(
+      catalog.set(
         validateRunbookFiles(dir, stageKinds(services), {
           roles: ctx.access.roleNames(),
           ...(pipelines ? { pipelines: pipelines.pipelineNames() } : {}),
         }),
       );
-      ctx.log.info({ dir: basename(dir), runbooks: svc.all().length }, 'runbooks loaded');
+      ctx.log.info({ dir: basename(dir), runbooks: catalog.all().length }, 'runbooks loaded');
     },
   };
 }

@@ -20,7 +20,11 @@ export class PipelineSteps {
     private readonly svc: RunbookService,
   ) {}
 
-  async start(run: RunbookRun, def: StepDef, state: StepState, actor: Actor): Promise<void> {
+  /**
+   * `pressed`: a person pressed Run. If the pipeline refuses them (its own roles), the step waits
+   * for someone else's press and the refusal is their answer; a step that started on its own fails.
+   */
+  async start(run: RunbookRun, def: StepDef, state: StepState, actor: Actor, pressed: boolean): Promise<void> {
     const p = def.pipeline!;
     const env = p.env ?? run.env;
     const fail = (summary: string) => this.svc.finishStep(run.id, def.id, state.gen, { status: 'failed', summary });
@@ -39,6 +43,10 @@ export class PipelineSteps {
           requestKey: `${run.id}-${def.id}-${state.gen}`,
         });
     } catch (err) {
+      if (pressed && isSwitchyardError(err) && err.code === 'forbidden') {
+        await this.svc.reopen(run.id, def.id, state.gen);
+        throw err;
+      }
       const why = isSwitchyardError(err) || err instanceof Error ? err.message : String(err);
       return fail(`pipeline ${p.name} did not start: ${why}`.slice(0, 300));
     }

@@ -7,19 +7,22 @@ import { authorizeRunbook } from './authorize.js';
 import { RunbookEvidence } from './evidence.js';
 import { STEP_JOB } from './jobs.js';
 import { currentStep, plan, type RunbookRun, type StepState } from './model.js';
-import type { RunbookHistory } from './ports.js';
+import type { RunbookCatalog } from './catalog.js';
 import type { RunbookPresenter } from './presenter.js';
 import type { RunbookRunRepo } from './repo.js';
-import { stepKind, type LoadedRunbook, type StepDef } from './schema.js';
+import { stepKind, type StepDef } from './schema.js';
 import type { PipelineSteps } from './pipeline-steps.js';
 
-export type RunbookCtx = Pick<AppContext, 'store' | 'jobs' | 'chat' | 'access' | 'audit' | 'clock' | 'log' | 'services' | 'secrets'>;
+export type RunbookCtx = Pick<
+  AppContext,
+  'store' | 'jobs' | 'chat' | 'access' | 'audit' | 'clock' | 'log' | 'services' | 'secrets' | 'home'
+>;
 
 export interface RunbookDeps {
   ctx: RunbookCtx;
   repo: RunbookRunRepo;
   presenter: RunbookPresenter;
-  history: RunbookHistory;
+  catalog: RunbookCatalog;
   evidence: RunbookEvidence;
   /** The runbooks folder (its git commit is recorded on each run). */
   dir: string;
@@ -37,7 +40,6 @@ export interface StepRef {
  * sees the step already moved on and does nothing; side effects follow from the change that won.
  */
 export class RunbookService {
-  private runbooks = new Map<string, LoadedRunbook>();
   private pipelineSteps?: PipelineSteps;
 
   constructor(private readonly d: RunbookDeps) {}
@@ -46,33 +48,12 @@ export class RunbookService {
     return servicesOf(this.d.ctx);
   }
 
-  setRunbooks(list: readonly LoadedRunbook[]): void {
-    this.runbooks = new Map(list.map((r) => [r.def.name, r]));
-  }
-
   usePipelineSteps(p: PipelineSteps): void {
     this.pipelineSteps = p;
   }
 
-  all(): LoadedRunbook[] {
-    return [...this.runbooks.values()].sort((a, b) => a.def.name.localeCompare(b.def.name));
-  }
-
-  require(name: string): LoadedRunbook {
-    const rb = this.runbooks.get(name);
-    if (!rb)
-      throw new NotFoundError('runbook', name, [
-        `Runbooks: ${
-          this.all()
-            .map((r) => r.def.name)
-            .join(', ') || 'none'
-        }.`,
-      ]);
-    return rb;
-  }
-
-  lastChange(name: string) {
-    return this.d.history.lastChange(this.require(name).file);
+  get catalog(): RunbookCatalog {
+    return this.d.catalog;
   }
 
   async get(id: string): Promise<RunbookRun> {
@@ -82,11 +63,11 @@ export class RunbookService {
   }
 
   async start(o: { name: string; actor: Actor; channel: string; incident?: string; env?: string }): Promise<RunbookRun> {
-    const rb = this.require(o.name);
+    const rb = this.d.catalog.require(o.name);
     await authorizeRunbook(this.d.ctx.access, rb.def, o.actor, `run ${rb.def.name}`);
     const incident = await this.incidentFor(o.incident, o.channel);
     const id = await this.d.repo.nextId();
-    const commit = await this.d.history.commit(this.d.dir).catch(() => undefined);
+    const commit = await this.d.catalog.commit(this.d.dir);
     const env = o.env ?? rb.def.default_env;
     const run: RunbookRun = {
       id,
@@ -262,7 +243,7 @@ export class RunbookService {
       return;
     }
     if (!this.pipelineSteps) throw new InvalidStateError('pipeline steps are not wired');
-    await this.pipelineSteps.start(after, def, state, actor);
+    await this.pipelineSteps.start(after, def, state, actor, from === 'ready');
   }
 
   /** Records an automated or pipeline step's outcome and moves on (idempotent by gen). */
@@ -290,6 +271,16 @@ export class RunbookService {
     await this.advance(id);
   }
 
+  /** A pipeline step whose press was refused by the pipeline waits for another press. */
+  async reopen(id: string, stepId: string, gen: number): Promise<void> {
+    const after = await this.d.repo.update(id, (run) => {
+      const s = run.steps.find((x) => x.id === stepId);
+      if (!s || s.gen !== gen || s.status !== 'waiting' || s.pipelineRunId) return null;
+      return { ...run, steps: run.steps.map((x) => (x.id === stepId ? { ...x, status: 'ready' as const } : x)) };
+    });
+    if (after) await this.refresh(after);
+  }
+
   /** Keeps a step's state (a CI checkpoint, a pipeline run id) while it runs. */
   async patchRunning(id: string, stepId: string, gen: number, patch: Partial<StepState>): Promise<RunbookRun | null> {
     const after = await this.d.repo.update(id, (run) => {
@@ -303,6 +294,8 @@ export class RunbookService {
 
   async refresh(run: RunbookRun): Promise<void> {
     await this.d.ctx.chat.update(run.messageKey, this.d.presenter.runMessage(run, this.now));
+    // The starter's App Home lists the runs waiting on them; others see theirs when they open it.
+    await this.d.ctx.home.refresh(run.startedBy).catch((err: Error) => this.d.ctx.log.warn({ err: err.message }, 'home refresh failed'));
   }
 
   private get now(): number {

@@ -40,7 +40,7 @@ export function runbookCommand(svc: RunbookService): CommandSpec {
         permission: null,
         readOnly: true,
         async handle(args) {
-          const all = svc.all().filter((r) => !args.service || r.def.services.includes(args.service));
+          const all = svc.catalog.all().filter((r) => !args.service || r.def.services.includes(args.service));
           if (!all.length)
             return { text: args.service ? `No runbook is for service \`${escapeMrkdwn(args.service)}\`.` : 'No runbooks are defined.' };
           const lines = all.map(
@@ -59,9 +59,9 @@ export function runbookCommand(svc: RunbookService): CommandSpec {
         permission: null,
         readOnly: true,
         async handle(args) {
-          const rb = svc.require(args.name);
+          const rb = svc.catalog.require(args.name);
           const d = rb.def;
-          const change = await svc.lastChange(d.name).catch(() => undefined);
+          const change = await svc.catalog.lastChange(d.name).catch(() => undefined);
           const lines = [
             `*${escapeMrkdwn(d.title)}* (\`${d.name}\`)`,
             ...(d.description ? [instructionMrkdwn(escapeMrkdwn(d.description))] : []),
