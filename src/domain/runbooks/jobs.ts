@@ -1,14 +1,13 @@
-import { z } from 'zod';
-import { defineJob, jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
+import { jobProcessor, type JobProcessor } from '../../core/ports/jobs.js';
 import type { Store } from '../../core/ports/store.js';
 import type { StageKind } from '../contracts.js';
 import type { Services } from '../services.js';
 import { runAutomatedStep } from './execute.js';
 import type { RunbookRunRepo } from './repo.js';
 import type { RunbookService } from './service.js';
+import { STEP_JOB } from './step-job.js';
 
-/** One automated step of one run, at one generation (a stale job finds a newer gen and does nothing). */
-export const STEP_JOB = defineJob('runbook.step', z.object({ runId: z.string(), stepId: z.string(), gen: z.number().int() }));
+export { STEP_JOB } from './step-job.js';
 
 /** How long the claim on a started step is kept: longer than any step may run. */
 const CLAIM_MS = 7 * 86_400_000;

@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/access.js';
 import { isSwitchyardError } from '../../core/errors.js';
 import { servicesOf } from '../services.js';
-import type { RunbookCtx, RunbookService } from './service.js';
+import type { PipelineStarter, RunbookCtx, RunbookService } from './service.js';
 import type { RunbookRun, StepState } from './model.js';
 import type { RunbookRunRepo } from './repo.js';
 import type { StepDef } from './schema.js';
@@ -13,7 +13,7 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
  * guards and approvals apply to whoever started the step) and waits for it: `pipeline.run.finished`
  * settles the step, in whichever process receives it, after a restart too.
  */
-export class PipelineSteps {
+export class PipelineSteps implements PipelineStarter {
   constructor(
     private readonly ctx: Pick<RunbookCtx, 'services'>,
     private readonly repo: RunbookRunRepo,

@@ -1,38 +1,15 @@
 import type { Actor } from '../../core/access.js';
 import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.js';
-import type { AppContext } from '../../core/module.js';
 import { enqueueJob } from '../../core/ports/jobs.js';
 import { servicesOf, type Services } from '../services.js';
 import { authorizeRunbook } from './authorize.js';
-import { RunbookEvidence } from './evidence.js';
-import { STEP_JOB } from './jobs.js';
-import { currentStep, plan, type RunbookRun, type StepState } from './model.js';
 import type { RunbookCatalog } from './catalog.js';
-import type { RunbookPresenter } from './presenter.js';
-import type { RunbookRunRepo } from './repo.js';
+import type { PipelineStarter, RunbookDeps, StepRef } from './deps.js';
+import { STEP_JOB } from './step-job.js';
+import { currentStep, plan, type RunbookRun, type StepState } from './model.js';
 import { stepKind, type StepDef } from './schema.js';
-import type { PipelineSteps } from './pipeline-steps.js';
 
-export type RunbookCtx = Pick<
-  AppContext,
-  'store' | 'jobs' | 'chat' | 'access' | 'audit' | 'clock' | 'log' | 'services' | 'secrets' | 'home'
->;
-
-export interface RunbookDeps {
-  ctx: RunbookCtx;
-  repo: RunbookRunRepo;
-  presenter: RunbookPresenter;
-  catalog: RunbookCatalog;
-  evidence: RunbookEvidence;
-  /** The runbooks folder (its git commit is recorded on each run). */
-  dir: string;
-}
-
-/** A press on the current step, named by the button that carried it. */
-export interface StepRef {
-  run: string;
-  step: string;
-}
+export type { PipelineStarter, RunbookCtx, RunbookDeps, StepRef } from './deps.js';
 
 /**
  * Runs runbooks: one run per `/runbook run` or Run button, advanced step by step. Every change
@@ -40,7 +17,7 @@ export interface StepRef {
  * sees the step already moved on and does nothing; side effects follow from the change that won.
  */
 export class RunbookService {
-  private pipelineSteps?: PipelineSteps;
+  private pipelineSteps?: PipelineStarter;
 
   constructor(private readonly d: RunbookDeps) {}
 
@@ -48,7 +25,7 @@ export class RunbookService {
     return servicesOf(this.d.ctx);
   }
 
-  usePipelineSteps(p: PipelineSteps): void {
+  usePipelineSteps(p: PipelineStarter): void {
     this.pipelineSteps = p;
   }
 
