@@ -169,4 +169,17 @@ describe('running a runbook', () => {
     expect(run.steps[0]).toMatchObject({ status: 'succeeded', by: 'U0ALICE' });
     expect(run.steps[0]!.summary).toMatch(/^pipeline run r\d+ succeeded$/);
   });
+
+  it('settles a pipeline step whose run ends after a restart of the bot', async () => {
+    const id = runIdIn((await h.command('U0FRANK', 'C0NOC', '/runbook run slow-rollback')).text);
+    await until(h, id, stepIs('rollback', 'ready'), 'rollback ready');
+    await press(h, 'U0ALICE', 'C0NOC', id, 'runbook.run');
+    const waiting = await until(h, id, (r) => !!r.steps[0]!.pipelineRunId, 'pipeline started');
+    await h.restart();
+    const run = await until(h, id, (r) => r.status !== 'running', 'finished after the restart');
+    const pipelineRun = await servicesOf(h.app.ctx).get('pipelines').getRun(waiting.steps[0]!.pipelineRunId!);
+    expect(['succeeded', 'failed', 'cancelled']).toContain(pipelineRun!.status);
+    expect(run.steps[0]!.summary).toBe(`pipeline run ${pipelineRun!.id} ${pipelineRun!.status}`);
+    expect(run.status).toBe(pipelineRun!.status === 'succeeded' ? 'completed' : 'failed');
+  });
 });
