@@ -52,6 +52,8 @@ describe('runbook files', () => {
       expect(errors.join('\n'), expected).toContain(expected);
     }
     expect(checkRunbookFiles(write(good), kinds, { roles: ['noc'], pipelines: ['echo-params'] }).errors).toEqual([]);
+    // A deployment without the folder has no runbooks (and starts); a file there is always checked.
+    expect(checkRunbookFiles(join(dir, 'absent'), kinds)).toEqual({ runbooks: [], errors: [] });
   });
 
   it('refuses to start the bot on a bad runbook file, naming it', async () => {

@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { subscribe } from '../../core/events.js';
 import type { AppContext, Module, ModuleFactory } from '../../core/module.js';
 import { EVENTS } from '../../domain/contracts.js';
@@ -72,7 +72,7 @@ export function createRunbooksModule(ctx: AppContext, o: RunbooksOptions = {}): 
           ...(pipelines ? { pipelines: pipelines.pipelineNames() } : {}),
         }),
       );
-      ctx.log.info({ dir: basename(dir), runbooks: catalog.all().length }, 'runbooks loaded');
+      ctx.log.info({ dir, runbooks: catalog.all().length }, 'runbooks loaded');
     },
   };
 }

@@ -40,7 +40,10 @@ export function checkRunbookFiles(dir: string, kinds: readonly KindSchema[], ref
       .filter((n) => /\.ya?ml$/.test(n))
       .sort();
   } catch (err) {
-    return { runbooks: [], errors: [`${dir}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
+    const code = (err as NodeJS.ErrnoException).code;
+    // A deployment without a runbooks folder has no runbooks; one it cannot read is a problem.
+    if (code === 'ENOENT') return { runbooks: [], errors: [] };
+    return { runbooks: [], errors: [`${dir}: cannot be read (${code ?? 'error'})`] };
   }
   const byKind = new Map(kinds.filter((k) => !PIPELINE_ONLY_KINDS.includes(k.kind)).map((k) => [k.kind, k.settings]));
   const runbooks: LoadedRunbook[] = [];
