@@ -9,6 +9,7 @@ import type {
   InjectionResolver,
   PipelineService,
   PlanWriter,
+  RunbookQueries,
   StageKind,
 } from './contracts.js';
 
@@ -21,6 +22,7 @@ export interface ServiceMap {
   approvers: ApproverCheck;
   plan: PlanWriter;
   findings: FindingQueries;
+  runbooks: RunbookQueries;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servicesOf } from '../../src/domain/services.js';
 import { alertmanagerPayload, sendAlertmanager } from '../fakes/alertmanager.js';
 import { incidentIdIn, startIncidents, type IncidentsHarness } from '../incidents/support.js';
 import { companionsModule, testPipelines } from '../pipelines/support.js';
@@ -92,6 +93,10 @@ describe('runbooks on incidents', () => {
     expect(inc.source).toBe('alertmanager');
     const offer = await offerIn(inc.channel!, inc.id);
     expect(buttonsOf(offer).map((b) => b.value)).toEqual([`ops-drill|${inc.id}`]);
+    // The same matching, offered to other capabilities (the incident summary) through the registry.
+    const runbooks = servicesOf(ih.h.app.ctx).get('runbooks');
+    expect(runbooks.matching({ title: inc.title, services: inc.services })).toEqual([{ name: 'ops-drill', title: 'Ops drill' }]);
+    expect(runbooks.matching({ title: 'Payments slow', services: ['payments'] })).toEqual([]);
   });
 
   async function waitPostmortem(id: string): Promise<string> {

@@ -7,7 +7,7 @@ import { RunbookCatalog } from '../../domain/runbooks/catalog.js';
 import { RunbookEvidence } from '../../domain/runbooks/evidence.js';
 import { STEP_JOB, stepJobProcessor } from '../../domain/runbooks/jobs.js';
 import { validateRunbookFiles } from '../../domain/runbooks/load.js';
-import { offerRunbooks } from '../../domain/runbooks/offers.js';
+import { matchingRunbooks, offerRunbooks } from '../../domain/runbooks/offers.js';
 import { PipelineSteps } from '../../domain/runbooks/pipeline-steps.js';
 import { NO_HISTORY, type RunbookHistory } from '../../domain/runbooks/ports.js';
 import { RunbookRunRepo } from '../../domain/runbooks/repo.js';
@@ -48,6 +48,9 @@ export function createRunbooksModule(ctx: AppContext, o: RunbooksOptions = {}): 
   const svc = new RunbookService({ ctx, repo, presenter: runbookPresenter, catalog, evidence, dir });
   const pipelineSteps = new PipelineSteps(ctx, repo, svc);
   svc.usePipelineSteps(pipelineSteps);
+  services.provide('runbooks', {
+    matching: (inc) => matchingRunbooks(catalog.all(), inc).map((d) => ({ name: d.name, title: d.title })),
+  });
   const kinds = () => new Map(stageKinds(services).map((k) => [k.kind, k]));
 
   return {
