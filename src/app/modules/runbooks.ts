@@ -68,11 +68,13 @@ export function createRunbooksModule(ctx: AppContext, o: RunbooksOptions = {}): 
       ),
     ],
     async init() {
-      const pipelines = services.maybe('pipelines');
+      // Pipeline names are known once the pipelines module's init ran (it comes first in MODULES);
+      // built before it, the names are checked by workflows:check and when a step starts.
+      const pipelines = services.maybe('pipelines')?.pipelineNames() ?? [];
       catalog.set(
         validateRunbookFiles(dir, stageKinds(services), {
           roles: ctx.access.roleNames(),
-          ...(pipelines ? { pipelines: pipelines.pipelineNames() } : {}),
+          ...(pipelines.length ? { pipelines } : {}),
         }),
       );
       ctx.log.info({ dir, runbooks: catalog.all().length }, 'runbooks loaded');
