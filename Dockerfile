@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY workflows ./workflows
+COPY runbooks ./runbooks
 COPY scripts ./scripts
 COPY manifest.yml ./
 RUN mkdir -p /app/data && chown -R node:node /app/data

@@ -6,6 +6,7 @@ import { metricsModule } from './wire-metrics.js';
 import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
 import { planModule } from './wire-plan.js';
+import { runbooksModule } from './modules/runbooks.js';
 
 /**
  * Every capability the production bot runs. Order does not matter for correctness: modules find
@@ -19,4 +20,5 @@ export const MODULES: ModuleFactory[] = [
   planModule,
   inspectModule,
   metricsModule,
+  runbooksModule,
 ];

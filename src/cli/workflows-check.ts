@@ -1,6 +1,7 @@
 import { loadSettings } from '../config/settings.js';
 import { ConfigError } from '../core/errors.js';
 import { checkWorkflows } from './workflows-lib.js';
+import { checkRunbooks } from './runbooks-check.js';
 
 /**
  * `npm run workflows:check [dir]`: validates pipeline files without starting the bot or touching
@@ -11,13 +12,16 @@ import { checkWorkflows } from './workflows-lib.js';
 function main(): number {
   try {
     const settings = loadSettings(process.env);
-    const { dir, pipelines, errors } = checkWorkflows(settings, process.argv[2] ?? settings.WORKFLOWS_DIR);
+    const { dir, pipelines, errors: pipelineErrors } = checkWorkflows(settings, process.argv[2] ?? settings.WORKFLOWS_DIR);
+    const runbooks = checkRunbooks(settings, pipelines);
+    const errors = [...pipelineErrors, ...runbooks.errors];
     if (errors.length) {
       process.stderr.write(`workflows:check: ${errors.length} problem(s) in ${dir}:\n  ${errors.join('\n  ')}\n`);
       return 1;
     }
     process.stdout.write(
-      `workflows:check: ${pipelines.length} pipeline(s) in ${dir} are valid: ${pipelines.map((p) => p.name).join(', ')}\n`,
+      `workflows:check: ${pipelines.length} pipeline(s) in ${dir} are valid: ${pipelines.map((p) => p.name).join(', ')}\n` +
+        `workflows:check: ${runbooks.runbooks.length} runbook(s) in ${runbooks.dir} are valid: ${runbooks.runbooks.join(', ')}\n`,
     );
     return 0;
   } catch (err) {

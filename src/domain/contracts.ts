@@ -189,6 +189,12 @@ export interface IncidentQueries {
   addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void>;
 }
 
+// ---------------------------------------------------------------- runbooks
+/** The runbooks that answer an incident (one of its services, its alert name, a keyword of its title). */
+export interface RunbookQueries {
+  matching(incident: { title: string; services: readonly string[] }): Array<{ name: string; title: string }>;
+}
+
 // ---------------------------------------------------------------- approvals / freezes
 export interface FreezeQueries {
   activeFreeze(env: string, at: number): Promise<{ name: string; until?: number } | null>;

@@ -9,6 +9,7 @@ import type {
   InjectionResolver,
   PipelineService,
   PlanWriter,
+  RunbookQueries,
   StageKind,
 } from './contracts.js';
 import type { DeliveryMetrics } from './metrics/service.js';
@@ -23,6 +24,7 @@ export interface ServiceMap {
   plan: PlanWriter;
   findings: FindingQueries;
   metrics: DeliveryMetrics;
+  runbooks: RunbookQueries;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

@@ -51,6 +51,7 @@ const DECISION_AUDITS = [
   'src/domain/pipelines/service.ts',
   'src/domain/plan/closing.ts',
   'src/domain/plan/service.ts',
+  'src/domain/runbooks/evidence.ts', // runbook skips with their reason, automated step outcomes, the file version a run used
 ];
 
 describe('one way in: edges decoded, audited and de-duplicated in one place', () => {
