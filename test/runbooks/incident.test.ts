@@ -31,6 +31,11 @@ describe('runbooks on incidents', () => {
     expect(offer.text).toBe(`Runbooks for ${inc.id}: ops-drill`);
     const start = buttonsOf(offer).find((b) => b.action_id === 'runbook.start')!;
     expect(start.value).toBe(`ops-drill|${inc.id}`);
+    // The pinned summary offers the same Run button, so it stays in reach once the channel scrolls.
+    const pinned = h.slack.messages(inc.channel!).find((m) => h.slack.pins(inc.channel!).includes(m.ts))!;
+    expect(buttonsOf(pinned).filter((b) => b.action_id === 'runbook.start')).toEqual([
+      expect.objectContaining({ value: `ops-drill|${inc.id}`, text: expect.objectContaining({ text: 'Run ops-drill' }) }),
+    ]);
     const before = h.slack.ephemerals('U0ERIN').length;
     await h.slack.pressButton({ user: 'U0ERIN', channel: inc.channel!, ts: offer.ts, actionId: start.action_id, value: start.value! });
     const answer = await h.slack.waitFor(() =>

@@ -10,7 +10,8 @@ import { inviteResponders } from './invite.js';
 import { isOpen } from './model.js';
 import { armEscalation, armReminder, describeTimer, escalationLevels, needsFallback, resolveResponders } from './notify.js';
 import { permanentCode, setupProcessor } from './setup.js';
-import { summaryKey, topicOf } from './summary.js';
+import { runbooksFor, summaryKey, topicOf } from './summary.js';
+import { servicesOf } from '../services.js';
 
 /** The slow Slack work, as jobs: set-up (setup.ts), refresh, reminders, escalation, help desk. */
 
@@ -36,7 +37,10 @@ function refreshProcessor(d: IncidentDeps): JobProcessor {
           d.ctx.log.warn({ incident: inc.id, error }, 'Slack refused the incident topic; the summary still shows the state');
         }
       }
-      await d.ctx.chat.update(summaryKey(inc.id), d.presenter.summary(inc, await recentDeploys(d, inc)));
+      await d.ctx.chat.update(
+        summaryKey(inc.id),
+        d.presenter.summary(inc, await recentDeploys(d, inc), runbooksFor(servicesOf(d.ctx), inc)),
+      );
       return 'refreshed';
     },
   });

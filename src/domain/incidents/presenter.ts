@@ -14,7 +14,8 @@ export type BroadcastKind = 'declared' | 'update' | 'resolved';
  */
 export interface IncidentPresenter {
   /** The summary pinned in the incident channel, kept current; its buttons act while it is open. */
-  summary(inc: Incident, recentRuns: RunInfo[]): MessageContent;
+  /** The pinned summary: its deploys (with roll back) and the runbooks that answer it (with Run). */
+  summary(inc: Incident, recentRuns: RunInfo[], runbooks?: ReadonlyArray<{ name: string; title: string }>): MessageContent;
   /** A declaration, status update or resolution sent to every audience; `actor` is a user id. */
   update(inc: Incident, kind: BroadcastKind, text: string, actor?: string): MessageContent;
   /** The live announcement in the audience channels: the incident as it is now. */

@@ -10,7 +10,8 @@ import { recentDeploys } from './deploy.js';
 import { inviteResponders, refusalText } from './invite.js';
 import type { Incident } from './model.js';
 import { needsFallback, oncallOf, resolveResponders } from './notify.js';
-import { purposeOf, summaryKey, topicOf } from './summary.js';
+import { purposeOf, runbooksFor, summaryKey, topicOf } from './summary.js';
+import { servicesOf } from '../services.js';
 
 const MAX_NAME_ATTEMPTS = 30;
 
@@ -183,12 +184,17 @@ async function runSetup(d: IncidentDeps, id: string): Promise<string> {
   inc = await invite(d, (await d.repo.get(id)) ?? inc);
   if (!inc.setup.summaryPosted) {
     const rendered = inc.version;
-    await d.ctx.chat.post({ channel, key: summaryKey(id), ...d.presenter.summary(inc, await recentDeploys(d, inc)) });
+    await d.ctx.chat.post({
+      channel,
+      key: summaryKey(id),
+      ...d.presenter.summary(inc, await recentDeploys(d, inc), runbooksFor(servicesOf(d.ctx), inc)),
+    });
     await d.ctx.chat.pin(summaryKey(id));
     await syncAnnouncements(d, id); // the announcements can link the channel now
     inc = await record(d, id, (c) => ({ ...c, setup: { ...c.setup, summaryPosted: true, ready: true } }));
     // A change that landed while the summary was being posted skipped its refresh: catch up.
-    if (inc.version !== rendered + 1) await d.ctx.chat.update(summaryKey(id), d.presenter.summary(inc, await recentDeploys(d, inc)));
+    if (inc.version !== rendered + 1)
+      await d.ctx.chat.update(summaryKey(id), d.presenter.summary(inc, await recentDeploys(d, inc), runbooksFor(servicesOf(d.ctx), inc)));
   }
   await noteGaps(d, inc);
   return 'ready';

@@ -1,4 +1,5 @@
 import { mention } from '../../core/outbound.js';
+import type { Services } from '../services.js';
 import type { Incident } from './model.js';
 
 /**
@@ -6,6 +7,11 @@ import type { Incident } from './model.js';
  * summary itself), its topic and purpose, and the one time format of incident texts.
  */
 export const summaryKey = (id: string): string => `inc-${id}-summary`;
+
+/** The runbooks that answer an incident (none when the runbooks capability is not running). */
+export function runbooksFor(services: Services, inc: Incident): Array<{ name: string; title: string }> {
+  return services.maybe('runbooks')?.matching({ title: inc.title, services: inc.services }) ?? [];
+}
 
 export function fmtTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';

@@ -16,6 +16,7 @@ import {
 } from '../../core/blocks.js';
 import type { RunInfo } from '../../domain/contracts.js';
 import { ROLE_LABEL, ROLES, SEVERITY_EMOJI, STATUSES, isOpen, who, type Incident } from '../../domain/incidents/model.js';
+import { START } from '../shared/runbook-start.js';
 import type { BroadcastKind, IncidentPresenter } from '../../domain/incidents/presenter.js';
 import { fmtTime } from '../../domain/incidents/summary.js';
 import { ACK, ROLLBACK, SEVERITY, STATUS } from './actions.js';
@@ -26,7 +27,7 @@ import { postmortemMessages } from './render-postmortem.js';
  * live announcement. `incidentPresenter` is the domain's IncidentPresenter, wired by src/app.
  */
 export const incidentPresenter: IncidentPresenter = {
-  summary: (inc, runs) => renderSummary(inc, runs),
+  summary: (inc, runs, runbooks) => renderSummary(inc, runs, runbooks),
   update: (inc, kind, text, actor) => formatUpdate(inc, kind, text, actor),
   announcement: (inc) => renderAnnouncement(inc),
   postmortem: (id, markdown) => postmortemMessages(id, markdown),
@@ -67,7 +68,11 @@ function deployLines(runs: RunInfo[], incId: string, open: boolean): Block[] {
   return out;
 }
 
-export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
+export function renderSummary(
+  inc: Incident,
+  runs: RunInfo[],
+  runbooks: ReadonlyArray<{ name: string; title: string }> = [],
+): MessageContent {
   const open = isOpen(inc);
   const roles = ROLES.map((r) => `${ROLE_LABEL[r]}: ${inc.roles[r] ? `${mention(inc.roles[r])}` : '_unassigned_'}`).join('\n');
   const blocks: Block[] = [
@@ -113,6 +118,15 @@ export function renderSummary(inc: Incident, runs: RunInfo[]): MessageContent {
         'incident-severity',
       ),
     );
+    if (runbooks.length) {
+      blocks.push(
+        context(`Runbooks for this incident: ${runbooks.map((r) => `*${escapeMrkdwn(r.title)}*`).join(', ')}`),
+        actions(
+          runbooks.slice(0, 5).map((r) => START.button({ text: `Run ${r.name}`, value: { name: r.name, incident: inc.id } })),
+          'incident-runbooks',
+        ),
+      );
+    }
   } else {
     blocks.push(context(`Resolved ${inc.resolvedAt ? fmtTime(inc.resolvedAt) : ''} by ${who(inc.resolvedBy)}.`));
   }

@@ -6,6 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import type { RunbookService } from '../../domain/runbooks/service.js';
 import { RUNBOOK_POLICY } from './policy.js';
 import { doneModal, skipModal } from './views.js';
+import { START } from '../shared/runbook-start.js';
 
 const runId = z.string().regex(/^RB-\d+$/);
 const stepId = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/);
@@ -14,11 +15,8 @@ const stepRef = compact({ run: runId, step: stepId });
 export const DONE = defineAction({ id: 'runbook.done', value: stepRef });
 export const SKIP = defineAction({ id: 'runbook.skip', value: stepRef });
 export const RUN = defineAction({ id: 'runbook.run', value: stepRef });
-/** The Run button of an offer on an incident: starts the runbook attached to that incident. */
-export const START = defineAction({
-  id: 'runbook.start',
-  value: compact({ name: stepId, incident: z.string().regex(/^INC-\d+$/) }),
-});
+/** The Run button of an offer on an incident (declared in src/surfaces/shared: the incident summary shows it too). */
+export { START } from '../shared/runbook-start.js';
 
 function needTrigger(triggerId: string | undefined): string {
   if (!triggerId) throw new UsageError('This button opens a form, which needs Slack to send a trigger; press it again.');
