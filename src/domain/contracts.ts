@@ -222,7 +222,7 @@ export interface PlanItemDraft {
 export interface PlanWriter {
   createItem(draft: PlanItemDraft): Promise<{ id: string }>;
   /** The item a typed id (PLAN-7, 7) names; throws NotFoundError when there is none. */
-  get(typed: string): Promise<{ id: string; title: string; state: string }>;
+  get(typed: string): Promise<{ id: string; title: string; state: string; startedAt?: number }>;
 }
 
 // ---------------------------------------------------------------- inspectors

@@ -59,8 +59,12 @@ describe('delivery metrics from real runs and incidents', () => {
     shift = -25 * D;
     // The first iteration starts here, so its close below spans the three recent deploys.
     expect((await h.command('U0BOB', 'C0DEPLOYS', '/plan iteration start "Delivery test" --days 30')).text).toContain('Delivery test');
+    shift = -21 * D;
+    const added = await h.command('U0BOB', 'C0DEPLOYS', '/plan add "Faster checkout" --service checkout --next');
+    ids.item = /PLAN-\d+/.exec(added.text)![0];
+    expect((await h.command('U0BOB', 'C0DEPLOYS', `/plan move ${ids.item} doing`)).text).toContain('is now *doing*');
     shift = -20 * D;
-    ids.d1 = await deploy('production');
+    ids.d1 = await deploy('production', ` --plan ${ids.item}`);
     shift = -20 * D + 2 * H;
     ids.inc1 = await declare('Checkout errors after deploy', 'checkout');
     shift = -20 * D + 2 * H + 30 * 60_000;
@@ -91,6 +95,8 @@ describe('delivery metrics from real runs and incidents', () => {
     // The clock moved 30 minutes between declare and resolve; the commands themselves take a moment.
     expect(r.text).toMatch(/Time to restore service: 30m( \d+s)? median over 1 incidents · :star2: elite/);
     expect(r.text).toMatch(/Lead time for changes: \d+(ms|s) median · :star2: elite/);
+    // D1 shipped a plan item that moved to doing a day earlier: its lead time starts there.
+    expect(JSON.stringify(r.reply?.blocks)).toContain('lead time measured 1 from the plan item starting, 2 from the run starting');
   });
 
   it('drills down to the failed changes with their incident and fix', async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
 import type { ChartRenderer } from '../../domain/metrics/chart.js';
+import { planChangeClock } from '../../domain/metrics/change-clock.js';
 import { loadMetricsConfig, type MetricsConfig } from '../../domain/metrics/config.js';
 import { DIGEST_SCHEDULER, DIGEST_TEAM, DIGEST_TICK, digestProcessors } from '../../domain/metrics/digest.js';
 import { DeliveryMetrics } from '../../domain/metrics/service.js';
@@ -16,7 +17,7 @@ export interface MetricsModuleOptions {
   config?: MetricsConfig;
   /** Production environments; defaults to `productionEnvs` of `<configDir>/plan.yml`. */
   productionEnvs?: readonly string[];
-  /** Where a change started when better known than the run's trigger (a commit's time). */
+  /** Where a change started when better known than the run's trigger; by default, its plan items moving to doing. */
   changeClock?: ChangeClock;
   /** Teams by service (the Home shows a person their team's figures); `<configDir>/teams.yml` when left out. */
   teams?: Teams;
@@ -36,7 +37,7 @@ export function createMetricsModule(ctx: AppContext, o: MetricsModuleOptions = {
     pipelines: () => services.get('pipelines'),
     incidents: () => services.get('incidents'),
     productionEnvs,
-    ...(o.changeClock ? { changeClock: o.changeClock } : {}),
+    changeClock: o.changeClock ?? planChangeClock(() => services.maybe('plan')),
   });
   const metrics = new DeliveryMetrics(source, { failureWindowMs: cfg.failureWindow.ms, now: () => ctx.clock.now() });
   services.provide('metrics', metrics);

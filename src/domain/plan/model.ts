@@ -55,6 +55,8 @@ export interface PlanItem {
   createdBy: string;
   createdAt: number;
   updatedAt: number;
+  /** When the item first moved to doing: where its lead time for changes starts (delivery metrics). */
+  startedAt?: number;
   /** Set on a done item when a linked production run shipped it. */
   shipped?: ShippedMarker;
   dropReason?: string;

@@ -121,6 +121,7 @@ export class PlanService implements PlanWriter {
         ...rest,
         state,
         ...(iteration ? { iteration } : {}),
+        ...(state === 'doing' && i.startedAt === undefined ? { startedAt: now } : {}),
         updatedAt: now,
         history: withHistory(i, { at: now, actor, text: `moved ${i.state} → ${state}` }),
       };
