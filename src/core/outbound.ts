@@ -124,6 +124,19 @@ export function toPlainText(text: string): string {
 }
 
 /**
+ * Mrkdwn from a file reviewed like code (a runbook's instruction): its `<url|label>` links and its
+ * `<#C…>`, `<@U…>`, `<!subteam^S…>` references are kept, each rebuilt by its builder; any other `<`
+ * (`<!channel>`, a forged link) is escaped by the boundary like user text.
+ */
+export function reviewedMrkdwn(text: string): string {
+  return text
+    .replace(/<(https?:\/\/[^|>\s]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => link(url, label))
+    .replace(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => channelLink(id))
+    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => mention(id))
+    .replace(/<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => subteam(id));
+}
+
+/**
  * Text that already went through `toSlackText` (and was stored, e.g. a timeline entry) holds no
  * `<` but the bot's own markup: trust it again for this process's boundary.
  */

@@ -22,7 +22,8 @@ describe('runbooks on incidents', () => {
       message: `no runbook offer for ${incident}`,
     });
 
-  it('offers the matching runbook on a declared incident; its Run button starts a run attached to it; every step reaches the timeline and the postmortem', async () => {
+  const declared = 'offers the matching runbook on a declared incident (and on its pinned summary);';
+  it(`${declared} its Run button starts a run attached to it; every step reaches the timeline and the postmortem`, async () => {
     const { h } = ih;
     const inc = await ih.ready(
       incidentIdIn((await h.command('U0ERIN', 'C0INCIDENTS', '/incident declare sev3 "Drill: checkout errors" --service checkout')).text),

@@ -65,7 +65,8 @@ export function runbookCommand(svc: RunbookService): CommandSpec {
           const lines = [
             `*${escapeMrkdwn(d.title)}* (\`${d.name}\`)`,
             ...(d.description ? [instructionMrkdwn(escapeMrkdwn(d.description))] : []),
-            `services: ${d.services.join(', ') || 'any'} · alerts: ${d.alerts.join(', ') || 'none'} · keywords: ${d.keywords.join(', ') || 'none'}`,
+            `services: ${d.services.join(', ') || 'any'} · alerts: ${d.alerts.join(', ') || 'none'}` +
+              ` · keywords: ${d.keywords.join(', ') || 'none'}`,
             `who may run: ${whoMayRun(d)}`,
             `file \`${rb.file}\` · sha256 \`${rb.hash.slice(0, 12)}\`` +
               (change
@@ -101,7 +102,9 @@ export function runbookCommand(svc: RunbookService): CommandSpec {
             detail: `${run.runbook} sha256 ${run.hash.slice(0, 12)}${run.incident ? ` for ${run.incident}` : ''}`,
           });
           return {
-            text: `Started runbook *${run.runbook}* as ${run.id}${run.incident ? ` for ${run.incident}` : ''} by ${mention(ctx.actor.userId)}.`,
+            text:
+              `Started runbook *${run.runbook}* as ${run.id}${run.incident ? ` for ${run.incident}` : ''}` +
+              ` by ${mention(ctx.actor.userId)}.`,
           };
         },
       }),

@@ -1,6 +1,5 @@
 import {
   actions,
-  channelLink,
   context,
   escapeMrkdwn,
   header,
@@ -8,11 +7,10 @@ import {
   md,
   mention,
   sections,
-  subteam,
   type ButtonSpec,
   type MessageContent,
 } from '../../core/blocks.js';
-import { escapeUntrusted, slackDate } from '../../core/outbound.js';
+import { escapeUntrusted, reviewedMrkdwn, slackDate } from '../../core/outbound.js';
 import { currentStep, describeCondition, type RunbookRun, type StepState, type StepStatus } from '../../domain/runbooks/model.js';
 import type { RunbookPresenter } from '../../domain/runbooks/presenter.js';
 import { stepKind, type RunbookDef, type StepDef } from '../../domain/runbooks/schema.js';
@@ -31,17 +29,8 @@ const ICON: Record<StepStatus, string> = {
 
 const RUN_LINE = { running: 'in progress', completed: ':white_check_mark: completed', failed: ':x: stopped: a step failed' };
 
-/**
- * Mrkdwn written in a runbook file: reviewed like code, so its `<url|label>` links are kept (built
- * with link(), the one way to make a link) and every other `<` is escaped by the boundary.
- */
-export function instructionMrkdwn(text: string): string {
-  return text
-    .replace(/<(https?:\/\/[^|>\s]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => link(url, label))
-    .replace(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => channelLink(id))
-    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => mention(id))
-    .replace(/<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => subteam(id));
-}
+/** Mrkdwn written in a runbook file: reviewed like code (see reviewedMrkdwn in src/core/outbound.ts). */
+export const instructionMrkdwn = reviewedMrkdwn;
 
 function kindLabel(def: StepDef): string {
   const k = stepKind(def);
