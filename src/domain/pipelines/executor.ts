@@ -280,8 +280,10 @@ export class StageExecutor {
       );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
     if (why === 'lease-lost') return void (await flush().catch(() => undefined));
-    await lease.untilStored(flush, 'stage log');
+    // The log is stored before the outcome (recordAttempt waits for it, claiming the successor's lease meanwhile).
+    const logged = lease.untilStored(flush, 'stage log');
     if (why === 'shutdown') {
+      await logged;
       const after = await this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
           ...s,
@@ -294,7 +296,7 @@ export class StageExecutor {
     }
     const next = await recordAttempt(
       { repo: this.repo, orch: this.orch, announce: this.announce, leaseMs: this.opts.leaseMs, token: this.token },
-      { doc, stage, owner, lease, why, outcome: outcome && maskDeep(outcome, secrets), error, secrets },
+      { doc, stage, owner, lease, why, outcome: outcome && maskDeep(outcome, secrets), error, secrets, logged },
       this.ctx.clock.now(),
       // One more stage here (the one it lets start, if any) while this worker takes work.
       !this.stopping && this.inflight.size < this.opts.maxInflight,

@@ -19,6 +19,8 @@ export interface AttemptEnd {
   outcome: StageOutcome | undefined;
   error: unknown;
   secrets: Set<string>;
+  /** The attempt's log lines being stored: the outcome is written only once they are. */
+  logged: Promise<void>;
 }
 
 /** A stage this worker started in the same write that recorded its predecessor: run it now. */
@@ -47,7 +49,7 @@ export interface RecorderDeps {
  * Other stages the write starts (a fan-out) are enqueued as jobs for any worker.
  */
 export async function recordAttempt(d: RecorderDeps, end: AttemptEnd, now: number, mayContinue: boolean): Promise<Successor | null> {
-  const { doc, stage, owner, lease } = end;
+  const { doc, stage } = end;
   let retryIn = 0;
   const change = (x: RunDoc) =>
     patchStage(x, stage.id, stage.gen, 'executing', (s) => {
@@ -55,15 +57,37 @@ export async function recordAttempt(d: RecorderDeps, end: AttemptEnd, now: numbe
       retryIn = next.retryIn;
       return next.stage;
     });
-  const claimed = mayContinue ? await claimSuccessor(d, doc, change, now) : null;
+  const claiming = mayContinue ? claimSuccessor(d, doc, change, now) : Promise.resolve(null);
+  const [logged, claimed] = await Promise.allSettled([end.logged, claiming]);
+  if (claimed.status === 'rejected') throw claimed.reason;
+  if (logged.status === 'rejected') {
+    if (claimed.value) await d.repo.releaseLease(doc.id, claimed.value.stageId, claimed.value.owner);
+    throw logged.reason;
+  }
+  return settle(d, end, now, change, claimed.value, () => retryIn);
+}
+
+/** The write, then what it lets happen: leases released, a thread note, the next stages enqueued or run here. */
+async function settle(
+  d: RecorderDeps,
+  end: AttemptEnd,
+  now: number,
+  change: (x: RunDoc) => RunDoc | typeof ABORT,
+  claimed: { stageId: string; gen: number; owner: string } | null,
+  retryDelay: () => number,
+): Promise<Successor | null> {
+  const { doc, stage, owner, lease } = end;
   const inline = claimed ? { stageId: claimed.stageId, gen: claimed.gen, start: (s: StageState) => startStage(s, now) } : undefined;
   // The outcome is kept until the store takes it (a Redis restart or failover): giving up here
   // would let the lease lapse and the watchdog run the stage again or fail it as "worker stopped".
   const written = await lease.untilStored(() => d.orch.settle(doc.id, change, now, inline), 'stage outcome');
+  const retryIn = retryDelay();
   const stepped = landed(written, stage, now, retryIn, claimed);
   lease.stop();
-  await d.repo.releaseLease(doc.id, stage.id, owner);
-  if (claimed && !stepped.inlined) await d.repo.releaseLease(doc.id, claimed.stageId, claimed.owner);
+  const released = Promise.all([
+    d.repo.releaseLease(doc.id, stage.id, owner),
+    claimed && !stepped.inlined ? d.repo.releaseLease(doc.id, claimed.stageId, claimed.owner) : undefined,
+  ]);
   const after = stepped.doc;
   const s = after?.stages.find((x) => x.id === stage.id);
   if (after && s && stepped.applied) {
@@ -78,7 +102,7 @@ export async function recordAttempt(d: RecorderDeps, end: AttemptEnd, now: numbe
     }
     if (note) await d.announce.thread(after, `${s.id}-g${stage.gen}-${s.status}`, maskSecrets(note, end.secrets));
   }
-  await d.orch.proceed(stepped);
+  await Promise.all([released, d.orch.proceed(stepped)]);
   return after && stepped.inlined && claimed ? { doc: after, stage: stepped.inlined, owner: claimed.owner } : null;
 }
 
