@@ -295,7 +295,7 @@ export class StageExecutor {
       return;
     }
     const next = await recordAttempt(
-      { repo: this.repo, orch: this.orch, announce: this.announce, leaseMs: this.opts.leaseMs, token: this.token },
+      { repo: this.repo, orch: this.orch, announce: this.announce, leaseMs: this.opts.leaseMs, token: this.token, log: this.ctx.log },
       { doc, stage, owner, lease, why, outcome: outcome && maskDeep(outcome, secrets), error, secrets, logged },
       this.ctx.clock.now(),
       // One more stage here (the one it lets start, if any) while this worker takes work.

@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/ports/runtime.js';
 import { ABORT } from '../../core/ports/store.js';
 import type { StageOutcome } from '../contracts.js';
 import type { Announcer } from './announce.js';
@@ -37,6 +38,7 @@ export interface RecorderDeps {
   leaseMs: number;
   /** This worker's lease token prefix (owner = `<token>-<gen>`). */
   token: string;
+  log: Logger;
 }
 
 /**
@@ -102,7 +104,10 @@ async function settle(
     }
     if (note) await d.announce.thread(after, `${s.id}-g${stage.gen}-${s.status}`, maskSecrets(note, end.secrets));
   }
-  await Promise.all([released, d.orch.proceed(stepped)]);
+  await d.orch.proceed(stepped);
+  // Not waited for by what follows (the successor starts at once): a release that fails only lets
+  // the lease run out, and the stage is no longer executing, so nobody takes it over.
+  void released.catch((err: Error) => d.log.warn({ runId: doc.id, stageId: stage.id, err: err.message }, 'stage lease release failed'));
   return after && stepped.inlined && claimed ? { doc: after, stage: stepped.inlined, owner: claimed.owner } : null;
 }
 
