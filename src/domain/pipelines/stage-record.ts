@@ -59,14 +59,16 @@ export async function recordAttempt(d: RecorderDeps, end: AttemptEnd, now: numbe
       retryIn = next.retryIn;
       return next.stage;
     });
-  const claiming = mayContinue ? claimSuccessor(d, doc, change, now) : Promise.resolve(null);
+  // Claiming is only an optimisation: when the store does not take it (an outage), the successor
+  // simply goes to the queue; a claim that did land unseen runs out after a lease.
+  const claiming = mayContinue ? claimSuccessor(d, doc, change, now).catch(() => null) : Promise.resolve(null);
   const [logged, claimed] = await Promise.allSettled([end.logged, claiming]);
-  if (claimed.status === 'rejected') throw claimed.reason;
+  const successor = claimed.status === 'fulfilled' ? claimed.value : null;
   if (logged.status === 'rejected') {
-    if (claimed.value) await d.repo.releaseLease(doc.id, claimed.value.stageId, claimed.value.owner);
+    if (successor) await d.repo.releaseLease(doc.id, successor.stageId, successor.owner).catch(() => undefined);
     throw logged.reason;
   }
-  return settle(d, end, now, change, claimed.value, () => retryIn);
+  return settle(d, end, now, change, successor, () => retryIn);
 }
 
 /** The write, then what it lets happen: leases released, a thread note, the next stages enqueued or run here. */
