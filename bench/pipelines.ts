@@ -13,7 +13,7 @@ import type { Bench, BenchResult } from './types.js';
 
 /**
  * Orchestration cost of the pipelines engine, on a Redis of the bench's own (redis-counts.ts):
- *  - per no-op stage of a sequential pipeline (state in Redis, lease, stage job, message refresh)
+ *  - per no-op stage of a sequential pipeline (state in Redis, lease, log, hand-off, message refresh)
  *    next to a raw BullMQ job chain (each job's completion adds the next), in time and in Redis
  *    commands (INFO commandstats deltas, Lua's inner commands included);
  *  - 3-stage no-op runs per second with 1, 10 and 100 runs in flight (one environment each, so
@@ -132,7 +132,7 @@ export const bench: Bench = async () => {
           unit: 'ms',
           baseline: { name: 'raw BullMQ chained job', value: r2(raw.ms) },
           goal: { op: '<=', value: r2(raw.ms * 2) },
-          note: 'Redis state, stage lease, stage job, message refresh; best of 3 runs',
+          note: 'run state, stage lease, log, hand-off to the next stage, coalesced message refresh; best of 3 runs',
         },
         {
           name: `Redis commands per no-op stage (${REPS} runs of ${STAGES} stages, run start and end included)`,
