@@ -33,10 +33,8 @@ function workflows(dir: string): void {
     `environments: { ${Array.from({ length: envs }, (_, i) => `e${i}: {}`).join(', ')} }\nstages:\n`;
   const seq = Array.from({ length: STAGES }, (_, i) => `  - { id: s${i}, kind: noop${i ? `, needs: [s${i - 1}]` : ''} }`).join('\n');
   writeFileSync(join(dir, 'seq.yml'), `${head('seq', 'bench', 1)}${seq}\n`);
-  writeFileSync(
-    join(dir, 'fan.yml'),
-    `${head('fan', 'benchfan', 100)}  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n`,
-  );
+  const three = '  - { id: a, kind: noop }\n  - { id: b, kind: noop, needs: [a] }\n  - { id: c, kind: noop, needs: [b] }\n';
+  writeFileSync(join(dir, 'fan.yml'), `${head('fan', 'benchfan', 100)}${three}`);
   writeFileSync(join(dir, 'one.yml'), `${head('one', 'benchone', 10)}  - { id: a, kind: noop }\n`);
 }
 
