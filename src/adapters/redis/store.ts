@@ -21,6 +21,9 @@ import { ReplicaWait } from './replica-wait.js';
 import { CAS_LUA, EXTEND_LUA, LIST_PUSH_LUA, RELEASE_LUA } from './scripts.js';
 
 const MAX_UPDATE_ATTEMPTS = 50;
+/** Keys whose last seen value update() remembers (see `seen`), and the largest value remembered. */
+const SEEN_KEYS = 256;
+const SEEN_MAX_CHARS = 64 * 1024;
 const DEFAULT_STREAM_MAXLEN = 10_000;
 const PING_TIMEOUT_MS = 1000;
 
@@ -77,7 +80,12 @@ type ScriptCaller = (...keysAndArgs: Array<string | number>) => Promise<unknown>
  */
 export class RedisStore implements Store {
   private readonly defined = new Map<string, string>();
-  private readonly cas: Script<number>;
+  private readonly cas: Script<1 | [0, string | null]>;
+  /**
+   * The value update() last read or wrote per key, most recent last: the guess its compare-and-set
+   * starts from. Never trusted on its own: the script compares it with what Redis holds.
+   */
+  private readonly seen = new Map<string, string>();
   private readonly releaseScript: Script<number>;
   private readonly extendScript: Script<number>;
   private readonly listPushScript: Script<number>;
@@ -92,10 +100,10 @@ export class RedisStore implements Store {
     if (!prefix || /\s/.test(prefix)) throw new TypeError(`RedisStore: invalid key prefix "${prefix}"`);
     const { waitReplicas, waitTimeoutMs = 500, log = silentLogger } = opts;
     if (waitReplicas) this.replicaWait = new ReplicaWait(redis, { replicas: waitReplicas, timeoutMs: waitTimeoutMs, log });
-    this.cas = this.script('switchyardCas', 1, CAS_LUA);
+    this.cas = this.script('switchyardCasFetch', 1, CAS_LUA);
     this.releaseScript = this.script('switchyardRelease', 1, RELEASE_LUA);
     this.extendScript = this.script('switchyardExtend', 1, EXTEND_LUA);
-    this.listPushScript = this.script('switchyardListPush', 1, LIST_PUSH_LUA);
+    this.listPushScript = this.script('switchyardListPushTtl', 1, LIST_PUSH_LUA);
   }
 
   /**
@@ -153,45 +161,64 @@ export class RedisStore implements Store {
   /**
    * Without `ttlMs` the key keeps whatever expiry it had (SET ... KEEPTTL); with it, the expiry is
    * reset to `ttlMs`. Throws after MAX_UPDATE_ATTEMPTS lost races. A connection error is not
-   * retried (the EXEC may have been applied), it propagates to the caller.
+   * retried (the write may have been applied), it propagates to the caller.
+   *
+   * The first try computes from the value this store last saw for the key, without reading it: the
+   * compare-and-set writes only if Redis still holds exactly that, and otherwise answers with what
+   * it holds, from which `fn` is run again. A decision that writes nothing (ABORT) or throws is only
+   * taken on a value read from Redis in this call, never on the remembered guess.
    */
   async update<T>(key: string, fn: (current: T | null) => T | null | typeof ABORT, opts: { ttlMs?: number } = {}): Promise<T | null> {
     const ttlMs = opts.ttlMs === undefined ? undefined : positiveInt(opts.ttlMs, 'ttlMs');
+    let known: { raw: string | null; read: boolean } = this.seen.has(key)
+      ? { raw: this.seen.get(key)!, read: false }
+      : { raw: await this.redis.get(key), read: true };
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-      const outcome = await this.tryUpdate(key, fn, ttlMs);
-      if (outcome.done) return outcome.value;
-      // Lost a race: back off a little (jittered, growing) so competing writers spread out.
-      await sleep(Math.random() * Math.min(2 + attempt * 2, 50));
+      const { raw, read } = known;
+      let next: T | null | typeof ABORT;
+      try {
+        next = fn(parseJson<T>(raw));
+      } catch (err) {
+        if (read) throw err;
+        known = { raw: await this.redis.get(key), read: true };
+        continue;
+      }
+      if (next === ABORT) {
+        if (!read) {
+          known = { raw: await this.redis.get(key), read: true };
+          continue;
+        }
+        this.remember(key, raw);
+        return parseJson<T>(raw);
+      }
+      const text = next === null ? null : toJson(next);
+      const reply = await this.cas(
+        [key],
+        [raw === null ? '0' : '1', raw ?? '', text === null ? 'del' : 'set', text ?? '', ttlMs === undefined ? '' : String(ttlMs)],
+      );
+      if (reply === 1) {
+        this.remember(key, text);
+        await this.replicaWait?.afterWrite();
+        return next;
+      }
+      known = { raw: reply[1] ?? null, read: true };
+      this.remember(key, known.raw);
+      // A lost race against another writer (not a stale guess): back off a little (jittered, growing).
+      if (read) await sleep(Math.random() * Math.min(2 + attempt * 2, 50));
     }
     throw new Error(`RedisStore.update: gave up on ${key} after ${MAX_UPDATE_ATTEMPTS} concurrent modifications`);
   }
 
-  private async tryUpdate<T>(
-    key: string,
-    fn: (current: T | null) => T | null | typeof ABORT,
-    ttlMs: number | undefined,
-  ): Promise<{ done: true; value: T | null } | { done: false }> {
-    const raw = await this.redis.get(key);
-    const current = parseJson<T>(raw);
-    const next = fn(current);
-    if (next === ABORT) return { done: true, value: current };
-    const applied = await this.cas(
-      [key],
-      [
-        raw === null ? '0' : '1',
-        raw ?? '',
-        next === null ? 'del' : 'set',
-        next === null ? '' : toJson(next),
-        ttlMs === undefined ? '' : String(ttlMs),
-      ],
-    );
-    if (applied !== 1) return { done: false };
-    await this.replicaWait?.afterWrite();
-    return { done: true, value: next };
+  private remember(key: string, raw: string | null): void {
+    this.seen.delete(key);
+    if (raw === null || raw.length > SEEN_MAX_CHARS) return;
+    this.seen.set(key, raw);
+    if (this.seen.size > SEEN_KEYS) this.seen.delete(this.seen.keys().next().value!);
   }
 
   async del(...keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
+    for (const k of keys) this.seen.delete(k);
     return this.redis.del(...keys);
   }
 
@@ -266,10 +293,10 @@ export class RedisStore implements Store {
     return out;
   }
 
-  async listPush(key: string, values: string[], maxLen?: number): Promise<number> {
+  async listPush(key: string, values: string[], maxLen?: number, ttlMs?: number): Promise<number> {
     if (values.length === 0) return this.redis.llen(key);
     const cap = maxLen === undefined ? 0 : positiveInt(maxLen, 'maxLen');
-    return this.listPushScript([key], [cap, ...values]);
+    return this.listPushScript([key], [cap, ttlMs === undefined ? '' : positiveInt(ttlMs, 'ttlMs'), ...values]);
   }
 
   async listRange(key: string, start: number, stop: number): Promise<string[]> {

@@ -48,8 +48,8 @@ export interface Store {
     opts?: { min?: number; max?: number; rev?: boolean; limit?: number },
   ): Promise<Array<{ member: string; score: number }>>;
 
-  /** Appends, then trims to the newest `maxLen` entries. */
-  listPush(key: string, values: string[], maxLen?: number): Promise<number>;
+  /** Appends, then trims to the newest `maxLen` entries; with `ttlMs`, the list expires that long after this push. */
+  listPush(key: string, values: string[], maxLen?: number, ttlMs?: number): Promise<number>;
   listRange(key: string, start: number, stop: number): Promise<string[]>;
 
   /** Redis stream append with approximate cap; returns the entry id (ms-seq). */

@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/module.js';
-import type { JobContext, JobProcessor } from '../../core/ports/jobs.js';
+import { jobProcessor, type JobContext, type JobProcessor } from '../../core/ports/jobs.js';
+import { ABORT } from '../../core/ports/store.js';
 import { formatDuration } from '../../core/time.js';
 import type { StageKind, StageOutcome } from '../contracts.js';
 import type { Announcer } from './announce.js';
 import { stopSummary, type GuardStop, type RunGuards } from './guards.js';
 import type { BuiltinStageContext } from './kinds/common.js';
 import { isTerminal, toRunInfo, type RunDoc, type StageState } from './model.js';
-import { STAGE_JOB, type Orchestrator } from './orchestrator.js';
+import { STAGE, type Orchestrator } from './orchestrator.js';
 import { maskSecrets } from './placeholders.js';
-import { logBlock, safeMrkdwn } from './run-text.js';
 import type { RunRepo } from './repo.js';
 import { maskDeep, resolveStageSettings, safeMessage } from './stage-settings.js';
 import { StageLease } from './stage-lease.js';
-import { patchStage, settleStage, type StopReason } from './stage-outcome.js';
+import { patchStage, startStage, type StopReason } from './stage-outcome.js';
+import { recordAttempt } from './stage-record.js';
+import { untilAborted, within } from './waits.js';
 
 export { patchStage } from './stage-outcome.js';
 
@@ -67,13 +69,7 @@ export class StageExecutor {
   ) {}
 
   processor(): JobProcessor {
-    return {
-      name: STAGE_JOB,
-      attempts: 5,
-      backoffMs: 500,
-      concurrency: 10,
-      process: (data, jc) => this.launch(data as { runId: string; stageId: string; gen: number }, jc),
-    };
+    return jobProcessor(STAGE, { attempts: 5, backoffMs: 500, concurrency: 10, process: (data, jc) => this.launch(data, jc) });
   }
 
   /** Stops local work on a cancel at once (other workers notice on their next heartbeat). */
@@ -96,39 +92,53 @@ export class StageExecutor {
     }
     for (const e of this.inflight.values()) e.controller.abort(new Interrupt('shutdown'));
     await within(settled(), 10_000);
+    // Coalesced message refreshes still waiting for their interval go out before the process ends.
+    await within(this.orch.flushRefreshes(), 5_000);
   }
 
+  /**
+   * Claims the stage (its lease first, so the watchdog never sees it executing without one), then
+   * marks it executing in the same write that checks it is still this generation, queued.
+   */
   private async launch(data: { runId: string; stageId: string; gen: number }, jc: JobContext): Promise<string> {
     if (this.stopping || this.inflight.size >= this.opts.maxInflight) await jc.defer(250);
     const { runId, stageId, gen } = data;
-    const before = await this.repo.get(runId);
-    const s0 = before?.stages.find((s) => s.id === stageId);
-    if (!before || isTerminal(before) || !s0 || s0.gen !== gen || s0.status !== 'running' || s0.phase !== 'queued') return 'stale';
     const owner = `${this.token}-${gen}`;
-    if (!(await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs))) return 'busy';
+    if (!(await this.repo.claimLease(runId, stageId, owner, this.opts.leaseMs))) {
+      // Held by another worker: a duplicate of this job runs, or a stale job of an earlier
+      // generation holds it for a moment. Only in the second case is this job still wanted.
+      const s = (await this.repo.get(runId))?.stages.find((x) => x.id === stageId);
+      if (s?.gen === gen && s.status === 'running' && s.phase === 'queued') await jc.defer(250);
+      return 'busy';
+    }
     const now = this.ctx.clock.now();
-    const doc = await this.repo.update(runId, (d) =>
-      patchStage(d, stageId, gen, 'queued', (s) => ({
-        ...s,
-        phase: 'executing',
-        attempt: s.carryAttempt ? Math.max(1, s.attempt) : s.attempt + 1,
-        carryAttempt: undefined,
-        startedAt: s.startedAt ?? now,
-      })),
-    );
+    let claimed = false;
+    const doc = await this.repo.update(runId, (d) => {
+      const next = isTerminal(d) ? ABORT : patchStage(d, stageId, gen, 'queued', (s) => startStage(s, now));
+      claimed = next !== ABORT;
+      return next;
+    });
     const stage = doc?.stages.find((s) => s.id === stageId);
-    if (!doc || stage?.gen !== gen || stage.phase !== 'executing') {
+    if (!claimed || !doc || !stage) {
       await this.repo.releaseLease(runId, stageId, owner);
       return 'stale';
     }
-    await this.announce.refresh(doc);
+    await this.begin(doc, stage, owner);
+    return 'started';
+  }
+
+  /** Runs a stage this worker claimed (executing, under its lease) in the background. */
+  private async begin(doc: RunDoc, stage: StageState, owner: string): Promise<void> {
+    await this.orch.refresh(doc);
     const controller = new AbortController();
-    const key = `${runId}/${stageId}`;
+    const key = `${doc.id}/${stage.id}`;
     const done = this.execute(doc, stage, owner, controller)
-      .catch((err: Error) => this.ctx.log.error({ runId, stageId, err: err.message }, 'stage bookkeeping failed'))
+      .catch((err: Error) => this.ctx.log.error({ runId: doc.id, stageId: stage.id, err: err.message }, 'stage bookkeeping failed'))
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, { controller, done });
-    return 'started';
+    // Claimed by a stage that ended while this worker began to stop: it is interrupted like the
+    // others (recorded as such, lease released) and the next worker takes it over.
+    if (this.stopping) controller.abort(new Interrupt('shutdown'));
   }
 
   private async execute(doc: RunDoc, stage: StageState, owner: string, controller: AbortController): Promise<void> {
@@ -222,7 +232,7 @@ export class StageExecutor {
           const after = await this.repo.update(doc.id, (d) =>
             patchStage(d, stage.id, stage.gen, 'executing', (s) => ({ ...s, link: url })),
           );
-          if (after) await this.announce.refresh(after);
+          if (after) await this.orch.refresh(after);
         },
         checkpoint: {
           get: () => checkpoint,
@@ -232,6 +242,8 @@ export class StageExecutor {
           },
         },
       };
+      // Stopped before its work began (a cancel, or a stopping worker): the kind is never started.
+      signal.throwIfAborted();
       running = kind.run(sctx);
       outcome = await untilAborted(running, signal);
     } catch (err) {
@@ -268,8 +280,10 @@ export class StageExecutor {
       );
     else if (error) await log(`error: ${safeMessage(error, secrets)}`);
     if (why === 'lease-lost') return void (await flush().catch(() => undefined));
-    await lease.untilStored(flush, 'stage log');
+    // The log is stored before the outcome (recordAttempt waits for it, claiming the successor's lease meanwhile).
+    const logged = lease.untilStored(flush, 'stage log');
     if (why === 'shutdown') {
+      await logged;
       const after = await this.repo.update(doc.id, (d) =>
         patchStage(d, stage.id, stage.gen, 'executing', (s) => ({
           ...s,
@@ -277,10 +291,17 @@ export class StageExecutor {
         })),
       );
       await this.repo.releaseLease(doc.id, stage.id, owner);
-      if (after) await this.announce.refresh(after);
+      if (after) await this.orch.refresh(after);
       return;
     }
-    await this.record(doc, stage, owner, lease, why, outcome && maskDeep(outcome, secrets), error, secrets);
+    const next = await recordAttempt(
+      { repo: this.repo, orch: this.orch, announce: this.announce, leaseMs: this.opts.leaseMs, token: this.token, log: this.ctx.log },
+      { doc, stage, owner, lease, why, outcome: outcome && maskDeep(outcome, secrets), error, secrets, logged },
+      this.ctx.clock.now(),
+      // One more stage here (the one it lets start, if any) while this worker takes work.
+      !this.stopping && this.inflight.size < this.opts.maxInflight,
+    );
+    if (next) await this.begin(next.doc, next.stage, next.owner);
   }
 
   /**
@@ -293,62 +314,4 @@ export class StageExecutor {
     if (stop) await this.guards.announceStop(this.announce, doc, stop, 'stage', stage.id);
     return stop;
   }
-
-  private async record(
-    doc: RunDoc,
-    stage: StageState,
-    owner: string,
-    lease: StageLease,
-    why: Why | undefined,
-    outcome: StageOutcome | undefined,
-    error: unknown,
-    secrets: Set<string>,
-  ): Promise<void> {
-    const now = this.ctx.clock.now();
-    let retryIn = 0;
-    let note = '';
-    // The outcome is kept until the store takes it (a Redis restart or failover): giving up here
-    // would let the lease lapse and the watchdog run the stage again or fail it as "worker stopped".
-    const write = () =>
-      this.repo.update(doc.id, (d) =>
-        patchStage(d, stage.id, stage.gen, 'executing', (s) => {
-          const next = settleStage(s, { why, outcome, error, secrets, now });
-          retryIn = next.retryIn;
-          return next.stage;
-        }),
-      );
-    const after = await lease.untilStored(write, 'stage outcome');
-    lease.stop();
-    await this.repo.releaseLease(doc.id, stage.id, owner);
-    const s = after?.stages.find((x) => x.id === stage.id);
-    if (!after || !s || s.gen < stage.gen) return;
-    if (retryIn > 0 && s.gen === stage.gen + 1) {
-      await this.orch.enqueueStage(after, s, retryIn);
-      note = `:repeat: *${s.id}*: ${safeMrkdwn(s.summary ?? '')}`;
-    } else if (s.status === 'failed') {
-      note = `:x: *${s.id}* failed: ${safeMrkdwn(s.summary ?? '')}\n${logBlock(await this.repo.log(doc.id, s.id, 15))}`;
-    } else if (s.status === 'waiting') {
-      note = `:hourglass_flowing_sand: *${s.id}* is waiting${s.summary ? `: ${safeMrkdwn(s.summary)}` : ''}`;
-    }
-    if (note) await this.announce.thread(after, `${s.id}-g${stage.gen}-${s.status}`, maskSecrets(note, secrets));
-    const advanced = await this.orch.advance(doc.id);
-    if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
-  }
-}
-
-/** Waits for `p` at most `ms`; the timer is cleared as soon as `p` settles. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let t: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]);
-  clearTimeout(t);
-}
-
-/** Resolves with the promise, or rejects with the abort reason as soon as the signal fires. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { AppContext } from '../../core/module.js';
+import { defineJob, enqueueJob } from '../../core/ports/jobs.js';
 import { ABORT } from '../../core/ports/store.js';
 import { EVENTS, type RunFinishedEvent, type RunStatus, type StageOutcomeDone } from '../contracts.js';
 import type { Announcer } from './announce.js';
@@ -7,9 +9,22 @@ import type { DeployLock } from './lock.js';
 import type { StageProcesses } from './ports.js';
 import { isTerminal, satisfies, stageJobId, type RunDoc, type StageState } from './model.js';
 import type { RunRepo } from './repo.js';
+import { RunRefresher } from './run-refresh.js';
 import { mention } from '../../core/outbound.js';
 
 export const STAGE_JOB = 'pipeline.stage';
+/** A stage job: which run and stage, fenced by the generation it was enqueued for. */
+export const STAGE = defineJob(STAGE_JOB, z.object({ runId: z.string().min(1), stageId: z.string().min(1), gen: z.number().int().min(0) }));
+
+/** A run written by `settle`: the stages the step started, and whether it ended the run. */
+export interface Stepped {
+  doc: RunDoc | null;
+  toStart: StageState[];
+  ended: boolean;
+  applied: boolean;
+  /** The stage started in this write for the caller to run itself (see `settle`'s `inline`). */
+  inlined?: StageState;
+}
 
 /**
  * Drives runs forward. `advance` looks at a run's stages and starts every stage whose needs are
@@ -19,6 +34,8 @@ export const STAGE_JOB = 'pipeline.stage';
  * have ids fenced by the stage's generation, so a repeat call changes and enqueues nothing.
  */
 export class Orchestrator {
+  private readonly refresher: RunRefresher;
+
   constructor(
     private readonly ctx: Pick<AppContext, 'jobs' | 'events' | 'clock' | 'log'>,
     private readonly repo: RunRepo,
@@ -26,32 +43,80 @@ export class Orchestrator {
     private readonly announce: Announcer,
     private readonly procs?: StageProcesses,
     private readonly guards?: RunGuards,
-  ) {}
+  ) {
+    this.refresher = new RunRefresher((doc) => this.announce.refresh(doc));
+  }
 
   async advance(runId: string): Promise<RunDoc | null> {
-    const now = this.ctx.clock.now();
+    const stepped = await this.settle(runId, null);
+    await this.proceed(stepped);
+    return stepped.doc;
+  }
+
+  /**
+   * One atomic write of the run: `change` (a stage's end; null for none), then the orchestration
+   * step on the result, so a stage's outcome and the stages it lets start are recorded together.
+   * Nothing is enqueued or announced here (`proceed` does it), so a write the store did not take
+   * can be tried again as it is. `applied` says whether `change` was written (false: it aborted,
+   * and the step ran on the run as it was). `now` stamps what the step starts (queuedAt).
+   */
+  async settle(
+    runId: string,
+    change: ((d: RunDoc) => RunDoc | typeof ABORT) | null,
+    now = this.ctx.clock.now(),
+    inline?: { stageId: string; gen: number; start: (s: StageState) => StageState },
+  ): Promise<Stepped> {
     let toStart: StageState[] = [];
     let ended = false;
+    let applied = false;
+    let inlined: StageState | undefined;
     const doc = await this.repo.update(runId, (d) => {
       toStart = [];
       ended = false;
-      if (isTerminal(d) || d.status === 'queued') return ABORT;
-      const next = step(d, now);
-      if (!next) return ABORT;
-      toStart = next.stages.filter((s, i) => s.status === 'running' && s.phase === 'queued' && d.stages[i]!.status === 'pending');
+      inlined = undefined;
+      const changed = change ? change(d) : ABORT;
+      applied = changed !== ABORT;
+      const base = changed === ABORT ? d : changed;
+      const keep = applied ? base : ABORT;
+      if (isTerminal(base) || base.status === 'queued') return keep;
+      const next = step(base, now);
+      if (!next) return keep;
+      toStart = next.stages.filter((s, i) => s.status === 'running' && s.phase === 'queued' && base.stages[i]!.status === 'pending');
       ended = isTerminal(next);
+      // The caller claimed this one's lease and runs it itself: it is written as started, not queued.
+      const mine = inline && toStart.find((s) => s.id === inline.stageId && s.gen === inline.gen);
+      if (mine) {
+        inlined = inline.start(mine);
+        next.stages[next.stages.indexOf(mine)] = inlined;
+        toStart = toStart.filter((s) => s !== mine);
+      }
       return next;
     });
-    if (!doc) return null;
+    return { doc, toStart, ended, applied, ...(inlined ? { inlined } : {}) };
+  }
+
+  /** What follows a settled write: the stages it started are enqueued, an ended run is finalized, the message refreshed. */
+  async proceed({ doc, toStart, ended, applied }: Stepped): Promise<void> {
+    if (!doc) return;
     for (const s of toStart) await this.enqueueStage(doc, s);
     if (ended) await this.finalize(doc);
-    else if (toStart.length || doc.status !== 'running') await this.announce.refresh(doc);
-    return doc;
+    else if (applied || toStart.length || doc.status !== 'running') await this.refresh(doc);
+  }
+
+  /** The run's message shows `doc`, coalesced per run (RunRefresher): at most one edit per interval. */
+  refresh(doc: RunDoc): Promise<void> {
+    return this.refresher.refresh(doc);
+  }
+
+  /** Sends the refreshes still waiting for their interval (a stopping worker). */
+  flushRefreshes(): Promise<void> {
+    return this.refresher.flushAll();
   }
 
   async enqueueStage(doc: RunDoc, s: StageState, delayMs = 0): Promise<void> {
-    await this.ctx.jobs.enqueue(
-      STAGE_JOB,
+    await enqueueJob(
+      this.ctx.jobs,
+      STAGE,
       { runId: doc.id, stageId: s.id, gen: s.gen },
       { id: stageJobId(doc.id, s.id, s.gen), ...(delayMs > 0 ? { delayMs } : {}) },
     );
@@ -132,7 +197,7 @@ export class Orchestrator {
       await this.lock.release(doc.service, doc.env, doc.id);
       await this.lock.dequeue(doc.service, doc.env, doc.id);
     }
-    await this.announce.refresh(doc);
+    await this.refresher.now(doc);
     await this.announce.final(doc);
     const event: RunFinishedEvent = {
       runId: doc.id,

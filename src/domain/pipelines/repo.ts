@@ -8,6 +8,8 @@ import type { RunDoc } from './model.js';
 export const DEFAULT_RUN_RETENTION_MS = 400 * 86_400_000;
 const LOG_MAX_LINES = 5000;
 
+const leaseValue = (owner: string) => ({ owner });
+
 export class RunRepo {
   /** `retentionMs` (RUN_RETENTION_DAYS): a stage log outlives its last line by as long as a run is kept. */
   constructor(
@@ -90,9 +92,7 @@ export class RunRepo {
 
   async appendLog(runId: string, stageId: string, lines: string[]): Promise<void> {
     if (!lines.length) return;
-    const key = this.logKey(runId, stageId);
-    await this.store.listPush(key, lines, LOG_MAX_LINES);
-    await this.store.expire(key, this.retentionMs);
+    await this.store.listPush(this.logKey(runId, stageId), lines, LOG_MAX_LINES, this.retentionMs);
   }
 
   logKey(runId: string, stageId: string): string {
@@ -125,21 +125,21 @@ export class RunRepo {
     return this.store.key('pipelines', 'lease', runId, stageId);
   }
 
-  /** A worker owns a stage while its lease lives; it renews it, and a dead worker's lease expires. */
+  /**
+   * A worker owns a stage while its lease lives; it renews it, and a dead worker's lease expires.
+   * The lease holds `{"owner":…}` (JSON, as every version wrote it): renew and release compare that text.
+   */
   claimLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
-    return this.store.setJson(this.leaseKey(runId, stageId), { owner }, { onlyIfAbsent: true, ttlMs });
+    return this.store.setJson(this.leaseKey(runId, stageId), leaseValue(owner), { onlyIfAbsent: true, ttlMs });
   }
 
   /** Renews only a lease we still own; false means it was lost (expired, maybe taken by another worker). */
-  async renewLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
-    const after = await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? cur : ABORT), {
-      ttlMs,
-    });
-    return after?.owner === owner;
+  renewLease(runId: string, stageId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.extend(this.leaseKey(runId, stageId), ttlMs, JSON.stringify(leaseValue(owner)));
   }
 
   async releaseLease(runId: string, stageId: string, owner: string): Promise<void> {
-    await this.store.update<{ owner: string }>(this.leaseKey(runId, stageId), (cur) => (cur?.owner === owner ? null : ABORT));
+    await this.store.release(this.leaseKey(runId, stageId), JSON.stringify(leaseValue(owner)));
   }
 
   leaseHeld(runId: string, stageId: string): Promise<boolean> {

@@ -24,6 +24,17 @@ export function patchStage(
   return { ...d, stages };
 }
 
+/** A queued stage claimed by a worker: executing, its attempt counted (not when it resumes from a checkpoint). */
+export function startStage(s: StageState, now: number): StageState {
+  return {
+    ...s,
+    phase: 'executing',
+    attempt: s.carryAttempt ? Math.max(1, s.attempt) : s.attempt + 1,
+    carryAttempt: undefined,
+    startedAt: s.startedAt ?? now,
+  };
+}
+
 /**
  * What an attempt's end makes of a stage, as a pure step: finished (with its outcome, cancelled or
  * timed out), waiting (a gate), or queued again after a backoff (`retryIn` > 0) while attempts

@@ -163,7 +163,7 @@ export class Watchdog {
     await this.announce.thread(after, `${s.id}-g${stage.gen}-takeover`, `${icon} *${s.id}*: ${safeMrkdwn(s.summary ?? '')}`);
     if (s.status === 'running') await this.orch.enqueueStage(after, s);
     const advanced = await this.orch.advance(doc.id);
-    if (!advanced || !isTerminal(advanced)) await this.announce.refresh(advanced ?? after);
+    if (!advanced || !isTerminal(advanced)) await this.orch.refresh(advanced ?? after);
   }
 
   /** A stage marked queued whose job never ran (lost between the change and the enqueue). */
