@@ -26,6 +26,8 @@ COPY workflows ./workflows
 COPY runbooks ./runbooks
 COPY scripts ./scripts
 COPY manifest.yml ./
+# The local workspace's browser page serves these as they are (tsc does not copy them to dist/).
+COPY src/local-slack/ui/assets ./src/local-slack/ui/assets
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 EXPOSE 3000
