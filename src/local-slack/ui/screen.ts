@@ -2,7 +2,7 @@
 // channel's messages and their own ephemerals, a thread, their Home tab and their open modal.
 // Everything is rendered to escaped HTML here; the page script only places it.
 import type { LocalSlack } from '../local-slack.js';
-import type { Channel, Ephemeral, Message, View } from '../types.js';
+import type { Channel, Ephemeral, LocalFile, Message, View } from '../types.js';
 import { topModal } from '../views.js';
 import { blocksHtml } from './blocks-html.js';
 import { escapeHtml, mrkdwnToHtml, plainToHtml } from './mrkdwn.js';
@@ -75,7 +75,15 @@ export function channelLabel(slack: LocalSlack, ch: Channel): string {
   return slack.user(slack.botUserId)?.real_name ?? 'app';
 }
 
-function contentHtml(slack: LocalSlack, m: { text: string; blocks?: unknown[]; attachments?: unknown[] }): string {
+/** A shared file: an image is shown (served by the page's own /ui/files/<id>), anything else named. */
+function fileHtml(f: LocalFile): string {
+  const title = escapeHtml(f.title || f.name);
+  if (!f.mimetype.startsWith('image/')) return `<div class="file">📎 ${title}</div>`;
+  const alt = escapeHtml(f.alt_txt ?? f.title ?? f.name);
+  return `<figure class="file"><img src="/ui/files/${encodeURIComponent(f.id)}" alt="${alt}"><figcaption>${title}</figcaption></figure>`;
+}
+
+function contentHtml(slack: LocalSlack, m: { text: string; blocks?: unknown[]; attachments?: unknown[]; files?: LocalFile[] }): string {
   const ctx = blockContext(slack);
   const body = m.blocks?.length ? blocksHtml(m.blocks as Record<string, unknown>[], ctx) : mrkdwnToHtml(m.text, ctx.names);
   const attachments = (m.attachments ?? []).map((a) => {
@@ -86,7 +94,7 @@ function contentHtml(slack: LocalSlack, m: { text: string; blocks?: unknown[]; a
       : mrkdwnToHtml(String(att.text ?? att.fallback ?? ''), ctx.names);
     return `<div class="attachment" style="border-color:${color}">${inner}</div>`;
   });
-  return body + attachments.join('');
+  return body + attachments.join('') + (m.files ?? []).map(fileHtml).join('');
 }
 
 function messageHtml(slack: LocalSlack, me: string, m: Message, o: { inThread: boolean; pinned: boolean }): string {

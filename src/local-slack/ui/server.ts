@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalSlack } from '../local-slack.js';
 import type { InputValues } from '../view-state.js';
+import { fileBytes } from '../api-files.js';
 import { loadAppSurface } from './manifest-commands.js';
 import type { AppSurface } from './manifest-commands.js';
 import { pageHtml } from './page.js';
@@ -139,6 +140,20 @@ export async function startLocalUi(slack: LocalSlack, o: LocalUiOptions): Promis
         );
       }
       if (req.method === 'GET' && url.pathname === '/favicon.ico') return send(res, 204, '');
+      const shared = /^\/ui\/files\/(F[A-F0-9]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && shared?.[1]) {
+        // Files the app uploaded (a metrics chart): images shown inline, anything else as a download.
+        const f = fileBytes(slack.workspace, shared[1]);
+        if (!f) return send(res, 404, { error: 'file_not_found' });
+        const image = /^image\/(png|jpeg|gif)$/.test(f.file.mimetype);
+        res.writeHead(200, {
+          'content-type': image ? f.file.mimetype : 'application/octet-stream',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          ...(image ? {} : { 'content-disposition': 'attachment' }),
+        });
+        return void res.end(f.bytes);
+      }
       if (req.method === 'GET' && url.pathname === '/ui/app') return send(res, 200, surface);
       if (req.method === 'GET' && url.pathname === '/ui/state') {
         const q = url.searchParams;
