@@ -77,7 +77,7 @@ export const bench: Bench = async () => {
     }
     return [
       {
-        name: `/switchyard metrics --since 90d p50, ${RUNS.toLocaleString('en-US')} runs and ${INCIDENTS.toLocaleString('en-US')} incidents`,
+        name: `/switchyard metrics --since 90d p50, ${RUNS.toLocaleString('en-US')} runs, ${INCIDENTS.toLocaleString('en-US')} incidents`,
         value: Math.round(percentile(times, 50)),
         unit: 'ms',
         goal: { op: '<=', value: 1000 },

@@ -110,8 +110,9 @@ describe('/plan flows', () => {
     await h.slack.pressButton({ user: 'U0DAVE', viewId: h.slack.homeView('U0DAVE')!.id, actionId: 'plan.to.next', value: b });
     await eventually(async () => (await item(b))?.state === 'next');
     expect((await item(b))?.iteration).toBe((await item(a))?.iteration);
-    const audit = await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.next' });
-    expect(audit[0]).toMatchObject({ outcome: 'ok', target: b });
+    // The pipeline records the press once the handler has answered: wait for it, do not race it.
+    const audit = await h.slack.waitFor(async () => (await h.app.ctx.audit.query({ actor: 'U0DAVE', action: 'button plan.to.next' }))[0]);
+    expect(audit).toMatchObject({ outcome: 'ok', target: b });
   });
 
   it('marks a linked item shipped when its run succeeds in production, once, and not for staging or failures', async () => {
