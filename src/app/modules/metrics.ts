@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
 import type { ChartRenderer } from '../../domain/metrics/chart.js';
-import { planChangeClock } from '../../domain/metrics/change-clock.js';
+import { commitChangeClock, firstKnown, planChangeClock, type CommitTimes } from '../../domain/metrics/change-clock.js';
 import { loadMetricsConfig, type MetricsConfig } from '../../domain/metrics/config.js';
 import { DIGEST_SCHEDULER, DIGEST_TEAM, DIGEST_TICK, digestProcessors } from '../../domain/metrics/digest.js';
 import { DeliveryMetrics } from '../../domain/metrics/service.js';
@@ -19,6 +19,8 @@ export interface MetricsModuleOptions {
   productionEnvs?: readonly string[];
   /** Where a change started when better known than the run's trigger; by default, its plan items moving to doing. */
   changeClock?: ChangeClock;
+  /** When a deployed commit was made (GitHub's commit API, with GITHUB_TOKEN). */
+  commits?: CommitTimes;
   /** Teams by service (the Home shows a person their team's figures); `<configDir>/teams.yml` when left out. */
   teams?: Teams;
   /** Draws the digest's chart; without one the digest is text only. */
@@ -37,7 +39,12 @@ export function createMetricsModule(ctx: AppContext, o: MetricsModuleOptions = {
     pipelines: () => services.get('pipelines'),
     incidents: () => services.get('incidents'),
     productionEnvs,
-    changeClock: o.changeClock ?? planChangeClock(() => services.maybe('plan')),
+    changeClock:
+      o.changeClock ??
+      firstKnown(
+        planChangeClock(() => services.maybe('plan')),
+        ...(o.commits ? [commitChangeClock(() => services.maybe('pipelines'), o.commits)] : []),
+      ),
   });
   const metrics = new DeliveryMetrics(source, { failureWindowMs: cfg.failureWindow.ms, now: () => ctx.clock.now() });
   services.provide('metrics', metrics);
