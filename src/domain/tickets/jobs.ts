@@ -113,7 +113,9 @@ async function bookmark(d: TicketDeps, inc: IncidentSummary, ticket: TicketRef, 
   await d.ctx.chat.post({
     channel,
     key: `tickets-${inc.id}-opened`,
-    text: `:ticket: ${d.system?.name ?? 'Ticket'} ticket ${link(ticket.url, ticket.key)} is open for ${inc.id}; updates and the resolution are mirrored to it.`,
+    text:
+      `:ticket: ${d.system?.name ?? 'Ticket'} ticket ${link(ticket.url, ticket.key)} is open for ${inc.id}; ` +
+      'updates and the resolution are mirrored to it.',
   });
   return 'opened';
 }
