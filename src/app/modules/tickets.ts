@@ -3,7 +3,8 @@ import type { AppContext, Module } from '../../core/module.js';
 import { loadTicketsConfig, type TicketsConfig } from '../../domain/tickets/config.js';
 import { ticketsRoute } from '../../domain/tickets/inbound.js';
 import { FILE_FOLLOW_UP, MIRROR_TO_TICKET, OPEN_TICKET, ticketJobs } from '../../domain/tickets/jobs.js';
-import type { IssueTracker, TicketDeps, TicketSystem } from '../../domain/tickets/ports.js';
+import type { TicketDeps } from '../../domain/tickets/deps.js';
+import type { IssueTracker, TicketSystem } from '../../domain/tickets/ports.js';
 import { TicketRepo } from '../../domain/tickets/repo.js';
 import { ticketSubscriptions } from '../../domain/tickets/subscriptions.js';
 

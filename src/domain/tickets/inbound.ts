@@ -3,7 +3,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { HttpRoute } from '../../core/module.js';
 import { defineRoute, hmacSha256 } from '../../core/routes.js';
 import { servicesOf } from '../services.js';
-import type { TicketDeps } from './ports.js';
+import type { TicketDeps } from './deps.js';
 
 /**
  * POST /hooks/tickets: the help desk tells Switchyard that a ticket changed (a comment, a new

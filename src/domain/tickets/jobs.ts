@@ -5,7 +5,8 @@ import { link } from '../../core/outbound.js';
 import { defineJob, jobProcessor, type JobContext, type JobProcessor } from '../../core/ports/jobs.js';
 import type { IncidentSummary } from '../contracts.js';
 import { servicesOf } from '../services.js';
-import type { TicketDeps, TicketRef } from './ports.js';
+import type { TicketDeps } from './deps.js';
+import type { TicketRef } from './ports.js';
 
 /**
  * The vendor calls, as jobs: a vendor that is down must not hold the incident back, and its

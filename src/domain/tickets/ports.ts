@@ -1,7 +1,3 @@
-import type { AppContext } from '../../core/module.js';
-import type { TicketsConfig } from './config.js';
-import type { TicketRepo } from './repo.js';
-
 /** What a ticket is opened from: the incident as the `incidents` service shows it, plus where it is discussed. */
 export interface TicketIncident {
   id: string;
@@ -40,16 +36,4 @@ export interface TicketSystem {
 /** Jira REST issues, for incident follow-ups (`--follow-up`). */
 export interface IssueTracker {
   createIssue(issue: { summary: string; description: string; labels: string[] }): Promise<{ key: string; url: string }>;
-}
-
-export interface TicketDeps {
-  ctx: AppContext;
-  cfg: TicketsConfig;
-  repo: TicketRepo;
-  /** Absent when tickets are off (`system: off`). */
-  system: TicketSystem | undefined;
-  /** Absent unless follow-ups are filed as Jira issues. */
-  tracker: IssueTracker | undefined;
-  /** HMAC secret of POST /hooks/tickets; the hook answers 503 without it. */
-  inboundSecret: string | undefined;
 }

@@ -2,7 +2,7 @@ import { subscribe, type Subscription } from '../../core/events.js';
 import { enqueueJob } from '../../core/ports/jobs.js';
 import { EVENTS } from '../contracts.js';
 import { FILE_FOLLOW_UP, MIRROR_TO_TICKET, OPEN_TICKET, followUpHash, followUpTitle } from './jobs.js';
-import type { TicketDeps } from './ports.js';
+import type { TicketDeps } from './deps.js';
 
 /**
  * The incident's life, mirrored: subscribers only queue jobs (with stable ids), so a redelivered
