@@ -114,6 +114,15 @@ export const settingsSchema = z
     HELPDESK_WEBHOOK_URL: optionalUrl,
     HELPDESK_WEBHOOK_SECRET: z.string().optional(),
 
+    /** Ticket systems (config/tickets.yml names which of these it reads): ServiceNow basic auth. */
+    SERVICENOW_USERNAME: z.string().optional(),
+    SERVICENOW_PASSWORD: z.string().optional(),
+    /** Jira Service Management / Jira REST: the account's email and API token (basic auth). */
+    JIRA_EMAIL: z.string().optional(),
+    JIRA_API_TOKEN: z.string().optional(),
+    /** HMAC secret of POST /hooks/tickets (ticket updates from the help desk); the hook answers 503 without it. */
+    TICKETS_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     GITHUB_TOKEN: z.string().optional(),
     GITLAB_URL: optionalUrl,
@@ -223,4 +232,7 @@ export const SECRET_SETTINGS = [
   'GITLAB_TRIGGER_TOKEN',
   'GITLAB_TOKEN',
   'JENKINS_API_TOKEN',
+  'SERVICENOW_PASSWORD',
+  'JIRA_API_TOKEN',
+  'TICKETS_WEBHOOK_SECRET',
 ] as const;

@@ -185,8 +185,11 @@ export interface IncidentQueries {
   get(id: string): Promise<IncidentSummary | null>;
   /** Incidents declared (or opened by an alert) at or after `sinceMs`, open or resolved, newest first. */
   declaredSince(sinceMs: number): Promise<IncidentSummary[]>;
-  /** Adds an entry to an incident's timeline (e.g. a fix deployment started). */
-  addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void>;
+  /**
+   * Adds an entry to an incident's timeline (e.g. a fix deployment started). With `once`, an entry
+   * with the same key is added only the first time (a redelivered webhook, a retried job).
+   */
+  addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string; once?: string }): Promise<void>;
 }
 
 // ---------------------------------------------------------------- runbooks
@@ -223,6 +226,10 @@ export interface PlanWriter {
   createItem(draft: PlanItemDraft): Promise<{ id: string }>;
   /** The item a typed id (PLAN-7, 7) names; throws NotFoundError when there is none. */
   get(typed: string): Promise<{ id: string; title: string; state: string; startedAt?: number }>;
+  /** Items linked to an incident (its follow-ups). */
+  linkedItemIds(type: 'incident', ref: string): Promise<string[]>;
+  /** Adds a URL link (a Jira issue filed for the item); idempotent on the URL. */
+  addLink(id: string, link: { type: 'url'; ref: string; addedBy: string }): Promise<void>;
 }
 
 // ---------------------------------------------------------------- inspectors
@@ -280,6 +287,15 @@ const incidentResolved = z.object({
   severity: z.enum(INCIDENT_SEVERITIES),
   followUps: z.array(z.string()),
   resolvedBy: z.string(),
+  /** The resolution summary (optional: events queued by older versions carry none). */
+  resolution: z.string().optional(),
+});
+/** A status update was posted on an incident (`/incident update`); `seq` counts them. */
+const incidentUpdated = z.object({
+  incidentId: z.string(),
+  seq: z.number().int().min(0),
+  text: z.string(),
+  by: z.string(),
 });
 /** A single finding (publishers of one finding at a time; batches use findingsChanged). */
 const findingOpened = z.object({
@@ -304,6 +320,7 @@ export const EVENTS = {
   runFinished: defineEvent('pipeline.run.finished', runFinished),
   incidentDeclared: defineEvent('incident.declared', incidentDeclared),
   incidentResolved: defineEvent('incident.resolved', incidentResolved),
+  incidentUpdated: defineEvent('incident.updated', incidentUpdated),
   findingOpened: defineEvent('inspect.finding.opened', findingOpened),
   findingsChanged: defineEvent('inspect.findings.changed', findingsChanged),
 };
@@ -312,5 +329,6 @@ export type RunStartedEvent = z.infer<typeof runStarted>;
 export type RunFinishedEvent = z.infer<typeof runFinished>;
 export type IncidentDeclaredEvent = z.infer<typeof incidentDeclared>;
 export type IncidentResolvedEvent = z.infer<typeof incidentResolved>;
+export type IncidentUpdatedEvent = z.infer<typeof incidentUpdated>;
 export type FindingOpenedEvent = z.infer<typeof findingOpened>;
 export type FindingsChangedEvent = z.infer<typeof findingsChanged>;

@@ -31,15 +31,17 @@ export class IncidentReads implements IncidentQueries {
     return (await this.repo.getMany(await this.repo.recentIds({ sinceMs }))).map(toSummary);
   }
 
-  async addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string }): Promise<void> {
+  async addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string; once?: string }): Promise<void> {
     const norm = normalizeIncidentId(id);
     if (!norm || !(await this.repo.get(norm))) return;
-    await this.repo.addTimeline(norm, {
+    const e = {
       at: this.clock.now(),
       kind: entry.kind.slice(0, 40),
       text: entry.text.slice(0, 2000),
       ...(entry.actor ? { actor: entry.actor } : {}),
-    });
+    };
+    if (entry.once) await this.repo.addTimelineOnce(norm, entry.once.slice(0, 160), e);
+    else await this.repo.addTimeline(norm, e);
   }
 
   async list(opts: { open?: boolean; limit?: number }): Promise<Incident[]> {

@@ -58,6 +58,7 @@ export async function resolveIncident(
     severity: inc.severity,
     followUps: inc.followUps ?? [],
     resolvedBy,
+    resolution: finalText.slice(0, 2000),
   });
   await d.ctx.audit.record({
     actor: actor.userId,

@@ -256,6 +256,13 @@ export class IncidentService {
     const channels = await broadcast(this.d, after, 'update', after.updates, clean.slice(0, 2000), actor.userId);
     await armReminder(this.d, id);
     await notifyHelpdesk(this.d, after, 'incident.updated', clean.slice(0, 2000));
+    const seq = after.updates;
+    await this.d.ctx.events.publish(EVENTS.incidentUpdated, `${id}-${seq}`, {
+      incidentId: id,
+      seq,
+      text: clean.slice(0, 2000),
+      by: actor.userId,
+    });
     return { incident: after, channels };
   }
 

@@ -238,6 +238,23 @@ export class PlanService implements PlanWriter {
     return item;
   }
 
+  /** The `plan` service's link for other capabilities (a Jira issue filed for a follow-up): no policy, idempotent. */
+  async addLink(id: string, link: { type: 'url'; ref: string; addedBy: string }): Promise<void> {
+    const now = this.deps.clock.now();
+    const entry: PlanLink = { type: 'url', ref: link.ref, url: link.ref, addedBy: link.addedBy, at: now };
+    const { changed } = await this.repo.updateItem(id, (i) =>
+      i.links.some((l) => l.type === 'url' && l.ref === link.ref)
+        ? null
+        : {
+            ...i,
+            links: [...i.links, entry],
+            updatedAt: now,
+            history: withHistory(i, { at: now, actor: link.addedBy, text: `linked ${link.ref}` }),
+          },
+    );
+    if (changed) await this.audit(link.addedBy, 'plan link', id, link.ref);
+  }
+
   linkedItemIds(type: 'run' | 'incident' | 'finding', ref: string): Promise<string[]> {
     return this.repo.linkedItemIds(type, ref);
   }
