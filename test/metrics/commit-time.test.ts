@@ -77,6 +77,8 @@ describe('lead time from the deployed commit (GitHub)', () => {
     const plan = planChangeClock(() => ({
       createItem: async () => ({ id: 'PLAN-1' }),
       get: async (id) => ({ id, title: 't', state: 'done', startedAt: Date.parse('2026-11-15T00:00:00Z') }),
+      linkedItemIds: async () => [],
+      addLink: async () => {},
     }));
     const clock = firstKnown(plan, commits);
     expect(await clock.changeStart(run({ params: { plan: 'PLAN-1' } }))).toEqual({ at: Date.parse('2026-11-15T00:00:00Z'), basis: 'plan' });
