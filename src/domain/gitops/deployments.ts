@@ -35,6 +35,8 @@ export interface DeploymentOptions {
   backoffMs: number;
 }
 
+/** The environment name GitHub takes as production when a deployment does not say. */
+const PRODUCTION = 'production';
 const RECORD_TTL_MS = 30 * 86_400_000;
 const FINAL: Record<Exclude<RunStatus, 'queued' | 'running' | 'waiting'>, DeploymentState> = {
   succeeded: 'success',
@@ -51,7 +53,7 @@ export function runMessageLink(channel: string, ts: string): string {
 /**
  * GitHub deployments that follow pipeline runs: a run of a listed pipeline creates a deployment
  * when it starts (in_progress) and sets success, failure or inactive when it ends; a success marks
- * the deployment it replaced inactive (GitHub's auto_inactive skips production environments).
+ * the production deployment it replaced inactive (GitHub's auto_inactive does so for the others).
  * Each update is a job of its own, retried with backoff: GitHub being down delays what GitHub
  * shows and never touches the run.
  */
@@ -183,7 +185,9 @@ export class GitHubDeployments {
   ): Promise<void> {
     const key = this.liveKey(rec.repo, rec.environment);
     const previous = await this.ctx.store.getJson<{ deploymentId: string; runId: string }>(key);
-    if (previous && previous.deploymentId !== id) {
+    // GitHub's auto_inactive (on by default) retires earlier successful deployments of the same
+    // environment, except production ones (GitHub's docs): those Switchyard retires itself.
+    if (rec.environment === PRODUCTION && previous && previous.deploymentId !== id) {
       await refusalIsFinal(() =>
         github.setStatus(rec.repo, previous.deploymentId, {
           state: 'inactive',
