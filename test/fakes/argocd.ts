@@ -42,6 +42,8 @@ export interface FakeArgoApp {
   /** Set while an operation is requested or running (the Application's `operation` field). */
   operation?: { sync: { revision: string; prune: boolean; dryRun: boolean } };
   timers: NodeJS.Timeout[];
+  /** This app's controller starts an operation this long after the sync (else the fake's startMs). */
+  startMs?: number;
 }
 
 const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -74,7 +76,7 @@ export class ArgoCdFake extends CiFake {
         const op = { sync: { revision: body.revision ?? 'HEAD', prune: body.prune ?? false, dryRun: body.dryRun ?? false } };
         a.operation = op;
         a.operationState = undefined;
-        a.timers.push(setTimeout(() => this.start(a, op), this.startMs));
+        a.timers.push(setTimeout(() => this.start(a, op), a.startMs ?? this.startMs));
         return { status: 200, json: this.view(a) };
       }),
     );

@@ -18,8 +18,10 @@ describe('argocd stage kind', () => {
       ['web-broken', 'fail'],
       ['web-hold', 'hold'],
       ['web-stuck', 'hold'],
+      ['web-late', 'hold'],
     ] as const)
       argo.addApp(name, b);
+    argo.apps.get('web-late')!.startMs = 3000;
     h = await startHarness({
       name: 'pipelines-argocd',
       modules: [testPipelines({ workflowsDir: 'test/gitops/workflows' }), makeGitOpsModule({ pollMs: 40 }), companionsModule],
@@ -76,6 +78,17 @@ describe('argocd stage kind', () => {
     expect(argo.terminations('web-hold')).toHaveLength(1);
     await h.slack.waitFor(() => argo.apps.get('web-hold')!.operationState?.phase === 'Failed' || undefined);
     expect(argo.apps.get('web-hold')!.operationState!.message).toBe('Operation terminated');
+  });
+
+  it('a cancel that comes before Argo CD has started the operation still terminates it once it starts', async () => {
+    const id = runIdOf((await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run argocd-deploy --env staging --param app=web-late')).text);
+    await h.slack.waitFor(() => argo.syncRequests('web-late').length || undefined, { timeoutMs: 10_000 });
+    await h.command('U0BOB', 'C0DEPLOYS', `/pipeline cancel ${id}`);
+    await waitRunText(h, 'C0DEPLOYS', id, /: cancelled/);
+    const app = argo.apps.get('web-late')!;
+    await h.slack.waitFor(() => app.operationState?.message === 'Operation terminated' || undefined, { timeoutMs: 10_000 });
+    // Refused while the operation had not started (no operation in progress), then terminated.
+    expect(argo.terminations('web-late').length).toBeGreaterThanOrEqual(2);
   });
 
   it('times out, terminates the operation, and uses the stage’s injected token without showing it', async () => {

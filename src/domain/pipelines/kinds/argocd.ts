@@ -122,12 +122,24 @@ export function argocdKind(argo: ArgoCdClient | undefined, o: { pollMs: number }
     },
     async cancel(ctx) {
       if (!argo) return;
-      const ck = builtin(ctx).checkpoint.get();
+      const b = builtin(ctx);
       // Nothing was asked of Argo CD yet: there is no operation of ours to stop.
-      if (typeof ck?.syncing !== 'number' && typeof ck?.syncedAt !== 'number') return;
+      if (typeof b.checkpoint.get()?.syncing !== 'number' && typeof b.checkpoint.get()?.syncedAt !== 'number') return;
       const s = argocdSettings.parse(ctx.settings);
-      const r = await argo.terminate(s.app, callOptions(s));
-      await ctx.log(r === 'terminated' ? `terminated the sync operation of ${s.app}` : `no operation of ${s.app} was running`);
+      const opts = callOptions(s);
+      // Argo CD terminates only an operation its controller has started: a sync request still in
+      // flight, or accepted and not started yet, is tried again for a few seconds (within the
+      // executor's 10 s cancel budget), unless the application shows our operation already ended.
+      const deadline = Date.now() + 8000;
+      for (;;) {
+        if ((await argo.terminate(s.app, opts)) === 'terminated') return ctx.log(`terminated the sync operation of ${s.app}`);
+        const ck = b.checkpoint.get() ?? {};
+        const app = await argo.get(s.app, opts, AbortSignal.timeout(3000)).catch(() => undefined);
+        const mark = { previousStart: String(ck.previousStart ?? ''), cleared: ck.cleared === true };
+        const ended = app?.operation && ours(app, mark) && !['Running', 'Terminating'].includes(app.operation.phase);
+        if (ended || Date.now() >= deadline) return ctx.log(`no operation of ${s.app} was running to terminate`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
     },
   };
 }
