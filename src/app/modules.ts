@@ -5,6 +5,7 @@ import { injectionModule } from './wire-injection.js';
 import { metricsModule } from './wire-metrics.js';
 import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
+import { gitopsModule } from './wire-gitops.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
 import { ticketsModule } from './wire-tickets.js';
@@ -23,4 +24,5 @@ export const MODULES: ModuleFactory[] = [
   metricsModule,
   runbooksModule,
   ticketsModule,
+  gitopsModule,
 ];

@@ -131,6 +131,10 @@ export const settingsSchema = z
     JENKINS_URL: optionalUrl,
     JENKINS_USER: z.string().optional(),
     JENKINS_API_TOKEN: z.string().optional(),
+    /** Argo CD's address (the argocd stage kind): https://argocd.example.com. */
+    ARGOCD_URL: optionalUrl,
+    /** An Argo CD account token (`argocd account generate-token`); a stage may bring its own with `with.token`. */
+    ARGOCD_TOKEN: z.string().optional(),
     /** Polling interval of CI backends. */
     CI_POLL_MS: ms(5000),
     /**
