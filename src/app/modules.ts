@@ -7,6 +7,7 @@ import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
+import { snsModule } from './wire-sns.js';
 
 /**
  * Every capability the production bot runs. Order does not matter for correctness: modules find
@@ -21,4 +22,5 @@ export const MODULES: ModuleFactory[] = [
   inspectModule,
   metricsModule,
   runbooksModule,
+  snsModule,
 ];
