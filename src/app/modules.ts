@@ -8,6 +8,7 @@ import { pipelinesModule } from './wire-pipelines.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
 import { snsModule } from './wire-sns.js';
+import { statuspageModule } from './wire-statuspage.js';
 
 /**
  * Every capability the production bot runs. Order does not matter for correctness: modules find
@@ -23,4 +24,5 @@ export const MODULES: ModuleFactory[] = [
   metricsModule,
   runbooksModule,
   snsModule,
+  statuspageModule,
 ];
