@@ -143,7 +143,22 @@ export class StatuspagePublisher {
     ];
   }
 
+  /**
+   * One publish of an incident at a time across processes: two publishes racing before the page
+   * incident exists would otherwise create it twice. A publish that finds the lock taken waits.
+   */
   private async send(publishId: string, incidentId: string, job: JobContext): Promise<string> {
+    const lock = this.key('lock', incidentId);
+    const owner = `${publishId}-${job.id}`.slice(0, 200);
+    if (!(await this.d.ctx.store.claim(lock, 60_000, owner))) return job.defer(this.d.retry.backoffMs);
+    try {
+      return await this.sendLocked(publishId, incidentId, job);
+    } finally {
+      await this.d.ctx.store.release(lock, owner);
+    }
+  }
+
+  private async sendLocked(publishId: string, incidentId: string, job: JobContext): Promise<string> {
     const pub = await this.d.ctx.store.getJson<Publication>(this.key('publish', publishId));
     if (!pub) return 'gone';
     const rec = await this.record(incidentId, (r) => r);
