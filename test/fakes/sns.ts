@@ -155,7 +155,7 @@ export class FakeSns {
       reason?: string;
       dimensions?: Record<string, string>;
     },
-    o: { version?: '1' | '2'; key?: string; certUrl?: string; subject?: boolean } = {},
+    o: { version?: '1' | '2'; key?: string; certUrl?: string; subject?: boolean; sentAt?: string } = {},
   ): SnsMessage {
     const message = {
       AlarmName: a.name,
@@ -186,7 +186,7 @@ export class FakeSns {
         TopicArn: this.topicArn,
         ...(o.subject === false ? {} : { Subject: `${a.state}: "${a.name}" in US East (N. Virginia)` }),
         Message: JSON.stringify(message),
-        Timestamp: new Date().toISOString(),
+        Timestamp: o.sentAt ?? new Date().toISOString(),
         UnsubscribeURL: `${this.url}/?Action=Unsubscribe&SubscriptionArn=${this.topicArn}:sub`,
       },
       o,

@@ -86,6 +86,12 @@ describe('AWS SNS: CloudWatch alarms', () => {
     expect((await deliver(url, altered)).status).toBe(403);
     const downgraded = { ...genuine, SignatureVersion: '1' as const };
     expect((await deliver(url, downgraded)).status).toBe(403);
+    // A genuine message captured long ago and replayed.
+    const old = sns.alarm(
+      { name: 'forged-alarm', state: 'ALARM', changedAt: '2026-01-01T00:00:00.000+0000' },
+      { sentAt: '2026-01-01T00:00:01.000Z' },
+    );
+    expect(await deliver(url, old)).toMatchObject({ status: 403, body: { ok: false, error: 'forbidden' } });
     const foreignTopic = { ...genuine, TopicArn: 'arn:aws:sns:us-east-1:999999999999:someone-elses' };
     expect((await deliver(url, foreignTopic)).status).toBe(403);
     const confirmed = sns.confirmed.length;

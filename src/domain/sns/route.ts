@@ -88,11 +88,22 @@ export function snsRoute(d: SnsRouteDeps): HttpRoute {
   });
 }
 
-/** Origin of the certificate, an accepted topic, then the signature: a refusal changes nothing. */
+/**
+ * SNS retries a delivery for hours at most (its HTTP delivery policies cap the total); a signed
+ * message much older than that is a replay, refused before its alarm's dedupe record has expired.
+ */
+const MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+const MAX_SKEW_MS = 15 * 60_000;
+
+/** Origin of the certificate, an accepted topic, the signature, then its age: a refusal changes nothing. */
 async function verify(d: SnsRouteDeps, m: SnsEnvelope): Promise<void> {
   const certUrl = snsUrl(m.SigningCertURL, d.origin, 'SigningCertURL', { pem: true });
   if (!d.cfg.topics.includes(m.TopicArn)) throw new ForbiddenError('this topic is not listed in sns.yml', 'sns-topic');
   if (!signatureValid(m, await d.certs.get(certUrl))) throw new ForbiddenError('the message signature does not verify', 'sns-signature');
+  const at = Date.parse(m.Timestamp);
+  const now = d.ctx.clock.now();
+  if (!Number.isFinite(at) || at < now - MAX_AGE_MS || at > now + MAX_SKEW_MS)
+    throw new ForbiddenError('the message Timestamp is not within 7 days of our clock (a replay?)', 'sns-timestamp');
 }
 
 function parseAlarm(message: string): CloudWatchAlarm | null {
