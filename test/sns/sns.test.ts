@@ -64,13 +64,16 @@ describe('AWS SNS: CloudWatch alarms', () => {
     await ih.h.slack.waitFor(() => ih.h.slack.messages(inc.channel!).some((m) => m.text.includes('alarm back to OK')));
   });
 
-  it('maps an unlisted alarm to its service through the configured dimension', async () => {
-    const m = sns.alarm({
-      name: 'payments-5xx',
-      state: 'ALARM',
-      changedAt: '2026-12-01T11:00:00.000+0000',
-      dimensions: { ServiceName: 'payments' },
-    });
+  it('maps an unlisted alarm to its service through the configured dimension (SignatureVersion 1 notification)', async () => {
+    const m = sns.alarm(
+      {
+        name: 'payments-5xx',
+        state: 'ALARM',
+        changedAt: '2026-12-01T11:00:00.000+0000',
+        dimensions: { ServiceName: 'payments' },
+      },
+      { version: '1' },
+    );
     const r = await deliver(url, m);
     expect(r.body).toMatchObject({ created: true });
     expect(await ih.incident(String(r.body.incident))).toMatchObject({ services: ['payments'], severity: 'SEV3', source: 'sns' });
