@@ -9,6 +9,8 @@ import { gitopsModule } from './wire-gitops.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
 import { ticketsModule } from './wire-tickets.js';
+import { snsModule } from './wire-sns.js';
+import { statuspageModule } from './wire-statuspage.js';
 
 /**
  * Every capability the production bot runs. Order does not matter for correctness: modules find
@@ -25,4 +27,6 @@ export const MODULES: ModuleFactory[] = [
   runbooksModule,
   ticketsModule,
   gitopsModule,
+  snsModule,
+  statuspageModule,
 ];

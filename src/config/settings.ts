@@ -113,6 +113,20 @@ export const settingsSchema = z
     HELPDESK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
     HELPDESK_WEBHOOK_URL: optionalUrl,
     HELPDESK_WEBHOOK_SECRET: z.string().optional(),
+    /**
+     * Origins (a regular expression over `scheme://host[:port]`) SNS certificates and SubscribeURLs
+     * may come from. Leave it at AWS's SNS hosts; tests set their loopback fake's origin.
+     */
+    SNS_ORIGIN_PATTERN: z
+      .string()
+      .refine((p) => {
+        try {
+          return Boolean(new RegExp(p));
+        } catch {
+          return false;
+        }
+      }, 'a regular expression')
+      .default('^https://sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$'),
 
     /** Ticket systems (config/tickets.yml names which of these it reads): ServiceNow basic auth. */
     SERVICENOW_USERNAME: z.string().optional(),
@@ -201,20 +215,30 @@ function commandEnv(env: Record<string, string>, passthrough: string | undefined
   const patterns = [...COMMAND_ENV_NAMES, ...(passthrough ? passthrough.split(',') : [])];
   const allowed = (name: string) => patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const never = new Set<string>([...SECRET_SETTINGS, 'REDIS_URL']);
-  return Object.fromEntries(Object.entries(env).filter(([k]) => allowed(k) && !never.has(k)));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => allowed(k) && !never.has(k) && !k.startsWith(STATUSPAGE_PREFIX)));
 }
 
 export type Settings = z.infer<typeof settingsSchema> & {
   /** Environment handed to commands Switchyard runs (see COMMAND_ENV_NAMES). */
   COMMAND_ENV: Readonly<Record<string, string>>;
+  /**
+   * Variables named `STATUSPAGE_*`: config/statuspage.yml names the one holding its API key
+   * (`api_key_env`), so the key lives only in the environment. Never handed to commands.
+   */
+  STATUSPAGE_ENV: Readonly<Record<string, string>>;
 };
+
+const STATUSPAGE_PREFIX = 'STATUSPAGE_';
 
 /** Parses the environment; a bad value stops start-up with the variable named and what it expects. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = settingsSchema.safeParse(relevant);
-  if (parsed.success)
-    return { ...parsed.data, COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH) };
+  if (parsed.success) {
+    const env = relevant as Record<string, string>;
+    const statuspage = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(STATUSPAGE_PREFIX)));
+    return { ...parsed.data, COMMAND_ENV: commandEnv(env, parsed.data.COMMAND_ENV_PASSTHROUGH), STATUSPAGE_ENV: statuspage };
+  }
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
 }

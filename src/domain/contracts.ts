@@ -192,6 +192,38 @@ export interface IncidentQueries {
   addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string; once?: string }): Promise<void>;
 }
 
+/**
+ * An alert group as a sender reports it (Alertmanager's group, a CloudWatch alarm through SNS): the
+ * `alerts` service turns it into one incident per group, each alert noted once per status.
+ */
+export interface AlertGroupReport {
+  /** The sender: the incident's source and the actor of its timeline entries. */
+  source: 'alertmanager' | 'sns';
+  /** One incident per group key (per sender). */
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  title: string;
+  /** The incidents configuration's default when absent. */
+  severity?: (typeof INCIDENT_SEVERITIES)[number];
+  /** As the sender named it; an unknown service opens an incident without responders. */
+  service?: string;
+  description: string;
+  /** `fingerprint` + `startsAt` + `status` make one timeline entry (a redelivery adds none). */
+  alerts: Array<{ fingerprint: string; startsAt: string; status: 'firing' | 'resolved'; text: string }>;
+}
+
+export interface AlertIntakeResult {
+  /** Null for a resolved group that never had an incident. */
+  incident: string | null;
+  created: boolean;
+  /** New timeline entries. */
+  added: number;
+}
+
+export interface AlertIntake {
+  report(group: AlertGroupReport): Promise<AlertIntakeResult>;
+}
+
 // ---------------------------------------------------------------- runbooks
 /** The runbooks that answer an incident (one of its services, its alert name, a keyword of its title). */
 export interface RunbookQueries {
@@ -279,7 +311,7 @@ const incidentDeclared = z.object({
   severity: z.enum(INCIDENT_SEVERITIES),
   services: z.array(z.string()),
   declaredBy: z.string(),
-  source: z.enum(['slack', 'alertmanager', 'helpdesk']),
+  source: z.enum(['slack', 'alertmanager', 'helpdesk', 'sns']),
 });
 const incidentResolved = z.object({
   incidentId: z.string(),

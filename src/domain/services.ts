@@ -1,6 +1,7 @@
 import type { AppContext } from '../core/module.js';
 import type { ServiceRegistry } from '../core/services.js';
 import type {
+  AlertIntake,
   ApproverCheck,
   DeployGuard,
   FindingQueries,
@@ -25,6 +26,8 @@ export interface ServiceMap {
   findings: FindingQueries;
   metrics: DeliveryMetrics;
   runbooks: RunbookQueries;
+  /** Alert groups from senders other than Alertmanager's own hook (CloudWatch alarms via SNS). */
+  alerts: AlertIntake;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

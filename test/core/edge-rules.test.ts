@@ -50,6 +50,7 @@ const DECISION_AUDITS = [
   'src/domain/pipelines/guards.ts',
   'src/domain/pipelines/service.ts',
   'src/domain/plan/closing.ts',
+  'src/domain/statuspage/publisher.ts', // what reached the public status page (the job's outcome, after the command's entry)
   'src/domain/plan/service.ts',
   'src/domain/runbooks/evidence.ts', // runbook skips with their reason, automated step outcomes, the file version a run used
 ];

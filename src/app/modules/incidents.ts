@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AppContext, Module } from '../../core/module.js';
 import { DEPLOY_GUARDS, servicesOf } from '../../domain/services.js';
-import { alertmanagerRoute } from '../../domain/incidents/alertmanager.js';
+import { alertIntake, alertmanagerRoute } from '../../domain/incidents/alertmanager.js';
 import { loadIncidentsConfig, type IncidentsConfig } from '../../domain/incidents/config.js';
 import { JOB, type IncidentDeps, type IncidentSettings } from '../../domain/incidents/deps.js';
 import { incidentDeployGuard, runSubscriptions } from '../../domain/incidents/deploy.js';
@@ -45,6 +45,7 @@ export function createIncidentsModule(ctx: AppContext, opts: IncidentsModuleOpti
 
   const services = servicesOf(ctx);
   services.provide('incidents', reads);
+  services.provide('alerts', alertIntake(d, svc));
   services.add(DEPLOY_GUARDS, incidentDeployGuard(d, openFor));
 
   return {

@@ -9,7 +9,7 @@ export const ROLES = ['commander', 'comms', 'scribe'] as const;
 export type IncidentRole = (typeof ROLES)[number];
 export const ROLE_LABEL: Record<IncidentRole, string> = { commander: 'Commander', comms: 'Communications lead', scribe: 'Scribe' };
 
-export type IncidentSource = 'slack' | 'alertmanager' | 'helpdesk';
+export type IncidentSource = 'slack' | 'alertmanager' | 'helpdesk' | 'sns';
 
 /** Steps of the channel set-up job, recorded as each finishes so a retry resumes, never repeats. */
 export interface SetupProgress {
