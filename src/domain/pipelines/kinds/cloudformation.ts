@@ -178,13 +178,14 @@ async function execute(ctx: StageContext, api: CloudFormationApi, s: CfnSettings
   const since = Number(b.checkpoint.get()?.at ?? 0) - 60_000;
   const seen = new Set<string>();
   const final = await poll(b, pollMs, 'stack', async () => {
+    // The status first, then the events: every event up to a final status is logged before it ends the stage.
+    const st = await api.stackStatus(s.stack, ctx.signal);
+    if (!st) throw new UpstreamError('cloudformation', `stack ${s.stack} does not exist`, { retryable: false });
     const events = (await api.stackEvents(s.stack, ctx.signal)).filter((e) => e.at >= since && !seen.has(e.id)).reverse();
     for (const e of events) {
       seen.add(e.id);
       await ctx.log(`${e.logicalId} ${e.status}${e.reason ? `: ${e.reason}` : ''}`);
     }
-    const st = await api.stackStatus(s.stack, ctx.signal);
-    if (!st) throw new UpstreamError('cloudformation', `stack ${s.stack} does not exist`, { retryable: false });
     return isSuccess(st.status) || isFailure(st.status) ? st : undefined;
   });
   return {
