@@ -36,6 +36,8 @@ interface Stack {
   status: string;
   reason?: string;
   polls: number;
+  /** The change set being executed, marked EXECUTE_COMPLETE or EXECUTE_FAILED when the update ends. */
+  executing?: ChangeSet;
   events: Array<{ id: string; at: Date; logicalId: string; type: string; status: string; reason?: string }>;
 }
 
@@ -140,6 +142,7 @@ export class CloudFormationFake {
             `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.executionStatus}]`,
           );
         cs.executionStatus = 'EXECUTE_IN_PROGRESS';
+        stack.executing = cs;
         this.obsolete(stack.name);
         this.setStatus(stack, 'UPDATE_IN_PROGRESS', 'User Initiated');
         return this.ok(res, action, '');
@@ -227,6 +230,10 @@ export class CloudFormationFake {
 
   private setStatus(stack: Stack, status: string, reason?: string): void {
     stack.status = status;
+    if (stack.executing && /_COMPLETE$|_FAILED$/.test(status)) {
+      stack.executing.executionStatus = /ROLLBACK|FAILED/.test(status) ? 'EXECUTE_FAILED' : 'EXECUTE_COMPLETE';
+      stack.executing = undefined;
+    }
     stack.reason = reason;
     this.event(stack, stack.name, 'AWS::CloudFormation::Stack', status, reason);
   }

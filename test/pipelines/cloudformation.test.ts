@@ -24,6 +24,7 @@ describe('cloudformation stage kind', () => {
     cfn.script('rollback', { changes: CHANGES.slice(0, 1), outcome: 'rollback' });
     cfn.script('held', { changes: CHANGES.slice(1, 2), outcome: 'hold' });
     cfn.script('slow', { changes: CHANGES.slice(1, 2), outcome: 'hold' });
+    cfn.script('quiet', { changes: [], outcome: 'complete' });
     cfn.script('invalid', { changes: [], outcome: 'complete', invalid: 'Template format error: Unresolved resource dependencies [Vpc]' });
     h = await startHarness({
       name: 'pipelines-cloudformation',
@@ -104,6 +105,13 @@ describe('cloudformation stage kind', () => {
     expect(logs).toContain('ValidationError: Template format error: Unresolved resource dependencies [Vpc]');
     expect(run.stages.find((s) => s.id === 'execute')?.status).toBe('skipped');
     expect(cfn.calls('CreateChangeSet').filter((r) => r.params.StackName === 'invalid')).toHaveLength(1); // a refusal is not retried
+  });
+
+  it('passes a change set without changes and executes nothing', async () => {
+    const id = await startRun(h, 'U0BOB', '/pipeline run cfn-quiet --env staging');
+    const run = await waitRunStatus(h, id, 'succeeded');
+    expect(run.stages.map((s) => s.summary)).toEqual(['change set: no changes', 'the change set had no changes: nothing to execute']);
+    expect(cfn.calls('ExecuteChangeSet').filter((r) => r.params.StackName === 'quiet')).toHaveLength(0);
   });
 
   it('cancels an update in progress with CancelUpdateStack', async () => {

@@ -100,7 +100,8 @@ export function cloudformationKind(api: CloudFormationApi | undefined, o: { poll
     },
     async cancel(ctx) {
       const s = cloudformationSettings.parse(ctx.settings);
-      if (!api || !s.execute || builtin(ctx).checkpoint.get()?.executed !== true) return;
+      const ck = builtin(ctx).checkpoint.get();
+      if (!api || !s.execute || (ck?.executed !== true && ck?.executing !== true)) return;
       await api.cancelUpdate(s.stack);
       await ctx.log(`asked CloudFormation to cancel the update of ${s.stack} (it rolls back)`);
     },
@@ -162,17 +163,22 @@ async function execute(ctx: StageContext, api: CloudFormationApi, s: CfnSettings
   if (!saved) return { status: 'failed', summary: `no change set of stack ${s.stack} in this run: nothing to execute` };
   if (saved.noChanges || !saved.changeSetId) return { status: 'succeeded', summary: 'the change set had no changes: nothing to execute' };
   const changeSetId = saved.changeSetId;
-  if (b.checkpoint.get()?.executed !== true) {
+  const ck = b.checkpoint.get();
+  if (ck?.executed !== true) {
     const cs = await api
       .describeChangeSet(s.stack, changeSetId, ctx.signal)
       .catch((err: unknown) => Promise.reject(permanentIfRefused(err)));
-    if (cs.executionStatus !== 'AVAILABLE')
+    if (cs.executionStatus === 'AVAILABLE') {
+      // Marked first: a cancel arriving from here on cancels the update. The request token makes a
+      // retried execute (an earlier attempt's answer was lost) the same execution.
+      await b.checkpoint.save({ executing: true, at: Date.now() });
+      await api.executeChangeSet(s.stack, changeSetId, `switchyard-${ctx.run.id}-${ctx.stage.id}`.slice(0, 64)).catch((err: unknown) => {
+        throw permanentIfRefused(err);
+      });
+    } else if (ck?.executing !== true) {
       return { status: 'failed', summary: `the change set is ${cs.executionStatus ?? cs.status}, not AVAILABLE: refusing it; plan again` };
-    // Marked first: a cancel arriving from here on cancels the update.
-    await b.checkpoint.save({ executed: true, at: Date.now() });
-    await api.executeChangeSet(s.stack, changeSetId, `switchyard-${ctx.run.id}-${ctx.stage.id}`.slice(0, 64)).catch((err: unknown) => {
-      throw permanentIfRefused(err);
-    });
+    }
+    await b.checkpoint.save({ executed: true, at: Number(b.checkpoint.get()?.at ?? Date.now()) });
     await ctx.log(`executing the change set on stack ${s.stack}`);
   }
   const since = Number(b.checkpoint.get()?.at ?? 0) - 60_000;
@@ -186,7 +192,10 @@ async function execute(ctx: StageContext, api: CloudFormationApi, s: CfnSettings
       seen.add(e.id);
       await ctx.log(`${e.logicalId} ${e.status}${e.reason ? `: ${e.reason}` : ''}`);
     }
-    return isSuccess(st.status) || isFailure(st.status) ? st : undefined;
+    if (!isSuccess(st.status) && !isFailure(st.status)) return undefined;
+    // A final status from before this execution (the stack has not started it yet) does not end the stage.
+    const cs = await api.describeChangeSet(s.stack, changeSetId, ctx.signal);
+    return cs.executionStatus === 'AVAILABLE' || cs.executionStatus === 'EXECUTE_IN_PROGRESS' ? undefined : st;
   });
   return {
     status: isSuccess(final.status) ? 'succeeded' : 'failed',
