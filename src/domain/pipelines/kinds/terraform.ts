@@ -89,7 +89,13 @@ async function plan(ctx: StageContext, t: TerraformTool, locks: TerraformLocks, 
   const b = builtin(ctx);
   const deadline = Date.now() + b.timeoutMs;
   const env = ctx.run.env;
-  const cwd = t.workdir(s.dir);
+  const cwd = (() => {
+    try {
+      return t.workdir(s.dir);
+    } catch (err) {
+      throw permanentIfRefused(err);
+    }
+  })();
   const lock = await locks.acquire(s.dir, env, ctx.run.id);
   if (!lock.ok) return failed(`${s.dir} (${env}) is locked by run ${lock.holder} until its plan is applied or the run ends`);
   const { vars, varFiles } = effectiveInputs(s, env);
