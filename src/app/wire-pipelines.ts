@@ -7,6 +7,10 @@ import { GitHubActionsHttpClient } from '../adapters/ci/github-actions.js';
 import { GitLabHttpClient } from '../adapters/ci/gitlab.js';
 import { JenkinsHttpClient } from '../adapters/ci/jenkins.js';
 import { createPipelinesModule, type PipelinesOptions } from './modules/pipelines.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerraformCli } from '../adapters/terraform/cli.js';
+import { AwsCloudFormation, type CloudFormationOptions } from '../adapters/cloudformation/client.js';
 
 export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
   /** Override the CI addresses from settings (tests point them at loopback fakes). */
@@ -14,6 +18,8 @@ export interface PipelinesWiring extends Omit<PipelinesOptions, 'adapters'> {
   gitlabUrl?: string;
   jenkinsUrl?: string;
   pollMs?: number;
+  /** CloudFormation endpoint and credentials (tests point it at a loopback fake). */
+  cloudformation?: Partial<CloudFormationOptions>;
 }
 
 /** The settings pipelines reads: CI backends, the environment of shell stages, the drain on stop. */
@@ -31,6 +37,11 @@ const PIPELINES_SETTINGS = [
   'SHUTDOWN_GRACE_MS',
   'RUN_RETENTION_DAYS',
   'AUDIT_RETENTION_DAYS',
+  'TERRAFORM_BIN',
+  'TERRAFORM_ROOT',
+  'TERRAFORM_PLAN_DIR',
+  'AWS_REGION',
+  'CLOUDFORMATION_ENDPOINT',
 ] as const;
 
 /**
@@ -45,13 +56,25 @@ export function makePipelinesModule(w: PipelinesWiring = {}): ModuleFactory {
     const gitlabUrl = w.gitlabUrl ?? s.GITLAB_URL;
     const jenkinsUrl = w.jenkinsUrl ?? s.JENKINS_URL;
     const processes = new RedisStageProcesses(ctx.store, ctx.log);
+    const shell = new ChildProcessShellRunner(s.COMMAND_ENV, processes);
+    const { cloudformation: cfn, ...rest } = w;
+    const region = cfn?.region ?? s.AWS_REGION;
+    const endpoint = cfn?.endpoint ?? s.CLOUDFORMATION_ENDPOINT;
     return createPipelinesModule(ctx, {
       processes,
       shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
       retention: { runRetentionDays: s.RUN_RETENTION_DAYS, auditRetentionDays: s.AUDIT_RETENTION_DAYS },
-      ...w,
+      ...rest,
+      iac: {
+        terraform: new TerraformCli(shell, {
+          bin: s.TERRAFORM_BIN,
+          root: s.TERRAFORM_ROOT,
+          planDir: s.TERRAFORM_PLAN_DIR ?? join(tmpdir(), 'switchyard-plans'),
+        }),
+        ...(region ? { cloudformation: new AwsCloudFormation({ ...cfn, region, ...(endpoint ? { endpoint } : {}) }) } : {}),
+      },
       adapters: {
-        shell: new ChildProcessShellRunner(s.COMMAND_ENV, processes),
+        shell,
         webhook: new FetchWebhookCaller(),
         pollMs: w.pollMs ?? s.CI_POLL_MS,
         ...(s.GITHUB_TOKEN ? { github: new GitHubActionsHttpClient({ baseUrl: githubUrl, token: s.GITHUB_TOKEN }) } : {}),

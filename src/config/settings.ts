@@ -151,6 +151,19 @@ export const settingsSchema = z
     ARGOCD_TOKEN: z.string().optional(),
     /** Polling interval of CI backends. */
     CI_POLL_MS: ms(5000),
+    /** The `terraform` stage kind's binary: `terraform`, `tofu` for OpenTofu, or a path. */
+    TERRAFORM_BIN: z
+      .string()
+      .regex(/^[A-Za-z0-9_./-]+$/, 'a command name or path')
+      .default('terraform'),
+    /** Terraform working directories (`dir:` of a stage) are relative to this. */
+    TERRAFORM_ROOT: z.string().default('.'),
+    /** Where saved plans are kept until applied (they hold variable values); default a private folder in TMPDIR. */
+    TERRAFORM_PLAN_DIR: z.string().optional(),
+    /** The `cloudformation` stage kind's region (credentials come from the AWS SDK's usual chain). */
+    AWS_REGION: z.string().optional(),
+    /** Another CloudFormation endpoint (a VPC endpoint, LocalStack). */
+    CLOUDFORMATION_ENDPOINT: optionalUrl,
     /**
      * Extra variables that commands Switchyard runs (shell stages, scanners, the inventory
      * command) may inherit, comma-separated; a trailing * matches a prefix (`KUBECONFIG,AWS_*`).

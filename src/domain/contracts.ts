@@ -128,6 +128,29 @@ export interface PipelineService {
   } | null;
 }
 
+/**
+ * What an infrastructure stage (a Terraform plan, a CloudFormation change set) will change, kept in
+ * its stage details as `planSummary` and shown by the next approval gate of the run.
+ */
+export const planSummarySchema = z.object({
+  tool: z.string(),
+  /** Where the changes apply: a working directory and environment, a stack. */
+  target: z.string(),
+  counts: z.object({ create: z.number(), update: z.number(), delete: z.number(), replace: z.number() }),
+  /** The first changes, destroys and replacements first; `omitted` counts the rest. */
+  changes: z.array(z.object({ action: z.enum(['create', 'update', 'delete', 'replace']), address: z.string() })),
+  omitted: z.number().default(0),
+});
+export type PlanSummary = z.infer<typeof planSummarySchema>;
+
+/** The plan summaries of a run's finished stages, in stage order (a stage without one is left out). */
+export function planSummariesOf(run: Pick<RunInfo, 'stages'>): Array<{ stageId: string; summary: PlanSummary }> {
+  return run.stages.flatMap((s) => {
+    const parsed = planSummarySchema.safeParse(s.details?.planSummary);
+    return s.status === 'succeeded' && parsed.success ? [{ stageId: s.id, summary: parsed.data }] : [];
+  });
+}
+
 /** A deploy guard can refuse a run before it starts (change freeze, open SEV1/2). */
 export interface GuardVerdict {
   allowed: boolean;

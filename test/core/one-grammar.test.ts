@@ -58,7 +58,18 @@ describe('workflows:check reads the stage kinds the app registers', () => {
   it('builds the production modules and finds every kind they register, with no I/O', () => {
     const registered = registeredStageKinds(settings);
     const kinds = registered.map((k) => k.kind).sort();
-    expect(kinds).toEqual(['approval', 'argocd', 'github-actions', 'gitlab', 'http', 'inspect', 'jenkins', 'shell']);
+    expect(kinds).toEqual([
+      'approval',
+      'argocd',
+      'cloudformation',
+      'github-actions',
+      'gitlab',
+      'http',
+      'inspect',
+      'jenkins',
+      'shell',
+      'terraform',
+    ]);
   });
 
   it('accepts every registered kind and refuses an unknown one, listing them all', () => {

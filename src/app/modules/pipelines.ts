@@ -10,6 +10,13 @@ import { StageExecutor } from '../../domain/pipelines/executor.js';
 import { httpKind } from '../../domain/pipelines/kinds/http.js';
 import { githubActionsKind, gitlabKind, jenkinsKind } from '../../domain/pipelines/kinds/ci.js';
 import { shellKind } from '../../domain/pipelines/kinds/shell.js';
+import { terraformKind } from '../../domain/pipelines/kinds/terraform.js';
+import { TerraformLocks } from '../../domain/pipelines/kinds/terraform-lock.js';
+import type { TerraformTool } from '../../domain/pipelines/kinds/terraform-tool.js';
+import { cloudformationKind } from '../../domain/pipelines/kinds/cloudformation.js';
+import type { CloudFormationApi } from '../../domain/pipelines/kinds/cloudformation-api.js';
+import { subscribe } from '../../core/events.js';
+import { EVENTS } from '../../domain/contracts.js';
 import { validateWorkflowFiles } from '../../domain/pipelines/load.js';
 import { RunGuards } from '../../domain/pipelines/guards.js';
 import { DeployLock } from '../../domain/pipelines/lock.js';
@@ -39,6 +46,8 @@ export interface PipelinesOptions {
   shutdownGraceMs?: number;
   /** RUN_RETENTION_DAYS and AUDIT_RETENTION_DAYS (400 each when left out), trimmed daily. */
   retention?: RetentionPolicy;
+  /** Infrastructure-as-code backends: the terraform binary, CloudFormation (left out: those stages fail saying so). */
+  iac?: { terraform?: TerraformTool; cloudformation?: CloudFormationApi };
 }
 
 /**
@@ -47,12 +56,15 @@ export interface PipelinesOptions {
  */
 export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Module {
   const services = servicesOf(ctx);
+  const tfLocks = new TerraformLocks(ctx.store);
   const builtins: StageKind[] = [
     shellKind(o.adapters.shell),
     httpKind(o.adapters.webhook),
     githubActionsKind(o.adapters.github, o.adapters, ctx.store),
     gitlabKind(o.adapters.gitlab, o.adapters),
     jenkinsKind(o.adapters.jenkins, o.adapters),
+    terraformKind(o.iac?.terraform, tfLocks),
+    cloudformationKind(o.iac?.cloudformation, o.adapters),
   ];
   for (const k of builtins) services.add(STAGE_KINDS, k);
   let kindMap = new Map<string, StageKind>();
@@ -81,6 +93,8 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
       jobProcessor(RETENTION_JOB, { attempts: 3, concurrency: 1, process: async () => retention.trim() }),
     ],
     enqueues: [STAGE_JOB, WATCHDOG_JOB, RETENTION_JOB.name],
+    // A terraform plan's lock lives until it is applied or its run ends (rejected, cancelled, failed).
+    subscriptions: [subscribe(EVENTS.runFinished, 'pipelines.terraform-unlock', (e) => tfLocks.releaseRun(e.data.runId))],
     async init() {
       const all = stageKinds(services);
       const dup = all.find((k, i) => all.findIndex((x) => x.kind === k.kind) !== i);

@@ -1,4 +1,5 @@
 import { escapeUntrusted, mention } from '../../core/outbound.js';
+import type { PlanSummary } from '../contracts.js';
 import type { ResolvedPolicy } from './policy.js';
 
 /**
@@ -39,6 +40,8 @@ export interface Gate {
   /** What the pipeline says is being shipped (text) and where to read more. */
   changes?: string;
   links: string[];
+  /** What earlier infrastructure stages of the run will change (terraform plan, change set). */
+  plans?: Array<{ stageId: string; summary: PlanSummary }>;
   policy: ResolvedPolicy;
   /** People sent a direct message (eligible, minus the requester), resolved when the gate opened. */
   approvers: string[];

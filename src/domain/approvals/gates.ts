@@ -2,7 +2,7 @@ import type { Actor } from '../../core/access.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { AppContext } from '../../core/module.js';
 import { ABORT } from '../../core/ports/store.js';
-import type { RunInfo, StageContext, StageOutcome } from '../contracts.js';
+import { planSummariesOf, type RunInfo, type StageContext, type StageOutcome } from '../contracts.js';
 import { applyVote, cancelGate, expireGate, hasVoted, type Gate, type VoteInput, type VoteResult } from './gate.js';
 import { checkEligibility, resolvePolicy, type ApprovalsFile, type Eligibility, type ResolvedPolicy } from './policy.js';
 import type { GatePresenter } from './presenter.js';
@@ -150,6 +150,7 @@ export class GateStore {
       links: [...new Set([...(settings.link ? [settings.link] : []), ...run.stages.flatMap((s) => (s.link ? [s.link] : []))])]
         .filter(isPlainUrl)
         .slice(0, 5),
+      ...(planSummariesOf(run).length ? { plans: planSummariesOf(run) } : {}),
       policy,
       approvers,
       messageKeys: [threadCopyKey(id), ...(policy.channel ? [channelCopyKey(id)] : []), ...approvers.map((u) => dmCopyKey(id, u))],

@@ -11,6 +11,7 @@ import {
   mention,
   type MessageContent,
 } from '../../core/blocks.js';
+import type { PlanSummary } from '../../domain/contracts.js';
 import type { Gate } from '../../domain/approvals/gate.js';
 import { when } from '../../domain/approvals/when.js';
 import type { CopyKind, GatePresenter } from '../../domain/approvals/presenter.js';
@@ -54,6 +55,26 @@ function pendingDmLine(g: Gate): string {
   );
 }
 
+const PLAN_MARK: Record<PlanSummary['changes'][number]['action'], string> = {
+  delete: ':red_circle: *destroy*',
+  replace: ':large_orange_circle: *replace*',
+  update: ':large_yellow_circle: update',
+  create: ':large_green_circle: create',
+};
+
+/** An infrastructure stage's plan: counts, then each change by address, destroys and replacements first (bold). */
+export function planText(stageId: string, p: PlanSummary): string {
+  const c = p.counts;
+  const destroys = c.delete + c.replace ? `*${c.delete} to destroy, ${c.replace} to replace*` : '0 to destroy';
+  const head =
+    `*Plan* of \`${escapeMrkdwn(stageId)}\` (${escapeMrkdwn(p.tool)}, ${escapeMrkdwn(p.target)}): ` +
+    `${c.create} to add, ${c.update} to change, ${destroys}`;
+  const lines = p.changes.map((x) => `${PLAN_MARK[x.action]} \`${escapeMrkdwn(x.address)}\``);
+  if (p.omitted) lines.push(`…and ${p.omitted} more`);
+  // A section holds 3000 characters: the head and the most important changes come first.
+  return [head, ...lines].join('\n').slice(0, 2900);
+}
+
 /** The full request, as posted in the thread, the approval channel and each DM (see CopyKind). */
 export function requestContent(g: Gate, kind: CopyKind = 'live'): MessageContent {
   const dmPending = kind === 'dm' && g.status === 'pending';
@@ -71,6 +92,7 @@ export function requestContent(g: Gate, kind: CopyKind = 'live'): MessageContent
   ];
   const changes = [g.changes ? escapeMrkdwn(g.changes) : '', ...g.links.map((l) => link(l))].filter(Boolean);
   if (changes.length) blocks.push(md(`*Changes*\n${changes.join('\n')}`));
+  for (const p of g.plans ?? []) blocks.push(md(planText(p.stageId, p.summary)));
   blocks.push(context(policyLine(g)), md(dmPending ? pendingDmLine(g) : statusLine(g)));
   if (g.status === 'pending') blocks.push(actions(gateButtons(g), `approval-${g.id}`));
   const text =
