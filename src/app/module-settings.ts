@@ -5,7 +5,7 @@ import { settingsSchema, type Settings } from '../config/settings.js';
 export type SettingName = keyof Settings;
 
 /** Every name a module may declare: the parsed variables plus the derived COMMAND_ENV. */
-const KNOWN = new Set<string>([...Object.keys(settingsSchema.shape), 'COMMAND_ENV']);
+const KNOWN = new Set<string>([...Object.keys(settingsSchema.shape), 'COMMAND_ENV', 'PAGING_SECRETS']);
 
 /**
  * A module factory that names the settings it reads and receives them typed. Nothing else of the

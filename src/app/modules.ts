@@ -5,6 +5,7 @@ import { injectionModule } from './wire-injection.js';
 import { metricsModule } from './wire-metrics.js';
 import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
+import { pagingModule } from './wire-paging.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
 
@@ -21,4 +22,5 @@ export const MODULES: ModuleFactory[] = [
   inspectModule,
   metricsModule,
   runbooksModule,
+  pagingModule,
 ];

@@ -186,7 +186,8 @@ const COMMAND_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'US
 
 function commandEnv(env: Record<string, string>, passthrough: string | undefined): Record<string, string> {
   const patterns = [...COMMAND_ENV_NAMES, ...(passthrough ? passthrough.split(',') : [])];
-  const allowed = (name: string) => patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const allowed = (name: string) =>
+    !PAGING_SECRET_NAME.test(name) && patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const never = new Set<string>([...SECRET_SETTINGS, 'REDIS_URL']);
   return Object.fromEntries(Object.entries(env).filter(([k]) => allowed(k) && !never.has(k)));
 }
@@ -194,14 +195,26 @@ function commandEnv(env: Record<string, string>, passthrough: string | undefined
 export type Settings = z.infer<typeof settingsSchema> & {
   /** Environment handed to commands Switchyard runs (see COMMAND_ENV_NAMES). */
   COMMAND_ENV: Readonly<Record<string, string>>;
+  /**
+   * The paging tools' secrets (API tokens, routing keys, webhook secrets): every `PAGERDUTY_*` and
+   * `OPSGENIE_*` variable, named in config/paging.yml. Never handed to commands Switchyard runs.
+   */
+  PAGING_SECRETS: Readonly<Record<string, string>>;
 };
+
+/** Variables config/paging.yml may name for its secrets. */
+export const PAGING_SECRET_NAME = /^(PAGERDUTY|OPSGENIE)_[A-Z0-9_]+$/;
 
 /** Parses the environment; a bad value stops start-up with the variable named and what it expects. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
   const relevant = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = settingsSchema.safeParse(relevant);
   if (parsed.success)
-    return { ...parsed.data, COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH) };
+    return {
+      ...parsed.data,
+      COMMAND_ENV: commandEnv(relevant as Record<string, string>, parsed.data.COMMAND_ENV_PASSTHROUGH),
+      PAGING_SECRETS: Object.fromEntries(Object.entries(relevant).filter(([k]) => PAGING_SECRET_NAME.test(k))) as Record<string, string>,
+    };
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);
 }

@@ -17,7 +17,8 @@ import type { Store } from './ports/store.js';
 export type RouteAuth =
   | { kind: 'bearer'; token: string | undefined }
   | { kind: 'hmac'; secret: string | undefined; timestampHeader: string; signatureHeader: string; version: string; maxAgeS: number }
-  | { kind: 'none'; reason: string };
+  | { kind: 'none'; reason: string }
+  | { kind: 'verify'; secret: string | undefined; verify(req: HttpRequest, secret: string): boolean };
 
 /** `Authorization: Bearer <token>`, compared in constant time. */
 export const bearer = (token: string | undefined): RouteAuth => ({ kind: 'bearer', token });
@@ -50,6 +51,15 @@ export function noAuth(reason: string): RouteAuth {
   return { kind: 'none', reason };
 }
 
+/**
+ * A sender's own proof that `bearer` and `hmacSha256` do not cover (PagerDuty signs the body alone
+ * and may list several signatures; Opsgenie sends a configured header): `verify` says whether the
+ * request carries it. Compare secrets with `sameSecret`.
+ */
+export function verifiedBy(secret: string | undefined, verify: (req: HttpRequest, secret: string) => boolean): RouteAuth {
+  return { kind: 'verify', secret, verify };
+}
+
 export function signHmac(secret: string, version: string, timestamp: string, rawBody: Buffer | string): string {
   return `${version}=${createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex')}`;
 }
@@ -72,7 +82,7 @@ export interface RouteSpec<S extends z.ZodType> {
   /** The JSON body; a body that does not match answers 400 with the problems and runs nothing. */
   body: S;
   /**
-   * The sender's delivery id (a header or a top-level body field): a redelivery with the same id
+   * The sender's delivery id (a header, or a body field, dotted when nested: `event.id`): a redelivery with the same id
    * does not run the handler again but gets the first answer back.
    */
   delivery?: { header: string } | { field: string };
@@ -216,6 +226,10 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
   if (a.kind === 'none') return;
   const secret = a.kind === 'bearer' ? a.token : a.secret;
   if (!secret) throw new Refusal(503, `${spec.name}_not_configured`, 'error', 'no secret configured for this route');
+  if (a.kind === 'verify') {
+    if (!a.verify(req, secret)) throw new Refusal(401, 'unauthorized', 'refused', 'sender proof missing or wrong');
+    return;
+  }
   if (a.kind === 'bearer') {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ') || !sameSecret(header.slice(7), secret))
@@ -235,7 +249,7 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
 }
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
@@ -260,7 +274,8 @@ function parse<S extends z.ZodType>(schema: S, raw: Buffer): z.output<S> {
 function deliveryOf(spec: RouteSpec<z.ZodType>, req: HttpRequest, body: unknown): string | undefined {
   const d = spec.delivery;
   if (!d) return undefined;
-  const raw = 'header' in d ? req.headers[d.header.toLowerCase()] : (body as Record<string, unknown> | null)?.[d.field];
+  const field = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+  const raw = 'header' in d ? req.headers[d.header.toLowerCase()] : d.field.split('.').reduce(field, body);
   if (raw === undefined || raw === null || raw === '') return undefined;
   const id = String(raw);
   if (id.length > 200 || !/^[\w.:#-]+$/.test(id))

@@ -7,6 +7,7 @@ import type {
   FreezeQueries,
   IncidentQueries,
   InjectionResolver,
+  OnCallQueries,
   PipelineService,
   PlanWriter,
   RunbookQueries,
@@ -25,6 +26,8 @@ export interface ServiceMap {
   findings: FindingQueries;
   metrics: DeliveryMetrics;
   runbooks: RunbookQueries;
+  /** Provided by the paging module when a paging tool's schedules are configured. */
+  oncall: OnCallQueries;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;
