@@ -18,7 +18,8 @@ export type RouteAuth =
   | { kind: 'bearer'; token: string | undefined }
   | { kind: 'hmac'; secret: string | undefined; timestampHeader: string; signatureHeader: string; version: string; maxAgeS: number }
   | { kind: 'none'; reason: string }
-  | { kind: 'verify'; secret: string | undefined; verify(req: HttpRequest, secret: string): boolean };
+  | { kind: 'body-hmac'; secret: string | undefined; signatureHeader: string; version: string }
+  | { kind: 'shared'; secret: string | undefined; header?: string; basicUser?: string };
 
 /** `Authorization: Bearer <token>`, compared in constant time. */
 export const bearer = (token: string | undefined): RouteAuth => ({ kind: 'bearer', token });
@@ -52,12 +53,22 @@ export function noAuth(reason: string): RouteAuth {
 }
 
 /**
- * A sender's own proof that `bearer` and `hmacSha256` do not cover (PagerDuty signs the body alone
- * and may list several signatures; Opsgenie sends a configured header): `verify` says whether the
- * request carries it. Compare secrets with `sameSecret`.
+ * `<signatureHeader>: <version>=hex(HMAC-SHA256(secret, <raw body>))`, no timestamp (PagerDuty's v3
+ * webhooks). While the sender rotates its secret it lists several, comma-separated: one matching
+ * is enough. Redeliveries are caught by the delivery id, so declare `delivery` with it.
  */
-export function verifiedBy(secret: string | undefined, verify: (req: HttpRequest, secret: string) => boolean): RouteAuth {
-  return { kind: 'verify', secret, verify };
+export function hmacBody(o: { secret: string | undefined; signatureHeader: string; version?: string }): RouteAuth {
+  return { kind: 'body-hmac', secret: o.secret, signatureHeader: o.signatureHeader.toLowerCase(), version: o.version ?? 'v1' };
+}
+
+/**
+ * A sender that cannot sign (Opsgenie's outgoing webhooks) sends the shared secret itself: in
+ * `header`, or as basic auth with user `basicUser` and the secret as password. Compared in constant time.
+ */
+export function sharedSecret(o: { secret: string | undefined } & ({ header: string } | { basicUser: string })): RouteAuth {
+  return 'header' in o
+    ? { kind: 'shared', secret: o.secret, header: o.header.toLowerCase() }
+    : { kind: 'shared', secret: o.secret, basicUser: o.basicUser };
 }
 
 export function signHmac(secret: string, version: string, timestamp: string, rawBody: Buffer | string): string {
@@ -226,8 +237,17 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
   if (a.kind === 'none') return;
   const secret = a.kind === 'bearer' ? a.token : a.secret;
   if (!secret) throw new Refusal(503, `${spec.name}_not_configured`, 'error', 'no secret configured for this route');
-  if (a.kind === 'verify') {
-    if (!a.verify(req, secret)) throw new Refusal(401, 'unauthorized', 'refused', 'sender proof missing or wrong');
+  if (a.kind === 'body-hmac') {
+    const expected = `${a.version}=${createHmac('sha256', secret).update(req.rawBody).digest('hex')}`;
+    const listed = (req.headers[a.signatureHeader] ?? '').split(',').map((x) => x.trim());
+    if (!listed.some((sig) => sameSecret(sig, expected))) throw new Refusal(401, 'invalid_signature', 'refused', 'no signature matches');
+    return;
+  }
+  if (a.kind === 'shared') {
+    const auth = req.headers.authorization ?? '';
+    const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
+    const ok = a.header ? sameSecret(req.headers[a.header] ?? '', secret) : sameSecret(basic, `${a.basicUser}:${secret}`);
+    if (!ok) throw new Refusal(401, 'unauthorized', 'refused', 'missing or wrong shared secret');
     return;
   }
   if (a.kind === 'bearer') {
@@ -249,7 +269,7 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
 }
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-export function sameSecret(given: string, expected: string): boolean {
+function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

@@ -1,7 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { HttpRequest, HttpRoute } from '../../core/module.js';
-import { defineRoute, sameSecret, verifiedBy, type RouteContext } from '../../core/routes.js';
+import type { HttpRoute } from '../../core/module.js';
+import { defineRoute, hmacBody, sharedSecret, type RouteContext } from '../../core/routes.js';
 import { servicesOf } from '../services.js';
 import type { PagingDeps } from './deps.js';
 
@@ -37,13 +36,6 @@ export const opsgenieWebhook = z.object({
   alert: z.object({ alias: z.string().max(512).optional(), username: z.string().max(200).optional() }),
 });
 
-export function pagerdutySignatureOk(req: HttpRequest, secret: string): boolean {
-  const given = req.headers['x-pagerduty-signature'];
-  if (!given) return false;
-  const expected = `v1=${createHmac('sha256', secret).update(req.rawBody).digest('hex')}`;
-  return given.split(',').some((sig) => sameSecret(sig.trim(), expected));
-}
-
 async function acknowledge(
   d: PagingDeps,
   id: string | null | undefined,
@@ -62,7 +54,7 @@ export function pagerdutyRoute(d: PagingDeps): HttpRoute {
     method: 'POST',
     path: '/hooks/pagerduty',
     summary: 'PagerDuty v3 webhooks: an incident acknowledged in PagerDuty acknowledges ours',
-    auth: verifiedBy(d.webhookSecrets.pagerduty, pagerdutySignatureOk),
+    auth: hmacBody({ secret: d.webhookSecrets.pagerduty, signatureHeader: 'x-pagerduty-signature' }),
     body: pagerdutyWebhook,
     delivery: { field: 'event.id' },
     async handle(body, ctx) {
@@ -75,20 +67,17 @@ export function pagerdutyRoute(d: PagingDeps): HttpRoute {
 
 export function opsgenieRoute(d: PagingDeps): HttpRoute {
   const hook = d.cfg.opsgenie?.webhook;
-  const proof = (req: HttpRequest, secret: string): boolean => {
-    if (hook?.auth === 'basic') {
-      const auth = req.headers.authorization ?? '';
-      const given = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
-      return sameSecret(given, `${hook.username}:${secret}`);
-    }
-    return sameSecret(req.headers[(hook?.header ?? 'x-switchyard-token').toLowerCase()] ?? '', secret);
-  };
+  const secret = d.webhookSecrets.opsgenie;
+  const auth =
+    hook?.auth === 'basic'
+      ? sharedSecret({ secret, basicUser: hook.username })
+      : sharedSecret({ secret, header: hook?.header ?? 'x-switchyard-token' });
   return defineRoute(d.ctx, {
     name: 'opsgenie',
     method: 'POST',
     path: '/hooks/opsgenie',
     summary: 'Opsgenie outgoing webhooks: an alert acknowledged in Opsgenie acknowledges our incident',
-    auth: verifiedBy(d.webhookSecrets.opsgenie, proof),
+    auth,
     body: opsgenieWebhook,
     async handle(body, ctx) {
       if (body.action !== 'Acknowledge') return { ignored: body.action };
