@@ -38,6 +38,8 @@ export class FakeOpsgenie {
         this.calls.push({ action: 'create', alias: String(body.alias ?? ''), body });
         return accepted();
       }
+      if (req.method === 'GET' && url.pathname === '/v2/account')
+        return sendJson(res, 200, { data: { name: 'switchyard-test', userCount: 7, plan: { maxUserCount: 50 } }, took: 0.01, requestId });
       const op = /^\/v2\/alerts\/([^/]+)\/(acknowledge|close)$/.exec(url.pathname);
       if (req.method === 'POST' && op && url.searchParams.get('identifierType') === 'alias') {
         this.calls.push({ action: op[2] as 'acknowledge' | 'close', alias: decodeURIComponent(op[1]!), body });
@@ -65,6 +67,10 @@ export class FakeOpsgenie {
   async start(): Promise<this> {
     await this.server.start();
     return this;
+  }
+
+  close(): Promise<void> {
+    return this.server.stop();
   }
 
   actions(alias: string): string[] {

@@ -42,6 +42,7 @@ export class FakePagerDuty {
       if (req.headers.authorization !== `Token token=${this.o.token}`)
         return sendJson(res, 401, { error: { message: 'Unauthorized', code: 2006 } });
       if (req.method === 'GET' && url.pathname === '/oncalls') return this.listOnCalls(url.searchParams, res);
+      if (req.method === 'GET' && url.pathname === '/abilities') return sendJson(res, 200, { abilities: ['teams', 'urgencies'] });
       const svc = /^\/services\/([A-Z0-9]+)$/.exec(url.pathname);
       if (req.method === 'GET' && svc && this.services[svc[1]!]) {
         return sendJson(res, 200, { service: { id: svc[1], escalation_policy: { id: this.services[svc[1]!]!.escalation_policy } } });

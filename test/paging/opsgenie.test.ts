@@ -35,6 +35,7 @@ describe('paging through Opsgenie', () => {
   });
   afterAll(async () => {
     await ih?.close();
+    await og?.close();
   });
 
   const declare = async (line: string) =>
