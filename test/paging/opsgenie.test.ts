@@ -54,7 +54,7 @@ describe('paging through Opsgenie', () => {
     expect(og.actions(inc.id)).toEqual(['create', 'close']);
   });
 
-  it('an acknowledgement in Opsgenie acknowledges the incident as the Slack user with that email; a forged one changes nothing', async () => {
+  it('an acknowledgement in Opsgenie acknowledges the incident as the Slack user of that email; a forged one does nothing', async () => {
     const { h } = ih;
     const inc = await declare('sev2 "Refunds failing" --service payments');
     await h.slack.waitFor(() => og.actions(inc.id).includes('create'));
