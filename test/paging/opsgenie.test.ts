@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_JOB } from '../../src/core/events.js';
 import { pagingModuleWith } from '../../src/app/wire-paging.js';
 import { JOB, jobId } from '../../src/domain/incidents/deps.js';
 import { pagingFileSchema } from '../../src/domain/paging/config.js';
+import { PAGE_JOB } from '../../src/domain/paging/pages.js';
 import { FakeOpsgenie, sendOpsgenieWebhook } from '../fakes/opsgenie.js';
 import { incidentIdIn, startIncidents, type IncidentsHarness } from '../incidents/support.js';
 import { jobSettled } from '../support/jobs.js';
@@ -69,6 +71,11 @@ describe('paging through Opsgenie', () => {
     expect(first).toMatchObject({ status: 200, body: { ok: true, incident: inc.id, acknowledged: true } });
     expect((await ih.incident(inc.id)).ackedBy).toBe('U0DAVE');
     expect(await jobSettled(h, JOB.escalate, jobId('esc', inc.id, 1))).toBe('gone');
+
+    // Not sent back to Opsgenie: the page job of the acknowledgement ran and sent nothing.
+    expect(await jobSettled(h, EVENT_JOB, `incident.acknowledged-${inc.id}`)).toBe('completed');
+    expect(await jobSettled(h, PAGE_JOB.name, `page-${inc.id}-opsgenie-payments-acknowledge`)).toBe('completed');
+    expect(og.actions(inc.id)).toEqual(['create']);
 
     // Opsgenie sends no delivery id: a repeat finds the incident acknowledged and changes nothing.
     const again = await sendOpsgenieWebhook(url, { 'X-Switchyard-Token': keys.webhook }, ack);
