@@ -4,8 +4,8 @@ import { settingsSchema, type Settings } from '../config/settings.js';
 
 export type SettingName = keyof Settings;
 
-/** Every name a module may declare: the parsed variables plus the derived COMMAND_ENV and STATUSPAGE_ENV. */
-const KNOWN = new Set<string>([...Object.keys(settingsSchema.shape), 'COMMAND_ENV', 'STATUSPAGE_ENV']);
+/** Every name a module may declare: the parsed variables plus the derived COMMAND_ENV, STATUSPAGE_ENV and PAGING_SECRETS. */
+const KNOWN = new Set<string>([...Object.keys(settingsSchema.shape), 'COMMAND_ENV', 'STATUSPAGE_ENV', 'PAGING_SECRETS']);
 
 /**
  * A module factory that names the settings it reads and receives them typed. Nothing else of the

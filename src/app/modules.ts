@@ -6,6 +6,7 @@ import { metricsModule } from './wire-metrics.js';
 import { inspectModule } from './wire-inspect.js';
 import { pipelinesModule } from './wire-pipelines.js';
 import { gitopsModule } from './wire-gitops.js';
+import { pagingModule } from './wire-paging.js';
 import { planModule } from './wire-plan.js';
 import { runbooksModule } from './modules/runbooks.js';
 import { ticketsModule } from './wire-tickets.js';
@@ -29,4 +30,5 @@ export const MODULES: ModuleFactory[] = [
   gitopsModule,
   snsModule,
   statuspageModule,
+  pagingModule,
 ];

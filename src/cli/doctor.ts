@@ -13,6 +13,7 @@ import {
   manifestScopes,
   type Result,
 } from './doctor-checks.js';
+import { checkPaging } from './doctor-paging.js';
 import { collectRefs } from './doctor-refs.js';
 import { SlackReader } from './slack-api.js';
 import { checkWorkflows } from './workflows-lib.js';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
   add(await checkVault(settings));
   add(await checkConsul(settings));
   add(await checkCi(settings));
+  add(await checkPaging(settings));
   add(await guarded('workflows', 'Correct the config file named.', () => workflows(settings)));
   return finish(results);
 }

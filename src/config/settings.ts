@@ -226,7 +226,8 @@ const COMMAND_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'US
 
 function commandEnv(env: Record<string, string>, passthrough: string | undefined): Record<string, string> {
   const patterns = [...COMMAND_ENV_NAMES, ...(passthrough ? passthrough.split(',') : [])];
-  const allowed = (name: string) => patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const allowed = (name: string) =>
+    !PAGING_SECRET_NAME.test(name) && patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   const never = new Set<string>([...SECRET_SETTINGS, 'REDIS_URL']);
   return Object.fromEntries(Object.entries(env).filter(([k]) => allowed(k) && !never.has(k) && !k.startsWith(STATUSPAGE_PREFIX)));
 }
@@ -239,9 +240,16 @@ export type Settings = z.infer<typeof settingsSchema> & {
    * (`api_key_env`), so the key lives only in the environment. Never handed to commands.
    */
   STATUSPAGE_ENV: Readonly<Record<string, string>>;
+  /**
+   * The paging tools' secrets (API tokens, routing keys, webhook secrets): every `PAGERDUTY_*` and
+   * `OPSGENIE_*` variable, named in config/paging.yml. Never handed to commands Switchyard runs.
+   */
+  PAGING_SECRETS: Readonly<Record<string, string>>;
 };
 
 const STATUSPAGE_PREFIX = 'STATUSPAGE_';
+/** Variables config/paging.yml may name for its secrets. */
+export const PAGING_SECRET_NAME = /^(PAGERDUTY|OPSGENIE)_[A-Z0-9_]+$/;
 
 /** Parses the environment; a bad value stops start-up with the variable named and what it expects. */
 export function loadSettings(env: Record<string, string | undefined>): Settings {
@@ -249,8 +257,13 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   const parsed = settingsSchema.safeParse(relevant);
   if (parsed.success) {
     const env = relevant as Record<string, string>;
-    const statuspage = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(STATUSPAGE_PREFIX)));
-    return { ...parsed.data, COMMAND_ENV: commandEnv(env, parsed.data.COMMAND_ENV_PASSTHROUGH), STATUSPAGE_ENV: statuspage };
+    const only = (test: (k: string) => boolean) => Object.fromEntries(Object.entries(env).filter(([k]) => test(k)));
+    return {
+      ...parsed.data,
+      COMMAND_ENV: commandEnv(env, parsed.data.COMMAND_ENV_PASSTHROUGH),
+      STATUSPAGE_ENV: only((k) => k.startsWith(STATUSPAGE_PREFIX)),
+      PAGING_SECRETS: only((k) => PAGING_SECRET_NAME.test(k)),
+    };
   }
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`);
   throw new ConfigError(`Invalid settings:\n  ${lines.join('\n  ')}`);

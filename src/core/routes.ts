@@ -17,7 +17,9 @@ import type { Store } from './ports/store.js';
 export type RouteAuth =
   | { kind: 'bearer'; token: string | undefined }
   | { kind: 'hmac'; secret: string | undefined; timestampHeader: string; signatureHeader: string; version: string; maxAgeS: number }
-  | { kind: 'none'; reason: string };
+  | { kind: 'none'; reason: string }
+  | { kind: 'body-hmac'; secret: string | undefined; signatureHeader: string; version: string }
+  | { kind: 'shared'; secret: string | undefined; header?: string; basicUser?: string };
 
 /** `Authorization: Bearer <token>`, compared in constant time. */
 export const bearer = (token: string | undefined): RouteAuth => ({ kind: 'bearer', token });
@@ -50,6 +52,25 @@ export function noAuth(reason: string): RouteAuth {
   return { kind: 'none', reason };
 }
 
+/**
+ * `<signatureHeader>: <version>=hex(HMAC-SHA256(secret, <raw body>))`, no timestamp (PagerDuty's v3
+ * webhooks). While the sender rotates its secret it lists several, comma-separated: one matching
+ * is enough. Redeliveries are caught by the delivery id, so declare `delivery` with it.
+ */
+export function hmacBody(o: { secret: string | undefined; signatureHeader: string; version?: string }): RouteAuth {
+  return { kind: 'body-hmac', secret: o.secret, signatureHeader: o.signatureHeader.toLowerCase(), version: o.version ?? 'v1' };
+}
+
+/**
+ * A sender that cannot sign (Opsgenie's outgoing webhooks) sends the shared secret itself: in
+ * `header`, or as basic auth with user `basicUser` and the secret as password. Compared in constant time.
+ */
+export function sharedSecret(o: { secret: string | undefined } & ({ header: string } | { basicUser: string })): RouteAuth {
+  return 'header' in o
+    ? { kind: 'shared', secret: o.secret, header: o.header.toLowerCase() }
+    : { kind: 'shared', secret: o.secret, basicUser: o.basicUser };
+}
+
 export function signHmac(secret: string, version: string, timestamp: string, rawBody: Buffer | string): string {
   return `${version}=${createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex')}`;
 }
@@ -72,7 +93,7 @@ export interface RouteSpec<S extends z.ZodType> {
   /** The JSON body; a body that does not match answers 400 with the problems and runs nothing. */
   body: S;
   /**
-   * The sender's delivery id (a header or a top-level body field): a redelivery with the same id
+   * The sender's delivery id (a header, or a body field, dotted when nested: `event.id`): a redelivery with the same id
    * does not run the handler again but gets the first answer back.
    */
   delivery?: { header: string } | { field: string };
@@ -216,6 +237,19 @@ function authenticate(spec: RouteSpec<z.ZodType>, req: HttpRequest, nowMs: numbe
   if (a.kind === 'none') return;
   const secret = a.kind === 'bearer' ? a.token : a.secret;
   if (!secret) throw new Refusal(503, `${spec.name}_not_configured`, 'error', 'no secret configured for this route');
+  if (a.kind === 'body-hmac') {
+    const expected = `${a.version}=${createHmac('sha256', secret).update(req.rawBody).digest('hex')}`;
+    const listed = (req.headers[a.signatureHeader] ?? '').split(',').map((x) => x.trim());
+    if (!listed.some((sig) => sameSecret(sig, expected))) throw new Refusal(401, 'invalid_signature', 'refused', 'no signature matches');
+    return;
+  }
+  if (a.kind === 'shared') {
+    const auth = req.headers.authorization ?? '';
+    const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
+    const ok = a.header ? sameSecret(req.headers[a.header] ?? '', secret) : sameSecret(basic, `${a.basicUser}:${secret}`);
+    if (!ok) throw new Refusal(401, 'unauthorized', 'refused', 'missing or wrong shared secret');
+    return;
+  }
   if (a.kind === 'bearer') {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ') || !sameSecret(header.slice(7), secret))
@@ -260,7 +294,8 @@ function parse<S extends z.ZodType>(schema: S, raw: Buffer): z.output<S> {
 function deliveryOf(spec: RouteSpec<z.ZodType>, req: HttpRequest, body: unknown): string | undefined {
   const d = spec.delivery;
   if (!d) return undefined;
-  const raw = 'header' in d ? req.headers[d.header.toLowerCase()] : (body as Record<string, unknown> | null)?.[d.field];
+  const field = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+  const raw = 'header' in d ? req.headers[d.header.toLowerCase()] : d.field.split('.').reduce(field, body);
   if (raw === undefined || raw === null || raw === '') return undefined;
   const id = String(raw);
   if (id.length > 200 || !/^[\w.:#-]+$/.test(id))

@@ -213,6 +213,12 @@ export interface IncidentQueries {
    * with the same key is added only the first time (a redelivered webhook, a retried job).
    */
   addTimelineEntry(id: string, entry: { kind: string; text: string; actor?: string; once?: string }): Promise<void>;
+  /**
+   * An acknowledgement made in a paging tool (PagerDuty, Opsgenie) whose webhook proved its sender:
+   * acknowledges the open incident and stops its escalation. `user` is the Slack user when known,
+   * `name` how the tool names the person. `first` is false when it was already acknowledged.
+   */
+  acknowledgeFrom?(id: string, via: { system: string; user?: string; name?: string }): Promise<{ found: boolean; first: boolean }>;
 }
 
 /**
@@ -245,6 +251,16 @@ export interface AlertIntakeResult {
 
 export interface AlertIntake {
   report(group: AlertGroupReport): Promise<AlertIntakeResult>;
+}
+
+// ---------------------------------------------------------------- on-call
+/** Who is on call now for services, from the schedules of a paging tool (PagerDuty, Opsgenie). */
+export interface OnCallQueries {
+  /**
+   * Slack user ids on call for these services, and the tool that said so. Empty when no service is
+   * mapped to a schedule or the tool could not be read: the caller falls back to its own lists.
+   */
+  onCall(services: readonly string[]): Promise<{ users: string[]; source?: string }>;
 }
 
 // ---------------------------------------------------------------- runbooks
@@ -352,6 +368,14 @@ const incidentUpdated = z.object({
   text: z.string(),
   by: z.string(),
 });
+/** `via`: where it was acknowledged (`slack`, or the paging tool whose webhook told us). */
+const incidentAcknowledged = z.object({
+  incidentId: z.string(),
+  services: z.array(z.string()),
+  severity: z.enum(INCIDENT_SEVERITIES),
+  acknowledgedBy: z.string(),
+  via: z.string().optional(),
+});
 /** A single finding (publishers of one finding at a time; batches use findingsChanged). */
 const findingOpened = z.object({
   findingId: z.string(),
@@ -376,6 +400,7 @@ export const EVENTS = {
   incidentDeclared: defineEvent('incident.declared', incidentDeclared),
   incidentResolved: defineEvent('incident.resolved', incidentResolved),
   incidentUpdated: defineEvent('incident.updated', incidentUpdated),
+  incidentAcknowledged: defineEvent('incident.acknowledged', incidentAcknowledged),
   findingOpened: defineEvent('inspect.finding.opened', findingOpened),
   findingsChanged: defineEvent('inspect.findings.changed', findingsChanged),
 };
@@ -385,5 +410,6 @@ export type RunFinishedEvent = z.infer<typeof runFinished>;
 export type IncidentDeclaredEvent = z.infer<typeof incidentDeclared>;
 export type IncidentResolvedEvent = z.infer<typeof incidentResolved>;
 export type IncidentUpdatedEvent = z.infer<typeof incidentUpdated>;
+export type IncidentAcknowledgedEvent = z.infer<typeof incidentAcknowledged>;
 export type FindingOpenedEvent = z.infer<typeof findingOpened>;
 export type FindingsChangedEvent = z.infer<typeof findingsChanged>;

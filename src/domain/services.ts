@@ -8,6 +8,7 @@ import type {
   FreezeQueries,
   IncidentQueries,
   InjectionResolver,
+  OnCallQueries,
   PipelineService,
   PlanWriter,
   RunbookQueries,
@@ -28,6 +29,8 @@ export interface ServiceMap {
   runbooks: RunbookQueries;
   /** Alert groups from senders other than Alertmanager's own hook (CloudWatch alarms via SNS). */
   alerts: AlertIntake;
+  /** Provided by the paging module when a paging tool's schedules are configured. */
+  oncall: OnCallQueries;
 }
 
 export type Services = ServiceRegistry<ServiceMap>;

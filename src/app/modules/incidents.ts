@@ -40,7 +40,7 @@ export function createIncidentsModule(ctx: AppContext, opts: IncidentsModuleOpti
   const repo = new IncidentRepo(ctx.store);
   const d: IncidentDeps = { ctx, settings: opts.settings ?? {}, repo, cfg, helpdesk: opts.helpdesk, presenter: incidentPresenter };
   const svc = new IncidentService(d);
-  const reads = new IncidentReads(repo, ctx.clock);
+  const reads = new IncidentReads(repo, ctx.clock, svc);
   const openFor = (service: string) => reads.openDocs({ service });
 
   const services = servicesOf(ctx);

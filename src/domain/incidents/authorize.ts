@@ -2,6 +2,7 @@ import { AccessControl, type Actor } from '../../core/access.js';
 import { mention } from '../../core/outbound.js';
 import { policy } from '../../core/commands/spec.js';
 import { ForbiddenError } from '../../core/errors.js';
+import { servicesOf } from '../services.js';
 import type { IncidentDeps } from './deps.js';
 import type { Incident } from './model.js';
 import { escalationLevels, oncallOf } from './notify.js';
@@ -58,5 +59,6 @@ async function isResponder(d: IncidentDeps, inc: Incident, userId: string): Prom
   if (paged.some((r) => r.users.includes(userId))) return true;
   for (const r of paged) for (const g of r.groups) if ((await d.ctx.access.groupMembers(g)).includes(userId)) return true;
   for (const r of paged) for (const e of r.emails) if ((await d.ctx.chat.lookupByEmail(e)) === userId) return true;
-  return false;
+  // On call per a paging tool's schedule (cached by the paging module).
+  return Boolean((await servicesOf(d.ctx).maybe('oncall')?.onCall(inc.services))?.users.includes(userId));
 }

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/time.js';
 import type { IncidentQueries, IncidentSummary } from '../contracts.js';
 import type { IncidentRepo } from './repo.js';
+import type { IncidentService } from './service.js';
 import { isOpen, normalizeIncidentId, toSummary, type Incident } from './model.js';
 
 /** Read side: the `incidents` service other capabilities use, listings and metrics. */
@@ -8,7 +9,15 @@ export class IncidentReads implements IncidentQueries {
   constructor(
     private readonly repo: IncidentRepo,
     private readonly clock: { now(): number },
+    /** The write side, for acknowledgements made in a paging tool. */
+    private readonly acks?: Pick<IncidentService, 'acknowledgeFrom'>,
   ) {}
+
+  async acknowledgeFrom(id: string, via: { system: string; user?: string; name?: string }): Promise<{ found: boolean; first: boolean }> {
+    const norm = normalizeIncidentId(id);
+    if (!norm || !this.acks || !(await this.repo.get(norm))) return { found: false, first: false };
+    return { found: true, first: (await this.acks.acknowledgeFrom(norm, via)).first };
+  }
 
   async openDocs(filter: { service?: string } = {}): Promise<Incident[]> {
     const docs = await this.repo.getMany(await this.repo.openIds());

@@ -4,7 +4,7 @@ import { InvalidStateError, NotFoundError, UsageError } from '../../core/errors.
 import { EVENTS } from '../contracts.js';
 import { authorizeIncident, type IncidentAct } from './authorize.js';
 import { SEVERITIES, type Severity } from './config.js';
-import { JOB, jobId, type IncidentDeps } from './deps.js';
+import { jobId, type IncidentDeps } from './deps.js';
 import {
   ROLE_LABEL,
   isOpen,
@@ -28,6 +28,7 @@ import {
   scheduleRefresh,
 } from './notify.js';
 import { mention } from '../../core/outbound.js';
+import { recordAck } from './acknowledge.js';
 import { SETUP_JOB } from './job-defs.js';
 
 export interface DeclareInput {
@@ -233,14 +234,20 @@ export class IncidentService {
     const inc = await this.require(id);
     this.requireOpen(inc);
     await this.authorize(inc, actor, 'acknowledge');
-    const at = this.now;
-    const res = await this.d.repo.update(id, (cur) => (cur.ackedAt ? null : { ...cur, ackedAt: at, ackedBy: actor.userId }));
-    if (!res) return { incident: inc, first: false };
-    await this.d.ctx.jobs.cancel(JOB.escalate, jobId('esc', id, res.after.escalationLevel + 1)).catch(() => false);
-    await this.entry(id, { kind: 'ack', actor: actor.userId, text: `Acknowledged by ${mention(actor.userId)}` });
-    await channelNote(this.d, res.after, 'ack', `:white_check_mark: ${mention(actor.userId)} acknowledged ${id}.`);
-    await scheduleRefresh(this.d, res.after);
-    return { incident: res.after, first: true };
+    return recordAck(this.d, inc, actor.userId);
+  }
+
+  /**
+   * An acknowledgement made in a paging tool, whose webhook proved its sender (no Slack role to
+   * check). The event says where it came from, so the tool is not told again.
+   */
+  async acknowledgeFrom(
+    id: string,
+    via: { system: string; user?: string; name?: string },
+  ): Promise<{ incident: Incident; first: boolean }> {
+    const inc = await this.require(id);
+    if (!isOpen(inc)) return { incident: inc, first: false };
+    return recordAck(this.d, inc, via.user ?? via.system.toLowerCase(), via);
   }
 
   async postUpdate(id: string, text: string, actor: Actor): Promise<{ incident: Incident; channels: string[] }> {

@@ -107,9 +107,18 @@ async function createChannel(d: IncidentDeps, inc: Incident): Promise<Incident> 
 
 async function invite(d: IncidentDeps, inc: Incident): Promise<Incident> {
   const id = inc.id;
-  const fallback = needsFallback(d, inc.services).oncall;
+  // A paging tool's schedule (the paging module's `oncall` service) answers first; the YAML lists are the fallback.
+  const scheduled = (await servicesOf(d.ctx).maybe('oncall')?.onCall(inc.services)) ?? { users: [] };
+  const fallback = !scheduled.users.length && needsFallback(d, inc.services).oncall;
   const unresolved: Array<{ step: string; error: string }> = [];
-  const wanted = new Set(await resolveResponders(d, oncallOf(d, inc.services), unresolved));
+  const listed = scheduled.users.length ? scheduled.users : await resolveResponders(d, oncallOf(d, inc.services), unresolved);
+  const wanted = new Set(listed);
+  if (scheduled.users.length)
+    await d.repo.addTimelineOnce(id, 'oncall-scheduled', {
+      at: d.ctx.clock.now(),
+      kind: 'join',
+      text: `On call per ${scheduled.source ?? 'the paging schedule'}: ${scheduled.users.map(mention).join(', ')}`,
+    });
   for (const u of unresolved) await skip(d, id, u.step, u.error);
   if (fallback) {
     const who = inc.services.length ? `service ${inc.services.join(', ')}` : 'this incident (no known service)';
