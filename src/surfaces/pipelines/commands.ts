@@ -8,6 +8,7 @@ import { envRole, parseParamWords } from '../../domain/pipelines/rules.js';
 import { logBlock, safeMrkdwn } from '../../domain/pipelines/run-text.js';
 import type { PipelineEngine } from '../../domain/pipelines/service.js';
 import { CANCEL_POLICY, cancelRun } from './actions.js';
+import { deliverySubcommands, type DeliveryDeps } from './delivery-commands.js';
 import { RUN_ICON, runDuration, stageLine } from './render.js';
 
 // Who may run or retry depends on the pipeline and environment: the engine decides (rules.ts).
@@ -15,7 +16,7 @@ const RUN_POLICY = policy('the role its environment names in `/pipeline list` (a
 const runId = arg.runId('run id, e.g. r42');
 
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
-export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
+export function pipelineCommand(engine: PipelineEngine, deps: DeliveryDeps): CommandSpec {
   const summaryLine = (d: RunDoc) =>
     `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)}` +
     ` · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
@@ -231,6 +232,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           return mdMessage(text);
         },
       }),
+      ...deliverySubcommands(engine, deps),
     ],
   });
 }
