@@ -42,6 +42,11 @@ describe('environment rules: refs and soak time', () => {
     expect(refMatches('v1.*', 'v1x2')).toBe(false); // the dot is a dot, not "any character"
   });
 
+  it('shows the rules in /pipeline list', async () => {
+    const list = await h.command('U0GRACE', 'C0DEPLOYS', '/pipeline list');
+    expect(list.text).toContain('envs: staging, production (`prod-deployer`; refs `main` `release/*` `v*`; soak 30m in staging)');
+  });
+
   it('refuses a ref the environment does not admit, before a run exists, naming the rule (audited)', async () => {
     const before = (await servicesOf(h.app.ctx).get('pipelines').recentRuns({ service: 'rulesvc', limit: 50 })).length;
     const res = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run rules-deploy --env production --ref feature/checkout-v2');
