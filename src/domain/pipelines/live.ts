@@ -22,7 +22,9 @@ export interface LiveEntry {
 }
 
 const finished = (r: RunDoc): number => r.finishedAt ?? r.createdAt;
-const sameParams = (a: RunDoc, b: RunDoc): boolean => JSON.stringify(a.params) === JSON.stringify(b.params);
+// Params in a stable order: `--param a=1 --param b=2` and `--param b=2 --param a=1` are one build.
+const paramsKey = (r: RunDoc): string => JSON.stringify(Object.entries(r.params).sort(([a], [b]) => a.localeCompare(b)));
+const sameParams = (a: RunDoc, b: RunDoc): boolean => paramsKey(a) === paramsKey(b);
 const SCAN = 50;
 
 /** The good deploy before `live`: same pipeline and environment, succeeded, finished earlier, another build. */
