@@ -31,7 +31,17 @@ export function lockedLine(l: ManualLock): string {
   );
 }
 
+/**
+ * The guard is asked before every deploying stage, so it reads the small index of locked
+ * service/envs (one SMEMBERS a second per process) and fetches a lock only where one is listed:
+ * stages of unlocked services cost no Redis command. A lock taken in another process is seen
+ * within INDEX_TTL_MS; one taken or released in this process at once.
+ */
+const INDEX_TTL_MS = 1000;
+
 export class ManualLocks {
+  private index: { readAt: number; members: Promise<Set<string>> } | null = null;
+
   constructor(
     private readonly store: Store,
     /** The services the pipeline files deploy, with their environments (known at call time). */
@@ -57,6 +67,17 @@ export class ManualLocks {
     return this.store.getJson<ManualLock>(this.key(service, env));
   }
 
+  /** The lock on service/env, if any, through the index (see INDEX_TTL_MS): what the guard asks. */
+  async holding(service: string, env: string): Promise<ManualLock | null> {
+    const now = performance.now();
+    if (!this.index || now - this.index.readAt > INDEX_TTL_MS) {
+      const members = this.store.setMembers(this.indexKey()).then((m) => new Set(m));
+      this.index = { readAt: now, members };
+      members.catch(() => (this.index = null));
+    }
+    return (await this.index.members).has(`${service}/${env}`) ? this.get(service, env) : null;
+  }
+
   /** Every lock in place, oldest first. */
   async list(): Promise<ManualLock[]> {
     const members = await this.store.setMembers(this.indexKey());
@@ -78,6 +99,7 @@ export class ManualLocks {
       throw new ConflictError(held ? `Already locked: ${lockedLine(held)}` : `${service}/${env} could not be locked; try again.`);
     }
     await this.store.setAdd(this.indexKey(), `${service}/${env}`);
+    this.index = null;
     return after;
   }
 
@@ -109,6 +131,7 @@ export class ManualLocks {
     );
     if (after) throw new ConflictError(`${service}/${env} was locked again meanwhile: ${lockedLine(after)}`);
     await this.store.setRemove(this.indexKey(), `${service}/${env}`);
+    this.index = null;
     return held;
   }
 }
@@ -118,7 +141,7 @@ export function manualLockGuard(locks: ManualLocks): DeployGuard {
   return {
     name: MANUAL_LOCK_GUARD,
     async check(req) {
-      const held = await locks.get(req.service, req.env);
+      const held = await locks.holding(req.service, req.env);
       return held ? { allowed: false, overridable: false, reason: lockedLine(held) } : { allowed: true };
     },
   };
