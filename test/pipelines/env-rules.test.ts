@@ -75,7 +75,7 @@ describe('environment rules: refs and soak time', () => {
     const early = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline run rules-deploy --env production --ref v2.0.0 --param version=2.0.0');
     expect(early.text).toMatch(/`v2\.0\.0` \(version 2\.0\.0\) finished in `staging` 10m\d*s? ago \(run r\d+\)/);
     expect(early.text).toContain(`(run ${staged})`);
-    expect(early.text).toMatch(/so not before \d\d:\d\d UTC/);
+    expect(early.text).toMatch(/so not before \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
 
     shift += 21 * MINUTE;
     // Another build of the same ref did not soak: the artifact param is part of "the same build".

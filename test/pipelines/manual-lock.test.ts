@@ -20,6 +20,10 @@ describe('manual locks: /pipeline lock and unlock', () => {
   it('blocks every run to the service and environment, saying who locked it, when and why, until its owner unlocks it', async () => {
     const locked = await h.command('U0BOB', 'C0DEPLOYS', '/pipeline lock rulesvc staging "db migration in progress"');
     expect(locked.text).toContain('rulesvc/staging is locked');
+    // The owning team hears of it in its channel.
+    await h.slack.waitFor(() =>
+      h.slack.messages('C0DEPLOYS').find((m) => m.text === ':lock: <@U0BOB> locked rulesvc/staging: "db migration in progress"'),
+    );
 
     const refused = await h.command('U0ERIN', 'C0DEPLOYS', '/pipeline run rules-deploy --env staging');
     expect(refused.text).toContain('rulesvc/staging is locked by <@U0BOB> since');
@@ -67,6 +71,9 @@ describe('manual locks: /pipeline lock and unlock', () => {
     expect(bare.text).toContain("Breaking someone else's lock needs a reason");
     const forced = await h.command('U0ALICE', 'C0DEPLOYS', '/pipeline unlock rulesvc production --force "vendor confirmed the fix"');
     expect(forced.text).toContain('rulesvc/production is unlocked (locked by <@U0BOB> since');
+    // The owner is told in a DM who broke the lock and why.
+    const dm = await h.slack.waitFor(() => h.slack.messages(h.slack.dmChannel('U0BOB').id).find((m) => m.text.includes('broke your lock')));
+    expect(dm.text).toBe(':unlock: <@U0ALICE> broke your lock on rulesvc/production: "vendor confirmed the fix".');
     const entry = await auditOf('U0ALICE', '/pipeline unlock');
     expect(entry).toMatchObject({ outcome: 'ok', target: 'rulesvc/production' });
     expect(entry.detail).toContain("broke U0BOB's lock (waiting for the vendor); reason: vendor confirmed the fix");

@@ -79,7 +79,14 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
 
   return {
     name: 'pipelines',
-    commands: [pipelineCommand(engine, { now: () => ctx.clock.now(), locks: manualLocks, home: ctx.home })],
+    commands: [
+      pipelineCommand(engine, {
+        now: () => ctx.clock.now(),
+        locks: manualLocks,
+        home: ctx.home,
+        tell: (channel, key, text) => ctx.chat.post({ channel, key, ...runPresenter.note(text) }),
+      }),
+    ],
     actions: [pipelineCancelButton(engine), pipelineRollbackButton(engine)],
     home: [manualLocksHome(manualLocks)],
     jobs: [

@@ -77,7 +77,7 @@ export async function requireEnvRules(
     throw new ForbiddenError(`${buildLabel(def, build)} has not run successfully in \`${soak.in}\`: ${need}.`, rule, [
       `Deploy it to ${soak.in} first, then promote that run: \`/pipeline promote <run> --to ${env}\`.`,
     ]);
-  const from = new Date(latest.finishedAt! + soak.for).toISOString().slice(11, 16);
+  const from = new Date(latest.finishedAt! + soak.for).toISOString().slice(0, 16).replace('T', ' ');
   throw new ForbiddenError(
     `${buildLabel(def, build)} finished in \`${soak.in}\` ${formatDuration(now - latest.finishedAt!)} ago (run ${latest.id}): ` +
       `${need}, so not before ${from} UTC.`,

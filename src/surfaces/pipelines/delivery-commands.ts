@@ -14,6 +14,8 @@ export interface DeliveryDeps {
   now(): number;
   locks: ManualLocks;
   home: Pick<HomeService, 'refresh'>;
+  /** Posts a line (mrkdwn the bot wrote) to a channel or a person's DM, once per key (the outbox). */
+  tell(channel: string, key: string, text: string): Promise<void>;
 }
 
 const name = (what: string) =>
@@ -27,6 +29,17 @@ const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace(
 export function deliverySubcommands(engine: PipelineEngine, d: DeliveryDeps): SubcommandSpec[] {
   const refreshHome = async (...users: string[]) => {
     for (const u of new Set(users)) await d.home.refresh(u).catch(() => undefined);
+  };
+  // The owning teams hear of a lock and its end in their channels, as they hear of runs.
+  const tellTeams = async (service: string, key: string, text: string) => {
+    const channels = new Set(
+      engine
+        .pipelineNames()
+        .map((n) => engine.def(n))
+        .filter((p) => p.service === service)
+        .map((p) => p.team_channel),
+    );
+    for (const c of channels) await d.tell(c, key, text);
   };
   return [
     sub({
@@ -74,6 +87,8 @@ export function deliverySubcommands(engine: PipelineEngine, d: DeliveryDeps): Su
         const l = await d.locks.lock(args.service, args.env, reason, ctx.actor, d.now());
         ctx.note?.({ target: `${l.service}/${l.env}`, detail: `locked: ${reason}`.slice(0, 200) });
         await refreshHome(ctx.actor.userId);
+        const said = `"${escapeMrkdwn(reason)}"`;
+        await tellTeams(l.service, `lock-${l.service}-${l.env}-${l.at}`, `:lock: ${mention(l.by)} locked ${l.service}/${l.env}: ${said}`);
         return mdMessage(`:lock: ${l.service}/${l.env} is locked: no run deploys there until \`/pipeline unlock ${l.service} ${l.env}\`.`);
       },
     }),
@@ -97,6 +112,13 @@ export function deliverySubcommands(engine: PipelineEngine, d: DeliveryDeps): Su
           detail: (broke ? `broke ${was.by}'s lock (${was.reason}); reason: ${args.force ?? ''}` : 'unlocked').slice(0, 200),
         });
         await refreshHome(ctx.actor.userId, was.by);
+        const key = `unlock-${was.service}-${was.env}-${was.at}`;
+        const why = broke ? ` (broke ${mention(was.by)}'s lock: "${escapeMrkdwn(args.force ?? '')}")` : '';
+        await tellTeams(was.service, key, `:unlock: ${mention(ctx.actor.userId)} unlocked ${was.service}/${was.env}${why}`);
+        if (broke) {
+          const dm = `:unlock: ${mention(ctx.actor.userId)} broke your lock on ${was.service}/${was.env}: "${escapeMrkdwn(args.force ?? '')}".`;
+          await d.tell(was.by, `${key}-dm`, dm);
+        }
         const whose = broke ? ` (locked by ${mention(was.by)} since ${when(was.at)})` : '';
         return mdMessage(`:unlock: ${was.service}/${was.env} is unlocked${whose}: runs may deploy there again.`);
       },
