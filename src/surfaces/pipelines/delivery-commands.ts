@@ -113,11 +113,11 @@ export function deliverySubcommands(engine: PipelineEngine, d: DeliveryDeps): Su
         });
         await refreshHome(ctx.actor.userId, was.by);
         const key = `unlock-${was.service}-${was.env}-${was.at}`;
-        const why = broke ? ` (broke ${mention(was.by)}'s lock: "${escapeMrkdwn(args.force ?? '')}")` : '';
+        const said = `"${escapeMrkdwn(args.force ?? '')}"`;
+        const why = broke ? ` (broke ${mention(was.by)}'s lock: ${said})` : '';
         await tellTeams(was.service, key, `:unlock: ${mention(ctx.actor.userId)} unlocked ${was.service}/${was.env}${why}`);
         if (broke) {
-          const dm = `:unlock: ${mention(ctx.actor.userId)} broke your lock on ${was.service}/${was.env}: "${escapeMrkdwn(args.force ?? '')}".`;
-          await d.tell(was.by, `${key}-dm`, dm);
+          await d.tell(was.by, `${key}-dm`, `:unlock: ${mention(ctx.actor.userId)} broke your lock on ${was.service}/${was.env}: ${said}.`);
         }
         const whose = broke ? ` (locked by ${mention(was.by)} since ${when(was.at)})` : '';
         return mdMessage(`:unlock: ${was.service}/${was.env} is unlocked${whose}: runs may deploy there again.`);
