@@ -295,6 +295,16 @@ const rows: Row[] = [
     expect: { ...noop, enqueue: ['deploy'], status: 'running' },
   },
 
+  {
+    name: 'a promotion: the build stages it skipped count as done, so the deploy goes',
+    stages: [
+      ['build', 'skipped', [], { skip: 'promoted' }],
+      ['deploy', 'pending', ['build']],
+    ],
+    run: { promotedFrom: 'r41', env: 'production' },
+    expect: { ...noop, enqueue: ['deploy'], status: 'running' },
+  },
+
   // ---- a gate waiting
   {
     name: 'a gate waiting with nothing running: the run is waiting, its dependents stay pending',

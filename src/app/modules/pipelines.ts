@@ -1,10 +1,13 @@
-import { pipelineCancelButton } from '../../surfaces/pipelines/actions.js';
+import { pipelineCancelButton, pipelineRollbackButton } from '../../surfaces/pipelines/actions.js';
 import { pipelineCommand } from '../../surfaces/pipelines/commands.js';
+import { manualLocksHome } from '../../surfaces/pipelines/home.js';
 import { runPresenter } from '../../surfaces/pipelines/render.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { StageKind } from '../../domain/contracts.js';
-import { servicesOf, stageKinds, STAGE_KINDS } from '../../domain/services.js';
+import { DEPLOY_GUARDS, servicesOf, stageKinds, STAGE_KINDS } from '../../domain/services.js';
+import { serviceEnvs } from '../../domain/pipelines/env-rules.js';
+import { ManualLocks, manualLockGuard } from '../../domain/pipelines/manual-lock.js';
 import { Announcer } from '../../domain/pipelines/announce.js';
 import { StageExecutor } from '../../domain/pipelines/executor.js';
 import { httpKind } from '../../domain/pipelines/kinds/http.js';
@@ -82,11 +85,22 @@ export function createPipelinesModule(ctx: AppContext, o: PipelinesOptions): Mod
   const engine = new PipelineEngine(ctx, repo, lock, orch, executor, announce, kinds);
   const watchdog = new Watchdog(ctx, repo, lock, orch, announce, { requeueAfterMs: o.requeueAfterMs ?? 60_000, leaseMs }, o.processes);
   services.provide('pipelines', engine);
+  // Manual locks (/pipeline lock) refuse runs as a deploy guard, so they are asked again as a run goes on.
+  const manualLocks = new ManualLocks(ctx.store, () => serviceEnvs(engine.pipelineNames().map((n) => engine.def(n))));
+  services.add(DEPLOY_GUARDS, manualLockGuard(manualLocks));
 
   return {
     name: 'pipelines',
-    commands: [pipelineCommand(engine, { now: () => ctx.clock.now() })],
-    actions: [pipelineCancelButton(engine)],
+    commands: [
+      pipelineCommand(engine, {
+        now: () => ctx.clock.now(),
+        locks: manualLocks,
+        home: ctx.home,
+        tell: (channel, key, text) => ctx.chat.post({ channel, key, ...runPresenter.note(text) }),
+      }),
+    ],
+    actions: [pipelineCancelButton(engine), pipelineRollbackButton(engine)],
+    home: [manualLocksHome(manualLocks)],
     jobs: [
       executor.processor(),
       { name: WATCHDOG_JOB, attempts: 1, concurrency: 1, process: async () => ({ touched: await watchdog.sweep() }) },

@@ -31,8 +31,11 @@ export interface StageState {
   queuedAt?: number;
   /** Backend progress (e.g. the CI run id) so a restarted worker resumes instead of starting over. */
   checkpoint?: { [key: string]: JsonValue };
-  /** Why a `skipped` stage did not run: kept from the retried run, not for this env, or upstream failed. */
-  skip?: 'reused' | 'not-for-env' | 'upstream';
+  /**
+   * Why a `skipped` stage did not run: kept from the retried run, not for this env, upstream failed,
+   * or a build stage of a promotion (the promoted run built what this one deploys).
+   */
+  skip?: 'reused' | 'not-for-env' | 'upstream' | 'promoted';
   /** Set by a recovery that resumes from a checkpoint: the next claim does not count an attempt. */
   carryAttempt?: boolean;
   /** A gate decided before the executor recorded `waiting`: applied as soon as it does. */
@@ -51,6 +54,8 @@ export interface RunDoc extends RunInfo {
   overrideReason?: string;
   /** Why the run ended, in one line (failed stage, cancel, lost worker). */
   reason?: string;
+  /** Set by `/pipeline promote`: the run whose ref and build this one deploys (its build stages skipped). */
+  promotedFrom?: string;
 }
 
 export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -58,9 +63,11 @@ export const DONE_STAGE: ReadonlySet<StageStatus> = new Set(['succeeded', 'faile
 
 export const isTerminal = (r: Pick<RunInfo, 'status'>): boolean => TERMINAL_RUN.has(r.status);
 
-/** A stage that lets its dependents go on: succeeded, or skipped because it was reused or not for this env. */
+const SATISFIED_SKIPS: ReadonlySet<StageState['skip']> = new Set(['reused', 'not-for-env', 'promoted']);
+
+/** A stage that lets its dependents go on: succeeded, or skipped because it was reused, not for this env or promoted. */
 export function satisfies(s: StageState): boolean {
-  return s.status === 'succeeded' || (s.status === 'skipped' && (s.skip === 'reused' || s.skip === 'not-for-env'));
+  return s.status === 'succeeded' || (s.status === 'skipped' && SATISFIED_SKIPS.has(s.skip));
 }
 
 export const stageJobId = (runId: string, stageId: string, gen: number): string => `st-${runId}-${stageId}-g${gen}`;

@@ -27,3 +27,25 @@ export function refProblem(ref: string): string | null {
   }
   return null;
 }
+
+/**
+ * Environment rules name refs by pattern (`main`, `release/*`, `v*`): `*` stands for any run of
+ * characters within one `/`-separated part, `**` for any run across parts. A `refs/heads/` or
+ * `refs/tags/` prefix is ignored on both sides, so `v*` also admits `refs/tags/v1.2.0`.
+ */
+export function refPatternProblem(pattern: string): string | null {
+  if (!pattern) return 'it is empty';
+  if (pattern.length > 200) return 'it is longer than 200 characters';
+  // The pattern is a ref with `*` allowed: the same rules, checked with the stars taken out.
+  return refProblem(pattern.replace(/\*+/g, 'x'));
+}
+
+const shortRef = (ref: string): string => ref.replace(/^refs\/(heads|tags)\//, '');
+
+export function refMatches(pattern: string, ref: string): boolean {
+  const source = shortRef(pattern)
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`).test(shortRef(ref));
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../core/time.js';
-import { refProblem } from './refs.js';
+import { refPatternProblem, refProblem } from './refs.js';
 
 /**
  * The shape of a pipeline file (workflows/<name>.yml). Stage `with:` settings are checked
@@ -25,14 +25,28 @@ const paramSchema = z
       .min(1)
       .optional(),
     required: z.boolean().default(false),
+    /** This param names the build (an image tag, a version): promotion carries it and soak compares it. */
+    artifact: z.boolean().optional(),
   })
   .strict();
+
+const refPattern = z.string().superRefine((p, ctx) => {
+  const problem = refPatternProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a usable ref pattern: ${problem}` });
+});
 
 const environmentSchema = z
   .object({
     /** Role needed to target this environment (on top of the pipeline's allow list). */
     role: role.optional(),
     description: z.string().optional(),
+    /** Refs that may deploy here: branch or tag names and globs (`main`, `release/*`, `v*`); any ref when left out. */
+    refs: z.array(refPattern).min(1).optional(),
+    /** The same build must have run successfully in `in` at least `for` ago (production after staging). */
+    soak: z
+      .object({ in: id('environment'), for: duration })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -47,6 +61,8 @@ const stageSchema = z
     timeout: duration.optional(),
     /** Overrides the kind's attempts (1 = never retried). */
     attempts: z.number().int().min(1).max(10).optional(),
+    /** A build stage: a promotion (`/pipeline promote`) skips it, deploying what the promoted run built. */
+    build: z.boolean().optional(),
     with: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -99,6 +115,17 @@ export const workflowSchema = z
           });
       });
     });
+    for (const [name, e] of Object.entries(w.environments)) {
+      if (!e.soak) continue;
+      const path = ['environments', name, 'soak', 'in'];
+      if (e.soak.in === name) ctx.addIssue({ code: 'custom', path, message: 'an environment cannot soak in itself' });
+      else if (!(e.soak.in in w.environments))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `unknown environment ${e.soak.in} (environments: ${Object.keys(w.environments).join(', ')})`,
+        });
+    }
     const cycle = findCycle(w.stages);
     if (cycle) ctx.addIssue({ code: 'custom', path: ['stages'], message: `stages depend on each other in a cycle: ${cycle.join(' -> ')}` });
     for (const [name, p] of Object.entries(w.params)) {

@@ -13,9 +13,18 @@ import type { Orchestrator } from './orchestrator.js';
 import type { RunRepo } from './repo.js';
 import { bindParams, downstreamOf, requireDeployer, requireEnv, requireRef } from './rules.js';
 import { linkPlanItems, requireOpenIncident } from './links.js';
+import { requireEnvRules } from './env-rules.js';
 import type { PipelineDef } from './schema.js';
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** How a run came to be, beyond the request: a retry (stages kept), a promotion (build stages skipped), plan links. */
+export interface StartExtra {
+  retryOf?: string;
+  reuse?: ReadonlySet<string>;
+  plan?: string;
+  promotedFrom?: string;
+}
 
 /** A rollback reuses an older run's params, minus a `--plan` link: it ships older code, not those items. */
 function rollbackParams(def: PipelineDef, req: StartRunRequest): Record<string, string> {
@@ -105,12 +114,15 @@ export class PipelineEngine implements PipelineService {
    * deploy guards, then creates the run and takes (or queues for) the lock. Every refusal comes
    * before anything is stored or enqueued.
    */
-  async start(req: StartRunRequest, extra: { retryOf?: string; reuse?: ReadonlySet<string>; plan?: string }): Promise<RunInfo> {
+  async start(req: StartRunRequest, extra: StartExtra): Promise<RunInfo> {
     const def = this.def(req.pipeline);
     const env = requireEnv(def, req.env || undefined);
     requireDeployer(req.actor, def, env, 'run');
     const ref = requireRef(def, req.ref);
     const params = bindParams(def, rollbackParams(def, req));
+    // The file's environment rules come before anything else is looked up (env-rules.ts).
+    const runsOf = (service: string, in_: string) => this.repo.recent({ service, env: in_, limit: 100 });
+    await requireEnvRules(def, env, { ref, params }, runsOf, this.ctx.clock.now(), { rollback: Boolean(req.rollbackOf) });
     if (extra.plan !== undefined) params.plan = await linkPlanItems(this.ctx, def, extra.plan);
     const fixIncident = req.fixIncident ? await requireOpenIncident(this.ctx, req.fixIncident) : undefined;
     await this.checkGuards(def, env, { ...req, ...(fixIncident ? { fixIncident } : {}) });
@@ -146,6 +158,7 @@ export class PipelineEngine implements PipelineService {
       ...(fixIncident ? { fixIncident } : {}),
       ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
       ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
+      ...(extra.promotedFrom ? { promotedFrom: extra.promotedFrom } : {}),
       ...(req.requestKey ? { requestKey: req.requestKey } : {}),
       ...(req.overrideReason ? { overrideReason: req.overrideReason } : {}),
     };
@@ -174,11 +187,7 @@ export class PipelineEngine implements PipelineService {
     return toRunInfo((await this.repo.get(id)) ?? doc);
   }
 
-  private initialStage(
-    s: PipelineDef['stages'][number],
-    env: string,
-    extra: { retryOf?: string; reuse?: ReadonlySet<string> },
-  ): StageState {
+  private initialStage(s: PipelineDef['stages'][number], env: string, extra: StartExtra): StageState {
     const kind = this.kinds().get(s.kind);
     const base: StageState = {
       id: s.id,
@@ -195,6 +204,8 @@ export class PipelineEngine implements PipelineService {
     };
     if (s.environments && !s.environments.includes(env))
       return { ...base, status: 'skipped', skip: 'not-for-env', summary: `not for ${env}` };
+    if (s.build && extra.promotedFrom)
+      return { ...base, status: 'skipped', skip: 'promoted', summary: `build stage: promoted from ${extra.promotedFrom}` };
     if (extra.reuse?.has(s.id))
       return { ...base, status: 'skipped', skip: 'reused', summary: `kept from ${extra.retryOf} (succeeded there)` };
     return base;

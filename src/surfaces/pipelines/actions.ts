@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Actor } from '../../core/access.js';
 import { policy, type Reply } from '../../core/commands/spec.js';
-import { defineAction, text } from '../../core/edges.js';
+import { escapeMrkdwn } from '../../core/blocks.js';
+import { compact, defineAction, text } from '../../core/edges.js';
 import type { ActionHandler } from '../../core/module.js';
+import { rollBackLive } from '../../domain/pipelines/live.js';
 import type { PipelineEngine } from '../../domain/pipelines/service.js';
 
 /** The run message's Cancel button (value: the run id); the press is checked and handled as `/pipeline cancel`. */
@@ -29,4 +31,34 @@ export async function cancelRun(engine: PipelineEngine, run: string, actor: Acto
  */
 export function pipelineCancelButton(engine: PipelineEngine): ActionHandler {
   return CANCEL.handler({ permission: CANCEL_POLICY, handle: (a) => cancelRun(engine, a.value, a.actor) });
+}
+
+const runIdValue = z.string().regex(/^r\d+$/);
+
+/**
+ * The Roll back button of `/pipeline live` (value: the live run and the good deploy before it).
+ * A new action id rather than the incidents' one: its value names both runs, so the confirm dialog
+ * and the run it starts deploy exactly what was shown.
+ */
+export const ROLLBACK_LIVE = defineAction({ id: 'pipeline.live_rollback', value: compact({ live: runIdValue, to: runIdValue }) });
+
+export function pipelineRollbackButton(engine: PipelineEngine): ActionHandler<{ live: string; to: string }> {
+  return ROLLBACK_LIVE.handler({
+    // A rollback is a run: the engine checks the pipeline's allow list and the environment's role.
+    permission: policy('the role the environment names (a rollback is a run of its pipeline)'),
+    async handle(ctx) {
+      const { run, live, target } = await rollBackLive(engine, {
+        liveRunId: ctx.value.live,
+        targetRunId: ctx.value.to,
+        actor: ctx.actor,
+        ...(ctx.channelId ? { channel: ctx.channelId } : {}),
+        ...(ctx.triggerId ? { requestKey: ctx.triggerId } : {}),
+      });
+      return {
+        text:
+          `:rewind: Run *${run.id}* rolls ${live.service}/${live.env} back from ${live.id} (\`${escapeMrkdwn(live.ref)}\`) ` +
+          `to \`${escapeMrkdwn(target.ref)}\` (as deployed by ${target.id}).`,
+      };
+    },
+  });
 }

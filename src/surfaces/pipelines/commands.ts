@@ -6,16 +6,30 @@ import { NotFoundError } from '../../core/errors.js';
 import type { RunDoc } from '../../domain/pipelines/model.js';
 import { envRole, parseParamWords } from '../../domain/pipelines/rules.js';
 import { logBlock, safeMrkdwn } from '../../domain/pipelines/run-text.js';
+import type { PipelineDef } from '../../domain/pipelines/schema.js';
 import type { PipelineEngine } from '../../domain/pipelines/service.js';
+import { formatDuration } from '../../core/time.js';
 import { CANCEL_POLICY, cancelRun } from './actions.js';
+import { deliverySubcommands, type DeliveryDeps } from './delivery-commands.js';
 import { RUN_ICON, runDuration, stageLine } from './render.js';
 
 // Who may run or retry depends on the pipeline and environment: the engine decides (rules.ts).
 const RUN_POLICY = policy('the role its environment names in `/pipeline list` (anyone where it names none)');
 const runId = arg.runId('run id, e.g. r42');
 
+/** What `/pipeline list` says of an environment: its role, the refs it admits, its soak. */
+function envRules(d: PipelineDef, env: string): string[] {
+  const e = d.environments[env];
+  const role = envRole(d, env);
+  return [
+    ...(role ? [`\`${role}\``] : []),
+    ...(e?.refs ? [`refs ${e.refs.map((r) => `\`${r}\``).join(' ')}`] : []),
+    ...(e?.soak ? [`soak ${formatDuration(e.soak.for)} in ${e.soak.in}`] : []),
+  ];
+}
+
 /** `/pipeline`: list, run and follow pipelines defined in workflows/*.yml. */
-export function pipelineCommand(engine: PipelineEngine, deps: { now(): number }): CommandSpec {
+export function pipelineCommand(engine: PipelineEngine, deps: DeliveryDeps): CommandSpec {
   const summaryLine = (d: RunDoc) =>
     `${RUN_ICON[d.status]} *${d.id}* ${d.pipeline} → ${d.env} \`${escapeMrkdwn(d.ref)}\` ${d.status} · ${mention(d.triggeredBy)}` +
     ` · ${new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ')} · ${runDuration(d, deps.now())}`;
@@ -35,7 +49,10 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           const parts = names.map((n) => {
             const d = engine.def(n);
             const envs = Object.keys(d.environments)
-              .map((e) => (envRole(d, e) ? `${e} (\`${envRole(d, e)}\`)` : e))
+              .map((e) => {
+                const rules = envRules(d, e);
+                return rules.length ? `${e} (${rules.join('; ')})` : e;
+              })
               .join(', ');
             const params = Object.entries(d.params).map(
               ([k, p]) =>
@@ -231,6 +248,7 @@ export function pipelineCommand(engine: PipelineEngine, deps: { now(): number })
           return mdMessage(text);
         },
       }),
+      ...deliverySubcommands(engine, deps),
     ],
   });
 }

@@ -64,6 +64,8 @@ export function renderRun(doc: RunDoc, now: number): MessageContent {
     runDuration(doc, now),
   ];
   if (doc.retryOf) meta.push(`retry of ${doc.retryOf}`);
+  if (doc.promotedFrom) meta.push(`promoted from ${doc.promotedFrom}`);
+  if (doc.rollbackOf) meta.push(`rollback of ${escapeMrkdwn(doc.rollbackOf)}`);
   if (doc.fixIncident) meta.push(`fix for ${escapeMrkdwn(doc.fixIncident)}`);
   const blocks = [header(`${runHeadline(doc)}`), context(meta.join(' · '))];
   if (doc.status === 'queued' && doc.queuedBehind) {
