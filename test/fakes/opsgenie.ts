@@ -73,6 +73,15 @@ export class FakeOpsgenie {
     return this.server.stop();
   }
 
+  /** An outage: connections refused on the same port until `up()`. */
+  down(): Promise<void> {
+    return this.server.stop();
+  }
+
+  async up(): Promise<void> {
+    await this.server.start();
+  }
+
   actions(alias: string): string[] {
     return this.calls.filter((c) => c.alias === alias).map((c) => c.action);
   }

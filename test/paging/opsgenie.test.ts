@@ -7,6 +7,7 @@ import { PAGE_JOB } from '../../src/domain/paging/pages.js';
 import { FakeOpsgenie, sendOpsgenieWebhook } from '../fakes/opsgenie.js';
 import { incidentIdIn, startIncidents, type IncidentsHarness } from '../incidents/support.js';
 import { jobSettled } from '../support/jobs.js';
+import { channelDrained } from '../support/outbox.js';
 import { secret } from './support.js';
 
 // Opsgenie over loopback HTTP: an alert per paged incident (alias = incident id) to the service's
@@ -84,5 +85,20 @@ describe('paging through Opsgenie', () => {
     // Other actions are answered and ignored.
     const closed = await sendOpsgenieWebhook(url, { 'X-Switchyard-Token': keys.webhook }, { ...ack, action: 'Close' });
     expect(closed.body).toMatchObject({ ignored: 'Close' });
+  });
+
+  it('Opsgenie down: the incident proceeds, the failure is told once in the channel, and the alert is created when it answers', async () => {
+    const { h } = ih;
+    await og.down();
+    const inc = await declare('sev2 "Refunds stuck" --service payments');
+    const told = await h.slack.waitFor(() =>
+      h.slack.messages(inc.channel!).find((m) => m.text.includes(`Could not reach Opsgenie for ${inc.id}`)),
+    );
+    expect(told.text).not.toContain(keys.api);
+    await og.up();
+    await h.slack.waitFor(() => og.actions(inc.id).includes('create'));
+    await channelDrained(h, inc.channel!);
+    expect(h.slack.messages(inc.channel!).filter((m) => m.text.includes('Could not reach Opsgenie'))).toHaveLength(1);
+    expect(og.actions(inc.id)).toEqual(['create']);
   });
 });
