@@ -13,6 +13,7 @@ import {
   manifestScopes,
   type Result,
 } from './doctor-checks.js';
+import { checkIntegrations } from './doctor-integrations.js';
 import { checkPaging } from './doctor-paging.js';
 import { collectRefs } from './doctor-refs.js';
 import { SlackReader } from './slack-api.js';
@@ -95,6 +96,7 @@ async function main(): Promise<number> {
   add(await checkConsul(settings));
   add(await checkCi(settings));
   add(await checkPaging(settings));
+  add(await checkIntegrations(settings));
   add(await guarded('workflows', 'Correct the config file named.', () => workflows(settings)));
   return finish(results);
 }
