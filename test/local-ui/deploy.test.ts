@@ -23,11 +23,11 @@ describe.skipIf(!chromiumPath)('the local workspace in a browser: deploys', () =
     await bob.visit('U0BOB', 'C0DEPLOYS');
     await s.page.fill('#message-input', '/pi');
     const hint = s.page.locator('#autocomplete .completion', { hasText: '/pipeline' });
-    expect(await hint.innerText()).toContain('run <name> [--env E]'); // the manifest's usage hint
+    expect(await hint.innerText()).toContain('list|run|live|history|approvals'); // the manifest's usage hint
     await s.page.press('#message-input', 'Tab');
     await s.page.type('#message-input', 'ru');
     const run = s.page.locator('#autocomplete .completion', { hasText: '/pipeline run' });
-    expect(await run.innerText()).toMatch(/\/pipeline run\s+<name> \[--env E\] \[--ref R\]$/);
+    expect(await run.innerText()).toMatch(/^\/pipeline run\b/);
     await run.click();
     expect(await s.page.inputValue('#message-input')).toBe('/pipeline run ');
     await bob.type('/pipeline run demo-deploy --env staging');

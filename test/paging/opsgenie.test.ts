@@ -87,7 +87,7 @@ describe('paging through Opsgenie', () => {
     expect(closed.body).toMatchObject({ ignored: 'Close' });
   });
 
-  it('Opsgenie down: the incident proceeds, the failure is told once in the channel, and the alert is created when it answers', async () => {
+  it('Opsgenie down: the incident proceeds, the failure is told once in the channel, the alert created once it answers', async () => {
     const { h } = ih;
     await og.down();
     const inc = await declare('sev2 "Refunds stuck" --service payments');
