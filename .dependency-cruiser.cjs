@@ -2,14 +2,14 @@
 // (type-only imports included). eslint.config.js checks the same layering per import statement with
 // `no-restricted-imports`; keep the two in step.
 //
-// Run: npx depcruise --config .dependency-cruiser.cjs src   (part of `npm run lint`)
+// Run: npx depcruise --config .dependency-cruiser.cjs src commands   (part of `npm run lint`)
 
 /** Transport/infrastructure npm packages, as resolved paths (doNotFollow keeps them as leaves). */
 const TRANSPORT_MODULES = 'node_modules/(@slack/|(bullmq|ioredis|node-vault|express)/)';
 /** Application areas that only the composition root and adapters may know about. */
 const ADAPTER_AREAS = '^src/(adapters|app|local-slack)/';
 /** Surfaces: each capability's commands, buttons, modals and renderers; they import the domain, never the reverse. */
-const SURFACE_AREAS = '^src/surfaces/';
+const SURFACE_AREAS = '^commands/';
 /** Block Kit builders and edge specs: the surfaces format for Slack, the domain only says what to show. */
 const BLOCK_KIT_MODULES = '^src/core/(blocks|edges)\\.ts$';
 /** The app's settings: src/app hands each module the slice it declares (src/app/module-settings.ts). */
@@ -40,7 +40,7 @@ module.exports = {
       name: 'domain-no-surface',
       severity: 'error',
       comment:
-        'Domain code (src/core, src/domain) may not import a surface (src/surfaces): the ' +
+        'Domain code (src/core, src/domain) may not import a surface (commands/): the ' +
         'surface imports the domain, and src/app/modules/<capability>.ts wires the two together.',
       from: { path: '^src/(core|domain)/' },
       to: { path: SURFACE_AREAS },
@@ -51,7 +51,7 @@ module.exports = {
       comment:
         'src/domain says what to show, not how Slack formats it: no Block Kit builders (src/core/blocks) ' +
         'or edge specs (src/core/edges). Ask the capability presenter port (src/domain/<cap>/presenter.ts); ' +
-        'src/surfaces/<cap> implements it. Types live in src/core/message-types.',
+        'commands/<cap> implements it. Types live in src/core/message-types.',
       from: { path: '^src/domain/' },
       to: { path: BLOCK_KIT_MODULES },
     },
@@ -68,9 +68,9 @@ module.exports = {
       name: 'surfaces-through-ports',
       severity: 'error',
       comment:
-        'Surfaces (src/surfaces/**) talk to ports and domain services only: no src/adapters, src/app, ' +
+        'Surfaces (commands/**) talk to ports and domain services only: no src/adapters, src/app, ' +
         'src/local-slack, src/config and no transport libraries (Slack, BullMQ, Redis, Vault, express).',
-      from: { path: '^src/surfaces/' },
+      from: { path: '^commands/' },
       to: { path: [ADAPTER_AREAS, CONFIG_AREA, TRANSPORT_MODULES] },
     },
     {
@@ -78,9 +78,9 @@ module.exports = {
       severity: 'error',
       comment:
         'src/local-slack is a stand-alone Slack fake (it speaks the wire format only): it may not ' +
-        'import src/core, src/domain, src/adapters, src/app or src/surfaces.',
+        'import src/core, src/domain, src/adapters, src/app or commands.',
       from: { path: '^src/local-slack/' },
-      to: { path: '^src/(core|domain|adapters|app|surfaces)/' },
+      to: { path: '^(src/(core|domain|adapters|app)|commands)/' },
     },
     {
       name: 'no-circular',

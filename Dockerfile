@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json main.ts ./
 COPY src ./src
+COPY commands ./commands
 RUN npm run build
 
 # --- runtime: production dependencies and the build only ---

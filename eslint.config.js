@@ -7,12 +7,12 @@
 //
 //   domain   = src/core/**, src/domain/**  -> no Slack/queue/Redis/Vault/HTTP libraries,
 //                                            no src/adapters, src/app, src/local-slack,
-//                                            no surface (src/surfaces) and no src/config;
+//                                            no surface (commands/) and no src/config;
 //                                            src/domain also no Block Kit (src/core/blocks, edges)
-//   surfaces = src/surfaces/**             -> talk to ports and domain services only: no transport
+//   surfaces = commands/**                 -> talk to ports and domain services only: no transport
 //                                            libraries, src/adapters, src/app, src/local-slack, src/config
 //   src/local-slack/**                     -> stand-alone Slack fake: nothing from src/core,
-//                                            src/domain, src/adapters, src/app, src/surfaces
+//                                            src/domain, src/adapters, src/app, commands
 //
 // Relative specifiers are matched with globs of the form `../**/<layer>/**` (a layer can only be
 // reached by leaving the current folder), plus `src/<layer>/**` forms for non-relative spellings.
@@ -57,7 +57,7 @@ const transportAndLayers = ({ transportRule, layerRule, why, layers }) => ({
 });
 
 /** Areas of the repository root and of src/ that a layer may not reach, named in the rule message. */
-const SURFACE = { root: [], src: ['surfaces'] };
+const SURFACE = { root: ['commands'], src: [] };
 const CONFIG = { root: [], src: ['config'] };
 /** Core's Block Kit builders and edge specs: surfaces use them, the domain never does. */
 const BLOCK_KIT_MODULES = '(?:^|/)core/(?:blocks|edges)(?:\\.js)?$';
@@ -95,11 +95,11 @@ const byDepth = ({ name, prefixes, from, options }) =>
 const NO_DOUBLE_CAST = [
   {
     selector: 'TSAsExpression > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-    message: '[no-double-cast] No `as unknown as` in src/: declare the payload (defineEvent, defineJob, zod).',
+    message: '[no-double-cast] No `as unknown as` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
   },
   {
     selector: 'TSTypeAssertion > :matches(TSAsExpression, TSTypeAssertion)[typeAnnotation.type="TSUnknownKeyword"]',
-    message: '[no-double-cast] No `<T><unknown>` in src/: declare the payload (defineEvent, defineJob, zod).',
+    message: '[no-double-cast] No `<T><unknown>` in src/ or commands/: declare the payload (defineEvent, defineJob, zod).',
   },
 ];
 
@@ -177,7 +177,7 @@ export default tseslint.config(
   // be avoided is a single `as` in a narrowly typed helper with a comment saying why.
   {
     name: 'switchyard/no-double-cast',
-    files: ['src/**'],
+    files: ['src/**', 'commands/**'],
     rules: {
       'no-restricted-syntax': ['error', ...NO_DOUBLE_CAST],
     },
@@ -201,7 +201,7 @@ export default tseslint.config(
             regex: areaRegex(SURFACE, depth),
             caseSensitive: true,
             message:
-              '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (src/surfaces):' +
+              '[layering: domain-no-surface] Domain code (src/core, src/domain) may not import a surface (commands/):' +
               ' the surface imports the domain, and src/app wires both.',
           },
           {
@@ -219,7 +219,7 @@ export default tseslint.config(
             message:
               '[layering: domain-no-blocks] src/domain says what to show, not how Slack formats it: no Block Kit builders' +
               ' (src/core/blocks) or edge specs (src/core/edges). Ask the capability presenter port (src/domain/<cap>/presenter.ts);' +
-              ' src/surfaces/<cap> implements it. Types: src/core/message-types.',
+              ' commands/<cap> implements it. Types: src/core/message-types.',
           });
         return o;
       },
@@ -238,27 +238,27 @@ export default tseslint.config(
           selector: `Property[key.name='type'] > Literal[value=/^(${BLOCK_KIT_TYPES.join('|')})$/]`,
           message:
             '[layering: domain-no-blocks] No Block Kit in src/domain: return data and let the presenter port' +
-            ' (implemented in src/surfaces/<cap>) build the blocks.',
+            ' (implemented in commands/<cap>) build the blocks.',
         },
       ],
     },
   },
   ...byDepth({
     name: 'switchyard/layering/surfaces',
-    prefixes: ['src/surfaces'],
-    from: 2,
+    prefixes: ['commands'],
+    from: 1,
     options: (depth) => {
       const o = transportAndLayers({
         transportRule: 'surfaces-through-ports',
         layerRule: 'surfaces-through-ports',
-        why: 'Surfaces (src/surfaces/**) talk to ports and domain services only.',
+        why: 'Surfaces (commands/**) talk to ports and domain services only.',
         layers: ['adapters', 'app', 'local-slack'],
       });
       o.patterns.push({
         regex: areaRegex(CONFIG, depth),
         caseSensitive: true,
         message:
-          '[layering: surfaces-through-ports] Surfaces (src/surfaces/**) may not import src/config:' +
+          '[layering: surfaces-through-ports] Surfaces (commands/**) may not import src/config:' +
           ' settings reach a module through its wiring in src/app.',
       });
       return o;
@@ -273,11 +273,13 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layerGlobs(['core', 'domain', 'adapters', 'app', 'surfaces']),
+              // top-level commands/ is at least two levels up from src/local-slack/*; a folder of the fake
+              // itself named commands/ (../commands/ from a sub-folder) stays allowed.
+              group: [...layerGlobs(['core', 'domain', 'adapters', 'app']), '../../**/commands/**'],
               caseSensitive: true,
               message:
                 '[layering: local-slack-standalone] src/local-slack is a stand-alone Slack fake:' +
-                ' it may not import from src/core, src/domain, src/adapters, src/app or src/surfaces.',
+                ' it may not import from src/core, src/domain, src/adapters, src/app or commands.',
             },
           ],
         },

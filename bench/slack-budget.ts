@@ -1,6 +1,6 @@
 import { METHOD_TIERS, TIER_FLOOR_PER_MINUTE } from '../src/adapters/slack/rate-budget.js';
 import type { Gate } from '../src/domain/approvals/gate.js';
-import { ACTION_APPROVE } from '../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../commands/approvals/actions.js';
 import { servicesOf } from '../src/domain/services.js';
 import { makePipelinesModule } from '../src/app/wire-pipelines.js';
 import { approvalsModuleWith } from '../src/app/modules/approvals.js';

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { switchyardCommand } from '../surfaces/switchyard/commands.js';
+import { switchyardCommand } from '../../commands/switchyard/commands.js';
 import { eventDeliveryProcessor, EVENT_JOB, type Subscription } from '../core/events.js';
 import type { AppContext, Module } from '../core/module.js';
 import type { Metrics } from '../adapters/metrics.js';
@@ -7,7 +7,7 @@ import { OUTBOX_JOB, outboxProcessor } from '../adapters/slack/outbox.js';
 import type { SlackBudget } from '../adapters/slack/rate-budget.js';
 import { mention } from '../core/blocks.js';
 import { servicesOf } from '../domain/services.js';
-import { metricsSubcommand } from '../surfaces/metrics/commands.js';
+import { metricsSubcommand } from '../../commands/metrics/commands.js';
 
 /** What every deployment has: `/switchyard`, the Slack outbox and domain-event delivery. */
 export function coreModule(

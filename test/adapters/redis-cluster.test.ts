@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import { incidentsModuleWith } from '../../src/app/wire-incidents.js';
 import { approvalsModuleWith } from '../../src/app/modules/approvals.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import { IncidentRepo } from '../../src/domain/incidents/repo.js';
 import { press, startRun, waitCopies, waitRunStatus } from '../approvals/support.js';
 import { incidentIdIn, testConfig } from '../incidents/support.js';

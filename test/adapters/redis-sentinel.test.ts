@@ -5,7 +5,7 @@ import { RedisStore } from '../../src/adapters/redis/store.js';
 import { makePipelinesModule } from '../../src/app/wire-pipelines.js';
 import type { Logger } from '../../src/core/ports/runtime.js';
 import { approvalsModuleWith } from '../../src/app/modules/approvals.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import type { Gate } from '../../src/domain/approvals/gate.js';
 import { IncidentRepo } from '../../src/domain/incidents/repo.js';
 import type { RunDoc } from '../../src/domain/pipelines/model.js';

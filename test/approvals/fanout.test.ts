@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFingerprint } from '../../src/core/home.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FAN, seedWithFanout } from './fanout-seed.js';
 import { approvalModules, copies, hasButtons, press, startRun, waitCopies, waitRunStatus } from './support.js';

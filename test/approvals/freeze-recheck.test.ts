@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleFactory } from '../../src/core/module.js';
 import type { DeployGuard } from '../../src/domain/contracts.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import { DEPLOY_GUARDS, servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approvalModules, press, RUN_CHANNEL, runOf, startRun, waitCopies, waitRunStatus, waitStage } from './support.js';

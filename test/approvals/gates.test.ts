@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_APPROVE, ACTION_APPROVE_COMMENT, ACTION_REJECT } from '../../src/surfaces/approvals/actions.js';
-import { VIEW_APPROVE, VIEW_REJECT } from '../../src/surfaces/approvals/views.js';
+import { ACTION_APPROVE, ACTION_APPROVE_COMMENT, ACTION_REJECT } from '../../commands/approvals/actions.js';
+import { VIEW_APPROVE, VIEW_REJECT } from '../../commands/approvals/views.js';
 import { servicesOf } from '../../src/domain/services.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { channelDrained } from '../support/outbox.js';

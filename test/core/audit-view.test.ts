@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_REJECT } from '../../src/surfaces/approvals/actions.js';
-import { VIEW_REJECT } from '../../src/surfaces/approvals/views.js';
+import { ACTION_REJECT } from '../../commands/approvals/actions.js';
+import { VIEW_REJECT } from '../../commands/approvals/views.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { approvalModules, openModalBy, startRun, waitCopies, waitRunStatus } from '../approvals/support.js';
 

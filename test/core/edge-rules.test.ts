@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * of a request and the de-duplication of Slack retries are written once, in the edge pipeline
  * (src/core/pipeline.ts). A new file that breaks a rule fails here with its path and line.
  */
-const ROOTS = ['src'];
+const ROOTS = ['src', 'commands'];
 const SKIP = ['src/local-slack/']; // the fake Slack workspace speaks the wire; it is not the bot
 
 function sources(): Array<{ path: string; lines: string[] }> {
@@ -39,8 +39,8 @@ const DECISION_AUDITS = [
   'src/core/audit.ts', // the log itself
   'src/core/pipeline.ts', // the one entry per command, button, modal and shortcut
   'src/core/routes.ts', // the one entry per webhook delivery (defineRoute)
-  'src/surfaces/injection/commands.ts', // reveals of secret values, each with what was shown
-  'src/surfaces/inspect/commands.ts', // accepting a finding until a date
+  'commands/injection/commands.ts', // reveals of secret values, each with what was shown
+  'commands/inspect/commands.ts', // accepting a finding until a date
   'src/domain/approvals/decisions.ts', // votes and refusals with the gate policy
   'src/domain/approvals/freeze-guard.ts', // freeze overrides
   'src/domain/incidents/deploy.ts', // rollbacks and freeze passes, with the run they started
@@ -68,7 +68,7 @@ describe('one way in: edges decoded, audited and de-duplicated in one place', ()
     // `actionId:` / `callbackId:` written in a capability means a button or modal made by hand,
     // whose value or metadata nothing decodes.
     const handMade = offenders(/\b(actionId|callbackId)\s*:/, []).filter(
-      (o) => o.startsWith('src/domain/') || o.startsWith('src/surfaces/') || o.startsWith('src/app/'),
+      (o) => o.startsWith('src/domain/') || o.startsWith('commands/') || o.startsWith('src/app/'),
     );
     expect(handMade).toEqual([]);
   });

@@ -8,7 +8,7 @@ import { link, mention, slackDate, toSlackText } from '../../src/core/outbound.j
  * code (`<@${id}>`, `<${url}|label>`, `<!date^…>`) reaches Slack as text: a broken mention or link.
  * Markup the bot means is built with mention(), channelLink(), subteam(), link() and slackDate().
  */
-const ROOTS = ['src'];
+const ROOTS = ['src', 'commands'];
 // The local Slack workspace plays Slack itself; the builders live in outbound.ts; help and bind
 // write usage placeholders such as `<channel>`, which are text and meant to be escaped.
 const SKIP = ['src/local-slack/', 'src/core/outbound.ts', 'src/core/commands/help.ts', 'src/core/commands/bind.ts'];

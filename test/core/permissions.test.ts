@@ -7,13 +7,13 @@ import { anyone, defineCommand, policy, sub, type SubcommandSpec } from '../../s
 import { InteractionRouter } from '../../src/core/interactions.js';
 import type { ActionHandler, ViewHandler } from '../../src/core/module.js';
 import type { RunInfo } from '../../src/domain/contracts.js';
-import { gateButtons } from '../../src/surfaces/approvals/render.js';
+import { gateButtons } from '../../commands/approvals/render.js';
 import type { Gate } from '../../src/domain/approvals/gate.js';
-import { renderSummary } from '../../src/surfaces/incidents/render.js';
+import { renderSummary } from '../../commands/incidents/render.js';
 import type { Incident } from '../../src/domain/incidents/model.js';
-import { gateContent } from '../../src/surfaces/inspect/render.js';
+import { gateContent } from '../../commands/inspect/render.js';
 import type { RunDoc } from '../../src/domain/pipelines/model.js';
-import { renderRun } from '../../src/surfaces/pipelines/render.js';
+import { renderRun } from '../../commands/pipelines/render.js';
 
 const handle = async () => undefined;
 const routerDeps = {} as ConstructorParameters<typeof CommandRouter>[1]; // the constructor only checks specs

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VIEW_REJECT } from '../../src/surfaces/approvals/views.js';
-import { ACTION_APPROVE, ACTION_REJECT } from '../../src/surfaces/approvals/actions.js';
+import { VIEW_REJECT } from '../../commands/approvals/views.js';
+import { ACTION_APPROVE, ACTION_REJECT } from '../../commands/approvals/actions.js';
 import { approvalModules, gateOf, hasButtons, openModalBy, press, startRun, waitCopies, waitRunStatus } from '../approvals/support.js';
 import { BOT, startHarness, type Harness } from '../support/harness.js';
 

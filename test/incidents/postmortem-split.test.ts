@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { chunks, postmortemMessages } from '../../src/surfaces/incidents/render-postmortem.js';
+import { chunks, postmortemMessages } from '../../commands/incidents/render-postmortem.js';
 
 // A postmortem is a document: however long, every character reaches Slack, in order, in
 // sections and messages Slack accepts (3,000 characters a section, 50 blocks a message).

@@ -5,7 +5,7 @@ import { parseSarif } from '../../src/domain/inspect/sarif.js';
 import { verdictOf, thresholdFor, type ThresholdsByEnv } from '../../src/domain/inspect/thresholds.js';
 import { parseTrivy } from '../../src/domain/inspect/trivy.js';
 import { countBySeverity } from '../../src/domain/inspect/types.js';
-import { findingLine, ruleRef } from '../../src/surfaces/inspect/render.js';
+import { findingLine, ruleRef } from '../../commands/inspect/render.js';
 import { toSlackText as shown } from '../../src/core/outbound.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');

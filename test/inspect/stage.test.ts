@@ -11,7 +11,7 @@ import { createApprovalsModule } from '../../src/app/modules/approvals.js';
 import { loadInspectConfig } from '../../src/domain/inspect/config.js';
 import { GateStore } from '../../src/domain/inspect/gate.js';
 import { inspectStageKind } from '../../src/domain/inspect/stage.js';
-import { inspectPresenter } from '../../src/surfaces/inspect/render.js';
+import { inspectPresenter } from '../../commands/inspect/render.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { inspectFixture, runIdOf, runMessage, threadOf, waitRun } from './support.js';
 import { toPlainText } from '../../src/core/outbound.js';

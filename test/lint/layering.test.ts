@@ -19,8 +19,8 @@ const REJECTED: Array<{ file: string; rule: string }> = [
   { file: 'src/domain/probe/domain-imports-config.ts', rule: 'domain-no-config' },
   { file: 'src/core/core-imports-config.ts', rule: 'domain-no-config' },
   { file: 'src/domain/probe/domain-imports-app.ts', rule: 'domain-no-adapters' },
-  { file: 'src/surfaces/pipelines/imports-config.ts', rule: 'surfaces-through-ports' },
-  { file: 'src/surfaces/pipelines/imports-adapter.ts', rule: 'surfaces-through-ports' },
+  { file: 'commands/pipelines/imports-config.ts', rule: 'surfaces-through-ports' },
+  { file: 'commands/pipelines/imports-adapter.ts', rule: 'surfaces-through-ports' },
 ];
 const CLEAN = 'src/domain/probe/clean.ts';
 

@@ -55,7 +55,7 @@ describe('mrkdwn to HTML', () => {
         else if (p.endsWith('.ts')) files.push(p);
       }
     };
-    ['src/domain', 'src/core', 'src/surfaces'].forEach(walk);
+    ['src/domain', 'src/core', 'commands'].forEach(walk);
     const used = new Set<string>();
     for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/'[^'\n]*?:([a-z][a-z0-9_+]*[a-z0-9]):/g)) used.add(m[1]!);
     expect(used.size).toBeGreaterThan(10);

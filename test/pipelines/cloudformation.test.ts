@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalsModuleWith } from '../../src/app/modules/approvals.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { press, runOf, startRun, waitCopies, waitRunStatus, waitStage } from '../approvals/support.js';
 import { CloudFormationFake, type StackScript } from '../fakes/cloudformation.js';

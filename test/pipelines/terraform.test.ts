@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalsModuleWith } from '../../src/app/modules/approvals.js';
-import { ACTION_APPROVE } from '../../src/surfaces/approvals/actions.js';
+import { ACTION_APPROVE } from '../../commands/approvals/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { copies, press, runOf, startRun, waitCopies, waitRunStatus, waitStage } from '../approvals/support.js';
 import { companionsModule, SECRET, testPipelines } from './support.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysLeft, iterationLine } from '../../src/surfaces/plan/render.js';
+import { daysLeft, iterationLine } from '../../commands/plan/render.js';
 import { DAY_MS, type Iteration } from '../../src/domain/plan/model.js';
 
 // Days left are the UTC calendar days between today and the end date the line shows, so the

@@ -9,11 +9,11 @@ import { freezeGuard, freezeQueries } from '../../domain/approvals/freeze-guard.
 import { GateStore, isPlainUrl, JOB_EXPIRE, JOB_REMIND, JOB_SETTLE, settleJobId } from '../../domain/approvals/gates.js';
 import { approvalsFileSchema, checkEligibility, type ApprovalsFile } from '../../domain/approvals/policy.js';
 import { maskSecrets } from '../../core/mask.js';
-import { approvalActions } from '../../surfaces/approvals/actions.js';
-import { approvalsSubcommand } from '../../surfaces/approvals/commands.js';
-import { approvalsHome } from '../../surfaces/approvals/home.js';
-import { gatePresenter } from '../../surfaces/approvals/render.js';
-import { approvalViews } from '../../surfaces/approvals/views.js';
+import { approvalActions } from '../../../commands/approvals/actions.js';
+import { approvalsSubcommand } from '../../../commands/approvals/commands.js';
+import { approvalsHome } from '../../../commands/approvals/home.js';
+import { gatePresenter } from '../../../commands/approvals/render.js';
+import { approvalViews } from '../../../commands/approvals/views.js';
 
 /**
  * Deployment approvals: the `approval` stage kind (a gate with Approve / Reject buttons in the

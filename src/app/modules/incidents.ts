@@ -12,10 +12,10 @@ import { incidentJobs } from '../../domain/incidents/jobs.js';
 import { IncidentReads } from '../../domain/incidents/queries.js';
 import { IncidentRepo } from '../../domain/incidents/repo.js';
 import { IncidentService } from '../../domain/incidents/service.js';
-import { incidentActions, incidentShortcuts } from '../../surfaces/incidents/actions.js';
-import { incidentCommand } from '../../surfaces/incidents/commands.js';
-import { incidentPresenter } from '../../surfaces/incidents/render.js';
-import { incidentViews } from '../../surfaces/incidents/views.js';
+import { incidentActions, incidentShortcuts } from '../../../commands/incidents/actions.js';
+import { incidentCommand } from '../../../commands/incidents/commands.js';
+import { incidentPresenter } from '../../../commands/incidents/render.js';
+import { incidentViews } from '../../../commands/incidents/views.js';
 
 export interface IncidentsModuleOptions {
   /** Defaults to `<configDir>/incidents.yml`; tests point at their own file. */

@@ -10,8 +10,8 @@ import { LandingZoneSource } from '../../domain/injection/landing-zone.js';
 import { injectKeys } from '../../domain/injection/placeholders.js';
 import { InjectionService } from '../../domain/injection/resolver.js';
 import type { ConfigSource } from '../../domain/injection/source.js';
-import { configCommand } from '../../surfaces/injection/commands.js';
-import { ConfigViews } from '../../surfaces/injection/render.js';
+import { configCommand } from '../../../commands/injection/commands.js';
+import { ConfigViews } from '../../../commands/injection/render.js';
 
 export interface InjectionModuleOptions {
   /** Vault and Consul adapters; a source left out makes its layers `skipped`. */

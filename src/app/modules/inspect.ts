@@ -11,10 +11,10 @@ import { closeGatesOnRunEnd, GateDecisions, JOB_SETTLE, settleProcessor } from '
 import type { CommandRunner, RunLogSource } from '../../domain/inspect/ports.js';
 import type { RunnerDeps } from '../../domain/inspect/runner.js';
 import { inspectStageKind } from '../../domain/inspect/stage.js';
-import { overrideActions } from '../../surfaces/inspect/actions.js';
-import { inspectCommand } from '../../surfaces/inspect/commands.js';
-import { inspectPresenter } from '../../surfaces/inspect/render.js';
-import { overrideViews } from '../../surfaces/inspect/views.js';
+import { overrideActions } from '../../../commands/inspect/actions.js';
+import { inspectCommand } from '../../../commands/inspect/commands.js';
+import { inspectPresenter } from '../../../commands/inspect/render.js';
+import { overrideViews } from '../../../commands/inspect/views.js';
 
 export interface InspectModuleOptions {
   /** Runs scanner and inventory commands, reads report files (src/adapters/scanner). */

@@ -8,9 +8,9 @@ import { DeliveryMetrics } from '../../domain/metrics/service.js';
 import { MetricsSource, type ChangeClock } from '../../domain/metrics/source.js';
 import { loadPlanConfig } from '../../domain/plan/config.js';
 import { loadTeams, type Teams } from '../../domain/plan/teams.js';
-import { metricsHomeSection } from '../../surfaces/metrics/home.js';
+import { metricsHomeSection } from '../../../commands/metrics/home.js';
 import { servicesOf } from '../../domain/services.js';
-import { metricsPresenter } from '../../surfaces/metrics/render.js';
+import { metricsPresenter } from '../../../commands/metrics/render.js';
 
 export interface MetricsModuleOptions {
   /** Defaults to `<configDir>/metrics.yml` (optional file). */

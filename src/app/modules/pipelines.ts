@@ -1,7 +1,7 @@
-import { pipelineCancelButton, pipelineRollbackButton } from '../../surfaces/pipelines/actions.js';
-import { pipelineCommand } from '../../surfaces/pipelines/commands.js';
-import { manualLocksHome } from '../../surfaces/pipelines/home.js';
-import { runPresenter } from '../../surfaces/pipelines/render.js';
+import { pipelineCancelButton, pipelineRollbackButton } from '../../../commands/pipelines/actions.js';
+import { pipelineCommand } from '../../../commands/pipelines/commands.js';
+import { manualLocksHome } from '../../../commands/pipelines/home.js';
+import { runPresenter } from '../../../commands/pipelines/render.js';
 import { ConfigError } from '../../core/errors.js';
 import type { AppContext, Module } from '../../core/module.js';
 import type { StageKind } from '../../domain/contracts.js';

@@ -9,11 +9,11 @@ import { PlanRepo } from '../../domain/plan/repo.js';
 import { PlanService } from '../../domain/plan/service.js';
 import { planSubscriptions } from '../../domain/plan/subscriptions.js';
 import { loadTeams, type Teams } from '../../domain/plan/teams.js';
-import { planMoveActions } from '../../surfaces/plan/actions.js';
-import { planCommand } from '../../surfaces/plan/commands.js';
-import { planHomeSection } from '../../surfaces/plan/home.js';
-import { planPresenter } from '../../surfaces/plan/render.js';
-import { addFromMessage } from '../../surfaces/plan/shortcut.js';
+import { planMoveActions } from '../../../commands/plan/actions.js';
+import { planCommand } from '../../../commands/plan/commands.js';
+import { planHomeSection } from '../../../commands/plan/home.js';
+import { planPresenter } from '../../../commands/plan/render.js';
+import { addFromMessage } from '../../../commands/plan/shortcut.js';
 
 export interface PlanModuleOptions {
   /** Defaults to `<configDir>/plan.yml`; tests pass their own file. */

@@ -12,11 +12,11 @@ import { PipelineSteps } from '../../domain/runbooks/pipeline-steps.js';
 import { NO_HISTORY, type RunbookHistory } from '../../domain/runbooks/ports.js';
 import { RunbookRunRepo } from '../../domain/runbooks/repo.js';
 import { RunbookService } from '../../domain/runbooks/service.js';
-import { runbookActions } from '../../surfaces/runbooks/actions.js';
-import { runbookCommand } from '../../surfaces/runbooks/commands.js';
-import { runbookPresenter } from '../../surfaces/runbooks/render.js';
-import { runbookViews } from '../../surfaces/runbooks/views.js';
-import { runbookHome } from '../../surfaces/runbooks/home.js';
+import { runbookActions } from '../../../commands/runbooks/actions.js';
+import { runbookCommand } from '../../../commands/runbooks/commands.js';
+import { runbookPresenter } from '../../../commands/runbooks/render.js';
+import { runbookViews } from '../../../commands/runbooks/views.js';
+import { runbookHome } from '../../../commands/runbooks/home.js';
 import { runsWaitingOn } from '../../domain/runbooks/waiting.js';
 import { GitRunbookHistory } from '../../adapters/git/runbook-history.js';
 

@@ -4,7 +4,7 @@ import type { AppContext, Module } from '../../core/module.js';
 import { loadStatuspageConfig, type StatuspageConfig } from '../../domain/statuspage/config.js';
 import type { StatuspageApi } from '../../domain/statuspage/port.js';
 import { PUBLISH_JOB, RESOLVE_JOB, StatuspagePublisher } from '../../domain/statuspage/publisher.js';
-import { statuspageSubcommand } from '../../surfaces/incidents/statuspage.js';
+import { statuspageSubcommand } from '../../../commands/incidents/statuspage.js';
 import { StatuspageClient } from '../../adapters/statuspage/client.js';
 
 export interface StatuspageModuleOptions {

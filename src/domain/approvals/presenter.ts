@@ -13,7 +13,7 @@ export type CopyKind = 'live' | 'dm';
  * What the approvals domain needs shown, in its own terms: GateStore and Decisions decide which
  * copies are posted, updated and reminded, the presenter how each looks. Every copy is rendered
  * from the gate document alone, so an update after a vote or a restart shows the same thing
- * everywhere. The Slack implementation is `gatePresenter` in src/surfaces/approvals/render.ts,
+ * everywhere. The Slack implementation is `gatePresenter` in commands/approvals/render.ts,
  * passed in by src/app/modules/approvals.ts.
  */
 export interface GatePresenter {

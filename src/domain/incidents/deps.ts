@@ -20,7 +20,7 @@ export interface IncidentDeps {
   cfg: IncidentsConfig;
   /** Absent when HELPDESK_WEBHOOK_URL is not set. */
   helpdesk: HelpdeskNotifier | undefined;
-  /** How messages look (src/surfaces/incidents/render.ts); the domain says only what they show. */
+  /** How messages look (commands/incidents/render.ts); the domain says only what they show. */
   presenter: IncidentPresenter;
 }
 

@@ -6,7 +6,7 @@ import type { IncidentService } from './service.js';
 /**
  * The Slack events incidents listens to: a reaction that puts a message on the timeline, a join.
  * They show nothing but a plain line; the buttons, forms and the message shortcut are in
- * src/surfaces/incidents (actions.ts, views.ts), wired by src/app/modules/incidents.ts.
+ * commands/incidents (actions.ts, views.ts), wired by src/app/modules/incidents.ts.
  */
 export function incidentEvents(d: IncidentDeps, svc: IncidentService): SlackEventHandler[] {
   return [

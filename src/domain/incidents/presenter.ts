@@ -7,7 +7,7 @@ export type BroadcastKind = 'declared' | 'update' | 'resolved';
 
 /**
  * What the incident domain shows, in its own terms. The domain decides when and where a message
- * goes (keys, channels, threads); the implementation (src/surfaces/incidents/render.ts, passed in
+ * goes (keys, channels, threads); the implementation (commands/incidents/render.ts, passed in
  * by src/app/modules/incidents.ts) decides how it looks in Slack: blocks, buttons, layout.
  * Texts the domain composes itself (reminders, pages, set-up reports) are mrkdwn lines made with
  * `src/core/outbound.js`; `note` turns one into a message.

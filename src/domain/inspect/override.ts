@@ -48,7 +48,7 @@ async function refuse(ctx: AppContext, actor: Actor, action: string, target: str
 }
 
 /**
- * The decisions behind the gate's buttons and form (src/surfaces/inspect): each checks the gate
+ * The decisions behind the gate's buttons and form (commands/inspect): each checks the gate
  * still waits and the person may decide, takes the decision once, audits it and leaves settling
  * it on the run to a retried job.
  */

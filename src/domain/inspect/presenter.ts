@@ -9,7 +9,7 @@ export type GateState = { status: 'waiting' } | { status: 'overridden' | 'failed
 /**
  * What the inspect capability needs shown, in its own terms. The domain decides when and where
  * (which channel, which message key, once per run and stage); the surface
- * (src/surfaces/inspect/render.ts) decides how it looks and builds the buttons that go with it.
+ * (commands/inspect/render.ts) decides how it looks and builds the buttons that go with it.
  */
 export interface InspectPresenter {
   /** The compact verdict noted in a run's thread: one line per inspector and its top findings. */

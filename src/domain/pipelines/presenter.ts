@@ -4,7 +4,7 @@ import type { RunDoc } from './model.js';
 /**
  * What the pipelines domain needs shown, in its own terms: the Announcer decides when and where a
  * run is posted, the presenter how it looks. The Slack implementation is
- * `runPresenter` in src/surfaces/pipelines/render.ts, passed in by src/app/modules/pipelines.ts.
+ * `runPresenter` in commands/pipelines/render.ts, passed in by src/app/modules/pipelines.ts.
  */
 export interface RunPresenter {
   /** The run's one message in its channel, rendered again on every change. */

@@ -3,7 +3,7 @@ import { escapeUntrusted } from '../../core/outbound.js';
 /**
  * Plain mrkdwn pieces the domain writes into a run's thread lines itself (a stage's note, a
  * watchdog takeover); the run message and every Block Kit shape are the surface's
- * (src/surfaces/pipelines/render.ts, through the RunPresenter port).
+ * (commands/pipelines/render.ts, through the RunPresenter port).
  */
 
 /**

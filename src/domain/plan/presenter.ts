@@ -5,7 +5,7 @@ import type { IterationSummary } from './summary.js';
 /**
  * What planning needs shown, in its own terms. The domain decides who is told and where (the
  * team's channel, a DM to a new owner, the channel an iteration was closed in) and keys each post
- * so a retry repeats nothing; the surface (src/surfaces/plan/render.ts) decides how it looks.
+ * so a retry repeats nothing; the surface (commands/plan/render.ts) decides how it looks.
  */
 export interface PlanPresenter {
   /** A change posted for the team: `what` is the line the surface wrote for it, credited to `actor`. */

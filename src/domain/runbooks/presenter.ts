@@ -3,7 +3,7 @@ import type { RunbookRun } from './model.js';
 import type { RunbookDef } from './schema.js';
 
 /**
- * What the runbooks capability needs shown, in its own terms; src/surfaces/runbooks/render.ts
+ * What the runbooks capability needs shown, in its own terms; commands/runbooks/render.ts
  * builds the Block Kit. The domain never formats Slack itself.
  */
 export interface RunbookPresenter {
