@@ -47,6 +47,13 @@ export function openView(ws: Workspace, spec: Spec, user: string, parent?: View)
     for (let p: View | undefined = parent; p?.previous_view_id; p = ws.views.get(p.previous_view_id)) depth++;
     if (depth >= 3) throw new ApiError('push_limit_reached');
   }
+  const view = newView(ws, user, spec, parent);
+  ws.o.emit('view', view);
+  return view;
+}
+
+/** A new view in the workspace: a modal on top of `parent`'s stack, or the root of a new one. */
+function newView(ws: Workspace, user: string, spec: Spec, parent?: View): View {
   const id = randomId('V');
   const view: View = {
     id,
@@ -62,7 +69,6 @@ export function openView(ws: Workspace, spec: Spec, user: string, parent?: View)
     open: true,
   };
   ws.views.set(id, view);
-  ws.o.emit('view', view);
   return view;
 }
 
@@ -94,22 +100,8 @@ export function publishHome(ws: Workspace, user: string, spec: Spec, hash?: stri
   const existing = ws.homes.get(user);
   const current = existing ? ws.views.get(existing) : undefined;
   if (current) return replaceView(ws, current, spec, hash);
-  const id = randomId('V');
-  const view: View = {
-    id,
-    team_id: ws.team.id,
-    app_id: ws.o.appId,
-    bot_id: ws.o.botId,
-    user,
-    ...content(spec),
-    state: { values: {} },
-    hash: newHash(ws),
-    root_view_id: id,
-    previous_view_id: null,
-    open: true,
-  };
-  ws.views.set(id, view);
-  ws.homes.set(user, id);
+  const view = newView(ws, user, spec);
+  ws.homes.set(user, view.id);
   ws.o.emit('home', view);
   return view;
 }
