@@ -43,6 +43,8 @@ async function rawChain(url: string, admin: Redis, n: number): Promise<{ ms: num
   const prefix = `{bench-raw-${process.pid}}`;
   const conn = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue('rawchain', { connection: conn, prefix });
+  // BullMQ closes the connections it made, not one it was given: this one is quit below.
+  const workerConn = new Redis(url, { maxRetriesPerRequest: null });
   let resolveDone: () => void = () => {};
   const worker = new Worker(
     'rawchain',
@@ -51,7 +53,7 @@ async function rawChain(url: string, admin: Redis, n: number): Promise<{ ms: num
       if (i + 1 < n) await queue.add('step', { i: i + 1 }, { removeOnComplete: true });
       else resolveDone();
     },
-    { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix },
+    { connection: workerConn, prefix },
   );
   await worker.waitUntilReady();
   const chain = async () => {
@@ -65,6 +67,7 @@ async function rawChain(url: string, admin: Redis, n: number): Promise<{ ms: num
   const counted = await countCommands(admin, chain);
   await worker.close();
   await queue.close();
+  await workerConn.quit();
   await cleanupPrefix(conn, prefix);
   await conn.quit();
   return { ms: counted.result / n, commands: counted.total / n, top: topCommands(counted.byName, n, 5) };
