@@ -44,6 +44,15 @@ const incidentUpdated = z.object({
   text: z.string(),
   by: z.string(),
 });
+/** A person changed an open incident's severity (paging and tickets follow a raise). */
+const incidentSeverityChanged = z.object({
+  incidentId: z.string(),
+  title: z.string(),
+  services: z.array(z.string()),
+  from: z.enum(INCIDENT_SEVERITIES),
+  to: z.enum(INCIDENT_SEVERITIES),
+  by: z.string(),
+});
 /** `via`: where it was acknowledged (`slack`, or the paging tool whose webhook told us). */
 const incidentAcknowledged = z.object({
   incidentId: z.string(),
@@ -76,6 +85,7 @@ export const EVENTS = {
   incidentDeclared: defineEvent('incident.declared', incidentDeclared),
   incidentResolved: defineEvent('incident.resolved', incidentResolved),
   incidentUpdated: defineEvent('incident.updated', incidentUpdated),
+  incidentSeverityChanged: defineEvent('incident.severity_changed', incidentSeverityChanged),
   incidentAcknowledged: defineEvent('incident.acknowledged', incidentAcknowledged),
   findingOpened: defineEvent('inspect.finding.opened', findingOpened),
   findingsChanged: defineEvent('inspect.findings.changed', findingsChanged),
@@ -86,6 +96,7 @@ export type RunFinishedEvent = z.infer<typeof runFinished>;
 export type IncidentDeclaredEvent = z.infer<typeof incidentDeclared>;
 export type IncidentResolvedEvent = z.infer<typeof incidentResolved>;
 export type IncidentUpdatedEvent = z.infer<typeof incidentUpdated>;
+export type IncidentSeverityChangedEvent = z.infer<typeof incidentSeverityChanged>;
 export type IncidentAcknowledgedEvent = z.infer<typeof incidentAcknowledged>;
 export type FindingOpenedEvent = z.infer<typeof findingOpened>;
 export type FindingsChangedEvent = z.infer<typeof findingsChanged>;

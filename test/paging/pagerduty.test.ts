@@ -81,6 +81,15 @@ describe('paging through PagerDuty', () => {
     expect(await jobSettled(ih.h, EVENT_JOB, `incident.declared-${inc.id}`)).toBe('completed');
     expect(await jobSettled(ih.h, PAGE_JOB.name, `page-${inc.id}-pagerduty-checkout-trigger`)).toBe('gone');
     expect(pd.actions(inc.id)).toEqual([]);
+    // Raised into the policy, it is paged then, once, even when raised again.
+    expect((await ih.h.command('U0BOB', inc.channel!, '/incident severity sev2')).status).toBe(200);
+    await ih.h.slack.waitFor(() => pd.actions(inc.id).includes('trigger') || undefined, { message: 'not paged after the raise' });
+    expect((await ih.h.command('U0BOB', inc.channel!, '/incident severity sev1')).status).toBe(200);
+    await ih.h.slack.waitFor(async () => (await ih.timeline(inc.id)).some((e) => e.text.includes('SEV2 → SEV1')) || undefined);
+    // Every event delivered and every page job done: nothing more can come.
+    await ih.h.slack.waitFor(async () => ((await ih.h.app.ctx.jobs.depth(EVENT_JOB)) === 0 ? true : undefined));
+    await ih.h.slack.waitFor(async () => ((await ih.h.app.ctx.jobs.depth(PAGE_JOB.name)) === 0 ? true : undefined));
+    expect(pd.actions(inc.id)).toEqual(['trigger']);
   });
 
   it('an acknowledgement in PagerDuty acknowledges the incident and stops its escalation, once, without paging back', async () => {

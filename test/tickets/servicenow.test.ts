@@ -66,6 +66,15 @@ describe('tickets in ServiceNow', () => {
     await jobSettled(ih.h, 'events.deliver', `incident.declared-${inc.id}`);
     expect(snow.byCorrelation(inc.id)).toHaveLength(0);
     expect(ih.h.slack.bookmarks(inc.channel!).some((b) => b.title.includes('ServiceNow'))).toBe(false);
+    // Raised into a ticketed severity, it opens the ticket a declaration at that severity would have, once.
+    expect((await ih.h.command('U0ERIN', inc.channel!, '/incident severity sev2')).status).toBe(200);
+    await ih.h.slack.waitFor(() => snow.byCorrelation(inc.id)[0], { message: 'no ticket after the raise' });
+    expect((await ih.h.command('U0ERIN', inc.channel!, '/incident severity sev1')).status).toBe(200);
+    await ih.h.slack.waitFor(async () => (await ih.timeline(inc.id)).some((e) => e.text.includes('SEV2 → SEV1')) || undefined);
+    // Every event delivered and every ticket job done: nothing more can come.
+    await ih.h.slack.waitFor(async () => ((await ih.h.app.ctx.jobs.depth('events.deliver')) === 0 ? true : undefined));
+    await ih.h.slack.waitFor(async () => ((await ih.h.app.ctx.jobs.depth('tickets.open')) === 0 ? true : undefined));
+    expect(snow.byCorrelation(inc.id)).toHaveLength(1);
   });
 
   it('a ServiceNow that is down: the incident goes on, the failure is shown once, the ticket opens when it is back', async () => {

@@ -209,6 +209,14 @@ export class IncidentService {
     await rearmEscalation(this.d, res.after);
     await scheduleRefresh(this.d, res.after);
     await notifyHelpdesk(this.d, res.after, 'incident.severity_changed');
+    await this.d.ctx.events.publish(EVENTS.incidentSeverityChanged, `${id}-sev-${res.after.version}`, {
+      incidentId: id,
+      title: res.after.title,
+      services: res.after.services,
+      from: res.before.severity,
+      to: severity,
+      by: actor.userId,
+    });
     return res.after;
   }
 

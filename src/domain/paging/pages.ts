@@ -58,17 +58,26 @@ async function change(d: PagingDeps, id: string, step: Step, fn: (doc: PageDoc) 
   if (doc) await enqueueAll(d, doc, step);
 }
 
+async function startPaging(d: PagingDeps, e: Pick<PageDoc, 'incidentId' | 'title' | 'severity'> & { services: string[] }): Promise<void> {
+  const { incidentId, severity, title, services } = e;
+  if (!d.cfg.page_severities.includes(severity)) return;
+  const targets = services.flatMap((service) => d.pagers.filter((p) => p.covers(service)).map((p) => ({ system: p.system, service })));
+  if (!targets.length) return;
+  const fresh: PageDoc = { incidentId, title, severity, targets, sent: {} };
+  await d.ctx.store.setJson(docKey(d, incidentId), fresh, { ttlMs: DOC_TTL_MS, onlyIfAbsent: true });
+  // The stored document wins: a raise after a page keeps what was sent (jobs have stable ids).
+  const doc = (await d.ctx.store.getJson<PageDoc>(docKey(d, incidentId))) ?? fresh;
+  await enqueueAll(d, doc, 'trigger');
+}
+
 export function pagingSubscriptions(d: PagingDeps): Subscription[] {
   return [
-    subscribe(EVENTS.incidentDeclared, 'paging.trigger', async (e) => {
-      const { incidentId, severity, title, services } = e.data;
-      if (!d.cfg.page_severities.includes(severity)) return;
-      const targets = services.flatMap((service) => d.pagers.filter((p) => p.covers(service)).map((p) => ({ system: p.system, service })));
-      if (!targets.length) return;
-      const fresh: PageDoc = { incidentId, title, severity, targets, sent: {} };
-      await d.ctx.store.setJson(docKey(d, incidentId), fresh, { ttlMs: DOC_TTL_MS, onlyIfAbsent: true });
-      await enqueueAll(d, fresh, 'trigger');
-    }),
+    subscribe(EVENTS.incidentDeclared, 'paging.trigger', async (e) => startPaging(d, e.data)),
+    // A raise into a paging severity pages as a declaration at that severity would have; an
+    // incident already paged is not paged again (the page document exists).
+    subscribe(EVENTS.incidentSeverityChanged, 'paging.trigger-on-raise', async ({ data: e }) =>
+      startPaging(d, { incidentId: e.incidentId, title: e.title, services: e.services, severity: e.to }),
+    ),
     subscribe(EVENTS.incidentAcknowledged, 'paging.acknowledge', async (e) =>
       change(d, e.data.incidentId, 'acknowledge', (doc) => ({ ...doc, acked: { via: e.data.via ?? 'slack' } })),
     ),

@@ -15,6 +15,12 @@ export function ticketSubscriptions(d: TicketDeps): Subscription[] {
     await d.repo.markWanted(e.incidentId);
     await enqueueJob(jobs, OPEN_TICKET, { incidentId: e.incidentId }, { id: `open-${e.incidentId}` });
   });
+  // A raise into a ticketed severity opens the ticket a declaration at that severity would have.
+  const raised = subscribe(EVENTS.incidentSeverityChanged, 'tickets.open-on-raise', async ({ data: e }) => {
+    if (!d.system || !d.cfg.open_for.includes(e.to)) return;
+    await d.repo.markWanted(e.incidentId);
+    await enqueueJob(jobs, OPEN_TICKET, { incidentId: e.incidentId }, { id: `open-${e.incidentId}` });
+  });
   const updated = subscribe(EVENTS.incidentUpdated, 'tickets.mirror-update', async ({ data: e }) => {
     if (!d.system || !(await d.repo.wanted(e.incidentId))) return;
     const data = { incidentId: e.incidentId, kind: 'update' as const, seq: e.seq, text: e.text.slice(0, 2000), by: e.by };
@@ -38,5 +44,5 @@ export function ticketSubscriptions(d: TicketDeps): Subscription[] {
       );
     }
   });
-  return [declared, updated, resolved];
+  return [declared, raised, updated, resolved];
 }
